@@ -1,0 +1,25 @@
+import type { Role, TokenKind } from "../shared/protocol/index.ts";
+
+/** What the Worker learned about a socket's bearer; handed to the Room in a trusted header. */
+export type SocketAuth = {
+  tokenId: string;
+  kind: TokenKind;
+  role: Role;
+  machineId: string;
+  expiresAt: number | null;
+};
+
+/** The Directory's answer to "may this bearer open this room?" */
+export type RoomAuthorization = { ok: true; auth: SocketAuth } | { ok: false; close: 4001 | 4403 | 4004 };
+
+export const AUTH_HEADER = "x-tether-auth";
+export const VERSION = "0.1.0";
+
+declare global {
+  interface Env {
+    /** Admin bearer for /api/* (a Worker secret). */
+    TETHER_RELAY_SECRET?: string;
+    /** Origin for pairing and share links; the request's origin when unset. */
+    TETHER_PUBLIC_URL?: string;
+  }
+}

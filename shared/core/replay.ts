@@ -1,0 +1,60 @@
+import { Limits } from "../protocol/index.ts";
+import { msgsPages } from "./pages.ts";
+import { lastSeenOf, type Peer } from "./peer.ts";
+import type { RoomEnv } from "./room-core.ts";
+import type { LogRow } from "./room-store.ts";
+
+/**
+ * Sends a socket what it is owed, read from storage, within the flow-control window
+ * (≤ 2,000 messages beyond its ack baseline). Sends `caught_up` and presence once it reaches head.
+ */
+export function pump(env: RoomEnv, peer: Peer): void {
+  const s = peer.state;
+  for (;;) {
+    const { head } = env.store.meta();
+    if (s.sentUpTo >= head) {
+      if (!s.caughtUp) {
+        s.caughtUp = true;
+        peer.send(JSON.stringify({ t: "caught_up", head }));
+        peer.send(presenceJson(env));
+      }
+      return;
+    }
+    const limit = Math.min(head, s.baseline + Limits.window);
+    if (s.sentUpTo >= limit) return;
+    const rows = env.store.read(s.sentUpTo + 1, limit, Limits.pageItems);
+    // Rows below `low` were compacted; the receiver sees the gap and reconnects to get `gone`.
+    if (rows.length === 0) s.sentUpTo = limit;
+    for (const page of msgsPages(rows)) peer.send(page);
+    if (rows.length > 0) s.sentUpTo = rows[rows.length - 1]!.seq;
+  }
+}
+
+/** Live delivery of freshly stored rows to a caught-up socket, from memory when it is in step. */
+export function deliver(env: RoomEnv, peer: Peer, rows: readonly LogRow[]): void {
+  const s = peer.state;
+  const first = rows[0];
+  if (!first) return;
+  if (s.sentUpTo !== first.seq - 1) pump(env, peer);
+  else {
+    const slice = rows.slice(0, Math.max(0, s.baseline + Limits.window - s.sentUpTo));
+    for (const page of msgsPages(slice)) peer.send(page);
+    if (slice.length > 0) s.sentUpTo = slice[slice.length - 1]!.seq;
+  }
+  peer.save();
+}
+
+export function presenceJson(env: RoomEnv): string {
+  const peers = [];
+  for (const p of env.peers()) {
+    if (p.state.cid === null) continue;
+    peers.push({ cid: p.state.cid, role: p.state.role, since: p.state.since, lastSeen: lastSeenOf(p) });
+  }
+  return JSON.stringify({ t: "presence", peers });
+}
+
+/** On every join or leave: a full presence to every socket that has said hello. */
+export function broadcastPresence(env: RoomEnv): void {
+  const text = presenceJson(env);
+  for (const p of env.peers()) if (p.state.cid !== null) p.send(text);
+}

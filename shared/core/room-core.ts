@@ -1,0 +1,214 @@
+import { Ack as AckFrame, Close, Hello, HistoryReq, Limits, Send, SignalOut } from "../protocol/index.ts";
+import { historyJson, newestThatFit } from "./pages.ts";
+import { errorJson, type Peer } from "./peer.ts";
+import { broadcastPresence, deliver, pump } from "./replay.ts";
+import { maySignal } from "./roles.ts";
+import { accept } from "./room-send.ts";
+import type { RoomStore } from "./room-store.ts";
+import { take } from "./token-bucket.ts";
+import { utf8Length } from "./utf8.ts";
+
+export type RoomConfig = { room: string; maxMessages: number; maxBytes: number };
+
+/** What the core needs from its runtime: storage, the open sockets, a clock and an alarm. */
+export type RoomEnv = {
+  store: RoomStore;
+  config: RoomConfig;
+  peers(): Iterable<Peer>;
+  now(): number;
+  requestAlarm(at: number): void;
+};
+
+/**
+ * The room's decisions for one inbound frame (PROTOCOL.md §4). Pure logic over RoomEnv: the
+ * Durable Object, the Node tests and the property tests all run exactly this code.
+ */
+export function onFrame(env: RoomEnv, peer: Peer, data: string | ArrayBuffer | ArrayBufferView): void {
+  const now = env.now();
+  peer.state.lastSeen = now;
+  const frame = parse(env, peer, data);
+  if (frame !== null) dispatch(env, peer, frame);
+  peer.save();
+}
+
+function parse(
+  env: RoomEnv,
+  peer: Peer,
+  data: string | ArrayBuffer | ArrayBufferView,
+): Record<string, unknown> | null {
+  if (typeof data !== "string") return invalid(env, peer, "bad_frame", "binary frames are not accepted");
+  if (data.length > Limits.frameBytes / 3 && utf8Length(data) > Limits.frameBytes) {
+    peer.send(errorJson("too_large", `frame exceeds ${Limits.frameBytes} bytes`));
+    return null;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch (err) {
+    return invalid(env, peer, "bad_frame", `not JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value) || !("t" in value)) {
+    return invalid(env, peer, "bad_frame", "a frame is a JSON object with a `t` field");
+  }
+  const frame = value as Record<string, unknown>;
+  if (peer.state.cid === null && frame.t !== "hello") {
+    return invalid(env, peer, "hello_required", "the first frame must be hello");
+  }
+  return frame;
+}
+
+function dispatch(env: RoomEnv, peer: Peer, frame: Record<string, unknown>): void {
+  switch (frame.t) {
+    case "hello":
+      return hello(env, peer, frame);
+    case "send": {
+      const send = Send.safeParse(frame);
+      if (!send.success) return void invalid(env, peer, "bad_frame", issue(send.error));
+      return accept(env, peer, send.data.msgs);
+    }
+    case "ack": {
+      const ack = AckFrame.safeParse(frame);
+      if (!ack.success) return void invalid(env, peer, "bad_frame", issue(ack.error));
+      return onAck(env, peer, ack.data.upTo);
+    }
+    case "history": {
+      const req = HistoryReq.safeParse(frame);
+      if (!req.success) return void invalid(env, peer, "bad_frame", issue(req.error));
+      return history(env, peer, req.data);
+    }
+    case "signal": {
+      const sig = SignalOut.safeParse(frame);
+      if (!sig.success) return void invalid(env, peer, "bad_frame", issue(sig.error));
+      return signal(env, peer, sig.data);
+    }
+    default:
+      invalid(env, peer, "bad_frame", `unknown frame type ${JSON.stringify(frame.t)}`);
+  }
+}
+
+function hello(env: RoomEnv, peer: Peer, frame: Record<string, unknown>): void {
+  if (peer.state.cid !== null) return void invalid(env, peer, "bad_frame", "hello was already said");
+  const parsed = Hello.safeParse(frame);
+  if (!parsed.success) return void invalid(env, peer, "bad_frame", issue(parsed.error));
+  const h = parsed.data;
+  if (h.v !== 1) {
+    peer.send(errorJson("bad_frame", `unsupported protocol version ${h.v}`));
+    return peer.close(Close.policy, "unsupported version");
+  }
+  if (peer.state.role === "bridge" && h.epoch === undefined) {
+    return void invalid(env, peer, "bad_frame", "a bridge hello needs an epoch");
+  }
+  const bound = env.store.cidRecord(h.cid);
+  if (bound && bound.tokenId !== peer.state.tokenId) {
+    peer.send(errorJson("not_allowed", "this cid belongs to another token"));
+    return peer.close(Close.policy, "cid bound to another token");
+  }
+  if (peer.state.role === "bridge" && !fence(env, peer, h.cid, h.epoch ?? 0)) return;
+  env.store.bindCid(h.cid, peer.state.tokenId, peer.state.role);
+  peer.state.cid = h.cid;
+  resume(env, peer, h.since ?? null, h.tail ?? Limits.tailDefault);
+  broadcastPresence(env);
+}
+
+/** Epoch fencing of a bridge cid: a newer process closes older sockets; an older one is refused. */
+function fence(env: RoomEnv, peer: Peer, cid: string, epoch: number): boolean {
+  const known = env.store.epochOf(cid);
+  if (known !== null && epoch < known) {
+    peer.send(errorJson("fenced", `epoch ${epoch} is older than ${known}`));
+    peer.close(Close.fenced, "fenced");
+    return false;
+  }
+  for (const other of env.peers()) {
+    if (other === peer || other.state.cid !== cid) continue;
+    if (known !== null && epoch === known) other.close(Close.normal, "replaced");
+    else other.close(Close.fenced, "fenced");
+  }
+  if (known !== epoch) env.store.setEpoch(cid, epoch);
+  peer.state.epoch = epoch;
+  return true;
+}
+
+function resume(env: RoomEnv, peer: Peer, since: number | null, tail: number): void {
+  const { head, low } = env.store.meta();
+  const fromTail = Math.max(low, head - tail + 1);
+  let from = since === null ? fromTail : since + 1;
+  let gone: "truncated" | "unknown_cursor" | null = null;
+  if (since !== null && since > head) [gone, from] = ["unknown_cursor", fromTail];
+  else if (since !== null && since < low - 1) [gone, from] = ["truncated", low];
+  const resumeFrom = Math.min(from, head + 1);
+  Object.assign(peer.state, { baseline: resumeFrom - 1, sentUpTo: resumeFrom - 1, caughtUp: false });
+  const base = { head, low, resumeFrom };
+  peer.send(
+    JSON.stringify({
+      t: "welcome",
+      v: 1,
+      room: env.config.room,
+      role: peer.state.role,
+      ...base,
+      serverTime: env.now(),
+    }),
+  );
+  if (gone) peer.send(JSON.stringify({ t: "gone", reason: gone, ...base }));
+  pump(env, peer);
+}
+
+function onAck(env: RoomEnv, peer: Peer, upTo: number): void {
+  const acked = Math.min(upTo, peer.state.sentUpTo);
+  if (acked <= peer.state.baseline) return;
+  peer.state.baseline = acked;
+  env.store.raiseAcked(peer.state.cid!, acked);
+  if (peer.state.role === "bridge" && overCap(env)) env.requestAlarm(env.now());
+  pump(env, peer);
+}
+
+function history(env: RoomEnv, peer: Peer, req: HistoryReq): void {
+  const { head, low } = env.store.meta();
+  const rows = env.store.readBefore(req.before ?? head + 1, req.limit ?? Limits.historyDefault);
+  peer.send(historyJson(newestThatFit(rows), low));
+}
+
+function signal(env: RoomEnv, peer: Peer, sig: SignalOut): void {
+  if (!maySignal(peer.state.role, sig.kind)) {
+    return peer.send(errorJson("not_allowed", `role ${peer.state.role} may not signal ${sig.kind}`));
+  }
+  if (!spend(env, peer, 1)) return;
+  const text = JSON.stringify({
+    t: "signal",
+    cid: peer.state.cid,
+    role: peer.state.role,
+    kind: sig.kind,
+    body: sig.body ?? null,
+  });
+  for (const other of env.peers()) if (other !== peer && other.state.caughtUp) other.send(text);
+}
+
+/** Takes `n` from the socket's rate bucket, or answers rate_limited and drops the frame whole. */
+export function spend(env: RoomEnv, peer: Peer, n: number): boolean {
+  const r = take(peer.state.bucket, n, env.now(), Limits.ratePerSecond, Limits.rateBurst);
+  peer.state.bucket = r.bucket;
+  if (r.ok) return true;
+  peer.send(errorJson("rate_limited", "slow down", { retryAfterMs: r.retryAfterMs }));
+  return false;
+}
+
+export function overCap(env: RoomEnv): boolean {
+  const meta = env.store.meta();
+  return meta.count > env.config.maxMessages || meta.bytes > env.config.maxBytes;
+}
+
+/** Answers a bad frame and counts it; past 20 a minute the socket is closed with 4008. */
+function invalid(env: RoomEnv, peer: Peer, code: "bad_frame" | "hello_required", message: string): null {
+  const now = env.now();
+  if (now - peer.state.invalidSince > 60_000) Object.assign(peer.state, { invalid: 0, invalidSince: now });
+  peer.state.invalid += 1;
+  peer.send(errorJson(code, message));
+  if (peer.state.invalid > Limits.invalidFramesPerMinute) peer.close(Close.policy, "too many invalid frames");
+  return null;
+}
+
+function issue(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  const first = error.issues[0];
+  return first ? `${first.path.map(String).join(".") || "frame"}: ${first.message}` : "invalid frame";
+}
+
+export { deliver };

@@ -1,0 +1,75 @@
+import { Close, Limits, type OutMsg } from "../protocol/index.ts";
+import { errorJson, type Peer } from "./peer.ts";
+import { deliver } from "./replay.ts";
+import { maySend } from "./roles.ts";
+import { overCap, type RoomEnv, spend } from "./room-core.ts";
+import type { NewRow } from "./room-store.ts";
+import { utf8Length } from "./utf8.ts";
+
+type Verdict = { ack: { mid: string; seq: number; dup?: true } } | { error: string } | { row: NewRow };
+
+/**
+ * A `send` frame: validate every message, commit the accepted ones in one transaction, then ack
+ * and broadcast. Nothing awaits between the decision, the commit and the ack.
+ */
+export function accept(env: RoomEnv, peer: Peer, msgs: readonly OutMsg[]): void {
+  if (!spend(env, peer, msgs.length)) return;
+  const cid = peer.state.cid!;
+  if (peer.state.role === "bridge" && env.store.epochOf(cid) !== peer.state.epoch) {
+    peer.send(errorJson("fenced", "a newer bridge process holds this cid"));
+    return peer.close(Close.fenced, "fenced");
+  }
+  const now = env.now();
+  const full = peer.state.role !== "bridge" && roomFull(env);
+  const batch = new Map<string, number>();
+  const verdicts: Verdict[] = [];
+  const rows: NewRow[] = [];
+  let next = env.store.meta().head + 1;
+  for (const m of msgs) {
+    const v = judge(env, peer, m, batch, full, now);
+    if ("row" in v) {
+      batch.set(m.mid, next);
+      verdicts.push({ ack: { mid: m.mid, seq: next++ } });
+      rows.push(v.row);
+    } else verdicts.push(v);
+  }
+  const stored = rows.length > 0 ? env.store.transaction(() => env.store.append(rows)) : [];
+  for (const v of verdicts) if ("error" in v) peer.send(v.error);
+  const acks = verdicts.flatMap((v) => ("ack" in v ? [v.ack] : []));
+  if (acks.length > 0) peer.send(JSON.stringify({ t: "acked", acks }));
+  if (stored.length > 0) {
+    for (const p of env.peers()) if (p.state.caughtUp) deliver(env, p, stored);
+    if (overCap(env)) env.requestAlarm(now);
+  }
+}
+
+function judge(
+  env: RoomEnv,
+  peer: Peer,
+  m: OutMsg,
+  batch: Map<string, number>,
+  full: boolean,
+  now: number,
+): Verdict {
+  const seen = batch.get(m.mid) ?? env.store.seqOfMid(m.mid);
+  if (seen !== null && seen !== undefined) return { ack: { mid: m.mid, seq: seen, dup: true } };
+  const { role, cid } = peer.state;
+  if (!maySend(role, m.kind)) {
+    return { error: errorJson("not_allowed", `role ${role} may not send ${m.kind}`, { mid: m.mid }) };
+  }
+  const body = JSON.stringify(m.body);
+  const size = utf8Length(body);
+  if (size > Limits.bodyBytes) {
+    return { error: errorJson("too_large", `body exceeds ${Limits.bodyBytes} bytes`, { mid: m.mid }) };
+  }
+  if (full)
+    return { error: errorJson("room_full", "the room is full until the bridge catches up", { mid: m.mid }) };
+  return { row: { mid: m.mid, cid: cid!, role, kind: m.kind, body, ts: now, size } };
+}
+
+/** Over the cap with nothing compactable: every stored message is still unacknowledged by the bridge. */
+function roomFull(env: RoomEnv): boolean {
+  const meta = env.store.meta();
+  const atCap = meta.count >= env.config.maxMessages || meta.bytes >= env.config.maxBytes;
+  return atCap && env.store.bridgeAcked() < meta.low;
+}

@@ -1,0 +1,4 @@
+export * from "./frames.ts";
+export * from "./http.ts";
+export * from "./ids.ts";
+export * from "./limits.ts";

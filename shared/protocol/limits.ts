@@ -1,0 +1,38 @@
+/** Numeric limits of the transport (PROTOCOL.md §4.3–4.5). One place, so relay and clients agree. */
+export const Limits = {
+  frameBytes: 1024 * 1024,
+  bodyBytes: 256 * 1024,
+  msgsPerSend: 100,
+  pageItems: 500,
+  pageBytes: 256 * 1024,
+  window: 2000,
+  tailDefault: 200,
+  tailMax: 1000,
+  historyDefault: 100,
+  historyMax: 500,
+  ratePerSecond: 200,
+  rateBurst: 1000,
+  invalidFramesPerMinute: 20,
+  silentCloseMs: 90_000,
+  livenessEveryMs: 30_000,
+  compactedMidTtlMs: 7 * 24 * 3600 * 1000,
+  roomMaxMessagesDefault: 100_000,
+  roomMaxBytesDefault: 200_000_000,
+  shareTtlDefaultSeconds: 7 * 24 * 3600,
+  shareTtlMaxSeconds: 30 * 24 * 3600,
+  pairingTtlMs: 10 * 60 * 1000,
+  pairRequestsPerMinute: 10,
+} as const;
+
+/** Close codes (PROTOCOL.md §4.4). */
+export const Close = {
+  normal: 1000,
+  goingAway: 1001,
+  internal: 1011,
+  tryLater: 1013,
+  unauthorized: 4001,
+  fenced: 4003,
+  notFound: 4004,
+  policy: 4008,
+  forbidden: 4403,
+} as const;

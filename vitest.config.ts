@@ -1,0 +1,38 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+const relayBindings = {
+  TETHER_RELAY_SECRET: "test-relay-secret-0123456789",
+  TETHER_PUBLIC_URL: "https://relay.test",
+};
+
+function relayProject(name: string, include: string[], vars: Record<string, string>, exclude: string[] = []) {
+  return {
+    plugins: [
+      cloudflareTest({
+        main: "./relay/worker.ts",
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: { bindings: { ...relayBindings, ...vars } },
+      }),
+    ],
+    test: { name, include, exclude, testTimeout: 30_000 },
+  };
+}
+
+export default defineConfig({
+  test: {
+    projects: [
+      relayProject("relay", ["relay/**/*.test.ts"], {}, ["relay/**/*.small.test.ts"]),
+      // Retention needs a tiny room cap; one project per configuration of the Worker.
+      relayProject("relay-small", ["relay/**/*.small.test.ts"], { TETHER_ROOM_MAX_MESSAGES: "50" }),
+      {
+        test: {
+          name: "node",
+          include: ["shared/**/*.test.ts", "bridge/**/*.test.ts", "tests/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
