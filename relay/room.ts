@@ -1,0 +1,161 @@
+import { type Connection, type ConnectionContext, Server, type WSMessage } from "partyserver";
+import { z } from "zod";
+import {
+  closeToken,
+  newPeerState,
+  onAlarm,
+  onFrame,
+  onLeave,
+  type Peer,
+  type PeerState,
+  type RoomEnv,
+  SqlRoomStore,
+} from "../shared/core/index.ts";
+import { Close, Limits, Role, TokenKind } from "../shared/protocol/index.ts";
+import { doSql } from "./do-sql.ts";
+import { AUTH_HEADER, type SocketAuth } from "./env.ts";
+
+const Auth = z.object({
+  tokenId: z.string(),
+  kind: TokenKind,
+  role: Role,
+  machineId: z.string(),
+  expiresAt: z.number().nullable(),
+});
+
+/**
+ * One room: an append-only log in SQLite with hibernating sockets. All decisions are made by the
+ * pure core in shared/core; this class only adapts partyserver connections and storage to it.
+ */
+export class Room extends Server<Env> {
+  static override options = { hibernate: true };
+  #store: SqlRoomStore;
+  #peers = new WeakMap<WebSocket, DoPeer>();
+  #alarms: Promise<void> = Promise.resolve();
+  #destroyed = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#store = new SqlRoomStore(doSql(ctx.storage));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+  }
+
+  override getConnectionTags(_conn: Connection, ctx: ConnectionContext): string[] {
+    const auth = readAuth(ctx.request);
+    return auth ? [auth.tokenId] : [];
+  }
+
+  override onConnect(conn: Connection<PeerState>, ctx: ConnectionContext): void {
+    const auth = readAuth(ctx.request);
+    if (!auth || this.#destroyed) return conn.close(Close.unauthorized, "unauthorized");
+    const now = Date.now();
+    conn.setState(newPeerState(auth, now));
+    this.#requestAlarm(now + Limits.livenessEveryMs);
+  }
+
+  override onMessage(conn: Connection<PeerState>, message: WSMessage): void {
+    const peer = this.#peer(conn);
+    if (!peer) return conn.close(Close.unauthorized, "unauthorized");
+    onFrame(this.#env(), peer, message);
+  }
+
+  override onClose(conn: Connection<PeerState>): void {
+    if (conn.state?.cid) onLeave(this.#env());
+  }
+
+  override onError(conn: Connection, error: unknown): void {
+    console.warn("room: socket error", this.name, conn.id, error);
+  }
+
+  override async onAlarm(): Promise<void> {
+    const next = onAlarm(this.#env());
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** RPC from the Directory: a token was revoked; close its sockets. */
+  async closeToken(tokenId: string, code: number, reason: string): Promise<number> {
+    return closeToken(this.#env(), tokenId, code, reason);
+  }
+
+  /** RPC from the Directory: the room was deleted; close every socket with 4004 and drop storage. */
+  async destroy(): Promise<void> {
+    this.#destroyed = true;
+    for (const conn of this.getConnections()) conn.close(Close.notFound, "room deleted");
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  #env(): RoomEnv {
+    return {
+      store: this.#store,
+      config: {
+        room: this.name,
+        maxMessages: positive(this.env.TETHER_ROOM_MAX_MESSAGES, Limits.roomMaxMessagesDefault),
+        maxBytes: positive(this.env.TETHER_ROOM_MAX_BYTES, Limits.roomMaxBytesDefault),
+      },
+      peers: () => this.#openPeers(),
+      now: () => Date.now(),
+      requestAlarm: (at) => this.#requestAlarm(at),
+    };
+  }
+
+  *#openPeers(): Iterable<Peer> {
+    for (const conn of this.getConnections<PeerState>()) {
+      const peer = this.#peer(conn);
+      if (peer) yield peer;
+    }
+  }
+
+  /** One Peer object per socket for the life of this instance, so state is never forked. */
+  #peer(conn: Connection<PeerState>): DoPeer | null {
+    const known = this.#peers.get(conn);
+    if (known) return known;
+    const state = conn.state;
+    if (!state) return null;
+    const peer = new DoPeer(conn, state, this.ctx);
+    this.#peers.set(conn, peer);
+    return peer;
+  }
+
+  #requestAlarm(at: number): void {
+    this.#alarms = this.#alarms
+      .then(async () => {
+        const current = await this.ctx.storage.getAlarm();
+        if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+      })
+      .catch((err) => console.error("room: could not set alarm", this.name, err));
+  }
+}
+
+class DoPeer implements Peer {
+  constructor(
+    readonly conn: Connection<PeerState>,
+    readonly state: PeerState,
+    readonly ctx: DurableObjectState,
+  ) {}
+  send(text: string): void {
+    if (this.conn.readyState !== WebSocket.READY_STATE_OPEN) return;
+    this.conn.send(text);
+  }
+  close(code: number, reason: string): void {
+    if (this.conn.readyState === WebSocket.READY_STATE_OPEN) this.conn.close(code, reason);
+  }
+  save(): void {
+    this.conn.setState(this.state);
+  }
+  pingAt(): number | null {
+    return this.ctx.getWebSocketAutoResponseTimestamp(this.conn)?.getTime() ?? null;
+  }
+}
+
+function readAuth(request: Request): SocketAuth | null {
+  const raw = request.headers.get(AUTH_HEADER);
+  if (!raw) return null;
+  const parsed = Auth.safeParse(JSON.parse(raw));
+  return parsed.success ? parsed.data : null;
+}
+
+function positive(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
