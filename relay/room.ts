@@ -47,7 +47,8 @@ export class Room extends Server<Env> {
 
   override onConnect(conn: Connection<PeerState>, ctx: ConnectionContext): void {
     const auth = readAuth(ctx.request);
-    if (!auth || this.#destroyed) return conn.close(Close.unauthorized, "unauthorized");
+    if (this.#destroyed) return conn.close(Close.notFound, "room deleted");
+    if (!auth) return conn.close(Close.unauthorized, "unauthorized");
     const now = Date.now();
     conn.setState(newPeerState(auth, now));
     this.#requestAlarm(now + Limits.livenessEveryMs);

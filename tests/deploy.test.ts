@@ -1,0 +1,23 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const out = mkdtempSync(join(tmpdir(), "tether-deploy-"));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+it("the relay is deployable as is: `wrangler deploy --dry-run` bundles it", async () => {
+  const { stdout, stderr } = await run(
+    "node_modules/.bin/wrangler",
+    ["deploy", "--dry-run", "--outdir", out],
+    {
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+      timeout: 120_000,
+    },
+  );
+  expect(`${stdout}${stderr}`).toMatch(/--dry-run: exiting now/);
+  expect(readdirSync(out)).toContain("worker.js");
+}, 120_000);

@@ -1,0 +1,237 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { stripVTControlCharacters } from "node:util";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const BIN = join(ROOT, "node_modules", ".bin");
+const OUTPUT_KEEP = 64 * 1024;
+
+export type RelayOptions = {
+  /** Defaults to a free port on 127.0.0.1 (never 8787). */
+  port?: number;
+  /** Defaults to a fresh temp dir; pass the same dir again to restart on the same storage. */
+  persistDir?: string;
+  /** TETHER_RELAY_SECRET; random by default. */
+  secret?: string;
+  /** Extra Worker vars. */
+  vars?: Record<string, string>;
+  readyTimeoutMs?: number;
+  /** Whether dispose() deletes persistDir; defaults to true exactly when persistDir is not given. */
+  ownsPersistDir?: boolean;
+};
+
+/** A `wrangler dev` relay in its own process group. */
+export type RelayProcess = {
+  url: string;
+  wsUrl: string;
+  port: number;
+  secret: string;
+  persistDir: string;
+  ownsPersistDir: boolean;
+  pid: number;
+  /** Signals the whole process group and waits until every member is gone. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** SIGTERM to the group, SIGKILL if it lingers. */
+  stop(): Promise<void>;
+  /** SIGKILL to the group, then deletes persistDir if this helper created it (restarts inherit that). */
+  dispose(): Promise<void>;
+  /** The tail of wrangler's stdout and stderr. */
+  output(): string;
+};
+
+/** Process groups still alive, so that a crashing test run does not leave wrangler behind. */
+const live = new Set<number>();
+process.once("exit", () => {
+  for (const pgid of live) signalGroup(pgid, "SIGKILL");
+});
+
+/** Starts the relay and resolves once `/healthz` answers `{ok:true}` from this very process. */
+export async function startRelay(options: RelayOptions = {}): Promise<RelayProcess> {
+  const port = options.port ?? (await freePort());
+  const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "tether-relay-"));
+  const ownsPersistDir = options.ownsPersistDir ?? options.persistDir === undefined;
+  const secret = options.secret ?? randomBytes(24).toString("base64url");
+  const child = spawnWrangler(port, persistDir, { ...options.vars, TETHER_RELAY_SECRET: secret });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("could not spawn wrangler");
+  live.add(pid);
+  const relay = handle(child, { pid, port, secret, persistDir, ownsPersistDir });
+  try {
+    await waitReady(relay, child, options.readyTimeoutMs ?? 30_000);
+  } catch (err) {
+    const output = relay.output();
+    if (options.persistDir === undefined) await relay.dispose();
+    else await relay.kill("SIGKILL");
+    throw new Error(`${(err as Error).message}\n--- wrangler output (tail) ---\n${output}`);
+  }
+  return relay;
+}
+
+/** Starts the relay again on the same port, storage and secret (after a kill or stop). */
+export async function restartRelay(previous: RelayProcess, attempts = 5): Promise<RelayProcess> {
+  const { port, persistDir, secret, ownsPersistDir } = previous;
+  const options = { port, persistDir, secret, ownsPersistDir };
+  for (let i = 1; ; i++) {
+    try {
+      return await startRelay(options);
+    } catch (err) {
+      // The port can stay busy for a moment after a kill; anything else repeats and then surfaces.
+      if (i >= attempts) throw err;
+      await sleep(250 * i);
+    }
+  }
+}
+
+/** Mints a token with the relay secret (PROTOCOL.md §3). */
+export async function mintToken(
+  relay: Pick<RelayProcess, "url" | "secret">,
+  kind: "bridge" | "device",
+  machineId: string,
+): Promise<{ id: string; token: string }> {
+  const res = await fetch(`${relay.url}/api/tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${relay.secret}`, "content-type": "application/json" },
+    body: JSON.stringify({ kind, machineId }),
+  });
+  if (res.status !== 201) throw new Error(`POST /api/tokens: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string; token: string };
+}
+
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address();
+        const found = typeof address === "object" && address ? address.port : 0;
+        server.close(() => resolve(found));
+      });
+    });
+    if (port > 1024 && port !== 8787) return port;
+  }
+}
+
+function spawnWrangler(port: number, persistDir: string, vars: Record<string, string>): ChildProcess {
+  const args = [
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--persist-to",
+    persistDir,
+    "--show-interactive-dev-session=false",
+    ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+  ];
+  const { CLOUDFLARE_API_TOKEN: _t, CLOUDFLARE_ACCOUNT_ID: _a, ...env } = process.env;
+  // Its own process group (detached), so that a kill reaches workerd too. Never via npx.
+  return spawn(join(BIN, "wrangler"), args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...env,
+      // wrangler's shebang is `env node`; the system node is too old.
+      PATH: `${BIN}:${env.PATH ?? ""}`,
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      WRANGLER_SEND_METRICS: "false",
+      WRANGLER_LOG_PATH: join(persistDir, "wrangler-logs"),
+    },
+  });
+}
+
+type Identity = Pick<RelayProcess, "pid" | "port" | "secret" | "persistDir" | "ownsPersistDir">;
+
+function handle(child: ChildProcess, id: Identity): RelayProcess {
+  const { pid, port } = id;
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString("utf8")).slice(-OUTPUT_KEEP);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  child.on("error", (err) => keep(Buffer.from(`spawn error: ${err.message}\n`)));
+  const kill = async (signal: NodeJS.Signals = "SIGKILL") => {
+    signalGroup(pid, signal);
+    const gone = await groupGone(pid, 10_000);
+    if (!gone && signal !== "SIGKILL") return kill("SIGKILL");
+    if (!gone) throw new Error(`process group ${pid} survived SIGKILL`);
+    live.delete(pid);
+  };
+  return {
+    ...id,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    kill,
+    stop: () => kill("SIGTERM"),
+    dispose: async () => {
+      await kill("SIGKILL");
+      if (id.ownsPersistDir) rmSync(id.persistDir, { recursive: true, force: true });
+    },
+    output: () => stripVTControlCharacters(output),
+  };
+}
+
+/**
+ * Ready when `/healthz` answers `{ok:true,…}` and our random secret is accepted: another server
+ * (even another relay) may own the port for a moment, and only this process knows the secret.
+ */
+async function waitReady(relay: RelayProcess, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer yet";
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`wrangler exited early (${child.exitCode ?? child.signalCode}); last probe: ${last}`);
+    }
+    try {
+      const health = await fetch(`${relay.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      const text = await health.text();
+      last = `healthz ${health.status} ${text.slice(0, 200)}`;
+      if (health.status === 200 && (JSON.parse(text) as { ok?: unknown }).ok === true) {
+        const mine = await fetch(`${relay.url}/api/tokens`, {
+          headers: { authorization: `Bearer ${relay.secret}` },
+          signal: AbortSignal.timeout(2_000),
+        });
+        last = `api/tokens ${mine.status}`;
+        await mine.body?.cancel();
+        if (mine.status === 200) return;
+      }
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await sleep(100);
+  }
+  throw new Error(`relay not ready after ${timeoutMs} ms; last probe: ${last}`);
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+  }
+}
+
+async function groupGone(pgid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(-pgid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ESRCH") return true;
+      throw err;
+    }
+    await sleep(50);
+  }
+  return false;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
