@@ -1,0 +1,44 @@
+import type { AckItem, Peer, StoredMsg } from "../../shared/protocol/index.ts";
+
+/**
+ * The seam between the bridge's transport (bridge/relay/**) and its session logic. One RelayClient
+ * per bridge process (one cid, one epoch); one RoomLink per room it has open.
+ */
+
+export type LinkState = "connecting" | "open" | "caught_up" | "offline";
+
+export interface RoomHandlers {
+  /**
+   * A stored message, applied in seq order, each exactly once per cursor: the cursor is persisted
+   * after this returns. After a crash the last message may be applied again, so handlers must be
+   * idempotent by `mid` (the bridge records inputs with INSERT OR IGNORE).
+   */
+  onMessage(msg: StoredMsg): void;
+  /** The relay said `gone`: local state derived from the room must be rebuilt from the replay. */
+  onReset?(reason: "truncated" | "unknown_cursor"): void;
+  onSignal?(signal: { cid: string; role: string; kind: string; body: unknown }): void;
+  onPresence?(peers: Peer[]): void;
+  onState?(state: LinkState): void;
+  /** The relay stored these messages (`dup`: it had them already); they left the outbox. */
+  onAcked?(acks: AckItem[]): void;
+  /** A message the relay refused for good (too_large, not_allowed, room_full); it left the outbox. */
+  onRejected?(mid: string, code: string, message: string): void;
+  /** 4001 / 4403 / 4003: retrying cannot help. The link stops. */
+  onFatal?(code: number, reason: string): void;
+}
+
+export interface RoomLink {
+  readonly room: string;
+  /**
+   * Queues a message durably (fsynced before it returns) and sends it when possible. Returns its mid.
+   * Throws on a malformed kind or a body that is not JSON (a caller bug); a body over 256 KiB is not
+   * queued and reported through onRejected(mid, "too_large").
+   */
+  send(kind: string, body: unknown): string;
+  /** Best-effort, never stored. Dropped while disconnected. */
+  signal(kind: string, body: unknown): void;
+  /** Messages queued but not yet acknowledged by the relay. */
+  outboxDepth(): number;
+  state(): LinkState;
+  close(): void;
+}

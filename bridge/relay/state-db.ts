@@ -1,0 +1,124 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { z } from "zod";
+
+/** A message waiting for the relay's ack, as stored: its body already serialized. */
+export type QueuedMsg = { mid: string; kind: string; bodyJson: string };
+
+const QueuedRow = z.object({ mid: z.string(), kind: z.string(), bodyJson: z.string() });
+const SeqRow = z.object({ seq: z.number() });
+const ValueRow = z.object({ value: z.number() });
+const CountRow = z.object({ n: z.number() });
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    room TEXT NOT NULL,
+    mid TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    queued_at INTEGER NOT NULL,
+    UNIQUE (room, mid)
+  );
+  CREATE TABLE IF NOT EXISTS cursors (room TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+/**
+ * The bridge's durable transport state: outbox, cursors and epoch. WAL with synchronous=FULL makes
+ * every commit fsynced before it returns, so a message counts as queued only once it is on disk.
+ * AUTOINCREMENT ids never go backwards, which keeps outbox order across deletes and restarts.
+ */
+export class StateDb {
+  readonly path: string;
+  #db: DatabaseSync;
+  #q: Record<
+    "enqueue" | "remove" | "list" | "depth" | "getCursor" | "setCursor" | "epoch" | "bumpEpoch",
+    StatementSync
+  >;
+
+  constructor(path: string) {
+    this.path = path;
+    mkdirSync(dirname(path), { recursive: true });
+    // A second process (or a test's second client) may hold the file for a moment.
+    this.#db = new DatabaseSync(path, { timeout: 5_000 });
+    this.#db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+    this.#db.exec(SCHEMA);
+    this.#q = {
+      enqueue: this.#db.prepare(
+        "INSERT OR IGNORE INTO outbox (room, mid, kind, body, queued_at) VALUES (?, ?, ?, ?, ?)",
+      ),
+      remove: this.#db.prepare("DELETE FROM outbox WHERE room = ? AND mid = ?"),
+      list: this.#db.prepare("SELECT mid, kind, body AS bodyJson FROM outbox WHERE room = ? ORDER BY id"),
+      depth: this.#db.prepare("SELECT count(*) AS n FROM outbox WHERE room = ?"),
+      getCursor: this.#db.prepare("SELECT seq FROM cursors WHERE room = ?"),
+      setCursor: this.#db.prepare(
+        "INSERT INTO cursors (room, seq) VALUES (?, ?) ON CONFLICT (room) DO UPDATE SET seq = excluded.seq",
+      ),
+      epoch: this.#db.prepare("SELECT value FROM meta WHERE key = 'epoch'"),
+      bumpEpoch: this.#db.prepare(
+        `INSERT INTO meta (key, value) VALUES ('epoch', 1)
+         ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`,
+      ),
+    };
+  }
+
+  /** Queues a message durably; a mid already queued for the room keeps its place. */
+  enqueue(room: string, msg: QueuedMsg, now: number): void {
+    this.#q.enqueue.run(room, msg.mid, msg.kind, msg.bodyJson, now);
+  }
+
+  /** Drops acknowledged or refused messages, in one transaction (one fsync). */
+  remove(room: string, mids: readonly string[]): void {
+    if (mids.length === 0) return;
+    this.#transaction(() => {
+      for (const mid of mids) this.#q.remove.run(room, mid);
+    });
+  }
+
+  /** The room's outbox, oldest first. */
+  outbox(room: string): QueuedMsg[] {
+    return this.#q.list.all(room).map((row) => QueuedRow.parse(row));
+  }
+
+  outboxDepth(room: string): number {
+    return CountRow.parse(this.#q.depth.get(room)).n;
+  }
+
+  /** The last applied seq of the room, or null when the room was never opened. */
+  cursor(room: string): number | null {
+    const row = this.#q.getCursor.get(room);
+    return row === undefined ? null : SeqRow.parse(row).seq;
+  }
+
+  setCursor(room: string, seq: number): void {
+    this.#q.setCursor.run(room, seq);
+  }
+
+  /** The epoch of the latest start, or 0 before the first. */
+  epoch(): number {
+    const row = this.#q.epoch.get();
+    return row === undefined ? 0 : ValueRow.parse(row).value;
+  }
+
+  /** Increments and persists the epoch; called once per process start. */
+  nextEpoch(): number {
+    return ValueRow.parse(this.#q.bumpEpoch.get()).value;
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #transaction(fn: () => void): void {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      fn();
+      this.#db.exec("COMMIT");
+    } catch (err) {
+      this.#db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+}
