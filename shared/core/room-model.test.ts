@@ -9,11 +9,14 @@ class Client {
   applied: StoredMsg[] = [];
   last = 0;
   gaps = 0;
-  constructor(
-    readonly cid: string,
-    readonly role: "bridge" | "controller",
-    readonly room: TestRoom,
-  ) {}
+  readonly cid: string;
+  readonly role: "bridge" | "controller";
+  readonly room: TestRoom;
+  constructor(cid: string, role: "bridge" | "controller", room: TestRoom) {
+    this.cid = cid;
+    this.role = role;
+    this.room = room;
+  }
   connect(): void {
     this.peer = this.room.connect(this.role, `tok-${this.cid}`);
     this.room.hello(this.peer, this.cid, { since: this.last });

@@ -1,0 +1,95 @@
+import { mkdirSync, realpathSync } from "node:fs";
+import { join } from "node:path";
+import { VERSION } from "../relay/env.ts";
+import type { Logger } from "./log.ts";
+import { MachineRoom } from "./machine/machine-room.ts";
+import { RelayClient } from "./relay/relay-client.ts";
+import { StateDb } from "./relay/state-db.ts";
+import { Registry } from "./session/registry.ts";
+import { Sessions } from "./session/sessions.ts";
+
+export type BridgeOptions = {
+  relayUrl: string;
+  token: string;
+  machineId: string;
+  cid: string;
+  name: string;
+  stateDir: string;
+  roots: string[];
+  idleSleepMs: number;
+  maxLive: number;
+  permissionTimeoutMs: number | null;
+  log: Logger;
+  /** Retrying cannot help (fenced, revoked): the process should exit with this message. */
+  fatal(message: string): void;
+};
+
+/** The bridge process: one relay client, the machine room, and a room per session. */
+export class Bridge {
+  #db: StateDb;
+  #registry: Registry;
+  #client: RelayClient;
+  #sessions: Sessions;
+  #machine: MachineRoom | null = null;
+
+  private readonly o: BridgeOptions;
+  constructor(o: BridgeOptions) {
+    this.o = o;
+    mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+    this.#db = new StateDb(join(o.stateDir, "outbox.db"));
+    this.#registry = new Registry(join(o.stateDir, "sessions.db"));
+    this.#client = new RelayClient({ url: o.relayUrl, token: o.token, cid: o.cid, db: this.#db, log: o.log });
+    this.#sessions = new Sessions({
+      registry: this.#registry,
+      machineId: o.machineId,
+      log: o.log,
+      idleSleepMs: o.idleSleepMs,
+      maxLive: o.maxLive,
+      permissionTimeoutMs: o.permissionTimeoutMs,
+      open: (room, handlers) =>
+        this.#client.openRoom(room, {
+          ...handlers,
+          onFatal: (code, reason) => this.#onFatal(room, code, reason),
+        }),
+      changed: () => this.#machine?.publishSessions(),
+    });
+  }
+
+  start(): void {
+    const epoch = this.#client.start();
+    this.o.log.info("bridge starting", { machineId: this.o.machineId, epoch, relay: this.o.relayUrl });
+    const link = this.#client.openRoom(`m-${this.o.machineId}`, {
+      onMessage: (msg) => this.#machine?.onMessage(msg),
+      onFatal: (code, reason) => this.#onFatal(`m-${this.o.machineId}`, code, reason),
+    });
+    const roots = this.o.roots.map((r) => realpathSync(r));
+    this.#machine = new MachineRoom(
+      link,
+      { machineId: this.o.machineId, name: this.o.name, roots, bridgeVersion: VERSION },
+      this.#registry,
+      this.#sessions,
+      this.o.log,
+    );
+    this.#machine.publishInfo();
+    this.#sessions.resumeAll();
+    this.#machine.publishSessions();
+  }
+
+  /** Ends every Claude process, then the relay links; queued messages stay in the outbox on disk. */
+  async stop(): Promise<void> {
+    await this.#sessions.close();
+    this.#client.close();
+    this.#registry.close();
+    this.#db.close();
+  }
+
+  #onFatal(room: string, code: number, reason: string): void {
+    if (code === 4003)
+      return this.o.fatal(`Another, newer bridge process took over (${room} fenced this one). Exiting.`);
+    if (code === 4001)
+      return this.o.fatal(
+        "The relay refused the bridge token (unknown, expired or revoked). Run `tether init` again.",
+      );
+    this.o.log.error("the relay refused a room", { room, code, reason });
+  }
+}

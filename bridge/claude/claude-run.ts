@@ -1,0 +1,116 @@
+import {
+  type Options,
+  type PermissionMode,
+  type PermissionResult,
+  type Query,
+  query,
+  type SDKUserMessage,
+} from "@anthropic-ai/claude-agent-sdk";
+import { InputQueue } from "./input-queue.ts";
+import { mapSdk, type RunEvent } from "./map-sdk.ts";
+
+export type PermissionAsk = {
+  toolName: string;
+  input: Record<string, unknown>;
+  toolUseId: string;
+  title: string | null;
+  suggestions: unknown[];
+  /** Aborted when the CLI withdraws the request (an interrupt while the prompt is pending). */
+  signal: AbortSignal;
+};
+
+export type RunOptions = {
+  cwd: string;
+  resume: string | null;
+  permissionMode: PermissionMode;
+  model: string | null;
+  onEvent(e: RunEvent): void;
+  /** The process ended; `error` carries the SDK's message with the CLI's stderr tail. */
+  onExit(error: string | null): void;
+  ask(p: PermissionAsk): Promise<PermissionResult>;
+};
+
+const STDERR_TAIL = 4000;
+
+/**
+ * One long-lived Claude Code process: a `query()` whose streaming prompt stays open, so the same
+ * process serves every turn of the session until it is closed.
+ */
+export class ClaudeRun {
+  readonly done: Promise<void>;
+  #input = new InputQueue<SDKUserMessage>();
+  #query: Query;
+  #stderr = "";
+  #closing = false;
+
+  constructor(opts: RunOptions) {
+    const options: Options = {
+      cwd: opts.cwd,
+      permissionMode: opts.permissionMode,
+      includePartialMessages: true,
+      systemPrompt: { type: "preset", preset: "claude_code" },
+      settingSources: ["user", "project", "local"],
+      canUseTool: (toolName, input, o) =>
+        opts.ask({
+          toolName,
+          input,
+          toolUseId: o.toolUseID,
+          title: o.title ?? null,
+          suggestions: o.suggestions ?? [],
+          signal: o.signal,
+        }),
+      stderr: (chunk) => {
+        this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL);
+      },
+    };
+    if (opts.resume) options.resume = opts.resume;
+    if (opts.model) options.model = opts.model;
+    this.#query = query({ prompt: this.#input, options });
+    this.done = this.#consume(opts);
+  }
+
+  send(text: string): void {
+    this.#input.push({ type: "user", message: { role: "user", content: text }, parent_tool_use_id: null });
+  }
+
+  /** Asks the CLI to stop the running turn; false when it did not answer within `ms`. */
+  async interrupt(ms: number): Promise<boolean> {
+    const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), ms).unref());
+    const answered = this.#query.interrupt().then(
+      () => true,
+      () => false,
+    );
+    return Promise.race([answered, timeout]);
+  }
+
+  async setPermissionMode(mode: PermissionMode): Promise<void> {
+    await this.#query.setPermissionMode(mode);
+  }
+
+  async setModel(model: string | undefined): Promise<void> {
+    await this.#query.setModel(model);
+  }
+
+  /** Ends the process (stdin closed, then SIGTERM/SIGKILL by the SDK) and waits for it. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#input.close();
+    this.#query.close();
+    await this.done;
+  }
+
+  stderrTail(): string {
+    return this.#stderr;
+  }
+
+  async #consume(opts: RunOptions): Promise<void> {
+    let error: string | null = null;
+    try {
+      for await (const message of this.#query) for (const event of mapSdk(message)) opts.onEvent(event);
+    } catch (err) {
+      if (!this.#closing)
+        error = `${(err as Error).message}${this.#stderr ? `\nstderr: ${this.#stderr}` : ""}`;
+    }
+    opts.onExit(error);
+  }
+}

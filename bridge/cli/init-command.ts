@@ -1,0 +1,81 @@
+import { CreateTokenRes } from "../../shared/protocol/index.ts";
+import { defaultStateDir, loadConfig, newId, saveConfig } from "../config.ts";
+import { CliError, parse, relayUrl } from "./options.ts";
+
+const HELP = `Usage: tether init --relay URL --secret RELAY_SECRET [--name NAME] [--state-dir DIR] [--force]
+
+Mints a bridge token for a new machine id on the relay (POST /api/tokens with the relay secret)
+and saves relay URL, token and machine id in the state dir, so that "tether bridge" needs no flags.
+
+  --relay URL        the relay's origin (env TETHER_RELAY_URL)
+  --secret SECRET    the relay secret, TETHER_RELAY_SECRET of the Worker (env TETHER_RELAY_SECRET)
+  --name NAME        a name for this machine (default: its hostname)
+  --state-dir DIR    where Tether keeps its state (env TETHER_STATE_DIR, default ~/.local/state/tether)
+  --force            replace an existing configuration
+`;
+
+export async function initCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    relay: { type: "string" },
+    secret: { type: "string" },
+    name: { type: "string" },
+    "state-dir": { type: "string" },
+    force: { type: "boolean" },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const relay = relayUrl(values.relay ?? process.env.TETHER_RELAY_URL ?? missing("--relay"));
+  const secret = values.secret ?? process.env.TETHER_RELAY_SECRET ?? missing("--secret");
+  const stateDir = values["state-dir"] ?? defaultStateDir();
+  const existing = loadConfig(stateDir);
+  if (existing && !values.force) {
+    throw new CliError(
+      `${stateDir} already holds machine ${existing.machineId} on ${existing.relayUrl}; use --force to replace it`,
+    );
+  }
+  const machineId = newId("mc", 12);
+  const minted = await mintBridgeToken(relay, secret, machineId, values.name);
+  saveConfig(stateDir, {
+    relayUrl: relay,
+    token: minted.token,
+    machineId,
+    cid: newId("br", 12),
+    ...(values.name ? { name: values.name } : {}),
+  });
+  process.stdout.write(
+    `Initialised machine ${machineId} on ${relay}.\nState: ${stateDir}\nNext: tether bridge\n`,
+  );
+  return 0;
+}
+
+async function mintBridgeToken(relay: string, secret: string, machineId: string, label: string | undefined) {
+  let res: Response;
+  try {
+    res = await fetch(`${relay}/api/tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      body: JSON.stringify({ kind: "bridge", machineId, ...(label ? { label } : {}) }),
+    });
+  } catch (err) {
+    throw new CliError(
+      `cannot reach the relay at ${relay}: ${(err as Error).cause ?? (err as Error).message}`,
+      1,
+    );
+  }
+  if (res.status === 401) throw new CliError("the relay refused the secret (401): check --secret", 1);
+  if (res.status !== 201)
+    throw new CliError(`the relay answered ${res.status}: ${(await res.text()).slice(0, 300)}`, 1);
+  const body = CreateTokenRes.safeParse(await res.json());
+  if (!body.success)
+    throw new CliError(
+      `${relay} does not look like a Tether relay (unexpected answer to POST /api/tokens)`,
+      1,
+    );
+  return body.data;
+}
+
+function missing(flag: string): never {
+  throw new CliError(`${flag} is required (see --help)`);
+}

@@ -1,0 +1,54 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
+
+/** An expected failure with a message meant for the person at the terminal. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 2) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** parseArgs with a clear message for unknown flags, and --help handled by the caller. */
+export function parse<T extends Options>(argv: string[], options: T) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
+
+export function durationMs(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new CliError(`${flag}: expected a duration like 90s, 15m or 1h, got "${text}"`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "m"] ?? 60_000;
+  return Math.round(Number(m[1]) * unit);
+}
+
+export function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError(`${flag}: expected a positive integer, got "${text}"`);
+  return n;
+}
+
+/** http(s) or ws(s) origin of a relay, normalised to http(s) without a trailing slash. */
+export function relayUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError(`--relay: "${text}" is not a URL (expected e.g. https://tether.example.workers.dev)`);
+  }
+  if (!["http:", "https:", "ws:", "wss:"].includes(url.protocol))
+    throw new CliError(`--relay: unsupported scheme ${url.protocol}`);
+  url.protocol = url.protocol.replace("ws", "http");
+  return url.origin;
+}

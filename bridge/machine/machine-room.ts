@@ -1,0 +1,134 @@
+import { realpath } from "node:fs/promises";
+import { hostname, platform } from "node:os";
+import { sep } from "node:path";
+import { z } from "zod";
+import type { StoredMsg } from "../../shared/protocol/index.ts";
+import type { Logger } from "../log.ts";
+import type { RoomLink } from "../relay/room-link.ts";
+import type { Registry } from "../session/registry.ts";
+import type { Sessions } from "../session/sessions.ts";
+import { listResumable } from "./resumable.ts";
+
+const CreateSession = z.object({
+  cwd: z.string().min(1),
+  title: z.string().max(200).optional(),
+  permissionMode: z.enum(["default", "acceptEdits", "plan"]).optional(),
+  resumeClaudeSessionId: z.string().optional(),
+  prompt: z.string().optional(),
+});
+const EndSession = z.object({ room: z.string() });
+const ListResumable = z.object({ cwd: z.string().optional() });
+
+export type MachineInfo = { machineId: string; name: string; roots: string[]; bridgeVersion: string };
+
+/** The machine room: what this workstation offers, and the controller's requests to it. */
+export class MachineRoom {
+  private readonly link: RoomLink;
+  private readonly info: MachineInfo;
+  private readonly registry: Registry;
+  private readonly sessions: Sessions;
+  private readonly log: Logger;
+
+  constructor(link: RoomLink, info: MachineInfo, registry: Registry, sessions: Sessions, log: Logger) {
+    this.link = link;
+    this.info = info;
+    this.registry = registry;
+    this.sessions = sessions;
+    this.log = log;
+  }
+
+  publishInfo(): void {
+    this.link.send("machine.info", {
+      ...this.info,
+      hostname: hostname(),
+      platform: platform(),
+      at: Date.now(),
+    });
+  }
+
+  /** The whole list, after every change. */
+  publishSessions(): void {
+    const sessions = this.registry.all().map((s) => ({
+      room: s.room,
+      title: s.title,
+      cwd: s.cwd,
+      state: s.state,
+      ...(s.claudeSessionId ? { claudeSessionId: s.claudeSessionId } : {}),
+      ...(s.transitionedFrom ? { transitionedFrom: s.transitionedFrom } : {}),
+      chain: this.registry.chain(s.room),
+      createdAt: s.createdAt,
+      updatedAt: s.updatedAt,
+    }));
+    this.link.send("machine.sessions", { sessions });
+  }
+
+  onMessage(msg: StoredMsg): void {
+    if (msg.role !== "controller") return;
+    const run = async () => {
+      if (msg.kind === "machine.create_session") await this.#create(msg);
+      else if (msg.kind === "machine.end_session") await this.#end(msg);
+      else if (msg.kind === "machine.list_resumable") await this.#resumable(msg);
+    };
+    run().catch((err: Error) => {
+      this.log.error("machine request failed", { kind: msg.kind, mid: msg.mid, error: err.message });
+      this.#notice(msg.mid, "error", "internal", `The bridge could not do that: ${err.message}`);
+    });
+  }
+
+  async #create(msg: StoredMsg): Promise<void> {
+    const known = this.registry.roomOfRequest(msg.mid);
+    if (known) return void this.link.send("machine.session_created", { requestMid: msg.mid, room: known });
+    const body = CreateSession.safeParse(msg.body);
+    if (!body.success)
+      return this.#notice(
+        msg.mid,
+        "error",
+        "bad_request",
+        `create_session: ${body.error.issues[0]?.message}`,
+      );
+    const cwd = await this.#underRoot(body.data.cwd);
+    if (!cwd.ok) return this.#notice(msg.mid, "error", "cwd_not_allowed", cwd.why);
+    const { title, permissionMode, resumeClaudeSessionId, prompt } = body.data;
+    const runner = this.sessions.create({
+      cwd: cwd.path,
+      title: title ?? (prompt ? prompt.slice(0, 60) : cwd.path.split(sep).pop() || cwd.path),
+      permissionMode: permissionMode ?? "default",
+      resumeClaudeSessionId: resumeClaudeSessionId ?? null,
+    });
+    this.registry.recordRequest(msg.mid, runner.room);
+    this.link.send("machine.session_created", { requestMid: msg.mid, room: runner.room });
+    if (prompt && this.registry.addInput(runner.room, msg.mid, prompt)) await runner.pump();
+  }
+
+  async #end(msg: StoredMsg): Promise<void> {
+    const body = EndSession.safeParse(msg.body);
+    if (!body.success || !(await this.sessions.end(body.data.room))) {
+      this.#notice(msg.mid, "warn", "unknown_session", "No such session on this machine.");
+    }
+  }
+
+  async #resumable(msg: StoredMsg): Promise<void> {
+    const body = ListResumable.safeParse(msg.body);
+    const cwd = body.success ? body.data.cwd : undefined;
+    const sessions = await listResumable(cwd === undefined ? null : cwd);
+    this.link.send("machine.resumable", { requestMid: msg.mid, sessions });
+  }
+
+  /** Resolves `..` and symlinks first, so a path cannot escape the roots by indirection. */
+  async #underRoot(path: string): Promise<{ ok: true; path: string } | { ok: false; why: string }> {
+    let real: string;
+    try {
+      real = await realpath(path);
+    } catch (err) {
+      return { ok: false, why: `${path} does not exist (${(err as NodeJS.ErrnoException).code})` };
+    }
+    for (const root of this.info.roots)
+      if (real === root || real.startsWith(root.endsWith(sep) ? root : root + sep))
+        return { ok: true, path: real };
+    return { ok: false, why: `${real} is not under a root of this bridge (${this.info.roots.join(", ")})` };
+  }
+
+  #notice(requestMid: string, level: "info" | "warn" | "error", code: string, text: string): void {
+    this.link.send("machine.notice", { requestMid, level, code, text });
+  }
+}

@@ -1,0 +1,184 @@
+import { DatabaseSync } from "node:sqlite";
+
+export type SessionState =
+  | "starting"
+  | "idle"
+  | "running"
+  | "awaiting_permission"
+  | "sleeping"
+  | "ended"
+  | "error";
+
+export type SessionRecord = {
+  room: string;
+  cwd: string;
+  title: string;
+  claudeSessionId: string | null;
+  transitionedFrom: string | null;
+  state: SessionState;
+  permissionMode: string;
+  model: string | null;
+  createdAt: number;
+  updatedAt: number;
+};
+
+/** A message for Claude: a user.message, or a command the bridge turns into one (e.g. /clear). */
+export type InputRecord = {
+  room: string;
+  mid: string;
+  text: string;
+  kind: "message" | "command";
+  state: "pending" | "started" | "done";
+};
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sessions(room TEXT PRIMARY KEY, cwd TEXT NOT NULL, title TEXT NOT NULL,
+  claude_session_id TEXT, transitioned_from TEXT, state TEXT NOT NULL, permission_mode TEXT NOT NULL,
+  model TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS transitions(room TEXT NOT NULL, from_id TEXT NOT NULL, to_id TEXT NOT NULL,
+  reason TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(room, from_id));
+CREATE TABLE IF NOT EXISTS inputs(n INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, mid TEXT NOT NULL UNIQUE,
+  text TEXT NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS requests(mid TEXT PRIMARY KEY, room TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS permissions(request_id TEXT PRIMARY KEY, room TEXT NOT NULL, input_mid TEXT);
+`;
+
+/**
+ * Every session the bridge knows, its /clear chain, the inputs it accepted and the permission
+ * prompts still open. SQLite with synchronous=FULL: each write is atomic and durable when it returns.
+ */
+export class Registry {
+  #db: DatabaseSync;
+
+  constructor(path: string) {
+    this.#db = new DatabaseSync(path);
+    this.#db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+    this.#db.exec(SCHEMA);
+  }
+
+  all(): SessionRecord[] {
+    return this.#db.prepare("SELECT * FROM sessions ORDER BY created_at").all().map(toSession);
+  }
+
+  get(room: string): SessionRecord | null {
+    const row = this.#db.prepare("SELECT * FROM sessions WHERE room = ?").get(room);
+    return row ? toSession(row) : null;
+  }
+
+  put(s: SessionRecord): void {
+    this.#db
+      .prepare(
+        `INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(room) DO UPDATE SET cwd=excluded.cwd,
+         title=excluded.title, claude_session_id=excluded.claude_session_id, transitioned_from=excluded.transitioned_from,
+         state=excluded.state, permission_mode=excluded.permission_mode, model=excluded.model, updated_at=excluded.updated_at`,
+      )
+      .run(
+        s.room,
+        s.cwd,
+        s.title,
+        s.claudeSessionId,
+        s.transitionedFrom,
+        s.state,
+        s.permissionMode,
+        s.model,
+        s.createdAt,
+        s.updatedAt,
+      );
+  }
+
+  /** Records `from → to` and makes `to` the session's current Claude session. */
+  transition(room: string, from: string, to: string, reason: string, at: number): void {
+    this.#db.exec("BEGIN");
+    try {
+      this.#db
+        .prepare("INSERT OR REPLACE INTO transitions VALUES (?,?,?,?,?)")
+        .run(room, from, to, reason, at);
+      this.#db
+        .prepare(
+          "UPDATE sessions SET claude_session_id = ?, transitioned_from = ?, updated_at = ? WHERE room = ?",
+        )
+        .run(to, from, at, room);
+      this.#db.exec("COMMIT");
+    } catch (err) {
+      this.#db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  /** The chain of Claude sessions of a room, oldest first. */
+  chain(room: string): { claudeSessionId: string; transitionedTo: string | null }[] {
+    const rows = this.#db
+      .prepare("SELECT from_id, to_id FROM transitions WHERE room = ? ORDER BY at")
+      .all(room);
+    return rows.map((r) => ({ claudeSessionId: String(r.from_id), transitionedTo: String(r.to_id) }));
+  }
+
+  /** Accepts an input once per mid (a replayed message is ignored). */
+  addInput(room: string, mid: string, text: string, kind: InputRecord["kind"] = "message"): boolean {
+    const r = this.#db
+      .prepare("INSERT OR IGNORE INTO inputs(room, mid, text, kind, state) VALUES (?,?,?,?,'pending')")
+      .run(room, mid, text, kind);
+    return r.changes > 0;
+  }
+
+  inputs(room: string, state: InputRecord["state"]): InputRecord[] {
+    const rows = this.#db
+      .prepare("SELECT room, mid, text, kind, state FROM inputs WHERE room = ? AND state = ? ORDER BY n")
+      .all(room, state);
+    return rows.map((r) => ({
+      room: String(r.room),
+      mid: String(r.mid),
+      text: String(r.text),
+      kind: r.kind as InputRecord["kind"],
+      state: r.state as InputRecord["state"],
+    }));
+  }
+
+  /** The room a create_session request made, so a replayed request creates nothing twice. */
+  roomOfRequest(mid: string): string | null {
+    const row = this.#db.prepare("SELECT room FROM requests WHERE mid = ?").get(mid);
+    return row ? String(row.room) : null;
+  }
+
+  recordRequest(mid: string, room: string): void {
+    this.#db.prepare("INSERT OR IGNORE INTO requests VALUES (?, ?)").run(mid, room);
+  }
+
+  setInput(mid: string, state: InputRecord["state"]): void {
+    this.#db.prepare("UPDATE inputs SET state = ? WHERE mid = ?").run(state, mid);
+  }
+
+  openPermission(requestId: string, room: string, inputMid: string | null): void {
+    this.#db.prepare("INSERT OR REPLACE INTO permissions VALUES (?,?,?)").run(requestId, room, inputMid);
+  }
+
+  closePermission(requestId: string): void {
+    this.#db.prepare("DELETE FROM permissions WHERE request_id = ?").run(requestId);
+  }
+
+  openPermissions(room: string): string[] {
+    return this.#db
+      .prepare("SELECT request_id FROM permissions WHERE room = ?")
+      .all(room)
+      .map((r) => String(r.request_id));
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+function toSession(r: Record<string, unknown>): SessionRecord {
+  return {
+    room: String(r.room),
+    cwd: String(r.cwd),
+    title: String(r.title),
+    claudeSessionId: r.claude_session_id == null ? null : String(r.claude_session_id),
+    transitionedFrom: r.transitioned_from == null ? null : String(r.transitioned_from),
+    state: String(r.state) as SessionState,
+    permissionMode: String(r.permission_mode),
+    model: r.model == null ? null : String(r.model),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}

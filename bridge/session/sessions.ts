@@ -1,0 +1,115 @@
+import { randomBytes } from "node:crypto";
+import type { Logger } from "../log.ts";
+import type { RoomHandlers, RoomLink } from "../relay/room-link.ts";
+import type { Registry, SessionRecord } from "./registry.ts";
+import { end } from "./session-control.ts";
+import { type SessionDeps, SessionRunner } from "./session-runner.ts";
+
+export type NewSession = {
+  cwd: string;
+  title: string;
+  permissionMode: string;
+  resumeClaudeSessionId: string | null;
+};
+
+export type SessionsOptions = {
+  registry: Registry;
+  machineId: string;
+  log: Logger;
+  idleSleepMs: number;
+  maxLive: number;
+  permissionTimeoutMs: number | null;
+  open(room: string, handlers: RoomHandlers): RoomLink;
+  changed(): void;
+};
+
+/** Every session of this machine: creation, lookup, the live-process cap and shutdown. */
+export class Sessions {
+  #runners = new Map<string, SessionRunner>();
+  #deps: SessionDeps;
+
+  private readonly o: SessionsOptions;
+  constructor(o: SessionsOptions) {
+    this.o = o;
+    this.#deps = {
+      registry: o.registry,
+      machineId: o.machineId,
+      log: o.log,
+      idleSleepMs: o.idleSleepMs,
+      permissionTimeoutMs: o.permissionTimeoutMs,
+      admit: (r) => this.#admit(r),
+      changed: () => o.changed(),
+    };
+  }
+
+  /** Opens the room of every session that has not ended (which also fences any older bridge there). */
+  resumeAll(): void {
+    for (const record of this.o.registry.all()) if (record.state !== "ended") this.#attach(record).recover();
+  }
+
+  create(s: NewSession): SessionRunner {
+    const now = Date.now();
+    const record: SessionRecord = {
+      room: `s-${randomBytes(16).toString("base64url")}`,
+      cwd: s.cwd,
+      title: s.title,
+      claudeSessionId: s.resumeClaudeSessionId,
+      transitionedFrom: null,
+      state: s.resumeClaudeSessionId ? "sleeping" : "idle",
+      permissionMode: s.permissionMode,
+      model: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.o.registry.put(record);
+    const runner = this.#attach(record);
+    runner.publishInfo();
+    runner.link.send("session.status", { state: record.state, at: now });
+    return runner;
+  }
+
+  get(room: string): SessionRunner | null {
+    return this.#runners.get(room) ?? null;
+  }
+
+  async end(room: string): Promise<boolean> {
+    const runner = this.#runners.get(room);
+    if (!runner) return false;
+    await end(runner);
+    return true;
+  }
+
+  live(): number {
+    return [...this.#runners.values()].filter((r) => r.run !== null).length;
+  }
+
+  /** Stops every Claude process and waits for them: no orphans. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#runners.values()].map((r) => r.run?.close()));
+  }
+
+  #attach(record: SessionRecord): SessionRunner {
+    let runner: SessionRunner | null = null;
+    const link = this.o.open(record.room, {
+      onMessage: (msg) => runner?.onMessage(msg),
+      onFatal: (code, reason) =>
+        this.o.log.error("session room refused the bridge", { room: record.room, code, reason }),
+    });
+    runner = new SessionRunner(record, link, this.#deps);
+    this.#runners.set(record.room, runner);
+    return runner;
+  }
+
+  /** At most `maxLive` processes: the least recently used idle session goes to sleep first. */
+  async #admit(starting: SessionRunner): Promise<void> {
+    if (this.live() < this.o.maxLive) return;
+    const idle = [...this.#runners.values()]
+      .filter((r) => r !== starting && r.isIdle())
+      .sort((a, b) => a.lastActive - b.lastActive);
+    const victim = idle[0];
+    if (victim) {
+      this.o.log.info("live-process cap reached; putting a session to sleep", { room: victim.room });
+      await victim.sleep();
+    }
+  }
+}

@@ -1,0 +1,165 @@
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
+import { restartRelay } from "./support/relay-process.ts";
+import { ScriptedModel } from "./support/scripted-model.ts";
+
+type Turn = { inputMid: string; ok: boolean; subtype: string };
+type Info = { claudeSessionId?: string };
+
+let w: BridgeWorld | null = null;
+afterEach(async () => {
+  await w?.stop();
+  w = null;
+}, 60_000);
+
+/** Claude Code's transcript path for a session (realpath'd cwd, non-alphanumerics → "-"). */
+function transcript(world: BridgeWorld, id: string): string {
+  return join(world.claudeConfig, "projects", world.project.replace(/[^a-zA-Z0-9]/g, "-"), `${id}.jsonl`);
+}
+
+async function turn(s: Phone, text: string): Promise<Turn> {
+  const mid = await s.send("user.message", { text });
+  return s.wait<Turn>("turn.result", (t) => t.inputMid === mid, 60_000);
+}
+
+/** Every stored message of the room once, in seq order, and exactly one start and result per input. */
+function expectCleanRoom(s: Phone): void {
+  const seqs = s.msgs.map((m) => m.seq);
+  expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+  expect(new Set(s.msgs.map((m) => m.mid)).size).toBe(s.msgs.length);
+  for (const input of s.of("user.message")) {
+    expect(s.bodies<Turn>("turn.started").filter((t) => t.inputMid === input.mid)).toHaveLength(1);
+    expect(s.bodies<Turn>("turn.result").filter((t) => t.inputMid === input.mid)).toHaveLength(1);
+  }
+}
+
+describe("bridge crash and restart", () => {
+  it("SIGKILL mid-turn with a non-empty outbox: listed again, resumes the same conversation, nothing lost or doubled", async () => {
+    w = await BridgeWorld.start();
+    w.startBridge();
+    const machine = await w.machinePhone();
+    const s = await w.createSession(machine, { title: "crash" });
+    expect((await turn(s, "remember crash-marker-7")).ok).toBe(true);
+    const info = await s.wait<Info>("session.info", (i) => i.claudeSessionId !== undefined);
+
+    const slow = await s.send("user.message", { text: "[[slow chunks=60 ms=20]]" });
+    await s.wait("turn.started", (t: Turn) => t.inputMid === slow);
+    process.kill(-w.relay.pid, "SIGSTOP"); // acks stop: the bridge's outbox fills up
+    await finished(w, slow); // Claude finished the turn into the outbox while nothing was acknowledged
+    await w.bridge!.kill("SIGKILL");
+    process.kill(-w.relay.pid, "SIGCONT");
+    w.startBridge();
+
+    const listed = await machine.wait<{ sessions: { room: string; claudeSessionId?: string }[] }>(
+      "machine.sessions",
+      (l) => l.sessions.some((x) => x.claudeSessionId === info.claudeSessionId),
+    );
+    expect(listed.sessions.length).toBeGreaterThan(0);
+    await s.wait<Turn>("turn.result", (t) => t.inputMid === slow, 60_000);
+    expect((await turn(s, "what was the marker?")).ok).toBe(true);
+    const shown = ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n");
+    expect(shown).toContain("crash-marker-7");
+    expect((await s.wait<Info>("session.info", (i) => i.claudeSessionId !== undefined)).claudeSessionId).toBe(
+      info.claudeSessionId,
+    );
+    expectCleanRoom(s);
+  });
+
+  it("a missing transcript: resume_failed_started_fresh and the message is still answered", async () => {
+    w = await BridgeWorld.start();
+    w.startBridge(["--idle-sleep", "1s"]);
+    const machine = await w.machinePhone();
+    const s = await w.createSession(machine, { title: "fresh" });
+    expect((await turn(s, "first")).ok).toBe(true);
+    const { claudeSessionId } = await s.wait<Info>("session.info", (i) => i.claudeSessionId !== undefined);
+    await s.wait<{ state: string }>("session.status", (x) => x.state === "sleeping");
+    rmSync(transcript(w, claudeSessionId!));
+    const mid = await s.send("user.message", { text: "are you there?" });
+    const notice = await s.wait<{ code: string; inputMid: string }>("session.notice");
+    expect(notice).toMatchObject({ code: "resume_failed_started_fresh", inputMid: mid });
+    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === mid, 60_000)).ok).toBe(true);
+    expect(ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n")).toContain("are you there?");
+  });
+});
+
+describe("the relay goes away", () => {
+  it("while Claude keeps producing output: afterwards the room holds every event once, in order", async () => {
+    w = await BridgeWorld.start();
+    w.startBridge();
+    const machine = await w.machinePhone();
+    const s = await w.createSession(machine, { title: "offline" });
+    const before = w.model.turns().length;
+    const mid = await s.send("user.message", { text: "[[slow chunks=80 ms=25]]" });
+    await s.wait("turn.started");
+    await until(() => (w!.model.turns().length > before ? true : null), 30_000, "the model request");
+    await w.relay.kill("SIGKILL");
+    await finished(w, mid); // Claude finishes the answer while the relay is down
+    w.relay = await restartRelay(w.relay);
+    const fresh = await w.phone(s.client.welcome!.room);
+    await fresh.wait<Turn>("turn.result", (t) => t.inputMid === mid, 60_000);
+    expectCleanRoom(fresh);
+    const kinds = fresh.msgs.map((m) => m.kind).filter((k) => k.startsWith("turn.") || k === "agent.message");
+    expect(kinds[0]).toBe("turn.started");
+    expect(kinds.at(-1)).toBe("turn.result");
+    expect(
+      fresh
+        .bodies<{ blocks: { text?: string }[] }>("agent.message")
+        .flatMap((a) => a.blocks)
+        .map((b) => b.text)
+        .join(""),
+    ).toContain("word word");
+  });
+});
+
+describe("resources", () => {
+  it("idle sleep and the live-process cap: a sleeping session wakes with its context; no orphans on exit", async () => {
+    w = await BridgeWorld.start();
+    w.startBridge(["--max-live", "1"]);
+    const machine = await w.machinePhone();
+    const a = await w.createSession(machine, { title: "a" });
+    expect((await turn(a, "alpha-marker")).ok).toBe(true);
+    const b = await w.createSession(machine, { title: "b" });
+    expect((await turn(b, "beta")).ok).toBe(true);
+    await a.wait<{ state: string }>("session.status", (x) => x.state === "sleeping");
+    expect((await turn(a, "what came first?")).ok).toBe(true);
+    expect(ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n")).toContain("alpha-marker");
+    await b.wait<{ state: string }>("session.status", (x) => x.state === "sleeping");
+
+    const pgid = w.bridge!.child.pid!;
+    expect(await w.bridge!.kill("SIGTERM")).toBe(0);
+    expect(groupMembers(pgid)).toEqual([]);
+  });
+
+  it("--idle-sleep lets an idle process go and the next message resumes it", async () => {
+    w = await BridgeWorld.start();
+    w.startBridge(["--idle-sleep", "1s"]);
+    const machine = await w.machinePhone();
+    const s = await w.createSession(machine, { title: "sleepy" });
+    expect((await turn(s, "gamma-marker")).ok).toBe(true);
+    await s.wait<{ state: string }>("session.status", (x) => x.state === "sleeping");
+    expect((await turn(s, "again")).ok).toBe(true);
+    expect(ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n")).toContain("gamma-marker");
+  });
+});
+
+/** The bridge logged the end of the turn started by `inputMid` (its outbox holds the turn.result). */
+async function finished(world: BridgeWorld, inputMid: string): Promise<void> {
+  await until(
+    () => (world.bridge!.output.includes(`"inputMid":"${inputMid}"`) ? true : null),
+    60_000,
+    "the turn to finish",
+  );
+}
+
+/** Processes still in a process group (the bridge and every Claude CLI it started). */
+function groupMembers(pgid: number): string[] {
+  const out = execFileSync("ps", ["-eo", "pgid=,pid=,comm="], { encoding: "utf8" });
+  return out
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => Number(f[0]) === pgid)
+    .map((f) => f.slice(1).join(" "));
+}

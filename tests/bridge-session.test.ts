@@ -1,0 +1,149 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BridgeWorld, type Phone } from "./support/bridge-world.ts";
+import { ScriptedModel } from "./support/scripted-model.ts";
+
+// The real Claude Code CLI, driven by the real bridge through the real relay; only the model is scripted.
+let w: BridgeWorld;
+let machine: Phone;
+
+beforeAll(async () => {
+  w = await BridgeWorld.start();
+  w.startBridge();
+  machine = await w.machinePhone();
+}, 90_000);
+afterAll(() => w?.stop(), 60_000);
+
+type Turn = { inputMid: string; ok: boolean; subtype: string };
+type Request = { requestId: string; toolName: string; input: Record<string, unknown> };
+
+describe("the machine room", () => {
+  it("publishes machine.info and refuses a cwd outside the roots with a notice", async () => {
+    const info = await machine.wait<{ machineId: string; roots: string[]; name: string }>("machine.info");
+    expect(info).toMatchObject({ machineId: w.machineId, roots: [w.project], name: "test-machine" });
+    const req = await machine.send("machine.create_session", { cwd: join(w.project, "..") });
+    const notice = await machine.wait<{ requestMid: string; code: string; level: string }>(
+      "machine.notice",
+      (n) => n.requestMid === req,
+    );
+    expect(notice).toMatchObject({ level: "error", code: "cwd_not_allowed" });
+  });
+});
+
+describe("permissions", () => {
+  it("Write: allow → the file exists and the turn ends ok; deny → no file, the model is told", async () => {
+    const s = await w.createSession(machine, { title: "perm" });
+    const yes = join(w.project, "yes.txt");
+    const input = await s.send("user.message", { text: `please [[write path=${yes} content=hello_world]]` });
+    expect((await s.wait<Turn>("turn.started")).inputMid).toBe(input);
+    const req = await s.wait<Request>("permission.request");
+    expect(req).toMatchObject({ toolName: "Write", input: { file_path: yes, content: "hello world" } });
+    expect(existsSync(yes)).toBe(false);
+    await s.send("permission.response", { requestId: req.requestId, decision: "allow" });
+    const done = await s.wait<Turn>("turn.result", (t) => t.inputMid === input);
+    expect(done).toMatchObject({ ok: true, subtype: "success" });
+    expect(readFileSync(yes, "utf8")).toBe("hello world");
+    const resolved = await s.wait<{ requestId: string; decision: string; by: string }>("permission.resolved");
+    expect(resolved).toEqual({ requestId: req.requestId, decision: "allow", by: s.cid });
+
+    const no = join(w.project, "no.txt");
+    const second = await s.send("user.message", { text: `now [[write path=${no} content=nope]]` });
+    const req2 = await s.wait<Request>("permission.request", (r) => r.requestId !== req.requestId);
+    await s.send("permission.response", {
+      requestId: req2.requestId,
+      decision: "deny",
+      message: "not that file",
+    });
+    const done2 = await s.wait<Turn>("turn.result", (t) => t.inputMid === second);
+    expect(done2.ok).toBe(true);
+    expect(existsSync(no)).toBe(false);
+    const refused = s.bodies<{ isError: boolean; content: string }>("tool.result").at(-1);
+    expect(refused).toMatchObject({ isError: true, content: "not that file" });
+    const told = w.model
+      .turns()
+      .at(-1)!
+      .body.messages.flatMap((m) => (typeof m.content === "string" ? [] : m.content));
+    expect(told.some((p) => p.type === "tool_result" && p.is_error === true)).toBe(true);
+    expect(s.of("turn.started").length).toBe(2);
+    expect(s.of("turn.result").length).toBe(2);
+  });
+});
+
+describe("interrupt", () => {
+  it("during a long streamed answer: the turn ends as interrupted and the session carries on", async () => {
+    const s = await w.createSession(machine, { title: "interrupt" });
+    const before = w.model.turns().length;
+    const input = await s.send("user.message", { text: "[[slow chunks=400 ms=25]]" });
+    await s.wait("turn.started");
+    await untilModel(() => w.model.turns().length > before);
+    await s.send("session.interrupt", {});
+    const done = await s.wait<Turn>("turn.result", (t) => t.inputMid === input);
+    expect(done).toMatchObject({ ok: false, subtype: "error_during_execution" });
+    const next = await s.send("user.message", { text: "still there?" });
+    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === next)).ok).toBe(true);
+  });
+
+  it("during a pending permission prompt: the prompt resolves as cancelled and nothing is written", async () => {
+    const s = await w.createSession(machine, { title: "interrupt-perm" });
+    const file = join(w.project, "never.txt");
+    const input = await s.send("user.message", { text: `[[write path=${file} content=x]]` });
+    const req = await s.wait<Request>("permission.request");
+    await s.send("session.interrupt", {});
+    expect(await s.wait<{ by: string; requestId: string }>("permission.resolved")).toMatchObject({
+      requestId: req.requestId,
+      by: "cancelled",
+    });
+    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === input)).ok).toBe(false);
+    expect(existsSync(file)).toBe(false);
+    await s.send("permission.response", { requestId: req.requestId, decision: "allow" });
+    const next = await s.send("user.message", { text: "and now?" });
+    await s.wait<Turn>("turn.result", (t) => t.inputMid === next);
+    expect(s.of("permission.resolved").length).toBe(1);
+  });
+});
+
+describe("/clear", () => {
+  it("moves the room to a new Claude session with session.transition; the chain stays listed", async () => {
+    const s = await w.createSession(machine, { title: "clear" });
+    const first = await s.send("user.message", { text: "remember clear-marker-1" });
+    await s.wait<Turn>("turn.result", (t) => t.inputMid === first);
+    const before = await s.wait<{ claudeSessionId?: string }>(
+      "session.info",
+      (i) => i.claudeSessionId !== undefined,
+    );
+    await s.send("session.command", { name: "clear" });
+    const tr = await s.wait<{ fromClaudeSessionId: string; toClaudeSessionId: string; reason: string }>(
+      "session.transition",
+    );
+    expect(tr.reason).toBe("clear");
+    expect(tr.fromClaudeSessionId).toBe(before.claudeSessionId);
+    expect(tr.toClaudeSessionId).not.toBe(tr.fromClaudeSessionId);
+    type Listed = {
+      room: string;
+      claudeSessionId?: string;
+      transitionedFrom?: string;
+      chain: { claudeSessionId: string; transitionedTo: string }[];
+    };
+    const listed = await machine.wait<{ sessions: Listed[] }>("machine.sessions", (l) =>
+      l.sessions.some((x) => x.claudeSessionId === tr.toClaudeSessionId),
+    );
+    const entry = listed.sessions.find((x) => x.claudeSessionId === tr.toClaudeSessionId)!;
+    expect(entry.transitionedFrom).toBe(tr.fromClaudeSessionId);
+    expect(entry.chain).toEqual([
+      { claudeSessionId: tr.fromClaudeSessionId, transitionedTo: tr.toClaudeSessionId },
+    ]);
+    const after = await s.send("user.message", { text: "what did I ask you to remember?" });
+    await s.wait<Turn>("turn.result", (t) => t.inputMid === after);
+    const shown = ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n");
+    expect(shown).not.toContain("clear-marker-1");
+  });
+});
+
+async function untilModel(pred: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error("the model never received the request");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

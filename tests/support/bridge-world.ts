@@ -1,0 +1,189 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { StoredMsg } from "../../shared/protocol/index.ts";
+import { RelayClient } from "./relay-client.ts";
+import { mintToken, type RelayProcess, startRelay } from "./relay-process.ts";
+import { ScriptedModel } from "./scripted-model.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const NODE = join(ROOT, "node_modules", ".bin", "node");
+
+/**
+ * Everything a bridge test needs, all real but the model: the relay under wrangler dev, the
+ * scripted Messages API, the `tether bridge` command as a child process (its own process group),
+ * and phone-side clients with a device token.
+ */
+export class BridgeWorld {
+  model = new ScriptedModel();
+  relay!: RelayProcess;
+  dir = realpathSync(mkdtempSync(join(tmpdir(), "tether-world-")));
+  project = join(this.dir, "project");
+  claudeConfig = join(this.dir, "claude");
+  stateDir = join(this.dir, "state");
+  machineId = `mc${randomBytes(9).toString("base64url")}`;
+  bridgeToken = "";
+  deviceToken = "";
+  bridge: BridgeProcess | null = null;
+  #phones: Phone[] = [];
+
+  static async start(): Promise<BridgeWorld> {
+    const w = new BridgeWorld();
+    for (const d of [w.project, w.claudeConfig, w.stateDir]) mkdirSync(d, { recursive: true });
+    await w.model.start();
+    w.relay = await startRelay();
+    w.bridgeToken = (await mintToken(w.relay, "bridge", w.machineId)).token;
+    w.deviceToken = (await mintToken(w.relay, "device", w.machineId)).token;
+    return w;
+  }
+
+  /** Env for the bridge, and through it for the real Claude CLI. */
+  env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      ANTHROPIC_BASE_URL: this.model.url,
+      ANTHROPIC_API_KEY: "sk-scripted-test",
+      CLAUDE_CONFIG_DIR: this.claudeConfig,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      DISABLE_TELEMETRY: "1",
+      DISABLE_AUTOUPDATER: "1",
+    };
+  }
+
+  startBridge(extra: string[] = []): BridgeProcess {
+    const args = [
+      "--disable-warning=ExperimentalWarning",
+      join(ROOT, "bridge", "bin", "tether.ts"),
+      "bridge",
+      ...["--relay", this.relay.url, "--token", this.bridgeToken, "--machine", this.machineId],
+      ...["--state-dir", this.stateDir, "--root", this.project, "--name", "test-machine"],
+      ...extra,
+    ];
+    const child = spawn(NODE, args, { env: this.env(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    this.bridge = new BridgeProcess(child);
+    return this.bridge;
+  }
+
+  /** A phone in `room`, retrying while the relay answers 4004 (the bridge has not opened it yet). */
+  async phone(room: string, cid = `ph${randomBytes(8).toString("base64url")}`): Promise<Phone> {
+    return until(() => this.#tryPhone(room, cid).catch(() => null), 30_000, `a phone in ${room}`);
+  }
+
+  async machinePhone(): Promise<Phone> {
+    return this.phone(`m-${this.machineId}`);
+  }
+
+  async #tryPhone(room: string, cid: string): Promise<Phone> {
+    const msgs: StoredMsg[] = [];
+    const client = await RelayClient.open(this.relay.wsUrl, room, this.deviceToken, {
+      onMsg: (m) => msgs.push(m),
+    });
+    await client.hello({ cid, since: 0 });
+    const phone = new Phone(client, msgs, cid);
+    this.#phones.push(phone);
+    return phone;
+  }
+
+  /** Asks the bridge for a new session through the machine room; returns a phone in its room. */
+  async createSession(machine: Phone, body: Record<string, unknown> = {}): Promise<Phone> {
+    const req = await machine.send("machine.create_session", { cwd: this.project, ...body });
+    const created = await machine.wait<{ requestMid: string; room: string }>(
+      "machine.session_created",
+      (b) => b.requestMid === req,
+    );
+    return this.phone(created.room);
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.#phones) await p.client.close().catch(() => undefined);
+    await this.bridge?.kill("SIGKILL");
+    await this.relay?.dispose();
+    await this.model.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A phone-side view of one room: every stored message applied, in order. */
+export class Phone {
+  readonly client: RelayClient;
+  readonly msgs: StoredMsg[];
+  readonly cid: string;
+  constructor(client: RelayClient, msgs: StoredMsg[], cid: string) {
+    this.client = client;
+    this.msgs = msgs;
+    this.cid = cid;
+  }
+
+  async send(kind: string, body: object): Promise<string> {
+    const mid = `m_${randomBytes(12).toString("base64url")}`;
+    const r = await this.client.send([{ mid, kind, body }]);
+    if (r.status !== "acked" || r.refused.length > 0)
+      throw new Error(`send ${kind} failed: ${JSON.stringify(r)}`);
+    return mid;
+  }
+
+  of(kind: string): StoredMsg[] {
+    return this.msgs.filter((m) => m.kind === kind);
+  }
+
+  bodies<T>(kind: string): T[] {
+    return this.of(kind).map((m) => m.body as T);
+  }
+
+  /** Waits until a message of `kind` matching `pred` is stored, and returns its body. */
+  async wait<T extends object = Record<string, unknown>>(
+    kind: string,
+    pred: (body: T) => boolean = () => true,
+    ms = 30_000,
+  ): Promise<T> {
+    return until(
+      () => this.bodies<T>(kind).find(pred) ?? null,
+      ms,
+      `${kind} in the room (${this.describe()})`,
+    );
+  }
+
+  /** What this phone saw, for failure messages. */
+  describe(): string {
+    const c = this.client;
+    return `have [${this.msgs.map((m) => m.kind).join(",")}], last ${c.last}, gaps ${c.gaps}, errors ${JSON.stringify(c.errors)}, violations ${JSON.stringify(c.violations)}`;
+  }
+}
+
+export class BridgeProcess {
+  readonly child: ChildProcess;
+  output = "";
+  readonly exited: Promise<number | null>;
+  constructor(child: ChildProcess) {
+    this.child = child;
+    child.stdout?.on("data", (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (this.output += d.toString()));
+    this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  }
+
+  /** Signals the bridge's whole process group (it and every Claude CLI it started) and waits. */
+  async kill(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.pid) {
+      try {
+        process.kill(signal === "SIGKILL" ? -this.child.pid : this.child.pid, signal);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+      }
+    }
+    return this.exited;
+  }
+}
+
+/** Polls `f` until it returns non-null (a condition with a deadline, not a sleep). */
+export async function until<T>(f: () => T | null | Promise<T | null>, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== null) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,218 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * The one fake in the test suite: an Anthropic Messages API on loopback that the real Claude Code
+ * CLI talks to. Replies are scripted by directives in the user's prompt, e.g.
+ *   [[write path=/abs/file.txt content=hello]]   → a Write tool call, then "done" after its result
+ *   [[bash cmd=echo_hi]]                          → a Bash tool call (underscores become spaces)
+ *   [[slow chunks=200 ms=20]]                     → a long streamed answer (for interrupts)
+ * Anything else is answered "Echo: <prompt>". Every request is recorded for assertions.
+ */
+export type Block =
+  | { type: "text"; text: string }
+  | { type: "thinking"; thinking: string }
+  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
+
+export type Reply = { blocks: Block[]; stop: "end_turn" | "tool_use"; chunks?: number; chunkMs?: number };
+
+export type RecordedRequest = { path: string; body: MessagesRequest; at: number };
+
+type ContentPart = {
+  type: string;
+  text?: string;
+  tool_use_id?: string;
+  is_error?: boolean;
+  content?: unknown;
+};
+export type MessagesRequest = {
+  model?: string;
+  stream?: boolean;
+  messages: { role: "user" | "assistant" | "system"; content: string | ContentPart[] }[];
+};
+
+export class ScriptedModel {
+  requests: RecordedRequest[] = [];
+  #server: Server;
+  #ids = 0;
+  url = "";
+
+  constructor() {
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  /** Conversation requests only (the CLI also makes small side requests, e.g. for titles). */
+  turns(): RecordedRequest[] {
+    return this.requests.filter((r) => r.body.stream === true);
+  }
+
+  /** Every user text the model was shown in a request, in order. */
+  static userTexts(body: MessagesRequest): string[] {
+    return body.messages
+      .filter((m) => m.role === "user")
+      .flatMap((m) => (typeof m.content === "string" ? [m.content] : m.content.map((p) => p.text ?? "")))
+      .filter((t) => t.length > 0);
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://x");
+    const raw = await readAll(req);
+    if (req.method !== "POST" || url.pathname !== "/v1/messages") {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ type: "error", error: { type: "not_found_error", message: url.pathname } }));
+      return;
+    }
+    const body = JSON.parse(raw) as MessagesRequest;
+    this.requests.push({ path: url.pathname, body, at: Date.now() });
+    const reply = this.script(body);
+    if (body.stream) await this.#stream(res, reply, body.model ?? "claude-scripted");
+    else this.#json(res, reply, body.model ?? "claude-scripted");
+  }
+
+  /** Decides the reply from the conversation so far. */
+  script(body: MessagesRequest): Reply {
+    // The CLI appends a `system`-role message after the conversation; the turn is the last user message.
+    const last = body.messages.findLast((m) => m.role === "user");
+    const parts =
+      typeof last?.content === "string" ? [{ type: "text", text: last.content }] : (last?.content ?? []);
+    const result = parts.find((p) => p.type === "tool_result");
+    if (result) {
+      return {
+        blocks: [{ type: "text", text: result.is_error ? "The tool was refused." : "done" }],
+        stop: "end_turn",
+      };
+    }
+    const prompt = parts.map((p) => p.text ?? "").join("\n");
+    const directive = /\[\[(\w+)([^\]]*)\]\]/.exec(prompt);
+    const args = Object.fromEntries(
+      [...(directive?.[2] ?? "").matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]]),
+    );
+    const id = `toolu_scripted_${++this.#ids}`;
+    switch (directive?.[1]) {
+      case "write":
+        return tool(id, "Write", {
+          file_path: args.path,
+          content: (args.content ?? "").replaceAll("_", " "),
+        });
+      case "bash":
+        return tool(id, "Bash", {
+          command: (args.cmd ?? "true").replaceAll("_", " "),
+          description: "scripted",
+        });
+      case "slow": {
+        const chunks = Number(args.chunks ?? 100);
+        return {
+          blocks: [{ type: "text", text: "word ".repeat(chunks) }],
+          stop: "end_turn",
+          chunks,
+          chunkMs: Number(args.ms ?? 20),
+        };
+      }
+      default:
+        return { blocks: [{ type: "text", text: `Echo: ${prompt.slice(0, 200)}` }], stop: "end_turn" };
+    }
+  }
+
+  async #stream(res: ServerResponse, reply: Reply, model: string): Promise<void> {
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    const send = (type: string, data: object) =>
+      res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+    send("message_start", { message: { ...envelope(model, `msg_scripted_${++this.#ids}`), content: [] } });
+    for (const [index, block] of reply.blocks.entries()) {
+      if (res.destroyed) return;
+      await this.#streamBlock(send, index, block, reply);
+    }
+    send("message_delta", {
+      delta: { stop_reason: reply.stop, stop_sequence: null },
+      usage: { output_tokens: 12 },
+    });
+    send("message_stop", {});
+    res.end();
+  }
+
+  async #streamBlock(
+    send: (t: string, d: object) => void,
+    index: number,
+    block: Block,
+    reply: Reply,
+  ): Promise<void> {
+    if (block.type === "tool_use") {
+      send("content_block_start", { index, content_block: { ...block, input: {} } });
+      send("content_block_delta", {
+        index,
+        delta: { type: "input_json_delta", partial_json: JSON.stringify(block.input) },
+      });
+    } else if (block.type === "thinking") {
+      send("content_block_start", { index, content_block: { type: "thinking", thinking: "" } });
+      send("content_block_delta", { index, delta: { type: "thinking_delta", thinking: block.thinking } });
+      send("content_block_delta", { index, delta: { type: "signature_delta", signature: "scripted" } });
+    } else {
+      send("content_block_start", { index, content_block: { type: "text", text: "" } });
+      for (const piece of split(block.text, reply.chunks ?? 3)) {
+        send("content_block_delta", { index, delta: { type: "text_delta", text: piece } });
+        if (reply.chunkMs) await new Promise((r) => setTimeout(r, reply.chunkMs));
+      }
+    }
+    send("content_block_stop", { index });
+  }
+
+  #json(res: ServerResponse, reply: Reply, model: string): void {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({
+        ...envelope(model, `msg_scripted_${++this.#ids}`),
+        content: reply.blocks,
+        stop_reason: reply.stop,
+      }),
+    );
+  }
+}
+
+function tool(id: string, name: string, input: Record<string, unknown>): Reply {
+  return {
+    blocks: [
+      { type: "text", text: `Using ${name}.` },
+      { type: "tool_use", id, name, input },
+    ],
+    stop: "tool_use",
+  };
+}
+
+function envelope(model: string, id: string) {
+  return {
+    id,
+    type: "message",
+    role: "assistant",
+    model,
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+  };
+}
+
+function split(text: string, n: number): string[] {
+  const size = Math.max(1, Math.ceil(text.length / n));
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
+
+function readAll(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
