@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
@@ -133,15 +133,20 @@ describe("resources", () => {
     expect(groupMembers(pgid)).toEqual([]);
   });
 
-  it("--idle-sleep lets an idle process go and the next message resumes it", async () => {
+  it("--idle-sleep lets an idle process go and the next message resumes it; --permission-timeout denies", async () => {
     w = await BridgeWorld.start();
-    w.startBridge(["--idle-sleep", "1s"]);
+    w.startBridge(["--idle-sleep", "1s", "--permission-timeout", "1s"]);
     const machine = await w.machinePhone();
     const s = await w.createSession(machine, { title: "sleepy" });
     expect((await turn(s, "gamma-marker")).ok).toBe(true);
     await s.wait<{ state: string }>("session.status", (x) => x.state === "sleeping");
     expect((await turn(s, "again")).ok).toBe(true);
     expect(ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n")).toContain("gamma-marker");
+
+    const unanswered = join(w.project, "unanswered.txt");
+    expect((await turn(s, `[[write path=${unanswered} content=x]]`)).ok).toBe(true);
+    expect(await s.wait<{ by: string; decision: string }>("permission.resolved")).toMatchObject({ by: "timeout", decision: "deny" });
+    expect(existsSync(unanswered)).toBe(false);
   });
 });
 
