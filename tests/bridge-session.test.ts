@@ -153,13 +153,25 @@ describe("machine requests", () => {
     const s = await w.createSession(machine, { title: "to-resume" });
     const first = await s.send("user.message", { text: "resumable-marker-3" });
     await s.wait<Turn>("turn.result", (t) => t.inputMid === first);
-    const { claudeSessionId } = await s.wait<{ claudeSessionId?: string }>("session.info", (i) => i.claudeSessionId !== undefined);
+    const { claudeSessionId } = await s.wait<{ claudeSessionId?: string }>(
+      "session.info",
+      (i) => i.claudeSessionId !== undefined,
+    );
     const req = await machine.send("machine.list_resumable", { cwd: w.project });
-    type Listed = { requestMid: string; sessions: { claudeSessionId: string; cwd: string; resumable: boolean }[] };
+    type Listed = {
+      requestMid: string;
+      sessions: { claudeSessionId: string; cwd: string; resumable: boolean }[];
+    };
     const listed = await machine.wait<Listed>("machine.resumable", (r) => r.requestMid === req);
-    expect(listed.sessions.find((x) => x.claudeSessionId === claudeSessionId)).toMatchObject({ cwd: w.project, resumable: true });
+    expect(listed.sessions.find((x) => x.claudeSessionId === claudeSessionId)).toMatchObject({
+      cwd: w.project,
+      resumable: true,
+    });
 
-    const again = await w.createSession(machine, { title: "resumed", resumeClaudeSessionId: claudeSessionId });
+    const again = await w.createSession(machine, {
+      title: "resumed",
+      resumeClaudeSessionId: claudeSessionId,
+    });
     const q = await again.send("user.message", { text: "what was the marker?" });
     expect((await again.wait<Turn>("turn.result", (t) => t.inputMid === q)).ok).toBe(true);
     expect(ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n")).toContain("resumable-marker-3");
@@ -167,15 +179,23 @@ describe("machine requests", () => {
 
   it("create_session with a first prompt runs it; end_session ends it and later input gets a notice", async () => {
     const req = await machine.send("machine.create_session", { cwd: w.project, prompt: "first-prompt-here" });
-    const created = await machine.wait<{ requestMid: string; room: string }>("machine.session_created", (b) => b.requestMid === req);
+    const created = await machine.wait<{ requestMid: string; room: string }>(
+      "machine.session_created",
+      (b) => b.requestMid === req,
+    );
     const s = await w.phone(created.room);
     expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === req)).ok).toBe(true);
     await machine.send("machine.end_session", { room: created.room });
     await s.wait<{ state: string }>("session.status", (x) => x.state === "ended");
     type Listed = { sessions: { room: string; state: string }[] };
-    await machine.wait<Listed>("machine.sessions", (l) => l.sessions.some((x) => x.room === created.room && x.state === "ended"));
+    await machine.wait<Listed>("machine.sessions", (l) =>
+      l.sessions.some((x) => x.room === created.room && x.state === "ended"),
+    );
     const late = await s.send("user.message", { text: "hello?" });
-    expect(await s.wait<{ code: string; inputMid?: string }>("session.notice")).toMatchObject({ code: "session_ended", inputMid: late });
+    expect(await s.wait<{ code: string; inputMid?: string }>("session.notice")).toMatchObject({
+      code: "session_ended",
+      inputMid: late,
+    });
   });
 
   it("set_permission_mode acceptEdits lets Write run without a prompt", async () => {

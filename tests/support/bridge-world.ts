@@ -53,12 +53,13 @@ export class BridgeWorld {
     };
   }
 
-  startBridge(extra: string[] = []): BridgeProcess {
+  /** Starts `tether bridge`; `relayUrl` lets a test put a proxy between the bridge and the relay. */
+  startBridge(extra: string[] = [], relayUrl = this.relay.url): BridgeProcess {
     const args = [
       "--disable-warning=ExperimentalWarning",
       join(ROOT, "bridge", "bin", "tether.ts"),
       "bridge",
-      ...["--relay", this.relay.url, "--token", this.bridgeToken, "--machine", this.machineId],
+      ...["--relay", relayUrl, "--token", this.bridgeToken, "--machine", this.machineId],
       ...["--state-dir", this.stateDir, "--root", this.project, "--name", "test-machine"],
       ...extra,
     ];

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
  * CLI talks to. Replies are scripted by directives in the user's prompt, e.g.
  *   [[write path=/abs/file.txt content=hello]]   → a Write tool call, then "done" after its result
  *   [[bash cmd=echo_hi]]                          → a Bash tool call (underscores become spaces)
- *   [[slow chunks=200 ms=20]]                     → a long streamed answer (for interrupts)
+ *   [[slow chunks=200 ms=20]]                     → a long streamed answer "w0 w1 …" (for interrupts)
  * Anything else is answered "Echo: <prompt>". Every request is recorded for assertions.
  */
 export type Block =
