@@ -1,94 +1,32 @@
 import {
   type AckItem,
   type ErrorFrame,
-  Limits,
-  OutMsg,
-  type Peer,
-  RelayFrame,
-  type Role,
+  type RelayFrame,
   SignalKind,
   type StoredMsg,
 } from "../protocol/index.ts";
+import { nextBatch, outboxEntry, prepareOut } from "./sync-outbox.ts";
+import { backoffDelay, isFatalClose, parseFrame } from "./sync-policy.ts";
+import {
+  type OutboxEntry,
+  type Phase,
+  type SyncAction,
+  type SyncConfig,
+  SyncDefaults,
+} from "./sync-types.ts";
 import { type Bucket, take } from "./token-bucket.ts";
-import { utf8Length } from "./utf8.ts";
+
+export * from "./sync-types.ts";
+export { backoffDelay, isFatalClose, outboxEntry, prepareOut };
 
 /**
  * The client side of PROTOCOL.md §4 for one room socket, shared by the bridge (disk) and the web
  * app (IndexedDB). It owns no socket, timer or storage: the owner feeds it events and carries out
  * the returned actions in order, then calls `tick` again at `deadline()`.
  */
-
-export const SyncDefaults = {
-  pingEveryMs: 15_000,
-  pongTimeoutMs: 10_000,
-  /** A socket that opened but never got `welcome` is as dead as one that stopped answering pings. */
-  helloTimeoutMs: 20_000,
-  ackEveryMs: 1_000,
-  ackEveryMsgs: 100,
-  /** Below the relay's 1 MiB frame limit with room for the envelope. */
-  frameBytes: 900 * 1024,
-  backoffBaseMs: 500,
-  backoffCapMs: 30_000,
-  backoffResetAfterMs: 10_000,
-  /** 90 % of the relay's per-socket bucket, so a paced sender is not answered rate_limited. */
-  pace: { perSecond: Limits.ratePerSecond * 0.9, burst: Limits.rateBurst * 0.9 },
-} as const;
-
-export type SyncConfig = {
-  cid: string;
-  /** Bridges only, where it is required. */
-  epoch?: number;
-  /** Replay length when there is no usable cursor (relay default 200). */
-  tail?: number;
-  /** The persisted cursor: every seq ≤ it is applied. null when there is none. */
-  cursor: number | null;
-  /** The durable outbox, oldest first. */
-  outbox?: readonly OutboxEntry[];
-  /** null: never ping (the web app while hidden). */
-  pingEveryMs?: number | null;
-  pongTimeoutMs?: number;
-  backoffCapMs?: number;
-  random?: () => number;
-};
-
-/** A queued message, serialized once: `json` is its text inside a `send` frame. */
-export type OutboxEntry = { mid: string; kind: string; bodyJson: string; json: string; bytes: number };
-
-export type Prepared =
-  | { ok: true; entry: OutboxEntry }
-  | { ok: false; code: "bad_frame" | "too_large"; message: string };
-
-export type Phase = "connecting" | "hello" | "replay" | "live" | "dropping" | "fatal";
-
-export type SyncAction =
-  /** Write this text on the socket. */
-  | { type: "send"; text: string }
-  /** Apply a stored message; persist its seq as the cursor afterwards (or at the next `cursor`). */
-  | { type: "apply"; msg: StoredMsg }
-  /** Persist: every seq ≤ `seq` is applied. */
-  | { type: "cursor"; seq: number }
-  /** `gone`: local state derived from the room must be rebuilt from the replay that follows. */
-  | { type: "reset"; reason: "truncated" | "unknown_cursor"; cursor: number }
-  /** These left the outbox for good (stored, maybe earlier: `dup`). */
-  | { type: "acked"; acks: AckItem[] }
-  | { type: "rejected"; mid: string; code: string; message: string }
-  | { type: "signal"; signal: { cid: string; role: Role; kind: string; body: unknown } }
-  | { type: "presence"; peers: Peer[] }
-  | { type: "history"; items: StoredMsg[]; low: number }
-  | { type: "phase"; phase: Phase }
-  /** Close the socket; then report it with `closed()`. */
-  | { type: "drop"; reason: string }
-  /** Dial again after `delayMs`; `code` and `reason` say why the last socket ended. */
-  | { type: "reconnect"; delayMs: number; attempt: number; code: number; reason: string }
-  /** Retrying cannot help; stop. */
-  | { type: "fatal"; code: number; reason: string }
-  | { type: "log"; level: "info" | "warn"; message: string };
-
-const FATAL_CLOSES: ReadonlySet<number> = new Set([4001, 4003, 4403]);
 const REFUSALS: ReadonlySet<string> = new Set(["too_large", "not_allowed", "room_full"]);
 /** Errors without a mid that mean a whole frame was dropped unprocessed. */
 const FRAME_LOST: ReadonlySet<string> = new Set(["rate_limited", "bad_frame", "too_large", "internal"]);
-const SEND_OVERHEAD = utf8Length('{"t":"send","msgs":[]}');
 
 type Conn = {
   openedAt: number;
@@ -164,7 +102,7 @@ export class SyncEngine {
     if (this.#phase === "fatal") return [];
     const conn = this.#conn;
     this.#conn = null;
-    if (FATAL_CLOSES.has(code)) return [...this.#to("fatal"), { type: "fatal", code, reason }];
+    if (isFatalClose(code)) return [...this.#to("fatal"), { type: "fatal", code, reason }];
     if (conn && now - conn.openedAt >= SyncDefaults.backoffResetAfterMs) this.#attempt = 0;
     const cap = this.#cfg.backoffCapMs ?? SyncDefaults.backoffCapMs;
     const delayMs = backoffDelay(this.#attempt, this.#cfg.random ?? Math.random, cap);
@@ -385,75 +323,6 @@ export class SyncEngine {
   #pingEvery(): number | null {
     return this.#cfg.pingEveryMs === undefined ? SyncDefaults.pingEveryMs : this.#cfg.pingEveryMs;
   }
-}
-
-/** Full jitter: random(0, min(cap, 0.5 s · 2^attempt)) (PROTOCOL.md §4.4). */
-export function backoffDelay(
-  attempt: number,
-  random: () => number = Math.random,
-  capMs: number = SyncDefaults.backoffCapMs,
-): number {
-  return random() * Math.min(capMs, SyncDefaults.backoffBaseMs * 2 ** attempt);
-}
-
-/** 4001, 4403 and 4003 cannot be helped by retrying; every other close is a drop. */
-export function isFatalClose(code: number): boolean {
-  return FATAL_CLOSES.has(code);
-}
-
-/** Validates and serializes a message before it is made durable, so a bad one never enters the outbox. */
-export function prepareOut(mid: string, kind: string, body: unknown): Prepared {
-  const parsed = OutMsg.safeParse({ mid, kind, body });
-  if (!parsed.success)
-    return { ok: false, code: "bad_frame", message: parsed.error.issues[0]?.message ?? "" };
-  let bodyJson: string | undefined;
-  try {
-    bodyJson = JSON.stringify(body);
-  } catch (err) {
-    return { ok: false, code: "bad_frame", message: `body is not JSON: ${(err as Error).message}` };
-  }
-  if (bodyJson === undefined) return { ok: false, code: "bad_frame", message: "body is not JSON" };
-  if (utf8Length(bodyJson) > Limits.bodyBytes) {
-    return { ok: false, code: "too_large", message: `body exceeds ${Limits.bodyBytes} bytes` };
-  }
-  return { ok: true, entry: outboxEntry(mid, kind, bodyJson) };
-}
-
-/** Rebuilds an entry from what the owner stored (its body already serialized). */
-export function outboxEntry(mid: string, kind: string, bodyJson: string): OutboxEntry {
-  const json = `{"mid":${JSON.stringify(mid)},"kind":${JSON.stringify(kind)},"body":${bodyJson}}`;
-  return { mid, kind, bodyJson, json, bytes: utf8Length(json) };
-}
-
-/** The oldest messages that fit one `send` frame: ≤ 100 and ≤ frameBytes, or a single one. */
-function nextBatch(entries: Iterable<OutboxEntry>): OutboxEntry[] {
-  const batch: OutboxEntry[] = [];
-  let bytes = SEND_OVERHEAD;
-  for (const e of entries) {
-    const full = batch.length >= Limits.msgsPerSend || bytes + e.bytes + 1 > SyncDefaults.frameBytes;
-    if (batch.length > 0 && full) break;
-    batch.push(e);
-    bytes += e.bytes + 1;
-  }
-  return batch;
-}
-
-type Parsed = { ok: true; frame: RelayFrame } | { ok: false; error: string };
-
-function parseFrame(text: string): Parsed {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, error: `not JSON: ${(err as Error).message}` };
-  }
-  const r = RelayFrame.safeParse(value);
-  if (r.success) return { ok: true, frame: r.data };
-  const issue = r.error.issues[0];
-  return {
-    ok: false,
-    error: `${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"} in ${text.slice(0, 120)}`,
-  };
 }
 
 function isOpen(phase: Phase): boolean {
