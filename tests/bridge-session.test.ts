@@ -209,3 +209,25 @@ describe("machine requests", () => {
     expect(s.of("permission.request")).toHaveLength(0);
   });
 });
+
+describe("session commands", () => {
+  it("allow with remember lets that tool run for the rest of the session; set_model reaches the model", async () => {
+    const s = await w.createSession(machine, { title: "remember" });
+    const a = join(w.project, "remember-a.txt");
+    const first = await s.send("user.message", { text: `[[write path=${a} content=a]]` });
+    const req = await s.wait<Request>("permission.request");
+    await s.send("permission.response", { requestId: req.requestId, decision: "allow", remember: true });
+    await s.wait<Turn>("turn.result", (t) => t.inputMid === first);
+    const b = join(w.project, "remember-b.txt");
+    const second = await s.send("user.message", { text: `[[write path=${b} content=b]]` });
+    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === second)).ok).toBe(true);
+    expect(readFileSync(b, "utf8")).toBe("b");
+    expect(s.of("permission.request")).toHaveLength(1);
+
+    await s.send("session.command", { name: "set_model", value: "claude-scripted-2" });
+    await s.wait<{ model?: string }>("session.info", (i) => i.model === "claude-scripted-2");
+    const third = await s.send("user.message", { text: "which model?" });
+    await s.wait<Turn>("turn.result", (t) => t.inputMid === third);
+    expect(w.model.turns().at(-1)!.body.model).toBe("claude-scripted-2");
+  });
+});

@@ -112,8 +112,10 @@ export class ScriptedModel {
         });
       case "slow": {
         const chunks = Number(args.chunks ?? 100);
+        // Distinct words, so compression on the wire does not flatter the figures.
+        const text = Array.from({ length: chunks }, (_, i) => `w${i} `).join("");
         return {
-          blocks: [{ type: "text", text: "word ".repeat(chunks) }],
+          blocks: [{ type: "text", text }],
           stop: "end_turn",
           chunks,
           chunkMs: Number(args.ms ?? 20),
