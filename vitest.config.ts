@@ -28,7 +28,7 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["shared/**/*.test.ts", "bridge/**/*.test.ts", "tests/**/*.test.ts"],
+          include: ["shared/**/*.test.ts", "bridge/**/*.test.ts", "tests/**/*.test.ts", "web/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

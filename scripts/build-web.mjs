@@ -1,16 +1,75 @@
-// Builds the phone app into web/dist. Until the Vite app exists (issue: web app), this writes a
-// minimal page so that wrangler's [assets] directory exists on a fresh clone.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+// Builds the phone app (web/) into web/dist with Vite. It is wrangler's [build] command, so every
+// `wrangler dev` (each test relay) runs it: when nothing under web/ or shared/ changed since the
+// last build it returns at once, and a lock keeps concurrent runs from writing dist together.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const dist = join(root, "web", "dist");
-mkdirSync(dist, { recursive: true });
-if (!existsSync(join(dist, "index.html"))) {
-  writeFileSync(
-    join(dist, "index.html"),
-    '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">' +
-      "<title>Tether</title><h1>Tether relay</h1><p>The phone app is not built yet.</p>\n",
-  );
+const web = join(root, "web");
+const dist = join(web, "dist");
+const stampFile = join(dist, ".build-stamp");
+const lockDir = join(root, "node_modules", ".cache", "tether-web-build.lock");
+const LOCK_STALE_MS = 120_000;
+
+await withLock(async () => {
+  const stamp = inputsStamp();
+  if (process.argv.includes("--force") === false && readStamp() === stamp) return;
+  // wrangler runs this with NODE_ENV=development, which would pull the development builds of
+  // dependencies (micromark's carry assertions) into the bundle.
+  process.env.NODE_ENV = "production";
+  const { build } = await import("vite");
+  await build({ configFile: join(web, "vite.config.ts"), mode: "production", logLevel: "warn" });
+  writeFileSync(stampFile, stamp);
+});
+
+/** Newest mtime and file count of everything the bundle is made from (a deletion changes the count). */
+function inputsStamp() {
+  let newest = 0;
+  let count = 0;
+  const visit = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === "dist" || entry.name === "node_modules") continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else {
+        count++;
+        newest = Math.max(newest, statSync(path).mtimeMs);
+      }
+    }
+  };
+  visit(web);
+  visit(join(root, "shared"));
+  for (const file of ["package-lock.json", "scripts/build-web.mjs"]) {
+    count++;
+    newest = Math.max(newest, statSync(join(root, file)).mtimeMs);
+  }
+  return `${newest}:${count}`;
+}
+
+function readStamp() {
+  return existsSync(stampFile) ? readFileSync(stampFile, "utf8") : null;
+}
+
+/** mkdir is atomic: the one that creates the directory holds the lock; a crashed holder goes stale. */
+async function withLock(fn) {
+  mkdirSync(dirname(lockDir), { recursive: true });
+  const deadline = Date.now() + LOCK_STALE_MS * 2;
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch (err) {
+      if (err.code !== "EEXIST") throw err;
+      if (Date.now() - statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs > LOCK_STALE_MS)
+        rmSync(lockDir, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`build lock ${lockDir} is held for too long`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    await fn();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
 }

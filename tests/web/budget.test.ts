@@ -1,0 +1,126 @@
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { beforeAll, describe, expect, it } from "vitest";
+
+// Issue 4's budgets, measured on the real build: first-load JS ≤ 60 KB gzipped, CSS ≤ 15 KB
+// gzipped, and nothing that makes the phone talk to any origin but the relay's.
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const DIST = join(ROOT, "web", "dist");
+const KB = 1024;
+const JS_BUDGET = 60 * KB;
+const CSS_BUDGET = 15 * KB;
+
+/**
+ * Absolute URLs that appear in the bundle as identifiers, never fetched: XML namespaces (Preact
+ * creates SVG and MathML elements with them), JSON Schema dialect ids (zod's toJSONSchema), and
+ * zod's IPv6 check, which parses `http://[<address>]` with the URL constructor.
+ */
+const IDENTIFIER_URLS = [/^http:\/\/www\.w3\.org\//, /^https?:\/\/json-schema\.org\//, /^http:\/\/\[\$\{/];
+
+let html = "";
+
+beforeAll(() => {
+  // Skips the work when nothing changed since the last build (pretest usually ran it already).
+  execFileSync(process.execPath, [join(ROOT, "scripts", "build-web.mjs")], { stdio: "inherit" });
+  html = readFileSync(join(DIST, "index.html"), "utf8");
+}, 120_000);
+
+describe("web app budgets", () => {
+  it("loads at most 60 KB of gzipped JavaScript and 15 KB of gzipped CSS up front", () => {
+    const entries = [...attrs(html, "script", "src"), ...linkHrefs(html, "modulepreload")];
+    expect(entries.length).toBeGreaterThan(0);
+    const js = staticClosure(entries);
+    const css = linkHrefs(html, "stylesheet");
+    expect(css.length).toBeGreaterThan(0);
+    const jsBytes = js.reduce((n, f) => n + gzipped(f), 0);
+    const cssBytes = css.reduce((n, f) => n + gzipped(f), 0);
+    const lazy = readdirSync(join(DIST, "assets"))
+      .map((f) => `/assets/${f}`)
+      .filter((f) => f.endsWith(".js") && !js.includes(f));
+    console.info(
+      `first-load JS ${kb(jsBytes)} gz (${js.join(", ")}); CSS ${kb(cssBytes)} gz; ` +
+        `loaded later: ${lazy.map((f) => `${f} ${kb(gzipped(f))}`).join(", ") || "none"}`,
+    );
+    expect(jsBytes).toBeLessThanOrEqual(JS_BUDGET);
+    expect(cssBytes).toBeLessThanOrEqual(CSS_BUDGET);
+  });
+
+  it("references no origin but its own", () => {
+    const foreign: string[] = [];
+    for (const file of files(DIST)) {
+      if (!/\.(html|js|css|webmanifest|svg|json)$/.test(file)) continue;
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/\b(?:https?|wss?):\/\/[^\s"'`)<>]+/g)) {
+        if (!IDENTIFIER_URLS.some((ok) => ok.test(m[0]))) foreign.push(`${relative(DIST, file)}: ${m[0]}`);
+      }
+      // Protocol-relative URLs in markup or CSS would load from another host as well.
+      for (const m of text.matchAll(/(?:src|href)=["']\/\/[^"']+|url\(\s*["']?\/\/[^)]+/g))
+        foreign.push(`${relative(DIST, file)}: ${m[0]}`);
+    }
+    expect(foreign).toEqual([]);
+  });
+
+  it("pins every fetch and socket to the relay's origin with a Content-Security-Policy", () => {
+    const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? "";
+    const directives = new Map(
+      csp.split(";").map((d) => {
+        const [name = "", ...values] = d.trim().split(/\s+/);
+        return [name, values] as const;
+      }),
+    );
+    for (const name of ["default-src", "connect-src", "script-src", "img-src", "style-src"])
+      expect(directives.get(name), name).toEqual(["'self'"]);
+  });
+});
+
+/** The entry modules and everything they import statically (what the browser fetches before running). */
+function staticClosure(entries: string[]): string[] {
+  const seen = new Set<string>();
+  const visit = (url: string) => {
+    if (seen.has(url)) return;
+    seen.add(url);
+    const code = readFileSync(distPath(url), "utf8");
+    // `import x from"./a.js"`, `import"./a.js"`, `export * from"./a.js"`; never `import("./a.js")`.
+    for (const m of code.matchAll(
+      /(?:\bimport|\bexport)\s*(?:[\w*{}\s,$]*?\bfrom\s*)?["'](\.{1,2}\/[^"']+)["']/g,
+    )) {
+      visit(new URL(m[1] ?? "", `http://x${url}`).pathname);
+    }
+  };
+  for (const e of entries) visit(e);
+  return [...seen];
+}
+
+function attrs(text: string, tag: string, attr: string): string[] {
+  return [...text.matchAll(new RegExp(`<${tag}\\b[^>]*\\b${attr}="([^"]+)"`, "g"))].map((m) => m[1] ?? "");
+}
+
+function linkHrefs(text: string, rel: string): string[] {
+  return [...text.matchAll(/<link\b[^>]*>/g)]
+    .map((m) => m[0])
+    .filter((tag) => tag.includes(`rel="${rel}"`))
+    .map((tag) => /href="([^"]+)"/.exec(tag)?.[1] ?? "");
+}
+
+function distPath(url: string): string {
+  if (!url.startsWith("/")) throw new Error(`index.html loads ${url}, which is not a same-origin path`);
+  return join(DIST, url);
+}
+
+function gzipped(url: string): number {
+  return gzipSync(readFileSync(distPath(url)), { level: 9 }).length;
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / KB).toFixed(1)} KB`;
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}

@@ -1,0 +1,64 @@
+import type { z } from "zod";
+import { CreateShareRes, HttpError, MeRes, PairRes } from "../../../shared/protocol/http.ts";
+
+/** The relay's HTTP API (PROTOCOL.md §3), same origin. Expected failures are values, not throws. */
+export type ApiResult<T> =
+  | { ok: true; data: T }
+  | { ok: false; status: number; code: string; message: string };
+
+export function pair(code: string, label: string): Promise<ApiResult<PairRes>> {
+  return call("POST", "/api/pair", PairRes, { body: { code, label } });
+}
+
+export function me(token: string): Promise<ApiResult<MeRes>> {
+  return call("GET", "/api/me", MeRes, { token });
+}
+
+export function createShare(
+  token: string,
+  room: string,
+  role: "viewer" | "controller",
+): Promise<ApiResult<CreateShareRes>> {
+  return call("POST", "/api/shares", CreateShareRes, { token, body: { room, role } });
+}
+
+async function call<S extends z.ZodType>(
+  method: "GET" | "POST",
+  path: string,
+  schema: S,
+  o: { token?: string; body?: unknown },
+): Promise<ApiResult<z.infer<S>>> {
+  const headers: Record<string, string> = {};
+  if (o.token) headers.authorization = `Bearer ${o.token}`;
+  if (o.body !== undefined) headers["content-type"] = "application/json";
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      ...(o.body === undefined ? {} : { body: JSON.stringify(o.body) }),
+      cache: "no-store",
+    });
+  } catch (err) {
+    return {
+      ok: false,
+      status: 0,
+      code: "network",
+      message: `The relay could not be reached (${String(err)}).`,
+    };
+  }
+  const json: unknown = await res.json().catch(() => null);
+  if (res.ok) {
+    const parsed = schema.safeParse(json);
+    if (parsed.success) return { ok: true, data: parsed.data };
+    return {
+      ok: false,
+      status: res.status,
+      code: "bad_response",
+      message: "The relay answered in an unexpected shape.",
+    };
+  }
+  const error = HttpError.safeParse(json);
+  if (error.success) return { ok: false, status: res.status, ...error.data.error };
+  return { ok: false, status: res.status, code: "http", message: `The relay answered ${res.status}.` };
+}

@@ -1,0 +1,128 @@
+import { signal } from "@preact/signals";
+import { z } from "zod";
+import { MachineId } from "../../../shared/protocol/ids.ts";
+import { me } from "./api.ts";
+import { kvGet, kvSet } from "./idb.ts";
+import { randomId } from "./ids.ts";
+
+/** Tokens this browser holds: a device token per paired machine, a share token per shared room. */
+
+const Device = z.object({
+  machineId: MachineId,
+  token: z.string(),
+  credId: z.string(),
+  label: z.string(),
+  pairedAt: z.number(),
+});
+export type Device = z.infer<typeof Device>;
+
+const Share = z.object({ room: z.string(), token: z.string(), credId: z.string(), addedAt: z.number() });
+export type Share = z.infer<typeof Share>;
+
+const Devices = z.array(Device);
+const Shares = z.record(z.string(), Share);
+const RoomMachines = z.record(z.string(), z.string());
+
+export type Credential = {
+  kind: "device" | "share";
+  token: string;
+  credId: string;
+  machineId: string | null;
+};
+
+export const devices = signal<Device[]>([]);
+export const credentialsLoaded = signal(false);
+
+export async function loadCredentials(): Promise<void> {
+  devices.value = parseOr(Devices, await kvGet("devices"), []);
+  credentialsLoaded.value = true;
+}
+
+export async function addDevice(machineId: string, token: string, label: string): Promise<void> {
+  const device: Device = { machineId, token, credId: randomId(6), label, pairedAt: Date.now() };
+  const next = [...devices.value.filter((d) => d.machineId !== machineId), device];
+  await kvSet("devices", next);
+  devices.value = next;
+}
+
+export async function removeDevice(machineId: string): Promise<void> {
+  const next = devices.value.filter((d) => d.machineId !== machineId);
+  await kvSet("devices", next);
+  devices.value = next;
+}
+
+export async function addShare(room: string, token: string): Promise<void> {
+  const shares = await loadShares();
+  if (shares[room]?.token === token) return;
+  shares[room] = { room, token, credId: randomId(6), addedAt: Date.now() };
+  await kvSet("shares", shares);
+}
+
+export async function removeShare(room: string): Promise<void> {
+  const shares = await loadShares();
+  delete shares[room];
+  await kvSet("shares", shares);
+}
+
+/** Remembers which machine a session room belongs to, so a reload of /s/<room> finds its token. */
+export async function rememberRoomMachine(room: string, machineId: string): Promise<void> {
+  const map = parseOr(RoomMachines, await kvGet("roomMachine"), {});
+  if (map[room] === machineId) return;
+  map[room] = machineId;
+  await kvSet("roomMachine", map);
+}
+
+/**
+ * The token to open `room` with. The owning machine's device token when this phone is paired with
+ * it (it can do more than any share), else a share for that room, else whichever paired machine
+ * the relay says owns the room (a guess could end in a 4403 that is never retried).
+ */
+export async function credentialFor(room: string): Promise<Credential | null> {
+  if (room.startsWith("m-")) return deviceCredential(room.slice(2));
+  const known = parseOr(RoomMachines, await kvGet("roomMachine"), {})[room];
+  const device = known ? deviceCredential(known) : null;
+  if (device) return device;
+  const share = (await loadShares())[room];
+  if (share) return { kind: "share", token: share.token, credId: share.credId, machineId: null };
+  for (const d of devices.value) {
+    const r = await me(d.token);
+    if (r.ok && r.data.rooms.includes(room)) {
+      await rememberRoomMachine(room, d.machineId);
+      return deviceCredential(d.machineId);
+    }
+  }
+  return null;
+}
+
+function deviceCredential(machineId: string): Credential | null {
+  const d = devices.value.find((x) => x.machineId === machineId);
+  return d ? { kind: "device", token: d.token, credId: d.credId, machineId } : null;
+}
+
+async function loadShares(): Promise<Record<string, Share>> {
+  return parseOr(Shares, await kvGet("shares"), {});
+}
+
+/** What IndexedDB holds was written by an older or newer version of this app: check it. */
+function parseOr<S extends z.ZodType>(schema: S, value: unknown, fallback: z.infer<S>): z.infer<S> {
+  if (value === undefined) return fallback;
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  console.warn("tether: ignoring stored data of an unexpected shape", r.error.issues[0]);
+  return fallback;
+}
+
+/** A short label for the device token, so `tether` can list which phone is which. */
+export function deviceLabel(): string {
+  const ua = navigator.userAgent;
+  const kind = /iPhone|iPad/.test(ua)
+    ? "iPhone/iPad"
+    : /Android/.test(ua)
+      ? "Android"
+      : /Mac OS X/.test(ua)
+        ? "Mac"
+        : /Windows/.test(ua)
+          ? "Windows"
+          : "browser";
+  return `Tether web (${kind})`;
+}

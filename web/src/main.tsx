@@ -1,0 +1,22 @@
+import { render } from "preact";
+import { App } from "./app.tsx";
+import { loadCredentials } from "./lib/credentials.ts";
+import { installWake } from "./net/wake.ts";
+import { installRouter } from "./router.ts";
+import { flushOutboxes } from "./state/rooms.ts";
+import "./styles.css";
+
+installRouter();
+installWake();
+const root = document.getElementById("app");
+if (!root) throw new Error("index.html has no #app element");
+render(<App />, root);
+
+void (async () => {
+  await loadCredentials();
+  // Messages queued by an earlier page (closed before they went out) are sent now.
+  await flushOutboxes();
+})().catch((err: unknown) => {
+  console.error("tether: start-up failed", err);
+  root.textContent = `Tether could not start: ${String(err)}`;
+});

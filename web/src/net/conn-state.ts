@@ -1,0 +1,29 @@
+import type { AckItem, Peer, StoredMsg } from "../../../shared/protocol/frames.ts";
+import type { QueuedRow } from "./room-store.ts";
+
+/** What a room socket tells its owner: its connection state and, in order, what happened. */
+export type ConnState =
+  | { kind: "loading" }
+  | { kind: "connecting" }
+  | { kind: "syncing" }
+  | { kind: "live" }
+  | { kind: "waiting"; retryAt: number; code: number; reason: string }
+  /** Hidden with nothing to send: it dials again when the page is visible. */
+  | { kind: "paused" }
+  | { kind: "fatal"; code: number; reason: string }
+  | { kind: "closed" };
+
+export type RoomEvents = {
+  loaded(msgs: StoredMsg[], outbox: QueuedRow[]): void;
+  applied(msgs: StoredMsg[]): void;
+  reset(): void;
+  queued(row: QueuedRow): void;
+  acked(acks: AckItem[]): void;
+  rejected(mid: string, code: string, message: string): void;
+  signal(s: { cid: string; role: string; kind: string; body: unknown }): void;
+  presence(peers: Peer[]): void;
+  history(items: StoredMsg[], low: number): void;
+  state(s: ConnState): void;
+};
+
+export type SendResult = { ok: true; mid: string } | { ok: false; message: string };

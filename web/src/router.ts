@@ -1,0 +1,47 @@
+import { signal } from "@preact/signals";
+
+/** Routes: /pair#c=…, /s/<room>[#t=…], /m/<machineId>, / (home). History API, no library. */
+export type Route =
+  | { name: "home" }
+  | { name: "pair"; code: string | null }
+  | { name: "machine"; machineId: string }
+  | { name: "session"; room: string; shareToken: string | null }
+  | { name: "missing"; path: string };
+
+export const route = signal<Route>(parse(location.pathname, location.hash));
+
+export function navigate(path: string, replace = false): void {
+  if (replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
+  route.value = parse(location.pathname, location.hash);
+  window.scrollTo(0, 0);
+}
+
+/** Drops a secret from the address bar (a pairing code or a share token must not linger in history). */
+export function scrubHash(): void {
+  if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+}
+
+export function installRouter(): void {
+  window.addEventListener("popstate", () => {
+    route.value = parse(location.pathname, location.hash);
+  });
+}
+
+export function parse(pathname: string, hash: string): Route {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  if (pathname === "/" || pathname === "/index.html") return { name: "home" };
+  if (pathname === "/pair" || pathname === "/pair/") return { name: "pair", code: params.get("c") };
+  const m = /^\/m\/([A-Za-z0-9_-]{6,62})\/?$/.exec(pathname);
+  if (m?.[1]) return { name: "machine", machineId: m[1] };
+  const s = /^\/s\/(s-[A-Za-z0-9_-]{16,62})\/?$/.exec(pathname);
+  if (s?.[1]) return { name: "session", room: s[1], shareToken: params.get("t") };
+  return { name: "missing", path: pathname };
+}
+
+/** A link that navigates in-app; modified clicks keep the browser's behaviour (new tab etc.). */
+export function onLinkClick(e: MouseEvent, path: string): void {
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  e.preventDefault();
+  navigate(path);
+}

@@ -1,0 +1,205 @@
+import { batch, signal } from "@preact/signals";
+import type { AckItem, Peer, StoredMsg } from "../../../shared/protocol/frames.ts";
+import type { Role } from "../../../shared/protocol/ids.ts";
+import { me } from "../lib/api.ts";
+import type { Credential } from "../lib/credentials.ts";
+import { cidFor } from "../lib/ids.ts";
+import type { ConnState, RoomEvents, SendResult } from "../net/conn-state.ts";
+import { RoomSocket } from "../net/room-socket.ts";
+import { type QueuedRow, RoomStore } from "../net/room-store.ts";
+import { applyDelta, emptyLocal, type Local, type LocalRow } from "./local.ts";
+
+const PAGE = 200;
+/** Pages fetched on our own to find the room's info message (beyond that, the user scrolls). */
+const ESSENTIAL_PAGES = 20;
+
+/**
+ * One open room as signals: the applied log, what this tab queued, streams, presence and the
+ * connection. The socket writes into it; pages read folds of it.
+ */
+export class RoomModel {
+  readonly room: string;
+  readonly cred: Credential;
+  readonly msgs = signal<StoredMsg[]>([]);
+  readonly local = signal<Local>(emptyLocal);
+  readonly conn = signal<ConnState>({ kind: "loading" });
+  /** null while not connected: presence is unknown then. */
+  readonly peers = signal<Peer[] | null>(null);
+  /** When a presence last listed the bridge (this page's lifetime). */
+  readonly bridgeSeenAt = signal<number | null>(null);
+  readonly low = signal<number | null>(null);
+  readonly loadingOlder = signal(false);
+  readonly role = signal<Role | null>(null);
+  readonly socket: RoomSocket;
+  #store: RoomStore;
+  #essential: string;
+  #essentialPages = 0;
+
+  /** `essential`: the kind that describes the room (machine.info / session.info); fetched if missing. */
+  constructor(room: string, cred: Credential, essential: string) {
+    this.room = room;
+    this.cred = cred;
+    this.#essential = essential;
+    this.#store = new RoomStore(room);
+    if (cred.kind === "device") this.role.value = "controller";
+    // A share may be a viewer or a controller; only the relay knows which.
+    else
+      void me(cred.token).then((r) => {
+        if (r.ok) this.role.value = r.data.role;
+      });
+    this.socket = new RoomSocket({
+      room,
+      token: cred.token,
+      cid: cidFor(cred.credId),
+      store: this.#store,
+      events: this.#events(),
+    });
+  }
+
+  send(kind: string, body: unknown): Promise<SendResult> {
+    return this.socket.send(kind, body);
+  }
+
+  /** Older messages: from this device's mirror when it has them without a gap, else from the relay. */
+  async loadOlder(): Promise<void> {
+    const oldest = this.msgs.value[0]?.seq;
+    if (oldest === undefined || oldest <= (this.low.value ?? 1) || this.loadingOlder.value) return;
+    this.loadingOlder.value = true;
+    const local = contiguousEnd(await this.#store.older(oldest, PAGE), oldest);
+    if (local.length > 0) {
+      this.msgs.value = merge(this.msgs.value, local);
+      this.loadingOlder.value = false;
+      return this.#ensureEssential();
+    }
+    if (!this.socket.history(oldest, PAGE)) this.loadingOlder.value = false;
+  }
+
+  hasOlder(): boolean {
+    const oldest = this.msgs.value[0]?.seq;
+    return oldest !== undefined && oldest > (this.low.value ?? 1);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  #events(): RoomEvents {
+    return {
+      loaded: (msgs, outbox) =>
+        batch(() => {
+          this.msgs.value = contiguousEnd(msgs, null);
+          this.#setLocal({ outbox: outbox.map(toLocal) });
+        }),
+      applied: (items) => this.#applied(items),
+      reset: () =>
+        batch(() => {
+          this.msgs.value = [];
+          this.low.value = null;
+          this.#setLocal({ streams: new Map() });
+        }),
+      queued: (row) => this.#setLocal({ outbox: [...this.local.value.outbox, toLocal(row)] }),
+      acked: (acks: AckItem[]) => {
+        const acked = new Set(this.local.value.acked);
+        for (const a of acks) acked.add(a.mid);
+        this.#setLocal({ acked });
+      },
+      rejected: (mid, code, message) => {
+        const row = this.local.value.outbox.find((r) => r.mid === mid);
+        this.#setLocal({
+          outbox: this.local.value.outbox.filter((r) => r.mid !== mid),
+          rejected: row
+            ? [...this.local.value.rejected, { ...row, code, message }]
+            : this.local.value.rejected,
+        });
+      },
+      signal: (s) => {
+        if (s.role === "bridge" && s.kind === "agent.delta") this.#delta(s.body);
+      },
+      presence: (peers) =>
+        batch(() => {
+          this.peers.value = peers;
+          if (peers.some((p) => p.role === "bridge")) this.bridgeSeenAt.value = Date.now();
+        }),
+      history: (items, low) =>
+        batch(() => {
+          this.msgs.value = merge(this.msgs.value, items);
+          this.low.value = low;
+          this.loadingOlder.value = false;
+          this.#ensureEssential();
+        }),
+      state: (s) =>
+        batch(() => {
+          this.conn.value = s;
+          if (s.kind !== "live" && s.kind !== "syncing") this.peers.value = null;
+          if (s.kind === "live") this.#ensureEssential();
+        }),
+    };
+  }
+
+  #applied(items: StoredMsg[]): void {
+    batch(() => {
+      this.msgs.value = merge(this.msgs.value, items);
+      const stored = new Set(items.map((m) => m.mid));
+      const l = this.local.value;
+      const outbox = l.outbox.filter((r) => !stored.has(r.mid));
+      // A finished turn has nothing left to stream; the stored messages hold the text.
+      const turnEnded = items.some((m) => m.kind === "turn.result" || m.kind === "session.transition");
+      if (outbox.length !== l.outbox.length || turnEnded) {
+        this.#setLocal({ outbox, ...(turnEnded ? { streams: new Map() } : {}) });
+      }
+    });
+  }
+
+  #delta(body: unknown): void {
+    const streams = applyDelta(this.local.value.streams, body);
+    if (streams) this.#setLocal({ streams });
+  }
+
+  /** A share link or a long room may start with a window that lacks the room's info: page back for it. */
+  #ensureEssential(): void {
+    if (this.conn.value.kind !== "live" || this.loadingOlder.value) return;
+    if (this.msgs.value.some((m) => m.kind === this.#essential)) return;
+    if (!this.hasOlder() || this.#essentialPages >= ESSENTIAL_PAGES) return;
+    this.#essentialPages++;
+    void this.loadOlder();
+  }
+
+  #setLocal(patch: Partial<Local>): void {
+    this.local.value = { ...this.local.value, ...patch };
+  }
+}
+
+function toLocal(row: QueuedRow): LocalRow {
+  return { mid: row.mid, kind: row.kind, body: parseJson(row.bodyJson), at: row.at };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    console.warn("tether: a queued body is not JSON", err);
+    return null;
+  }
+}
+
+/** Merges ascending runs by seq; the common case (all newer) appends without re-sorting. */
+export function merge(have: StoredMsg[], more: readonly StoredMsg[]): StoredMsg[] {
+  if (more.length === 0) return have;
+  const last = have.at(-1)?.seq ?? -1;
+  if (more.every((m, i) => m.seq > (i === 0 ? last : (more[i - 1]?.seq ?? last)))) return [...have, ...more];
+  const bySeq = new Map<number, StoredMsg>();
+  for (const m of have) bySeq.set(m.seq, m);
+  for (const m of more) bySeq.set(m.seq, m);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * The gap-free run at the end of `msgs` (ending just below `before` when given): a transcript
+ * with a hole in the middle would misplace answers and prompts.
+ */
+export function contiguousEnd(msgs: readonly StoredMsg[], before: number | null): StoredMsg[] {
+  let i = msgs.length - 1;
+  if (i < 0 || (before !== null && msgs[i]?.seq !== before - 1)) return [];
+  while (i > 0 && msgs[i - 1]?.seq === (msgs[i]?.seq ?? 0) - 1) i--;
+  return msgs.slice(i);
+}

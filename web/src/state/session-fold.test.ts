@@ -1,0 +1,174 @@
+import { describe, expect, it } from "vitest";
+import type { StoredMsg } from "../../../shared/protocol/frames.ts";
+import { emptyLocal, type Local } from "./local.ts";
+import type { Item } from "./session-fold.ts";
+import { foldSession } from "./session-overlay.ts";
+
+let seq = 0;
+function msg(kind: string, body: unknown, o: Partial<StoredMsg> = {}): StoredMsg {
+  seq++;
+  const role = kind.startsWith("user.") || kind.startsWith("permission.response") ? "controller" : "bridge";
+  return { seq, mid: `mid-${seq}-xxxxxxxxxxxx`, cid: "c", role, kind, body, ts: 1000 + seq, ...o };
+}
+
+function users(items: Item[]) {
+  return items.flatMap((i) => (i.t === "user" ? [{ text: i.text, status: i.status }] : []));
+}
+
+describe("foldSession", () => {
+  it("follows a message from the outbox to Claude: sending, sent, delivered, done", () => {
+    const local: Local = {
+      ...emptyLocal,
+      outbox: [{ mid: "q1", kind: "user.message", body: { text: "hi" }, at: 1 }],
+    };
+    expect(users(foldSession([], local).items)).toEqual([{ text: "hi", status: "sending" }]);
+    expect(users(foldSession([], { ...local, acked: new Set(["q1"]) }).items)).toEqual([
+      { text: "hi", status: "sent" },
+    ]);
+
+    const stored = msg("user.message", { text: "hi" }, { mid: "q1", seq: 100 });
+    const log = [stored];
+    // The stored copy replaces the queued one (no duplicate while the outbox row lingers).
+    expect(users(foldSession(log, local).items)).toEqual([{ text: "hi", status: "sent" }]);
+    log.push(msg("turn.started", { inputMid: "q1" }));
+    expect(users(foldSession(log, emptyLocal).items)[0]?.status).toBe("delivered");
+    expect(foldSession(log, emptyLocal).running).toBe(true);
+    log.push(
+      msg("turn.result", { inputMid: "q1", ok: true, subtype: "success", durationMs: 1200, costUsd: 0.01 }),
+    );
+    const view = foldSession(log, emptyLocal);
+    expect(users(view.items)[0]?.status).toBe("done");
+    expect(view.running).toBe(false);
+    expect(view.items.at(-1)).toMatchObject({ t: "turn", result: { ok: true, durationMs: 1200 } });
+  });
+
+  it("appends the blocks of agent.message frames that share an id, and pairs tool results", () => {
+    const log = [
+      msg("agent.message", { id: "m1", blocks: [{ type: "thinking", text: "hmm" }] }),
+      msg("agent.message", { id: "m1", blocks: [{ type: "text", text: "Using Write." }] }),
+      msg("agent.message", {
+        id: "m1",
+        blocks: [{ type: "tool_use", id: "t1", name: "Write", input: { file_path: "/a" } }],
+      }),
+      msg("tool.result", { toolUseId: "t1", isError: false, content: "ok" }),
+      msg("agent.message", {
+        id: "m2",
+        blocks: [
+          { type: "weird", x: 1 },
+          { type: "text", text: "done" },
+        ],
+      }),
+    ];
+    const items = foldSession(log, emptyLocal).items;
+    expect(items.map((i) => i.t)).toEqual(["thinking", "text", "tool", "text"]);
+    const tool = items[2];
+    expect(tool?.t === "tool" && tool.tool.result?.content).toBe("ok");
+  });
+
+  it("derives the pending permission from the log, so a reload shows the same sheet", () => {
+    const req = {
+      requestId: "r1",
+      toolName: "Write",
+      input: { file_path: "/a", content: "x" },
+      toolUseId: "t1",
+    };
+    const log = [
+      msg("agent.message", {
+        id: "m1",
+        blocks: [{ type: "tool_use", id: "t1", name: "Write", input: req.input }],
+      }),
+      msg("permission.request", req),
+    ];
+    expect(foldSession(log, emptyLocal).pending.map((r) => r.requestId)).toEqual(["r1"]);
+
+    // Answered from this device (still in the outbox): no sheet, a waiting line instead.
+    const answering: Local = {
+      ...emptyLocal,
+      outbox: [
+        { mid: "a1", kind: "permission.response", body: { requestId: "r1", decision: "allow" }, at: 1 },
+      ],
+    };
+    const v = foldSession(log, answering);
+    expect(v.pending).toEqual([]);
+    expect(v.answered.map((r) => r.requestId)).toEqual(["r1"]);
+
+    // Answered elsewhere, then resolved: gone, and the tool card shows the decision.
+    log.push(msg("permission.response", { requestId: "r1", decision: "allow" }));
+    expect(foldSession(log, emptyLocal).answered).toHaveLength(1);
+    log.push(msg("permission.resolved", { requestId: "r1", decision: "allow", by: "phone-2" }));
+    const done = foldSession(log, emptyLocal);
+    expect(done.pending).toEqual([]);
+    expect(done.answered).toEqual([]);
+    const tool = done.items[0];
+    expect(tool?.t === "tool" && tool.tool.decision?.by).toBe("phone-2");
+  });
+
+  it("shows streamed text until the stored message covers that block", () => {
+    const streams = new Map([
+      ["m1:0", { from: 0, text: "Hel" }],
+      ["m1:1", { from: 2, text: "wor" }],
+    ]);
+    const local = { ...emptyLocal, streams };
+    expect(foldSession([], local).items.map((i) => i.t === "text" && i.text)).toEqual(["Hel", "…wor"]);
+    const log = [msg("agent.message", { id: "m1", blocks: [{ type: "text", text: "Hello" }] })];
+    const items = foldSession(log, local).items;
+    expect(items.map((i) => (i.t === "text" ? [i.text, i.streaming === true] : null))).toEqual([
+      ["Hello", false],
+      ["…wor", true],
+    ]);
+  });
+
+  it("marks refused and never-run messages instead of dropping them", () => {
+    const local: Local = {
+      ...emptyLocal,
+      rejected: [
+        {
+          mid: "q9",
+          kind: "user.message",
+          body: { text: "big" },
+          at: 1,
+          code: "too_large",
+          message: "too big",
+        },
+      ],
+    };
+    const stored = msg("user.message", { text: "late" }, { mid: "q2" });
+    const notice = msg("session.notice", {
+      level: "warn",
+      code: "session_ended",
+      text: "ended",
+      inputMid: "q2",
+    });
+    const items = foldSession([stored, notice], local).items;
+    expect(users(items)).toEqual([
+      { text: "late", status: "not_run" },
+      { text: "big", status: "failed" },
+    ]);
+  });
+
+  it("keeps the latest info and status and skips bodies that do not parse", () => {
+    const log = [
+      msg("session.info", { title: "one", cwd: "/p", permissionMode: "default" }),
+      msg("session.info", { title: 42 }),
+      msg("session.status", { state: "awaiting_permission", at: 5 }),
+      msg("user.message", { nope: true }),
+    ];
+    const v = foldSession(log, emptyLocal);
+    expect(v.info?.title).toBe("one");
+    expect(v.status?.state).toBe("awaiting_permission");
+    expect(v.running).toBe(true);
+    expect(v.items).toEqual([]);
+    expect(v.lastBridgeAt).toBe(log[2]?.ts);
+  });
+});
+
+describe("foldSession, first prompt", () => {
+  it("shows a turn started by the create request's prompt as a user message, only from the room's start", () => {
+    seq = 0;
+    const started = msg("turn.started", { inputMid: "create-1" });
+    const v = foldSession([started], emptyLocal);
+    expect(v.items[0]).toMatchObject({ t: "user", mid: "create-1", initial: true, status: "delivered" });
+    const later = { ...started, seq: 40 };
+    expect(foldSession([later], emptyLocal).items).toEqual([]);
+  });
+});

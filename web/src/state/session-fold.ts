@@ -1,0 +1,268 @@
+import type { StoredMsg } from "../../../shared/protocol/frames.ts";
+import {
+  AgentMessage,
+  Notice,
+  PermissionRequest,
+  PermissionResolved,
+  PermissionResponse,
+  read,
+  SessionInfo,
+  SessionStatus,
+  ToolResult,
+  Transition,
+  TurnResult,
+  TurnStarted,
+  UserMessage,
+} from "./bodies.ts";
+
+/**
+ * The session room's log folded into what the session page shows. Pure: the same log, outbox and
+ * streams always give the same view, so a reload (which rebuilds it from IndexedDB) shows the
+ * same screen, pending permission prompt included.
+ */
+
+export type UserStatus = "sending" | "sent" | "delivered" | "done" | "not_run" | "failed";
+
+export type Item =
+  | {
+      t: "user";
+      key: string;
+      mid: string;
+      text: string;
+      status: UserStatus;
+      at: number;
+      note?: string;
+      /** The first prompt given with machine.create_session: no user.message carries its text here. */
+      initial?: boolean;
+    }
+  | { t: "text"; key: string; text: string; streaming?: boolean; truncated?: boolean }
+  | { t: "thinking"; key: string; text: string }
+  | { t: "tool"; key: string; tool: ToolCall }
+  | { t: "turn"; key: string; result: TurnResult }
+  | { t: "notice"; key: string; notice: Notice }
+  | { t: "transition"; key: string; from: string; to: string; at: number };
+
+export type ToolCall = {
+  id: string;
+  name: string;
+  input: unknown;
+  result: ToolResult | null;
+  decision: PermissionResolved | null;
+  /** A permission prompt for this call is open. */
+  asking: boolean;
+};
+
+export type SessionView = {
+  info: SessionInfo | null;
+  status: SessionStatus | null;
+  items: Item[];
+  /** Prompts nobody has answered yet, oldest first: the sheet shows the first. */
+  pending: PermissionRequest[];
+  /** Prompts answered (here or elsewhere) that the bridge has not settled yet. */
+  answered: PermissionRequest[];
+  /** A turn is in progress (interrupt makes sense). */
+  running: boolean;
+  /** When the bridge last wrote to this room. */
+  lastBridgeAt: number | null;
+};
+
+/**
+ * The part that depends on the log only. Pages keep it in its own computed signal, so a streamed
+ * delta (several a second) costs an overlay, not a fold of the whole log.
+ */
+export function foldStored(msgs: readonly StoredMsg[]): StoredSession {
+  const f = new StoredSession();
+  // Only with the room's very first message in view can a turn without a user.message be the first prompt.
+  f.fromStart = msgs[0]?.seq === 1;
+  for (const m of msgs) f.apply(m);
+  return f;
+}
+
+export class StoredSession {
+  info: SessionInfo | null = null;
+  status: SessionStatus | null = null;
+  items: Item[] = [];
+  users = new Map<string, Extract<Item, { t: "user" }>>();
+  tools = new Map<string, ToolCall>();
+  blocksOf = new Map<string, number>();
+  requests = new Map<string, PermissionRequest>();
+  responded = new Set<string>();
+  resolved = new Map<string, PermissionResolved>();
+  openTurns = new Set<string>();
+  lastBridgeAt: number | null = null;
+  fromStart = false;
+
+  apply(m: StoredMsg): void {
+    if (m.role === "bridge") this.lastBridgeAt = m.ts;
+    const key = String(m.seq);
+    switch (m.kind) {
+      case "user.message":
+        return this.#user(m, key);
+      case "agent.message":
+        return this.#agent(m.body, key);
+      case "tool.result":
+        return this.#toolResult(m.body, key);
+      case "turn.started": {
+        const b = read(TurnStarted, m.body);
+        if (!b) return;
+        this.openTurns.add(b.inputMid);
+        if (!this.users.has(b.inputMid) && this.fromStart) this.#initialPrompt(b.inputMid, m, key);
+        return this.#setUser(b.inputMid, "delivered");
+      }
+      case "turn.result":
+        return this.#turnResult(m.body, key);
+      case "permission.request":
+        return this.#request(m.body);
+      case "permission.response": {
+        const b = read(PermissionResponse, m.body);
+        if (b) this.responded.add(b.requestId);
+        return;
+      }
+      case "permission.resolved":
+        return this.#resolved(m.body);
+      case "session.notice":
+        return this.#notice(m.body, key);
+      case "session.transition": {
+        const b = read(Transition, m.body);
+        if (b)
+          this.items.push({
+            t: "transition",
+            key,
+            from: b.fromClaudeSessionId,
+            to: b.toClaudeSessionId,
+            at: b.at,
+          });
+        return;
+      }
+      case "session.info":
+        this.info = read(SessionInfo, m.body) ?? this.info;
+        return;
+      case "session.status":
+        this.status = read(SessionStatus, m.body) ?? this.status;
+        return;
+    }
+  }
+
+  #user(m: StoredMsg, key: string): void {
+    const b = read(UserMessage, m.body);
+    if (!b || this.users.has(m.mid)) return;
+    const item: Extract<Item, { t: "user" }> = {
+      t: "user",
+      key,
+      mid: m.mid,
+      text: b.text,
+      status: "sent",
+      at: m.ts,
+    };
+    this.users.set(m.mid, item);
+    this.items.push(item);
+  }
+
+  /** A turn that opens the room without a user.message was started by the create request's prompt. */
+  #initialPrompt(mid: string, m: StoredMsg, key: string): void {
+    const item: Extract<Item, { t: "user" }> = {
+      t: "user",
+      key,
+      mid,
+      text: "",
+      status: "delivered",
+      at: m.ts,
+      initial: true,
+    };
+    this.users.set(mid, item);
+    this.items.push(item);
+  }
+
+  /** Several agent.message frames share an id (one per content block): their blocks append in order. */
+  #agent(body: unknown, key: string): void {
+    const b = read(AgentMessage, body);
+    if (!b) return;
+    this.blocksOf.set(b.id, (this.blocksOf.get(b.id) ?? 0) + b.blocks.length);
+    b.blocks.forEach((block, i) => {
+      const k = `${key}.${i}`;
+      if (block.type === "text") {
+        const truncated = block.truncated === true;
+        this.items.push({ t: "text", key: k, text: block.text, ...(truncated ? { truncated } : {}) });
+      } else if (block.type === "thinking") this.items.push({ t: "thinking", key: k, text: block.text });
+      else {
+        const tool: ToolCall = {
+          id: block.id,
+          name: block.name,
+          input: block.input,
+          result: null,
+          decision: null,
+          asking: false,
+        };
+        this.tools.set(block.id, tool);
+        this.items.push({ t: "tool", key: k, tool });
+      }
+    });
+  }
+
+  #toolResult(body: unknown, key: string): void {
+    const b = read(ToolResult, body);
+    if (!b) return;
+    const tool = this.tools.get(b.toolUseId);
+    if (tool) tool.result = b;
+    else {
+      // Its tool_use lies before the loaded part of the log: show the result on its own.
+      const orphan: ToolCall = {
+        id: b.toolUseId,
+        name: "Tool",
+        input: null,
+        result: b,
+        decision: null,
+        asking: false,
+      };
+      this.items.push({ t: "tool", key, tool: orphan });
+    }
+  }
+
+  #turnResult(body: unknown, key: string): void {
+    const b = read(TurnResult, body);
+    if (!b) return;
+    if (b.inputMid) {
+      this.openTurns.delete(b.inputMid);
+      this.#setUser(b.inputMid, "done");
+    }
+    this.items.push({ t: "turn", key, result: b });
+  }
+
+  #request(body: unknown): void {
+    const b = read(PermissionRequest, body);
+    if (!b || this.resolved.has(b.requestId)) return;
+    this.requests.set(b.requestId, b);
+    const tool = b.toolUseId ? this.tools.get(b.toolUseId) : undefined;
+    if (tool) tool.asking = true;
+  }
+
+  #resolved(body: unknown): void {
+    const b = read(PermissionResolved, body);
+    if (!b) return;
+    this.resolved.set(b.requestId, b);
+    const req = this.requests.get(b.requestId);
+    this.requests.delete(b.requestId);
+    const tool = req?.toolUseId ? this.tools.get(req.toolUseId) : undefined;
+    if (tool) {
+      tool.decision = b;
+      tool.asking = false;
+    }
+  }
+
+  #notice(body: unknown, key: string): void {
+    const b = read(Notice, body);
+    if (!b) return;
+    this.items.push({ t: "notice", key, notice: b });
+    if (b.inputMid && b.code === "session_ended") {
+      this.openTurns.delete(b.inputMid);
+      this.#setUser(b.inputMid, "not_run", b.text);
+    }
+  }
+
+  #setUser(mid: string, status: UserStatus, note?: string): void {
+    const u = this.users.get(mid);
+    if (!u) return;
+    u.status = status;
+    if (note) u.note = note;
+  }
+}

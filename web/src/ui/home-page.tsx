@@ -1,0 +1,39 @@
+import { devices } from "../lib/credentials.ts";
+import { onLinkClick } from "../router.ts";
+import { Centered, TopBar } from "./common.tsx";
+import { MachinePage } from "./machine-page.tsx";
+
+/** One paired machine: its page. None: how to pair. Several: pick one. */
+export function HomePage() {
+  const all = devices.value;
+  const only = all.length === 1 ? all[0] : undefined;
+  if (only) return <MachinePage machineId={only.machineId} />;
+  if (all.length === 0)
+    return (
+      <Centered>
+        <h1>Tether</h1>
+        <p>Follow and steer the Claude Code sessions on your workstation from this phone.</p>
+        <p>
+          To pair, run <code>tether pair</code> on the workstation and open the link or scan the QR code it
+          prints.
+        </p>
+      </Centered>
+    );
+  return (
+    <>
+      <TopBar title="Machines" />
+      <main class="page">
+        <ul class="list" aria-label="Paired machines">
+          {all.map((d) => (
+            <li key={d.machineId}>
+              <a class="row" href={`/m/${d.machineId}`} onClick={(e) => onLinkClick(e, `/m/${d.machineId}`)}>
+                <strong>{d.machineId}</strong>
+                <span class="sub">paired {new Date(d.pairedAt).toLocaleDateString()}</span>
+              </a>
+            </li>
+          ))}
+        </ul>
+      </main>
+    </>
+  );
+}

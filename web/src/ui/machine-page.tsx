@@ -1,0 +1,142 @@
+import { useComputed } from "@preact/signals";
+import { useEffect, useState } from "preact/hooks";
+import { rememberRoomMachine, removeDevice } from "../lib/credentials.ts";
+import { navigate } from "../router.ts";
+import { foldMachine, type MachineView } from "../state/machine-fold.ts";
+import type { RoomModel } from "../state/room-model.ts";
+import { dropRoom } from "../state/rooms.ts";
+import { Centered, ConnectionBar, Notice, TopBar } from "./common.tsx";
+import { PROMPT_KEY } from "./format.ts";
+import { useRoom } from "./hooks.ts";
+import { NewSessionForm } from "./new-session-form.tsx";
+import { ResumePanel } from "./resume-panel.tsx";
+import { SessionList } from "./session-list.tsx";
+
+/** A paired machine: its sessions, and new or resumed ones. */
+export function MachinePage(p: { machineId: string }) {
+  const room = `m-${p.machineId}`;
+  const h = useRoom(room, "machine.info");
+  if (h.missing)
+    return (
+      <Centered>
+        <h1>Not paired</h1>
+        <p>
+          This phone is not paired with that machine. Run <code>tether pair</code> on it and open the link.
+        </p>
+      </Centered>
+    );
+  if (!h.model) return <Centered>Opening…</Centered>;
+  return <MachineBody model={h.model} machineId={p.machineId} />;
+}
+
+export type CreateRequest = {
+  cwd: string;
+  title?: string;
+  prompt?: string;
+  permissionMode?: string;
+  resumeClaudeSessionId?: string;
+};
+
+function MachineBody(p: { model: RoomModel; machineId: string }) {
+  const view = useComputed(() => foldMachine(p.model.msgs.value)).value;
+  const [panel, setPanel] = useState<"none" | "new" | "resume">("none");
+  const create = usePendingCreate(p.model, view, p.machineId);
+  const conn = p.model.conn.value;
+  const info = view.info;
+  return (
+    <>
+      <TopBar
+        title={info?.name ?? "Machine"}
+        subtitle={info ? [info.hostname, info.platform].filter(Boolean).join(" · ") : p.machineId}
+      />
+      <ConnectionBar model={p.model} lastBridgeAt={view.lastBridgeAt} />
+      <main class="page">
+        {conn.kind === "fatal" && conn.code === 4001 ? (
+          <Revoked machineId={p.machineId} room={p.model.room} />
+        ) : null}
+        <div class="actions">
+          <button
+            type="button"
+            class="btn primary"
+            aria-expanded={panel === "new"}
+            onClick={() => setPanel(panel === "new" ? "none" : "new")}
+          >
+            New session
+          </button>
+          <button
+            type="button"
+            class="btn"
+            aria-expanded={panel === "resume"}
+            onClick={() => setPanel(panel === "resume" ? "none" : "resume")}
+          >
+            Resume…
+          </button>
+        </div>
+        {create.error ? <Notice level="error">{create.error}</Notice> : null}
+        {create.waiting ? (
+          <Notice level="info">
+            <span aria-live="polite">Starting the session… (waiting for the bridge)</span>
+          </Notice>
+        ) : null}
+        {panel === "new" ? (
+          <NewSessionForm roots={info?.roots ?? []} busy={create.waiting} onSubmit={create.start} />
+        ) : null}
+        {panel === "resume" ? (
+          <ResumePanel model={p.model} view={view} busy={create.waiting} onResume={create.start} />
+        ) : null}
+        <SessionList model={p.model} view={view} machineId={p.machineId} />
+        {view.general.map((n) => (
+          <Notice key={`${n.code}:${n.text}`} level={n.level}>
+            {n.text}
+          </Notice>
+        ))}
+      </main>
+    </>
+  );
+}
+
+const PENDING_KEY = "tether.create.";
+
+/**
+ * A create_session request in flight. Its mid is kept in sessionStorage, so after a reload the
+ * page still follows it to the new session (or shows the bridge's refusal).
+ */
+function usePendingCreate(model: RoomModel, view: MachineView, machineId: string) {
+  const key = PENDING_KEY + machineId;
+  const [mid, setMid] = useState<string | null>(sessionStorage.getItem(key));
+  const [error, setError] = useState<string | null>(null);
+  const room = mid ? view.created.get(mid) : undefined;
+  const notice = mid ? view.notices.get(mid) : undefined;
+  useEffect(() => {
+    if (!mid || (!room && !notice)) return;
+    sessionStorage.removeItem(key);
+    setMid(null);
+    if (notice) setError(`The bridge refused: ${notice.text}`);
+    if (room) void rememberRoomMachine(room, machineId).then(() => navigate(`/s/${room}`));
+  }, [mid, room, notice, key, machineId]);
+  const start = async (req: CreateRequest) => {
+    setError(null);
+    const r = await model.send("machine.create_session", req);
+    if (!r.ok) return setError(`Could not queue the request: ${r.message}`);
+    sessionStorage.setItem(key, r.mid);
+    if (req.prompt) localStorage.setItem(PROMPT_KEY + r.mid, req.prompt);
+    setMid(r.mid);
+  };
+  return { start, waiting: mid !== null && !room && !notice, error };
+}
+
+function Revoked(p: { machineId: string; room: string }) {
+  const forget = async () => {
+    dropRoom(p.room);
+    await removeDevice(p.machineId);
+    navigate("/", true);
+  };
+  return (
+    <Notice level="error">
+      This phone's pairing was revoked. Pair again with <code>tether pair</code>.{" "}
+      <button type="button" class="link-btn" onClick={() => void forget()}>
+        Forget this machine
+      </button>
+    </Notice>
+  );
+}

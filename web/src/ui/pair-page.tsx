@@ -1,0 +1,64 @@
+import { useEffect, useState } from "preact/hooks";
+import { pair } from "../lib/api.ts";
+import { addDevice, deviceLabel } from "../lib/credentials.ts";
+import { navigate, scrubHash } from "../router.ts";
+import { Centered, Notice } from "./common.tsx";
+
+type Step = { s: "working" } | { s: "failed"; message: string; retry: boolean } | { s: "no_code" };
+
+/** /pair#c=<code>: trade the one-use code for a device token, keep it, and open the machine. */
+export function PairPage(p: { code: string | null }) {
+  const [step, setStep] = useState<Step>(p.code ? { s: "working" } : { s: "no_code" });
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    const code = p.code;
+    if (!code) return;
+    let live = true;
+    setStep({ s: "working" });
+    void (async () => {
+      const label = deviceLabel();
+      const r = await pair(code, label);
+      if (!live) return;
+      if (r.ok) {
+        await addDevice(r.data.machineId, r.data.token, label);
+        scrubHash();
+        return navigate(`/m/${r.data.machineId}`, true);
+      }
+      if (r.code === "bad_code") scrubHash();
+      setStep({ s: "failed", message: failure(r.code, r.message), retry: r.code !== "bad_code" });
+    })();
+    return () => {
+      live = false;
+    };
+  }, [p.code, attempt]);
+
+  return (
+    <Centered>
+      <h1>Pair this phone</h1>
+      {step.s === "working" ? <p aria-live="polite">Pairing with your workstation…</p> : null}
+      {step.s === "no_code" ? (
+        <p>
+          Open the link (or scan the QR code) that <code>tether pair</code> prints on your workstation.
+        </p>
+      ) : null}
+      {step.s === "failed" ? (
+        <>
+          <Notice level="error">{step.message}</Notice>
+          {step.retry ? (
+            <button type="button" class="btn primary" onClick={() => setAttempt(attempt + 1)}>
+              Try again
+            </button>
+          ) : null}
+        </>
+      ) : null}
+    </Centered>
+  );
+}
+
+function failure(code: string, message: string): string {
+  if (code === "bad_code")
+    return "This pairing link was already used or has expired. Run `tether pair` on your workstation for a new one.";
+  if (code === "rate_limited") return "Too many pairing attempts. Wait a minute and try again.";
+  if (code === "network") return "The relay could not be reached. Check the connection and try again.";
+  return `Pairing failed: ${message}`;
+}

@@ -1,0 +1,73 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { RoomModel } from "../../state/room-model.ts";
+
+const DRAFT = "tether.draft.";
+
+/**
+ * The message box. The draft is written to localStorage on every keystroke (synchronous, so a
+ * reload cannot lose it); Send makes the message durable in the IndexedDB outbox before the draft
+ * is cleared, so there is no moment where the text exists nowhere.
+ */
+export function Composer(p: { model: RoomModel; running: boolean; disabled: boolean }) {
+  const key = DRAFT + p.model.room;
+  const [text, setText] = useState(() => localStorage.getItem(key) ?? "");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const area = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => setText(localStorage.getItem(key) ?? ""), [key]);
+
+  const edit = (value: string) => {
+    setText(value);
+    if (value) localStorage.setItem(key, value);
+    else localStorage.removeItem(key);
+  };
+  const send = async (e?: Event) => {
+    e?.preventDefault();
+    const body = text.trim();
+    if (!body || busy) return;
+    setBusy(true);
+    const r = await p.model.send("user.message", { text: body });
+    setBusy(false);
+    if (!r.ok) return setError(`Not sent: ${r.message}`);
+    setError(null);
+    edit("");
+    area.current?.focus();
+  };
+  const onKey = (e: KeyboardEvent) => {
+    // Enter is a newline on a phone keyboard; Ctrl/Cmd+Enter sends from a hardware keyboard.
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) void send();
+  };
+  const interrupt = () => void p.model.send("session.interrupt", {});
+  return (
+    <form class="composer" onSubmit={(e) => void send(e)}>
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <div class="composer-row">
+        <label class="sr-only" for="composer-text">
+          Message to Claude
+        </label>
+        <textarea
+          id="composer-text"
+          ref={area}
+          value={text}
+          rows={1}
+          placeholder={p.disabled ? "Sending is not possible here" : "Message Claude…"}
+          disabled={p.disabled}
+          onInput={(e) => edit(e.currentTarget.value)}
+          onKeyDown={onKey}
+        />
+        {p.running ? (
+          <button type="button" class="btn danger" onClick={interrupt} disabled={p.disabled}>
+            Stop
+          </button>
+        ) : null}
+        <button type="submit" class="btn primary" disabled={p.disabled || busy || text.trim() === ""}>
+          Send
+        </button>
+      </div>
+    </form>
+  );
+}

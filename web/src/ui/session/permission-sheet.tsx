@@ -1,0 +1,88 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { PermissionRequest } from "../../state/bodies.ts";
+import type { RoomModel } from "../../state/room-model.ts";
+import { summary, ToolInput } from "./tool-card.tsx";
+
+type Answer = { decision: "allow" | "deny"; remember?: boolean; message?: string };
+
+/**
+ * A pending permission prompt. It is derived from the room log (a request nobody answered and the
+ * bridge has not resolved), so it stays until answered here or elsewhere, or cancelled, and comes
+ * back after a reload.
+ */
+export function PermissionSheet(p: { model: RoomModel; req: PermissionRequest; queued: number }) {
+  const [message, setMessage] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const dialog = useRef<HTMLElement>(null);
+  const id = p.req.requestId;
+  useEffect(() => {
+    setMessage("");
+    setError(null);
+    setBusy(false);
+    // Focus the dialog itself, not a button: a stray Enter must not answer for the user.
+    dialog.current?.focus();
+  }, [id]);
+  const answer = async (a: Answer) => {
+    setBusy(true);
+    const r = await p.model.send("permission.response", { requestId: id, ...a });
+    if (!r.ok) {
+      setBusy(false);
+      setError(`Could not send the answer: ${r.message}`);
+    }
+  };
+  const deny = () => answer({ decision: "deny", ...(message.trim() ? { message: message.trim() } : {}) });
+  return (
+    <div class="sheet-backdrop">
+      <section
+        ref={dialog}
+        tabIndex={-1}
+        class="sheet"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="perm-title"
+        aria-describedby="perm-sum"
+      >
+        <h2 id="perm-title">
+          Allow {p.req.toolName}?{p.queued > 1 ? <span class="muted small"> (1 of {p.queued})</span> : null}
+        </h2>
+        <p id="perm-sum" class="perm-sum">
+          {p.req.title ?? summary(p.req.toolName, p.req.input)}
+        </p>
+        <div class="sheet-body">
+          <ToolInput name={p.req.toolName} input={p.req.input} />
+        </div>
+        <label class="deny-msg">
+          Message to Claude if you deny (optional)
+          <input value={message} onInput={(e) => setMessage(e.currentTarget.value)} disabled={busy} />
+        </label>
+        {error ? (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <div class="sheet-actions">
+          <button type="button" class="btn danger" disabled={busy} onClick={() => void deny()}>
+            Deny
+          </button>
+          <button
+            type="button"
+            class="btn"
+            disabled={busy}
+            onClick={() => void answer({ decision: "allow", remember: true })}
+          >
+            Allow for this session
+          </button>
+          <button
+            type="button"
+            class="btn primary"
+            disabled={busy}
+            onClick={() => void answer({ decision: "allow" })}
+          >
+            Allow
+          </button>
+        </div>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,144 @@
+import { useEffect, useState } from "preact/hooks";
+import { createShare } from "../../lib/api.ts";
+import type { SessionInfo } from "../../state/bodies.ts";
+import type { RoomModel } from "../../state/room-model.ts";
+
+const MODES = [
+  ["default", "Ask before edits and commands"],
+  ["acceptEdits", "Accept file edits"],
+  ["plan", "Plan only"],
+  ["bypassPermissions", "Never ask (bypass)"],
+] as const;
+
+/** Session controls: interrupt, /clear, permission mode, end, and share links. */
+export function SessionMenu(p: {
+  model: RoomModel;
+  info: SessionInfo | null;
+  running: boolean;
+  ended: boolean;
+}) {
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") setOpen(false);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [open]);
+  const control = p.model.role.value === "controller";
+  const canShare = p.model.cred.kind === "device";
+  if (!control && !canShare) return null;
+  const command = (name: string, value?: string) =>
+    void p.model.send("session.command", { name, ...(value === undefined ? {} : { value }) });
+  return (
+    <div class="menu">
+      <button
+        type="button"
+        class="icon-btn"
+        aria-label="Session controls"
+        aria-expanded={open}
+        aria-controls="session-menu"
+        onClick={() => setOpen(!open)}
+      >
+        <span aria-hidden="true">⋯</span>
+      </button>
+      {open ? (
+        <div id="session-menu" class="menu-panel">
+          {control && !p.ended ? (
+            <>
+              <button
+                type="button"
+                class="btn"
+                disabled={!p.running}
+                onClick={() => void p.model.send("session.interrupt", {})}
+              >
+                Interrupt
+              </button>
+              <button
+                type="button"
+                class="btn"
+                onClick={() =>
+                  confirm("Clear the context? Claude starts a new session in this room.") && command("clear")
+                }
+              >
+                Clear context (/clear)
+              </button>
+              <label>
+                Permissions
+                <select
+                  value={p.info?.permissionMode ?? "default"}
+                  onChange={(e) => command("set_permission_mode", e.currentTarget.value)}
+                >
+                  {MODES.map(([v, text]) => (
+                    <option key={v} value={v}>
+                      {text}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button
+                type="button"
+                class="btn danger"
+                onClick={() =>
+                  confirm("End this session? Its Claude process stops; the transcript stays.") &&
+                  command("end")
+                }
+              >
+                End session
+              </button>
+            </>
+          ) : null}
+          {canShare ? <ShareButtons model={p.model} title={p.info?.title ?? "Claude session"} /> : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** Creates a share link and hands it to the system share sheet, or copies it. */
+function ShareButtons(p: { model: RoomModel; title: string }) {
+  const [result, setResult] = useState<{ url: string; how: string } | { error: string } | null>(null);
+  const share = async (role: "viewer" | "controller") => {
+    setResult(null);
+    const r = await createShare(p.model.cred.token, p.model.room, role);
+    if (!r.ok) return setResult({ error: `Could not create the link: ${r.message}` });
+    const url = r.data.url;
+    const text = role === "viewer" ? "Watch my Claude session" : "Help steer my Claude session";
+    if (typeof navigator.share === "function") {
+      try {
+        await navigator.share({ title: p.title, text, url });
+        return setResult({ url, how: "Shared." });
+      } catch (err) {
+        // Dismissing the share sheet is an AbortError; the link is still shown below to copy.
+        console.info("tether: share sheet closed", err);
+      }
+    }
+    const copied = await navigator.clipboard?.writeText(url).then(
+      () => true,
+      () => false,
+    );
+    setResult({ url, how: copied ? "Link copied." : "Copy the link:" });
+  };
+  return (
+    <div class="share">
+      <button type="button" class="btn" onClick={() => void share("viewer")}>
+        Share view-only link
+      </button>
+      <button type="button" class="btn" onClick={() => void share("controller")}>
+        Share control link
+      </button>
+      {result && "error" in result ? (
+        <p class="error" role="alert">
+          {result.error}
+        </p>
+      ) : null}
+      {result && "url" in result ? (
+        <label>
+          {result.how}
+          <input readOnly value={result.url} onFocus={(e) => e.currentTarget.select()} />
+        </label>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,129 @@
+import { useComputed } from "@preact/signals";
+import { useEffect, useState } from "preact/hooks";
+import { addShare, removeShare } from "../../lib/credentials.ts";
+import { scrubHash } from "../../router.ts";
+import type { RoomModel } from "../../state/room-model.ts";
+import { dropRoom } from "../../state/rooms.ts";
+import { foldStored, type SessionView } from "../../state/session-fold.ts";
+import { overlay } from "../../state/session-overlay.ts";
+import { Centered, ConnectionBar, Notice, TopBar } from "../common.tsx";
+import { shortPath } from "../format.ts";
+import { useRoom } from "../hooks.ts";
+import { stateLabel } from "../session-list.tsx";
+import { Composer } from "./composer.tsx";
+import { PermissionSheet } from "./permission-sheet.tsx";
+import { SessionMenu } from "./session-menu.tsx";
+import { Transcript } from "./transcript.tsx";
+
+/** /s/<room>[#t=<share token>]: one session. A share token is kept on the device, then hidden. */
+export function SessionPage(p: { room: string; shareToken: string | null }) {
+  const [ready, setReady] = useState(p.shareToken === null);
+  useEffect(() => {
+    const token = p.shareToken;
+    if (!token) return setReady(true);
+    void addShare(p.room, token).then(() => {
+      dropRoom(p.room);
+      scrubHash();
+      setReady(true);
+    });
+  }, [p.room, p.shareToken]);
+  if (!ready) return <Centered>Opening…</Centered>;
+  return <SessionRoom room={p.room} />;
+}
+
+function SessionRoom(p: { room: string }) {
+  const h = useRoom(p.room, "session.info");
+  if (h.missing)
+    return (
+      <Centered>
+        <h1>No access</h1>
+        <p>This device has no key for that session. Open its share link, or pair with its machine.</p>
+      </Centered>
+    );
+  if (!h.model) return <Centered>Opening…</Centered>;
+  return <SessionBody model={h.model} />;
+}
+
+function SessionBody(p: { model: RoomModel }) {
+  const { model } = p;
+  const stored = useComputed(() => foldStored(model.msgs.value));
+  const view = useComputed(() => overlay(stored.value, model.local.value)).value;
+  const role = model.role.value;
+  const conn = model.conn.value;
+  const fatal = conn.kind === "fatal";
+  const control = role === "controller" && !fatal;
+  const state = view.status?.state;
+  const back = model.cred.machineId ? `/m/${model.cred.machineId}` : undefined;
+  const sheet = control && view.pending.length > 0;
+  const subtitle = [view.info ? shortPath(view.info.cwd, 3) : null, state ? stateLabel(state) : null];
+  return (
+    <div class="session">
+      {/* While a prompt is open, the rest of the page is out of reach of focus and screen readers. */}
+      <div class="session-main" inert={sheet}>
+        <TopBar
+          title={view.info?.title ?? "Session"}
+          subtitle={subtitle.filter(Boolean).join(" · ")}
+          {...(back ? { back } : {})}
+        >
+          <SessionMenu model={model} info={view.info} running={view.running} ended={state === "ended"} />
+        </TopBar>
+        <ConnectionBar model={model} lastBridgeAt={view.lastBridgeAt} />
+        {fatal ? <FatalNotice model={model} /> : null}
+        <Transcript model={model} view={view} />
+        <Waiting view={view} control={control} />
+        {role === "viewer" ? (
+          <p class="viewer-note" role="note">
+            View only — this link cannot send messages.
+          </p>
+        ) : (
+          <Composer model={model} running={view.running} disabled={!control || state === "ended"} />
+        )}
+      </div>
+      {sheet && view.pending[0] ? (
+        <PermissionSheet model={model} req={view.pending[0]} queued={view.pending.length} />
+      ) : null}
+    </div>
+  );
+}
+
+/** Prompts this device cannot or need not answer, shown as a line above the composer. */
+function Waiting(p: { view: SessionView; control: boolean }) {
+  const { pending, answered } = p.view;
+  if (!p.control && pending.length > 0)
+    return (
+      <p class="waiting" role="status">
+        Claude is waiting for permission to use {pending[0]?.toolName}.
+      </p>
+    );
+  if (answered.length > 0)
+    return (
+      <p class="waiting" role="status">
+        Answer sent — waiting for the bridge to pass it to Claude…
+      </p>
+    );
+  return null;
+}
+
+function FatalNotice(p: { model: RoomModel }) {
+  const c = p.model.conn.value;
+  if (c.kind !== "fatal") return null;
+  const share = p.model.cred.kind === "share";
+  const forget = async () => {
+    await removeShare(p.model.room);
+    dropRoom(p.model.room);
+  };
+  if (c.code === 4001)
+    return (
+      <Notice level="error">
+        {share
+          ? "This link was revoked or has expired."
+          : "This phone's pairing was revoked. Pair again with `tether pair`."}
+        {share ? (
+          <button type="button" class="link-btn" onClick={() => void forget()}>
+            Forget it
+          </button>
+        ) : null}
+      </Notice>
+    );
+  return <Notice level="error">This session cannot be opened with this device's key ({c.code}).</Notice>;
+}
