@@ -184,6 +184,10 @@ describe("machine requests", () => {
       (b) => b.requestMid === req,
     );
     const s = await w.phone(created.room);
+    expect(await s.wait<{ inputMid: string; text?: string }>("turn.started")).toEqual({
+      inputMid: req,
+      text: "first-prompt-here",
+    });
     expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === req)).ok).toBe(true);
     await machine.send("machine.end_session", { room: created.room });
     await s.wait<{ state: string }>("session.status", (x) => x.state === "ended");

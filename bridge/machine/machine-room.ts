@@ -97,7 +97,7 @@ export class MachineRoom {
     });
     this.registry.recordRequest(msg.mid, runner.room);
     this.link.send("machine.session_created", { requestMid: msg.mid, room: runner.room });
-    if (prompt && this.registry.addInput(runner.room, msg.mid, prompt)) await runner.pump();
+    if (prompt && this.registry.addInput(runner.room, msg.mid, prompt, "prompt")) await runner.pump();
   }
 
   async #end(msg: StoredMsg): Promise<void> {

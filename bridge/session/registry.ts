@@ -22,12 +22,16 @@ export type SessionRecord = {
   updatedAt: number;
 };
 
-/** A message for Claude: a user.message, or a command the bridge turns into one (e.g. /clear). */
+/**
+ * A message for Claude: a user.message of the room, the first prompt of machine.create_session
+ * (its text is not in the session room, so turn.started carries it), or a command the bridge turns
+ * into one (e.g. /clear, which gets no turn.started/turn.result).
+ */
 export type InputRecord = {
   room: string;
   mid: string;
   text: string;
-  kind: "message" | "command";
+  kind: "message" | "prompt" | "command";
   state: "pending" | "started" | "done";
 };
 

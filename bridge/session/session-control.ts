@@ -94,7 +94,7 @@ export async function end(s: SessionRunner): Promise<void> {
   s.setState("ended");
   for (const input of s.deps.registry.inputs(s.room, "pending")) {
     s.deps.registry.setInput(input.mid, "done");
-    if (input.kind === "message") {
+    if (input.kind !== "command") {
       s.link.send("session.notice", {
         level: "warn",
         code: "session_ended",

@@ -96,6 +96,8 @@ export class SessionRunner {
       this.turn = next;
       this.deps.registry.setInput(next.mid, "started");
       if (next.kind === "message") this.link.send("turn.started", { inputMid: next.mid });
+      else if (next.kind === "prompt")
+        this.link.send("turn.started", { inputMid: next.mid, text: next.text });
       else this.#clearing = true;
       this.setState("running");
       await this.#ensureRun(next.mid);
@@ -227,7 +229,7 @@ export class SessionRunner {
       ok: r.ok,
       subtype: r.subtype,
     });
-    if (input.kind !== "message") return;
+    if (input.kind === "command") return;
     const body: Record<string, unknown> = {
       inputMid: input.mid,
       ok: r.ok,
