@@ -49,3 +49,20 @@ export function writeFileAtomic(path: string, text: string): void {
 export function newId(prefix: string, bytes = 12): string {
   return `${prefix}${randomBytes(bytes).toString("base64url")}`;
 }
+
+/**
+ * The bridge's client id for this state dir. It must survive restarts: the relay fences by cid and
+ * epoch, so a second process on the same state only displaces the first if both use the same cid.
+ */
+export function installCid(stateDir: string): string {
+  const path = join(stateDir, "cid");
+  try {
+    const cid = readFileSync(path, "utf8").trim();
+    if (/^[A-Za-z0-9_-]{8,64}$/.test(cid)) return cid;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  const cid = newId("br", 12);
+  writeFileAtomic(path, `${cid}\n`);
+  return cid;
+}

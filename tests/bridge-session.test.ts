@@ -235,3 +235,40 @@ describe("session commands", () => {
     expect(w.model.turns().at(-1)!.body.model).toBe("claude-scripted-2");
   });
 });
+
+describe("edge cases from review", () => {
+  it("ending a session with a pending prompt cancels it and the session stays ended", async () => {
+    const s = await w.createSession(machine, { title: "end-pending" });
+    const input = await s.send("user.message", { text: `[[write path=${join(w.project, "pending.txt")} content=x]]` });
+    await s.wait<Request>("permission.request");
+    await machine.send("machine.end_session", { room: s.client.welcome!.room });
+    expect(await s.wait<{ by: string }>("permission.resolved")).toMatchObject({ by: "cancelled" });
+    await s.wait<Turn>("turn.result", (t) => t.inputMid === input);
+    const late = await s.send("user.message", { text: "anyone?" });
+    await s.wait<{ inputMid?: string }>("session.notice", (n) => n.inputMid === late);
+    const states = s.bodies<{ state: string }>("session.status").map((x) => x.state);
+    expect(states.at(-1)).toBe("ended");
+    expect(states.slice(states.indexOf("ended"))).toEqual(["ended"]);
+  });
+
+  it("an unknown permission mode is refused with a notice and the bridge carries on", async () => {
+    const s = await w.createSession(machine, { title: "bad-mode" });
+    await s.send("session.command", { name: "set_permission_mode", value: "bypassPermissions" });
+    expect(await s.wait<{ code: string }>("session.notice")).toMatchObject({ code: "bad_command" });
+    const mid = await s.send("user.message", { text: "still fine?" });
+    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === mid)).ok).toBe(true);
+    expect(s.bodies<{ permissionMode: string }>("session.info").every((i) => i.permissionMode === "default")).toBe(true);
+  });
+
+  it("a Write too large for one message still reaches the phone as a truncated prompt", async () => {
+    const s = await w.createSession(machine, { title: "big" });
+    const file = join(w.project, "big.txt");
+    const input = await s.send("user.message", { text: `[[write path=${file} size=300000]]` });
+    const req = await s.wait<Request & { truncated?: boolean }>("permission.request");
+    expect(req.truncated).toBe(true);
+    expect(String(req.input.content).length).toBeLessThan(300_000);
+    await s.send("permission.response", { requestId: req.requestId, decision: "allow" });
+    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === input)).ok).toBe(true);
+    expect(readFileSync(file, "utf8").length).toBe(300_000);
+  });
+});

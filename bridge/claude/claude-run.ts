@@ -43,6 +43,11 @@ export class ClaudeRun {
   #stderr = "";
   #closing = false;
 
+  /** close() was called: the process is on its way out and takes no more input. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
   constructor(opts: RunOptions) {
     const options: Options = {
       cwd: opts.cwd,
@@ -110,6 +115,10 @@ export class ClaudeRun {
     } catch (err) {
       if (!this.#closing)
         error = `${(err as Error).message}${this.#stderr ? `\nstderr: ${this.#stderr}` : ""}`;
+      // Also when a handler threw: the process must not outlive this run.
+      this.#closing = true;
+      this.#input.close();
+      this.#query.close();
     }
     opts.onExit(error);
   }

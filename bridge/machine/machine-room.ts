@@ -76,8 +76,6 @@ export class MachineRoom {
   }
 
   async #create(msg: StoredMsg): Promise<void> {
-    const known = this.registry.roomOfRequest(msg.mid);
-    if (known) return void this.link.send("machine.session_created", { requestMid: msg.mid, room: known });
     const body = CreateSession.safeParse(msg.body);
     if (!body.success)
       return this.#notice(
@@ -86,18 +84,22 @@ export class MachineRoom {
         "bad_request",
         `create_session: ${body.error.issues[0]?.message}`,
       );
-    const cwd = await this.#underRoot(body.data.cwd);
-    if (!cwd.ok) return this.#notice(msg.mid, "error", "cwd_not_allowed", cwd.why);
     const { title, permissionMode, resumeClaudeSessionId, prompt } = body.data;
-    const runner = this.sessions.create({
-      cwd: cwd.path,
-      title: title ?? (prompt ? prompt.slice(0, 60) : cwd.path.split(sep).pop() || cwd.path),
-      permissionMode: permissionMode ?? "default",
-      resumeClaudeSessionId: resumeClaudeSessionId ?? null,
-    });
-    this.registry.recordRequest(msg.mid, runner.room);
-    this.link.send("machine.session_created", { requestMid: msg.mid, room: runner.room });
-    if (prompt && this.registry.addInput(runner.room, msg.mid, prompt, "prompt")) await runner.pump();
+    // A replayed request (the bridge crashed after creating the room) creates nothing twice.
+    let room = this.registry.roomOfRequest(msg.mid);
+    if (!room) {
+      const cwd = await this.#underRoot(body.data.cwd);
+      if (!cwd.ok) return this.#notice(msg.mid, "error", "cwd_not_allowed", cwd.why);
+      room = this.sessions.create({
+        cwd: cwd.path,
+        title: title ?? (prompt ? prompt.slice(0, 60) : cwd.path.split(sep).pop() || cwd.path),
+        permissionMode: permissionMode ?? "default",
+        resumeClaudeSessionId: resumeClaudeSessionId ?? null,
+      }).room;
+      this.registry.recordRequest(msg.mid, room);
+    }
+    this.link.send("machine.session_created", { requestMid: msg.mid, room });
+    if (prompt && this.registry.addInput(room, msg.mid, prompt, "prompt")) this.sessions.get(room)?.kick();
   }
 
   async #end(msg: StoredMsg): Promise<void> {

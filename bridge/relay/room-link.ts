@@ -33,8 +33,10 @@ export interface RoomLink {
    * Queues a message durably (fsynced before it returns) and sends it when possible. Returns its mid.
    * Throws on a malformed kind or a body that is not JSON (a caller bug); a body over 256 KiB is not
    * queued and reported through onRejected(mid, "too_large").
+   * With `mid`, the caller makes the message idempotent across its own crashes: sending the same
+   * mid again (before or after it was acknowledged) stores it once, with its first body.
    */
-  send(kind: string, body: unknown): string;
+  send(kind: string, body: unknown, mid?: string): string;
   /** Best-effort, never stored. Dropped while disconnected. */
   signal(kind: string, body: unknown): void;
   /** Messages queued but not yet acknowledged by the relay. */

@@ -80,8 +80,8 @@ export class SocketLink implements RoomLink {
     this.#ws.reconnect();
   }
 
-  send(kind: string, body: unknown): string {
-    const mid = randomBytes(16).toString("base64url");
+  send(kind: string, body: unknown, fixedMid?: string): string {
+    const mid = fixedMid ?? randomBytes(16).toString("base64url");
     const p = prepareOut(mid, kind, body);
     if (!p.ok && p.code === "bad_frame")
       throw new Error(`room ${this.room}: cannot queue ${kind}: ${p.message}`);
@@ -90,8 +90,9 @@ export class SocketLink implements RoomLink {
       queueMicrotask(() => this.#d.handlers.onRejected?.(mid, p.code, p.message));
       return mid;
     }
-    this.#d.db.enqueue(this.room, { mid, kind, bodyJson: p.entry.bodyJson }, Date.now());
-    if (!this.#stopped) this.#run(this.#engine.enqueue(p.entry, performance.now()));
+    // A fixed mid already queued is the same message again (a retry after a crash): queue it once.
+    const queued = this.#d.db.enqueue(this.room, { mid, kind, bodyJson: p.entry.bodyJson }, Date.now());
+    if (queued && !this.#stopped) this.#run(this.#engine.enqueue(p.entry, performance.now()));
     return mid;
   }
 

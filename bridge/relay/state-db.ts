@@ -64,9 +64,9 @@ export class StateDb {
     };
   }
 
-  /** Queues a message durably; a mid already queued for the room keeps its place. */
-  enqueue(room: string, msg: QueuedMsg, now: number): void {
-    this.#q.enqueue.run(room, msg.mid, msg.kind, msg.bodyJson, now);
+  /** Queues a message durably; a mid already queued for the room keeps its place (returns false). */
+  enqueue(room: string, msg: QueuedMsg, now: number): boolean {
+    return this.#q.enqueue.run(room, msg.mid, msg.kind, msg.bodyJson, now).changes > 0;
   }
 
   /** Drops acknowledged or refused messages, in one transaction (one fsync). */

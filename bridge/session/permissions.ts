@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import type { PermissionResult } from "@anthropic-ai/claude-agent-sdk";
+import type { PermissionResult, PermissionUpdate } from "@anthropic-ai/claude-agent-sdk";
 import type { PermissionAsk } from "../claude/claude-run.ts";
 import type { RoomLink } from "../relay/room-link.ts";
+import { clipValue } from "./clip.ts";
 import type { Registry } from "./registry.ts";
 
 export type Answer = {
@@ -15,7 +16,12 @@ export type Answer = {
   interrupt?: boolean;
 };
 
-type Pending = { ask: PermissionAsk; resolve(r: PermissionResult): void; timer: NodeJS.Timeout | null };
+type Pending = {
+  ask: PermissionAsk;
+  mid: string;
+  resolve(r: PermissionResult): void;
+  timer: NodeJS.Timeout | null;
+};
 
 /**
  * Permission prompts of one session: each `canUseTool` becomes a durable `permission.request`;
@@ -55,15 +61,17 @@ export class Permissions {
       return Promise.resolve({ behavior: "allow", updatedInput: ask.input });
     const requestId = `pr_${randomBytes(12).toString("base64url")}`;
     this.registry.openPermission(requestId, this.room, inputMid);
+    const shown = clipValue(ask.input);
     const body: Record<string, unknown> = {
       requestId,
       toolName: ask.toolName,
-      input: ask.input,
+      input: shown.value,
       toolUseId: ask.toolUseId,
     };
+    if (shown.truncated) body.truncated = true;
     if (ask.title) body.title = ask.title;
     if (ask.suggestions.length > 0) body.suggestions = ask.suggestions;
-    this.link.send("permission.request", body);
+    const mid = this.link.send("permission.request", body);
     return new Promise((resolve) => {
       const timer = this.timeoutMs
         ? setTimeout(
@@ -71,7 +79,7 @@ export class Permissions {
             this.timeoutMs,
           )
         : null;
-      this.#pending.set(requestId, { ask, resolve, timer });
+      this.#pending.set(requestId, { ask, mid, resolve, timer });
       ask.signal.addEventListener(
         "abort",
         () => this.answer(requestId, cancelled("the turn was interrupted")),
@@ -94,18 +102,28 @@ export class Permissions {
       by: a.by,
       ...(a.reason ? { reason: a.reason } : {}),
     });
-    if (a.decision === "allow" && a.remember) this.#remembered.add(p.ask.toolName);
-    p.resolve(
-      a.decision === "allow"
-        ? { behavior: "allow", updatedInput: a.updatedInput ?? p.ask.input }
-        : {
-            behavior: "deny",
-            message: a.message ?? "Denied from the phone.",
-            ...(a.interrupt ? { interrupt: true } : {}),
-          },
-    );
+    p.resolve(a.decision === "allow" ? this.#allow(p.ask, a) : deny(a));
     this.onChange();
     return true;
+  }
+
+  /** "Allow for this session": the CLI's own suggested rules, scoped to the session, else the tool. */
+  #allow(ask: PermissionAsk, a: Answer): PermissionResult {
+    const result: PermissionResult = { behavior: "allow", updatedInput: a.updatedInput ?? ask.input };
+    if (!a.remember) return result;
+    const rules = ask.suggestions.filter(
+      (x): x is PermissionUpdate => typeof x === "object" && x !== null && "type" in x,
+    );
+    if (rules.length === 0) this.#remembered.add(ask.toolName);
+    else result.updatedPermissions = rules.map((r) => ({ ...r, destination: "session" }) as PermissionUpdate);
+    return result;
+  }
+
+  /** The relay refused a prompt for good: nobody can answer it, so it must not hold the turn. */
+  rejected(mid: string, why: string): void {
+    for (const [requestId, p] of this.#pending) {
+      if (p.mid === mid) this.answer(requestId, cancelled(`the prompt could not be delivered (${why})`));
+    }
   }
 
   /** Cancels every pending prompt (interrupt, end, process exit). */
@@ -125,6 +143,14 @@ export class Permissions {
       });
     }
   }
+}
+
+function deny(a: Answer): PermissionResult {
+  return {
+    behavior: "deny",
+    message: a.message ?? "Denied from the phone.",
+    ...(a.interrupt ? { interrupt: true } : {}),
+  };
 }
 
 function cancelled(reason: string): Answer {

@@ -2,6 +2,7 @@ import type { PermissionMode } from "@anthropic-ai/claude-agent-sdk";
 import { z } from "zod";
 import type { StoredMsg } from "../../shared/protocol/index.ts";
 import type { SessionRunner } from "./session-runner.ts";
+import { derivedMid } from "./turn-mids.ts";
 
 const INTERRUPT_MS = 5000;
 
@@ -18,7 +19,8 @@ const Command = z.object({
   value: z.string().optional(),
 });
 
-const Modes = z.enum(["default", "acceptEdits", "bypassPermissions", "plan", "dontAsk", "auto"]);
+/** The modes a phone may choose; bypassPermissions needs a flag at launch and is not offered. */
+const Modes = z.enum(["default", "acceptEdits", "plan"]);
 
 /** Controller messages other than user.message: permission answers, interrupts and commands. */
 export function handleControl(s: SessionRunner, msg: StoredMsg): void {
@@ -27,37 +29,50 @@ export function handleControl(s: SessionRunner, msg: StoredMsg): void {
     const r = PermissionResponse.safeParse(msg.body);
     if (!r.success) return log.warn("ignoring malformed permission.response", { room: s.room, mid: msg.mid });
     const { requestId, decision, remember, message, updatedInput } = r.data;
-    const answered = s.permissions.answer(requestId, {
+    const answer = {
       decision,
       by: msg.cid,
       ...(remember ? { remember } : {}),
       ...(message ? { message } : {}),
-      ...(updatedInput ? { updatedInput } : {}),
-    });
-    if (!answered)
+    };
+    if (!s.permissions.answer(requestId, { ...answer, ...(updatedInput ? { updatedInput } : {}) })) {
       log.info("ignoring a response to an unknown or already resolved permission request", {
         room: s.room,
         requestId,
       });
+    }
     return;
   }
   if (msg.kind === "session.interrupt") return void interrupt(s);
   if (msg.kind === "session.command") {
     const c = Command.safeParse(msg.body);
-    if (!c.success) return log.warn("ignoring malformed session.command", { room: s.room, mid: msg.mid });
-    return void command(s, msg.mid, c.data.name, c.data.value);
+    if (!c.success)
+      return s.notice("warn", "bad_command", `Unknown or malformed command: ${JSON.stringify(msg.body)}`);
+    command(s, msg.mid, c.data.name, c.data.value).catch((err: Error) => {
+      log.error("session command failed", { room: s.room, command: c.data.name, error: err.message });
+      s.notice("error", "command_failed", `${c.data.name} failed: ${err.message}`);
+    });
   }
 }
 
-/** Interrupt: pending prompts end the turn as cancelled; the CLI is asked to stop, or closed if it does not. */
+/**
+ * Interrupt the current turn: pending prompts end it as cancelled, the CLI is asked to stop, and if
+ * it does not answer in time that same process is closed (never a later turn's).
+ */
 export async function interrupt(s: SessionRunner): Promise<void> {
-  const run = s.run;
-  if (!run || !s.turn) return;
-  s.permissions.cancelAll("interrupted from the phone");
-  if (!(await run.interrupt(INTERRUPT_MS))) {
-    s.deps.log.warn("interrupt was not answered in time; closing the Claude process", { room: s.room });
-    await run.close();
+  const turn = s.turn;
+  if (!turn) return;
+  const run = s.turnRun;
+  if (!run) {
+    s.interruptPending = true; // the process is still starting; pump interrupts right after it starts
+    return;
   }
+  s.interruptPending = false;
+  s.permissions.cancelAll("interrupted from the phone");
+  if (await run.interrupt(INTERRUPT_MS)) return;
+  if (s.turn !== turn || s.turnRun !== run) return;
+  s.deps.log.warn("interrupt was not answered in time; closing the Claude process", { room: s.room });
+  await run.close();
 }
 
 async function command(
@@ -65,43 +80,50 @@ async function command(
   mid: string,
   name: z.infer<typeof Command>["name"],
   value: string | undefined,
-): Promise<void> {
+) {
   switch (name) {
     case "clear":
-      if (s.deps.registry.addInput(s.room, mid, "/clear", "command")) await s.pump();
+      if (s.deps.registry.addInput(s.room, mid, "/clear", "command")) s.kick();
       return;
     case "end":
       return end(s);
     case "set_permission_mode": {
       const mode = Modes.safeParse(value);
-      if (!mode.success) return s.deps.log.warn("ignoring unknown permission mode", { room: s.room, value });
+      if (!mode.success)
+        return s.notice("warn", "bad_command", `Unknown permission mode ${JSON.stringify(value)}.`);
+      if (s.run && !s.run.closing) await s.run.setPermissionMode(mode.data as PermissionMode);
       s.record = { ...s.record, permissionMode: mode.data };
       s.save();
-      await s.run?.setPermissionMode(mode.data as PermissionMode);
       return s.publishInfo();
     }
     case "set_model":
+      if (s.run && !s.run.closing) await s.run.setModel(value);
       s.record = { ...s.record, model: value ?? null };
       s.save();
-      await s.run?.setModel(value);
       return s.publishInfo();
   }
 }
 
-/** Ends the session: its process goes, pending inputs are answered with a notice, the room stays readable. */
+/** Ends the session: its process goes, unrun inputs are answered with a notice, the room stays readable. */
 export async function end(s: SessionRunner): Promise<void> {
   if (s.record.state === "ended") return;
   s.setState("ended");
+  const starting = s.turn && !s.turnRun ? s.turn : null;
+  if (starting) {
+    s.finishTurn(starting, {
+      ok: false,
+      subtype: "session_ended",
+      durationMs: 0,
+      error: "the session ended",
+    });
+    s.turn = null;
+  }
   for (const input of s.deps.registry.inputs(s.room, "pending")) {
-    s.deps.registry.setInput(input.mid, "done");
     if (input.kind !== "command") {
-      s.link.send("session.notice", {
-        level: "warn",
-        code: "session_ended",
-        text: "The session ended before this message ran.",
-        inputMid: input.mid,
-      });
+      const text = "The session ended before this message ran.";
+      s.notice("warn", "session_ended", text, input.mid, derivedMid("nt", input.mid));
     }
+    s.deps.registry.setInput(input.mid, "done");
   }
   s.permissions.cancelAll("the session ended");
   await s.run?.close();

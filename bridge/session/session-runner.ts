@@ -1,14 +1,15 @@
 import { getSessionInfo, type PermissionMode } from "@anthropic-ai/claude-agent-sdk";
 import type { StoredMsg } from "../../shared/protocol/index.ts";
 import { ClaudeRun } from "../claude/claude-run.ts";
-import type { RunEvent } from "../claude/map-sdk.ts";
 import type { Logger } from "../log.ts";
 import type { RoomLink } from "../relay/room-link.ts";
 import { clip } from "./clip.ts";
 import { Deltas } from "./deltas.ts";
 import { Permissions } from "./permissions.ts";
 import type { InputRecord, Registry, SessionRecord, SessionState } from "./registry.ts";
-import { handleControl } from "./session-control.ts";
+import { handleControl, interrupt } from "./session-control.ts";
+import { onRunEvent } from "./session-events.ts";
+import { derivedMid } from "./turn-mids.ts";
 
 export type SessionDeps = {
   registry: Registry;
@@ -22,26 +23,41 @@ export type SessionDeps = {
   changed(): void;
 };
 
+export type TurnOutcome = {
+  ok: boolean;
+  subtype: string;
+  durationMs: number;
+  costUsd?: number;
+  usage?: unknown;
+  error: string | null;
+};
+
 const NO_CONVERSATION = "No conversation found with session ID";
 
 /**
- * One session room and its Claude process. Inputs (user messages and commands) are recorded
- * durably, then run one turn at a time: turn.started, Claude's output, turn.result.
+ * One session room and its Claude process. Inputs (user messages, first prompts, commands) are
+ * recorded durably, then run one turn at a time: turn.started, Claude's output, turn.result.
  */
 export class SessionRunner {
   run: ClaudeRun | null = null;
   turn: InputRecord | null = null;
+  /** The process the current turn was handed to; an exit of any other process is not its end. */
+  turnRun: ClaudeRun | null = null;
   lastActive = Date.now();
+  /** Counted by the live-process cap while a process is being started. */
+  starting = false;
+  stopping = false;
+  interruptPending = false;
+  resumeFailed = false;
+  clearing = false;
   readonly permissions: Permissions;
-  #deltas: Deltas;
-  #pumping = false;
-  #resumeFailed = false;
-  #clearing = false;
-  #idle: NodeJS.Timeout | null = null;
-
+  readonly deltas: Deltas;
   record: SessionRecord;
   readonly link: RoomLink;
   readonly deps: SessionDeps;
+  #pumping = false;
+  #idle: NodeJS.Timeout | null = null;
+
   constructor(record: SessionRecord, link: RoomLink, deps: SessionDeps) {
     this.record = record;
     this.link = link;
@@ -49,26 +65,30 @@ export class SessionRunner {
     this.permissions = new Permissions(record.room, link, deps.registry, deps.permissionTimeoutMs, () =>
       this.#permissionsChanged(),
     );
-    this.#deltas = new Deltas(link);
+    this.deltas = new Deltas(link);
   }
 
   get room(): string {
     return this.record.room;
   }
 
+  ended(): boolean {
+    return this.record.state === "ended";
+  }
+
   /** After (re)start: settle what an earlier process left behind, then carry on with pending input. */
   recover(): void {
     this.permissions.cancelOrphans();
     for (const input of this.deps.registry.inputs(this.room, "started")) {
-      this.#finishTurn(input, {
+      this.finishTurn(input, {
         ok: false,
         subtype: "error_bridge_restarted",
         durationMs: 0,
         error: "the bridge restarted during this turn",
       });
     }
-    if (this.record.state !== "ended") this.setState(this.record.claudeSessionId ? "sleeping" : "idle");
-    void this.pump();
+    this.setState(this.record.claudeSessionId ? "sleeping" : "idle");
+    this.kick();
   }
 
   onMessage(msg: StoredMsg): void {
@@ -76,57 +96,76 @@ export class SessionRunner {
     this.lastActive = Date.now();
     if (msg.kind === "user.message") {
       const text = (msg.body as { text?: unknown } | null)?.text;
-      if (typeof text !== "string" || text.length === 0)
-        return this.deps.log.warn("ignoring user.message without text", { room: this.room, mid: msg.mid });
+      if (typeof text !== "string" || text.trim().length === 0) {
+        return this.notice("warn", "empty_message", "An empty message was not sent to Claude.", msg.mid);
+      }
       if (this.record.state === "ended")
-        return this.#notice("warn", "session_ended", "This session has ended; start a new one.", msg.mid);
-      if (this.deps.registry.addInput(this.room, msg.mid, text)) void this.pump();
+        return this.notice("warn", "session_ended", "This session has ended; start a new one.", msg.mid);
+      if (this.deps.registry.addInput(this.room, msg.mid, text)) this.kick();
       return;
     }
     handleControl(this, msg);
   }
 
+  /** Runs `pump` and turns any failure into a turn.result for the input at hand: nothing hangs. */
+  kick(): void {
+    this.pump().catch((err: Error) => this.#fail(err));
+  }
+
   /** Starts the next pending input when no turn is running. */
   async pump(): Promise<void> {
-    if (this.#pumping || this.turn || this.record.state === "ended") return;
+    if (this.#pumping || this.turn || this.stopping || this.record.state === "ended") return;
     const next = this.deps.registry.inputs(this.room, "pending")[0];
     if (!next) return;
     this.#pumping = true;
     try {
       this.turn = next;
+      if (next.kind === "command") this.clearing = true;
+      else
+        this.link.send(
+          "turn.started",
+          next.kind === "prompt" ? { inputMid: next.mid, text: next.text } : { inputMid: next.mid },
+          derivedMid("ts", next.mid),
+        );
       this.deps.registry.setInput(next.mid, "started");
-      if (next.kind === "message") this.link.send("turn.started", { inputMid: next.mid });
-      else if (next.kind === "prompt")
-        this.link.send("turn.started", { inputMid: next.mid, text: next.text });
-      else this.#clearing = true;
       this.setState("running");
-      await this.#ensureRun(next.mid);
-      this.run?.send(next.text);
+      const run = await this.#ensureRun(next.mid);
+      if (this.ended() || this.stopping || this.turn !== next) return void run.close();
+      this.turnRun = run;
+      run.send(next.text);
+      if (this.interruptPending) void interrupt(this);
     } finally {
       this.#pumping = false;
     }
   }
 
-  async #ensureRun(inputMid: string): Promise<void> {
+  async #ensureRun(inputMid: string): Promise<ClaudeRun> {
     if (this.#idle) clearTimeout(this.#idle);
-    if (this.run) return;
-    await this.deps.admit(this);
-    let resume = this.record.claudeSessionId;
-    if (resume && !(await getSessionInfo(resume, { dir: this.record.cwd }))) {
-      this.#startedFresh(resume, "its transcript is missing", inputMid);
-      resume = null;
+    if (this.run?.closing) await this.run.done; // a sleep or interrupt fallback is letting it go
+    if (this.run) return this.run;
+    this.starting = true;
+    try {
+      await this.deps.admit(this);
+      let resume = this.record.claudeSessionId;
+      // Without `dir`: a session resumed from another project is found wherever its transcript is.
+      if (resume && !(await getSessionInfo(resume))) {
+        this.startedFresh(resume, "its transcript is missing", inputMid);
+        resume = null;
+      }
+      return this.spawn(resume);
+    } finally {
+      this.starting = false;
     }
-    this.#spawn(resume);
   }
 
-  #spawn(resume: string | null): ClaudeRun {
-    this.#resumeFailed = false;
+  spawn(resume: string | null): ClaudeRun {
+    this.resumeFailed = false;
     const run: ClaudeRun = new ClaudeRun({
       cwd: this.record.cwd,
       resume,
       permissionMode: this.record.permissionMode as PermissionMode,
       model: this.record.model,
-      onEvent: (e) => this.#onEvent(e),
+      onEvent: (e) => onRunEvent(this, run, e),
       onExit: (error) => this.#onExit(run, error),
       ask: (p) => this.permissions.ask(p, this.turn?.mid ?? null),
     });
@@ -134,142 +173,87 @@ export class SessionRunner {
     return run;
   }
 
-  #onEvent(e: RunEvent): void {
-    this.lastActive = Date.now();
-    switch (e.t) {
-      case "init":
-        return this.#follow(e.sessionId);
-      case "delta":
-        return this.#deltas.push(e.messageId, e.index, e.text);
-      case "assistant": {
-        this.#deltas.done(e.id);
-        const blocks = e.blocks.map((b) => (b.type === "tool_use" ? b : { ...b, ...clip(b.text) }));
-        return void this.link.send("agent.message", { id: e.id, blocks });
-      }
-      case "tool_result": {
-        const { text, truncated } = clip(e.content);
-        return void this.link.send("tool.result", {
-          toolUseId: e.toolUseId,
-          isError: e.isError,
-          content: text,
-          ...(truncated ? { truncated } : {}),
-        });
-      }
-      case "reset":
-        this.#clearing = true;
-        return;
-      case "result":
-        return this.#onResult(e);
-    }
-  }
-
-  #onResult(e: Extract<RunEvent, { t: "result" }>): void {
-    if (!e.ok && e.error?.includes(NO_CONVERSATION)) {
-      this.#resumeFailed = true;
-      return;
-    }
-    this.#follow(e.sessionId);
+  /** The current turn's result arrived: record it and move on. */
+  endTurn(outcome: TurnOutcome): void {
     const input = this.turn;
-    if (input)
-      this.#finishTurn(input, {
-        ok: e.ok,
-        subtype: e.subtype,
-        durationMs: e.durationMs,
-        costUsd: e.costUsd,
-        usage: e.usage,
-        error: e.error,
-      });
+    if (input) this.finishTurn(input, outcome);
     this.turn = null;
-    this.#clearing = false;
+    this.turnRun = null;
+    this.clearing = false;
+    this.interruptPending = false;
     this.setState("idle");
     this.#armIdleSleep();
-    void this.pump();
+    this.kick();
   }
 
   #onExit(run: ClaudeRun, error: string | null): void {
-    if (this.run !== run) return;
-    this.run = null;
-    this.#deltas.flush();
-    this.permissions.cancelAll("the Claude process ended");
-    const input = this.turn;
-    if (input && (this.#resumeFailed || error?.includes(NO_CONVERSATION))) {
-      this.#startedFresh(this.record.claudeSessionId ?? "?", "Claude could not resume it", input.mid);
-      this.#spawn(null).send(input.text);
+    if (this.run === run) this.run = null;
+    this.deltas.flush();
+    this.clearing = false;
+    const input = this.turnRun === run ? this.turn : null;
+    if (input) this.permissions.cancelAll("the Claude process ended");
+    if (input && !this.stopping && (this.resumeFailed || error?.includes(NO_CONVERSATION))) {
+      this.startedFresh(this.record.claudeSessionId ?? "?", "Claude could not resume it", input.mid);
+      this.turnRun = this.spawn(null);
+      this.turnRun.send(input.text);
       return;
     }
     if (error) this.deps.log.error("claude process failed", { room: this.room, error });
     if (input) {
-      this.#finishTurn(input, {
-        ok: false,
-        subtype: error ? "error_process_exited" : "interrupted",
-        durationMs: 0,
-        error: error ?? "the Claude process was stopped",
-      });
-      this.turn = null;
+      const outcome = { ok: false, durationMs: 0, error: error ?? "the Claude process was stopped" };
+      this.endTurn({ ...outcome, subtype: error ? "error_process_exited" : "interrupted" });
     }
-    if (this.record.state !== "ended") this.setState(error ? "error" : "sleeping", error ?? undefined);
-    void this.pump();
+    if (!this.run && !this.turn) this.setState(error ? "error" : "sleeping", error ?? undefined);
   }
 
-  #finishTurn(
-    input: InputRecord,
-    r: {
-      ok: boolean;
-      subtype: string;
-      durationMs: number;
-      costUsd?: number;
-      usage?: unknown;
-      error: string | null;
-    },
-  ): void {
-    this.deps.registry.setInput(input.mid, "done");
+  finishTurn(input: InputRecord, r: TurnOutcome): void {
     this.deps.log.info("turn finished", {
       room: this.room,
       inputMid: input.mid,
       ok: r.ok,
       subtype: r.subtype,
     });
-    if (input.kind === "command") return;
-    const body: Record<string, unknown> = {
-      inputMid: input.mid,
-      ok: r.ok,
-      subtype: r.subtype,
-      durationMs: r.durationMs,
-    };
-    if (r.costUsd !== undefined) body.costUsd = r.costUsd;
-    if (r.usage !== undefined) body.usage = r.usage;
-    if (r.error) body.error = r.error;
-    this.link.send("turn.result", body);
+    if (input.kind !== "command") {
+      const body: Record<string, unknown> = {
+        inputMid: input.mid,
+        ok: r.ok,
+        subtype: r.subtype,
+        durationMs: r.durationMs,
+      };
+      if (r.costUsd !== undefined) body.costUsd = r.costUsd;
+      if (r.usage !== undefined) body.usage = r.usage;
+      if (r.error) body.error = clip(r.error, 8000).text;
+      this.link.send("turn.result", body, derivedMid("tr", input.mid));
+    }
+    this.deps.registry.setInput(input.mid, "done");
   }
 
-  /** The Claude session id comes only from init/result; a change after /clear is a transition. */
-  #follow(sessionId: string): void {
-    const current = this.record.claudeSessionId;
-    if (!sessionId || sessionId === current) return;
-    const now = Date.now();
-    if (current && this.#clearing) {
-      this.deps.registry.transition(this.room, current, sessionId, "clear", now);
-      this.link.send("session.transition", {
-        reason: "clear",
-        fromClaudeSessionId: current,
-        toClaudeSessionId: sessionId,
-        at: now,
-      });
-      this.record = { ...this.record, claudeSessionId: sessionId, transitionedFrom: current };
-    } else this.record = { ...this.record, claudeSessionId: sessionId };
-    this.save();
-    this.publishInfo();
+  /** A failure of the bridge itself while handling input: the turn ends with an error, the session stays usable. */
+  #fail(err: Error): void {
+    this.deps.log.error("session failed", { room: this.room, error: err.stack ?? err.message });
+    const input = this.turn;
+    this.turn = null;
+    this.turnRun = null;
+    if (input)
+      this.finishTurn(input, { ok: false, subtype: "error_bridge", durationMs: 0, error: err.message });
+    this.setState("error", err.message);
   }
 
-  #startedFresh(oldId: string, why: string, inputMid: string): void {
+  startedFresh(oldId: string, why: string, inputMid: string): void {
     this.record = { ...this.record, claudeSessionId: null };
     this.save();
     const text = `The previous Claude session (${oldId}) could not be resumed: ${why}. Started a fresh session; your message was re-sent.`;
-    this.#notice("warn", "resume_failed_started_fresh", text, inputMid);
+    this.notice("warn", "resume_failed_started_fresh", text, inputMid, derivedMid("rf", inputMid));
   }
 
-  #notice(level: "info" | "warn" | "error", code: string, text: string, inputMid?: string): void {
-    this.link.send("session.notice", { level, code, text, ...(inputMid ? { inputMid } : {}) });
+  notice(
+    level: "info" | "warn" | "error",
+    code: string,
+    text: string,
+    inputMid?: string,
+    mid?: string,
+  ): void {
+    this.link.send("session.notice", { level, code, text, ...(inputMid ? { inputMid } : {}) }, mid);
   }
 
   #armIdleSleep(): void {
@@ -285,10 +269,12 @@ export class SessionRunner {
   }
 
   isIdle(): boolean {
-    return this.run !== null && this.turn === null && this.permissions.size === 0;
+    return this.run !== null && !this.run.closing && this.turn === null && this.permissions.size === 0;
   }
 
+  /** Publishes a state change. Nothing brings an ended session back. */
   setState(state: SessionState, detail?: string): void {
+    if (this.record.state === "ended" && state !== "ended") return;
     if (this.record.state === state && !detail) return;
     this.record = { ...this.record, state, updatedAt: Date.now() };
     this.save();

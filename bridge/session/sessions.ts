@@ -72,19 +72,21 @@ export class Sessions {
     return this.#runners.get(room) ?? null;
   }
 
+  /** Ends a session; an ended session (not opened since the restart) counts as ended already. */
   async end(room: string): Promise<boolean> {
     const runner = this.#runners.get(room);
-    if (!runner) return false;
-    await end(runner);
-    return true;
+    if (runner) await end(runner);
+    return runner !== undefined || this.o.registry.get(room)?.state === "ended";
   }
 
+  /** Live processes, counting those being started so two wakes cannot both pass the cap. */
   live(): number {
-    return [...this.#runners.values()].filter((r) => r.run !== null).length;
+    return [...this.#runners.values()].filter((r) => r.run !== null || r.starting).length;
   }
 
-  /** Stops every Claude process and waits for them: no orphans. */
+  /** Stops every Claude process and waits for them: nothing starts after this, no orphans. */
   async close(): Promise<void> {
+    for (const r of this.#runners.values()) r.stopping = true;
     await Promise.all([...this.#runners.values()].map((r) => r.run?.close()));
   }
 
@@ -92,6 +94,7 @@ export class Sessions {
     let runner: SessionRunner | null = null;
     const link = this.o.open(record.room, {
       onMessage: (msg) => runner?.onMessage(msg),
+      onRejected: (mid, code, message) => runner?.permissions.rejected(mid, `${code}: ${message}`),
       onFatal: (code, reason) =>
         this.o.log.error("session room refused the bridge", { room: record.room, code, reason }),
     });

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
  * The one fake in the test suite: an Anthropic Messages API on loopback that the real Claude Code
  * CLI talks to. Replies are scripted by directives in the user's prompt, e.g.
  *   [[write path=/abs/file.txt content=hello]]   → a Write tool call, then "done" after its result
+ *                                                   (size=N instead of content writes N × "x")
  *   [[bash cmd=echo_hi]]                          → a Bash tool call (underscores become spaces)
  *   [[slow chunks=200 ms=20]]                     → a long streamed answer "w0 w1 …" (for interrupts)
  * Anything else is answered "Echo: <prompt>". Every request is recorded for assertions.
@@ -103,7 +104,8 @@ export class ScriptedModel {
       case "write":
         return tool(id, "Write", {
           file_path: args.path,
-          content: (args.content ?? "").replaceAll("_", " "),
+          // size=N writes N bytes of "x" (for oversized inputs)
+          content: args.size ? "x".repeat(Number(args.size)) : (args.content ?? "").replaceAll("_", " "),
         });
       case "bash":
         return tool(id, "Bash", {
