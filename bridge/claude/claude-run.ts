@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import {
   type Options,
   type PermissionMode,
@@ -28,6 +29,8 @@ export type RunOptions = {
   /** The process ended; `error` carries the SDK's message with the CLI's stderr tail. */
   onExit(error: string | null): void;
   ask(p: PermissionAsk): Promise<PermissionResult>;
+  /** The CLI's pid, so a bridge that was killed can stop a CLI it left behind at its next start. */
+  onSpawn?(pid: number): void;
 };
 
 const STDERR_TAIL = 4000;
@@ -64,8 +67,18 @@ export class ClaudeRun {
           suggestions: o.suggestions ?? [],
           signal: o.signal,
         }),
-      stderr: (chunk) => {
-        this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL);
+      stderr: (chunk) => this.#keepStderr(chunk),
+      // Our own spawn only to learn the pid; the SDK still owns stdin/stdout and the shutdown.
+      spawnClaudeCodeProcess: (o) => {
+        const child = spawn(o.command, o.args, {
+          cwd: o.cwd,
+          env: o.env,
+          signal: o.signal,
+          stdio: ["pipe", "pipe", "pipe"],
+        });
+        child.stderr.on("data", (d: Buffer) => this.#keepStderr(d.toString()));
+        if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+        return child;
       },
     };
     if (opts.resume) options.resume = opts.resume;
@@ -106,6 +119,10 @@ export class ClaudeRun {
 
   stderrTail(): string {
     return this.#stderr;
+  }
+
+  #keepStderr(chunk: string): void {
+    this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL);
   }
 
   async #consume(opts: RunOptions): Promise<void> {

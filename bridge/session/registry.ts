@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS transitions(room TEXT NOT NULL, from_id TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS inputs(n INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, mid TEXT NOT NULL UNIQUE,
   text TEXT NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS requests(mid TEXT PRIMARY KEY, room TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS processes(room TEXT PRIMARY KEY, pid INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS permissions(request_id TEXT PRIMARY KEY, room TEXT NOT NULL, input_mid TEXT);
 `;
 
@@ -165,6 +166,17 @@ export class Registry {
       .prepare("SELECT request_id FROM permissions WHERE room = ?")
       .all(room)
       .map((r) => String(r.request_id));
+  }
+
+  /** The pid of a room's live Claude CLI (null once it exited). */
+  setPid(room: string, pid: number | null): void {
+    if (pid === null) this.#db.prepare("DELETE FROM processes WHERE room = ?").run(room);
+    else this.#db.prepare("INSERT OR REPLACE INTO processes VALUES (?, ?)").run(room, pid);
+  }
+
+  pid(room: string): number | null {
+    const row = this.#db.prepare("SELECT pid FROM processes WHERE room = ?").get(room);
+    return row ? Number(row.pid) : null;
   }
 
   close(): void {

@@ -5,6 +5,7 @@ import type { Logger } from "../log.ts";
 import type { RoomLink } from "../relay/room-link.ts";
 import { clip } from "./clip.ts";
 import { Deltas } from "./deltas.ts";
+import { stopLeftover } from "./leftover.ts";
 import { Permissions } from "./permissions.ts";
 import type { InputRecord, Registry, SessionRecord, SessionState } from "./registry.ts";
 import { handleControl, interrupt } from "./session-control.ts";
@@ -78,6 +79,8 @@ export class SessionRunner {
 
   /** After (re)start: settle what an earlier process left behind, then carry on with pending input. */
   recover(): void {
+    stopLeftover(this.deps.registry.pid(this.room), this.deps.log);
+    this.deps.registry.setPid(this.room, null);
     this.permissions.cancelOrphans();
     for (const input of this.deps.registry.inputs(this.room, "started")) {
       this.finishTurn(input, {
@@ -168,6 +171,7 @@ export class SessionRunner {
       onEvent: (e) => onRunEvent(this, run, e),
       onExit: (error) => this.#onExit(run, error),
       ask: (p) => this.permissions.ask(p, this.turn?.mid ?? null),
+      onSpawn: (pid) => this.deps.registry.setPid(this.room, pid),
     });
     this.run = run;
     return run;
@@ -187,7 +191,10 @@ export class SessionRunner {
   }
 
   #onExit(run: ClaudeRun, error: string | null): void {
-    if (this.run === run) this.run = null;
+    if (this.run === run) {
+      this.run = null;
+      this.deps.registry.setPid(this.room, null);
+    }
     this.deltas.flush();
     this.clearing = false;
     const input = this.turnRun === run ? this.turn : null;

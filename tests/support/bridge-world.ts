@@ -165,11 +165,14 @@ export class BridgeProcess {
     this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
   }
 
-  /** Signals the bridge's whole process group (it and every Claude CLI it started) and waits. */
-  async kill(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+  /**
+   * Signals the bridge and waits. SIGKILL goes to its whole process group (it and every Claude CLI
+   * it started) unless `only` is set, which leaves its children running as a crash would.
+   */
+  async kill(signal: NodeJS.Signals = "SIGTERM", only = false): Promise<number | null> {
     if (this.child.exitCode === null && this.child.pid) {
       try {
-        process.kill(signal === "SIGKILL" ? -this.child.pid : this.child.pid, signal);
+        process.kill(signal === "SIGKILL" && !only ? -this.child.pid : this.child.pid, signal);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
       }
