@@ -132,7 +132,8 @@ export const PermissionResponse = z.object({
   message: z.string().optional(),
 });
 
-export const TurnStarted = z.object({ inputMid: z.string() });
+/** `text`: the bridge names the first prompt (given with machine.create_session, so no user.message here). */
+export const TurnStarted = z.object({ inputMid: z.string(), text: z.string().optional() });
 export const TurnResult = z.object({
   inputMid: z.string().nullable(),
   ok: z.boolean(),

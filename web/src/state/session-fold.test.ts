@@ -171,4 +171,17 @@ describe("foldSession, first prompt", () => {
     const later = { ...started, seq: 40 };
     expect(foldSession([later], emptyLocal).items).toEqual([]);
   });
+
+  it("shows the first prompt's text when turn.started carries it, wherever the window starts", () => {
+    seq = 0;
+    const started = msg("turn.started", { inputMid: "create-2", text: "build the thing" });
+    const v = foldSession([started], emptyLocal);
+    expect(v.items[0]).toMatchObject({ t: "user", mid: "create-2", text: "build the thing", initial: true });
+    const later = foldSession([{ ...started, seq: 40 }], emptyLocal);
+    expect(later.items[0]).toMatchObject({ t: "user", text: "build the thing", status: "delivered" });
+    // A turn for a user.message in view never gets a second bubble, text or not.
+    const user = msg("user.message", { text: "hi" }, { mid: "u1" });
+    const own = foldSession([user, msg("turn.started", { inputMid: "u1", text: "hi" })], emptyLocal);
+    expect(own.items.filter((i) => i.t === "user")).toHaveLength(1);
+  });
 });

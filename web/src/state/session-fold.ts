@@ -32,7 +32,10 @@ export type Item =
       status: UserStatus;
       at: number;
       note?: string;
-      /** The first prompt given with machine.create_session: no user.message carries its text here. */
+      /**
+       * The first prompt given with machine.create_session: no user.message carries it here. Its
+       * text comes with turn.started; empty when an older bridge left it out.
+       */
       initial?: boolean;
     }
   | { t: "text"; key: string; text: string; streaming?: boolean; truncated?: boolean }
@@ -106,7 +109,10 @@ export class StoredSession {
         const b = read(TurnStarted, m.body);
         if (!b) return;
         this.openTurns.add(b.inputMid);
-        if (!this.users.has(b.inputMid) && this.fromStart) this.#initialPrompt(b.inputMid, m, key);
+        // The first prompt: its text comes with the turn; older bridges left it out (then only a
+        // turn at the room's very start can be that prompt).
+        if (!this.users.has(b.inputMid) && (b.text !== undefined || this.fromStart))
+          this.#initialPrompt(b.inputMid, b.text, m, key);
         return this.#setUser(b.inputMid, "delivered");
       }
       case "turn.result":
@@ -159,12 +165,12 @@ export class StoredSession {
   }
 
   /** A turn that opens the room without a user.message was started by the create request's prompt. */
-  #initialPrompt(mid: string, m: StoredMsg, key: string): void {
+  #initialPrompt(mid: string, text: string | undefined, m: StoredMsg, key: string): void {
     const item: Extract<Item, { t: "user" }> = {
       t: "user",
       key,
       mid,
-      text: "",
+      text: text ?? "",
       status: "delivered",
       at: m.ts,
       initial: true,

@@ -22,7 +22,7 @@ export function NewSessionForm(p: { roots: string[]; busy: boolean; onSubmit(req
   const submit = (e: Event) => {
     e.preventDefault();
     const cwd = joinUnder(chosen, sub);
-    if (!cwd) return setError("The folder must stay inside the root (no `..`).");
+    if (!cwd) return setError("The folder must stay inside the root (no “..”).");
     setError(null);
     p.onSubmit({
       cwd,

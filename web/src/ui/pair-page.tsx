@@ -43,7 +43,7 @@ export function PairPage(p: { code: string | null }) {
       ) : null}
       {step.s === "failed" ? (
         <>
-          <Notice level="error">{step.message}</Notice>
+          <Notice level="error">{withCode(step.message)}</Notice>
           {step.retry ? (
             <button type="button" class="btn primary" onClick={() => setAttempt(attempt + 1)}>
               Try again
@@ -61,4 +61,9 @@ function failure(code: string, message: string): string {
   if (code === "rate_limited") return "Too many pairing attempts. Wait a minute and try again.";
   if (code === "network") return "The relay could not be reached. Check the connection and try again.";
   return `Pairing failed: ${message}`;
+}
+
+/** Text with `backticked` commands shown as code (the messages name commands to run). */
+function withCode(text: string) {
+  return text.split("`").map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part));
 }

@@ -14,9 +14,15 @@ export function Composer(p: { model: RoomModel; running: boolean; disabled: bool
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => setText(localStorage.getItem(key) ?? ""), [key]);
+  /** The box's text right now (a send completes after the render that started it). */
+  const current = useRef(text);
+  useEffect(() => {
+    current.current = localStorage.getItem(key) ?? "";
+    setText(current.current);
+  }, [key]);
 
   const edit = (value: string) => {
+    current.current = value;
     setText(value);
     if (value) localStorage.setItem(key, value);
     else localStorage.removeItem(key);
@@ -30,7 +36,8 @@ export function Composer(p: { model: RoomModel; running: boolean; disabled: bool
     setBusy(false);
     if (!r.ok) return setError(`Not sent: ${r.message}`);
     setError(null);
-    edit("");
+    // Only the text that was sent goes: what was typed meanwhile stays in the box.
+    if (current.current.trim() === body) edit("");
     area.current?.focus();
   };
   const onKey = (e: KeyboardEvent) => {

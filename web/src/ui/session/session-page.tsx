@@ -55,7 +55,8 @@ function SessionBody(p: { model: RoomModel }) {
   const state = view.status?.state;
   const back = model.cred.machineId ? `/m/${model.cred.machineId}` : undefined;
   const sheet = control && view.pending.length > 0;
-  const subtitle = [view.info ? shortPath(view.info.cwd, 3) : null, state ? stateLabel(state) : null];
+  // The state first: a long folder is cut off at the end of the line, the state must not be.
+  const subtitle = [state ? stateLabel(state) : null, view.info ? shortPath(view.info.cwd, 3) : null];
   return (
     <div class="session">
       {/* While a prompt is open, the rest of the page is out of reach of focus and screen readers. */}
@@ -115,9 +116,13 @@ function FatalNotice(p: { model: RoomModel }) {
   if (c.code === 4001)
     return (
       <Notice level="error">
-        {share
-          ? "This link was revoked or has expired."
-          : "This phone's pairing was revoked. Pair again with `tether pair`."}
+        {share ? (
+          "This link was revoked or has expired."
+        ) : (
+          <>
+            This phone's pairing was revoked. Pair again with <code>tether pair</code>.
+          </>
+        )}
         {share ? (
           <button type="button" class="link-btn" onClick={() => void forget()}>
             Forget it

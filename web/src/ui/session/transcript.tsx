@@ -67,7 +67,7 @@ function ItemView(p: { item: Item }) {
     case "user":
       return (
         <div class={`msg user ${it.status}`} data-status={it.status}>
-          <div class="bubble">{it.initial ? initialPrompt(it.mid) : it.text}</div>
+          <div class="bubble">{it.initial && !it.text ? initialPrompt(it.mid) : it.text}</div>
           <div class="meta">{statusText(it.status)}</div>
           {it.note ? <div class="meta warn">{it.note}</div> : null}
         </div>
@@ -114,7 +114,7 @@ function TurnLine(p: { item: Extract<Item, { t: "turn" }> }) {
   );
 }
 
-/** The text of a first prompt, if this device created the session (see machine-page). */
+/** A first prompt whose turn.started named no text (older bridges): this device's copy, if it created the session. */
 function initialPrompt(mid: string): string {
   return localStorage.getItem(PROMPT_KEY + mid) ?? "(first prompt, given when the session was created)";
 }
