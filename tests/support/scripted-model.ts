@@ -124,7 +124,10 @@ export class ScriptedModel {
         };
       }
       default:
-        return { blocks: [{ type: "text", text: `Echo: ${prompt.slice(0, 200)}` }], stop: "end_turn" };
+        return {
+          blocks: [{ type: "text", text: `Echo: ${ownText(parts).slice(0, 200)}` }],
+          stop: "end_turn",
+        };
     }
   }
 
@@ -181,6 +184,13 @@ export class ScriptedModel {
       }),
     );
   }
+}
+
+/** The user's own words: the CLI puts its system reminders in earlier text parts of the message. */
+function ownText(parts: readonly ContentPart[]): string {
+  return (
+    parts.filter((p) => p.type === "text" && !p.text?.startsWith("<system-reminder>")).at(-1)?.text ?? ""
+  );
 }
 
 function tool(id: string, name: string, input: Record<string, unknown>): Reply {
