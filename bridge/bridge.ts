@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { VERSION } from "../relay/env.ts";
 import type { Logger } from "./log.ts";
 import { MachineRoom } from "./machine/machine-room.ts";
-import { RelayClient } from "./relay/relay-client.ts";
+import { type ClientState, RelayClient } from "./relay/relay-client.ts";
+import type { LinkState } from "./relay/room-link.ts";
 import { StateDb } from "./relay/state-db.ts";
-import { Registry } from "./session/registry.ts";
+import { Registry, type SessionState } from "./session/registry.ts";
 import { Sessions } from "./session/sessions.ts";
 
 export type BridgeOptions = {
@@ -22,6 +23,24 @@ export type BridgeOptions = {
   log: Logger;
   /** Retrying cannot help (fenced, revoked): the process should exit with this message. */
   fatal(message: string): void;
+  /** The relay connection or a session changed: for a status line; read `status()` for the new state. */
+  onChange?(): void;
+};
+
+/** What `tether status` and the status line show; read from memory and disk, never from the relay. */
+export type BridgeStatus = {
+  relay: { state: ClientState; epoch: number | null };
+  rooms: { room: string; state: LinkState; outboxDepth: number }[];
+  sessions: {
+    room: string;
+    title: string;
+    cwd: string;
+    state: SessionState;
+    /** A Claude process runs for it now (a sleeping or idle-without-process session has none). */
+    live: boolean;
+    claudeSessionId: string | null;
+    updatedAt: number;
+  }[];
 };
 
 /** The bridge process: one relay client, the machine room, and a room per session. */
@@ -38,7 +57,14 @@ export class Bridge {
     mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
     this.#db = new StateDb(join(o.stateDir, "outbox.db"));
     this.#registry = new Registry(join(o.stateDir, "sessions.db"));
-    this.#client = new RelayClient({ url: o.relayUrl, token: o.token, cid: o.cid, db: this.#db, log: o.log });
+    this.#client = new RelayClient({
+      url: o.relayUrl,
+      token: o.token,
+      cid: o.cid,
+      db: this.#db,
+      log: o.log,
+      onState: () => o.onChange?.(),
+    });
     this.#sessions = new Sessions({
       registry: this.#registry,
       machineId: o.machineId,
@@ -51,7 +77,10 @@ export class Bridge {
           ...handlers,
           onFatal: (code, reason) => this.#onFatal(room, code, reason),
         }),
-      changed: () => this.#machine?.publishSessions(),
+      changed: () => {
+        this.#machine?.publishSessions();
+        o.onChange?.();
+      },
     });
   }
 
@@ -73,6 +102,24 @@ export class Bridge {
     this.#machine.publishInfo();
     this.#sessions.resumeAll();
     this.#machine.publishSessions();
+  }
+
+  status(): BridgeStatus {
+    const rooms = [...this.#client.rooms()].map(([room, state]) => ({
+      room,
+      state,
+      outboxDepth: this.#client.outboxDepth(room),
+    }));
+    const sessions = this.#registry.all().map((s) => ({
+      room: s.room,
+      title: s.title,
+      cwd: s.cwd,
+      state: s.state,
+      live: (this.#sessions.get(s.room)?.run ?? null) !== null,
+      claudeSessionId: s.claudeSessionId,
+      updatedAt: s.updatedAt,
+    }));
+    return { relay: { state: this.#client.state(), epoch: this.#client.epoch }, rooms, sessions };
   }
 
   /** Ends every Claude process, then the relay links; queued messages stay in the outbox on disk. */

@@ -68,6 +68,18 @@ describe("bridge crash and restart", () => {
     expectCleanRoom(s);
   });
 
+  it("a second bridge on the same state fences the first, which exits with a clear message", async () => {
+    w = await BridgeWorld.start();
+    const first = w.startBridge();
+    const machine = await w.machinePhone();
+    await machine.wait("machine.info");
+    const second = w.startBridge();
+    expect(await first.exited).toBe(3);
+    expect(first.output).toContain("Another, newer bridge process took over");
+    await machine.wait<{ at: number }>("machine.info", (i) => i !== machine.bodies("machine.info")[0]);
+    expect(second.child.exitCode).toBeNull();
+  });
+
   it("a Claude CLI left running by a SIGKILLed bridge is stopped at the next start", async () => {
     w = await BridgeWorld.start();
     w.startBridge();

@@ -1,8 +1,8 @@
 import { hostname } from "node:os";
-import { Bridge } from "../bridge.ts";
-import { defaultStateDir, loadConfig, newId } from "../config.ts";
-import { makeLogger } from "../log.ts";
+import { defaultStateDir, installCid, loadConfig } from "../config.ts";
 import { CliError, durationMs, parse, positiveInt, relayUrl } from "./options.ts";
+import { runBridge, stopOnSignals } from "./run-bridge.ts";
+import { makeTerminal } from "./terminal.ts";
 
 const HELP = `Usage: tether bridge [options]
 
@@ -19,8 +19,10 @@ relayed to your phone. Options fall back to the environment, then to what "tethe
   --idle-sleep DURATION     let an idle session's process go after this long (default 15m)
   --max-live N              at most N live Claude processes (default 10)
   --permission-timeout DUR  deny a permission prompt nobody answered (default: never)
-  --json                    JSON log lines
+  --json                    JSON log lines (and no status line)
 
+While it runs, "tether status", "tether sessions" and "tether share" talk to it through a local
+control API on 127.0.0.1 (port and secret in <state dir>/control.json, mode 0600).
 The Claude CLI gets this process's environment unchanged (ANTHROPIC_*, CLAUDE_CONFIG_DIR, ...).
 `;
 
@@ -52,39 +54,42 @@ export async function bridgeCommand(argv: string[]): Promise<number> {
       "no relay configured: run `tether init --relay URL --secret SECRET` first, or pass --relay, --token and --machine",
     );
   }
-  const log = makeLogger(values.json ?? false);
-  let exitCode = 0;
-  let stopping = false;
-  const done = Promise.withResolvers<void>();
-  const bridge = new Bridge({
-    relayUrl: relayUrl(relay),
-    token,
-    machineId,
-    cid: saved?.cid ?? newId("br", 12),
-    name: values.name ?? saved?.name ?? hostname(),
+  const terminal = makeTerminal(values.json ?? false);
+  const stopSignal = stopOnSignals(terminal);
+  return runBridge({
+    config: {
+      relayUrl: relayUrl(relay),
+      token,
+      machineId,
+      cid: saved?.cid ?? installCid(stateDir),
+      name: values.name ?? saved?.name ?? hostname(),
+    },
     stateDir,
-    roots: values.root ?? (env.TETHER_ROOTS ? env.TETHER_ROOTS.split(":").filter(Boolean) : [process.cwd()]),
+    ...bridgeTuning(values),
+    terminal,
+    embedded: false,
+    stopSignal,
+  });
+}
+
+export type TuningFlags = {
+  root?: string[] | undefined;
+  "idle-sleep"?: string | undefined;
+  "max-live"?: string | undefined;
+  "permission-timeout"?: string | undefined;
+};
+
+/** The session flags `tether bridge` and `tether up` share. */
+export function bridgeTuning(values: TuningFlags, env: NodeJS.ProcessEnv = process.env) {
+  return {
+    // npm runs scripts in the package directory; INIT_CWD is where `npm start` was typed.
+    roots:
+      values.root ??
+      (env.TETHER_ROOTS ? env.TETHER_ROOTS.split(":").filter(Boolean) : [env.INIT_CWD || process.cwd()]),
     idleSleepMs: values["idle-sleep"] ? durationMs(values["idle-sleep"], "--idle-sleep") : 15 * 60_000,
     maxLive: values["max-live"] ? positiveInt(values["max-live"], "--max-live") : 10,
     permissionTimeoutMs: values["permission-timeout"]
       ? durationMs(values["permission-timeout"], "--permission-timeout")
       : null,
-    log,
-    fatal: (message) => {
-      log.error(message);
-      exitCode = 3;
-      stop();
-    },
-  });
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    bridge.stop().then(done.resolve, done.reject);
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  bridge.start();
-  await done.promise;
-  log.info("bridge stopped");
-  return exitCode;
 }

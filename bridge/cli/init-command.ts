@@ -1,5 +1,5 @@
 import { CreateTokenRes } from "../../shared/protocol/index.ts";
-import { defaultStateDir, loadConfig, newId, saveConfig } from "../config.ts";
+import { defaultStateDir, loadConfig, newId, type SavedConfig, saveConfig } from "../config.ts";
 import { CliError, parse, relayUrl } from "./options.ts";
 
 const HELP = `Usage: tether init --relay URL --secret RELAY_SECRET [--name NAME] [--state-dir DIR] [--force]
@@ -29,25 +29,46 @@ export async function initCommand(argv: string[]): Promise<number> {
   const relay = relayUrl(values.relay ?? process.env.TETHER_RELAY_URL ?? missing("--relay"));
   const secret = values.secret ?? process.env.TETHER_RELAY_SECRET ?? missing("--secret");
   const stateDir = values["state-dir"] ?? defaultStateDir();
-  const existing = loadConfig(stateDir);
-  if (existing && !values.force) {
+  const config = await initMachine({
+    relay,
+    secret,
+    stateDir,
+    name: values.name,
+    force: values.force ?? false,
+  });
+  process.stdout.write(
+    `Initialised machine ${config.machineId} on ${relay}.\nState: ${stateDir}\nNext: tether bridge\n`,
+  );
+  return 0;
+}
+
+export type InitOptions = {
+  relay: string;
+  secret: string;
+  stateDir: string;
+  name: string | undefined;
+  force: boolean;
+};
+
+/** Registers a new machine id on the relay and saves what `tether bridge` needs. Used by `tether up` too. */
+export async function initMachine(o: InitOptions): Promise<SavedConfig> {
+  const existing = loadConfig(o.stateDir);
+  if (existing && !o.force) {
     throw new CliError(
-      `${stateDir} already holds machine ${existing.machineId} on ${existing.relayUrl}; use --force to replace it`,
+      `${o.stateDir} already holds machine ${existing.machineId} on ${existing.relayUrl}; use --force to replace it`,
     );
   }
   const machineId = newId("mc", 12);
-  const minted = await mintBridgeToken(relay, secret, machineId, values.name);
-  saveConfig(stateDir, {
-    relayUrl: relay,
+  const minted = await mintBridgeToken(o.relay, o.secret, machineId, o.name);
+  const config: SavedConfig = {
+    relayUrl: o.relay,
     token: minted.token,
     machineId,
     cid: newId("br", 12),
-    ...(values.name ? { name: values.name } : {}),
-  });
-  process.stdout.write(
-    `Initialised machine ${machineId} on ${relay}.\nState: ${stateDir}\nNext: tether bridge\n`,
-  );
-  return 0;
+    ...(o.name ? { name: o.name } : {}),
+  };
+  saveConfig(o.stateDir, config);
+  return config;
 }
 
 async function mintBridgeToken(relay: string, secret: string, machineId: string, label: string | undefined) {

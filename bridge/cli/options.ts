@@ -12,13 +12,13 @@ export class CliError extends Error {
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** parseArgs with a clear message for unknown flags, and --help handled by the caller. */
-export function parse<T extends Options>(argv: string[], options: T) {
+export function parse<T extends Options>(argv: string[], options: T, allowPositionals = false) {
   try {
     return parseArgs({
       args: argv,
       options: { ...options, help: { type: "boolean", short: "h" } },
       strict: true,
-      allowPositionals: false,
+      allowPositionals,
     });
   } catch (err) {
     throw new CliError((err as Error).message);
@@ -26,10 +26,17 @@ export function parse<T extends Options>(argv: string[], options: T) {
 }
 
 export function durationMs(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new CliError(`${flag}: expected a duration like 90s, 15m or 1h, got "${text}"`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "m"] ?? 60_000;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) throw new CliError(`${flag}: expected a duration like 90s, 15m, 1h or 7d, got "${text}"`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? "m"] ?? 60_000;
   return Math.round(Number(m[1]) * unit);
+}
+
+export function portNumber(text: string, flag: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535)
+    throw new CliError(`${flag}: expected a port number (0-65535), got "${text}"`);
+  return n;
 }
 
 export function positiveInt(text: string, flag: string): number {

@@ -1,0 +1,51 @@
+import { defaultStateDir } from "../config.ts";
+import { type Bearer, explain, relayApi } from "../control/relay-api.ts";
+import { parse } from "./options.ts";
+import { orFail, savedBearer } from "./saved-bearer.ts";
+import { showLink } from "./show-link.ts";
+import { makeTerminal, type Terminal } from "./terminal.ts";
+
+const HELP = `Usage: tether pair [--label LABEL] [--state-dir DIR] [--json]
+
+Asks the relay for a one-time pairing code and prints the link and a QR code. Opening the link
+on a phone pairs that phone with this machine (the code works once, for 10 minutes). Paired
+phones are listed by "tether devices" and removed with "tether revoke ID".
+
+  --label LABEL      a name for the phone, shown by "tether devices"
+  --state-dir DIR    state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)
+  --json             print {"event":"pairing","url",...} instead of a QR code
+`;
+
+export async function pairCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    label: { type: "string" },
+    "state-dir": { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const bearer = savedBearer(values["state-dir"] ?? defaultStateDir());
+  const pairing = orFail(await relayApi.createPairing(bearer, values.label), bearer.relayUrl);
+  await showLink(
+    makeTerminal(values.json ?? false),
+    "pairing",
+    "Scan this code with your phone or open the link",
+    {
+      url: pairing.url,
+      expiresAt: pairing.expiresAt,
+    },
+  );
+  return 0;
+}
+
+/** For `tether up`: a failure is reported and the bridge goes on (pairing can be retried with `tether pair`). */
+export async function printPairing(t: Terminal, bearer: Bearer, heading: string): Promise<void> {
+  const pairing = await relayApi.createPairing(bearer);
+  if (!pairing.ok) {
+    t.log.error(`could not create a pairing code: ${explain(pairing, bearer.relayUrl)}`);
+    return;
+  }
+  await showLink(t, "pairing", heading, { url: pairing.value.url, expiresAt: pairing.value.expiresAt });
+}

@@ -1,0 +1,40 @@
+import { defaultStateDir } from "../config.ts";
+import { relayApi } from "../control/relay-api.ts";
+import { CliError, parse } from "./options.ts";
+import { orFail, savedBearer } from "./saved-bearer.ts";
+
+const HELP = `Usage: tether revoke ID [--state-dir DIR] [--force]
+
+Revokes a paired phone or a share link (an ID from "tether devices"). Its open connections are
+closed at once and it cannot connect again.
+
+  --state-dir DIR    state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)
+  --force            allow revoking this machine's own bridge token (the bridge stops working
+                     until "tether init --force" registers it again)
+`;
+
+export async function revokeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { "state-dir": { type: "string" }, force: { type: "boolean" } },
+    true,
+  );
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const [id, ...extra] = positionals;
+  if (id === undefined || extra.length > 0) throw new CliError("expected one token ID (see tether devices)");
+  const bearer = savedBearer(values["state-dir"] ?? defaultStateDir());
+  const me = orFail(await relayApi.me(bearer), bearer.relayUrl);
+  if (me.id === id && !values.force)
+    throw new CliError(
+      `${id} is this machine's own bridge token; revoking it cuts the bridge off (--force to do it anyway)`,
+    );
+  const revoked = await relayApi.revokeToken(bearer, id);
+  if (!revoked.ok && revoked.code === "not_found")
+    throw new CliError(`no token ${id} on this machine (see tether devices)`, 1);
+  orFail(revoked, bearer.relayUrl);
+  process.stdout.write(`Revoked ${id}.\n`);
+  return 0;
+}

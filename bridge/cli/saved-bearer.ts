@@ -1,0 +1,20 @@
+import { loadConfig } from "../config.ts";
+import { type ApiResult, type Bearer, explain } from "../control/relay-api.ts";
+import { CliError } from "./options.ts";
+
+/** The relay URL and bridge token that `tether up` or `tether init` saved in the state dir. */
+export function savedBearer(stateDir: string): Bearer & { machineId: string } {
+  const config = loadConfig(stateDir);
+  if (config === null)
+    throw new CliError(
+      `no machine is set up in ${stateDir}: run \`tether up\` (local relay) or \`tether init --relay URL --secret SECRET\``,
+      1,
+    );
+  return { relayUrl: config.relayUrl, token: config.token, machineId: config.machineId };
+}
+
+/** The value of a relay call, or a CliError that says what went wrong and what to do. */
+export function orFail<T>(result: ApiResult<T>, relayUrl: string): T {
+  if (result.ok) return result.value;
+  throw new CliError(explain(result, relayUrl), result.code === "unauthorized" ? 3 : 1);
+}

@@ -1,0 +1,27 @@
+import QRCode from "qrcode";
+import type { Terminal } from "./terminal.ts";
+
+/** A link for the phone: a terminal QR code and the link itself, or one JSON line with --json. */
+export async function showLink(
+  t: Terminal,
+  what: "pairing" | "share",
+  heading: string,
+  link: { url: string; expiresAt: number | null; id?: string },
+): Promise<void> {
+  if (t.json) {
+    t.print(JSON.stringify({ event: what, ...link }));
+    return;
+  }
+  // ANSI colours make the code readable on dark terminals; a file or pipe gets plain blocks.
+  const type = process.stdout.isTTY ? "terminal" : "utf8";
+  const qr = await QRCode.toString(link.url, { type, small: true });
+  const expiry = link.expiresAt === null ? "" : ` (valid until ${when(link.expiresAt)})`;
+  t.print(`\n${heading}${expiry}:\n\n${qr}\n  ${link.url}\n`);
+}
+
+/** A time today is enough for a 10-minute pairing code; a share lasting days needs the date. */
+function when(at: number): string {
+  const d = new Date(at);
+  const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return at - Date.now() < 12 * 3_600_000 ? time : `${d.toLocaleDateString()} ${time}`;
+}

@@ -1,0 +1,47 @@
+import { defaultStateDir } from "../config.ts";
+import { type StatusRes, StatusRes as StatusSchema } from "../control/control-api.ts";
+import { controlCall } from "../control/control-client.ts";
+import { CliError, parse } from "./options.ts";
+import { table } from "./table.ts";
+
+const HELP = `Usage: tether status [--state-dir DIR] [--json]
+
+Shows the running bridge (from "tether up" or "tether bridge"): its relay connection, the
+messages still queued for the relay per room (outbox), and its sessions, live or sleeping.
+Exits with 1 when no bridge runs on the state dir.
+
+  --state-dir DIR    state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)
+  --json             the control API's answer as JSON
+`;
+
+export async function statusCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { "state-dir": { type: "string" }, json: { type: "boolean" } });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const status = await controlCall(
+    values["state-dir"] ?? defaultStateDir(),
+    "GET",
+    "/v1/status",
+    StatusSchema,
+  );
+  if (!status.ok) throw new CliError(status.message, 1);
+  process.stdout.write(values.json ? `${JSON.stringify(status.value)}\n` : render(status.value));
+  return 0;
+}
+
+function render(s: StatusRes): string {
+  const uptime = Math.round((Date.now() - s.startedAt) / 1000);
+  const live = s.sessions.filter((x) => x.live).length;
+  const sleeping = s.sessions.filter((x) => x.state === "sleeping").length;
+  const waiting = s.sessions.filter((x) => x.state === "awaiting_permission").length;
+  const lines = [
+    `Bridge    pid ${s.pid}, up ${uptime}s, machine ${s.machineId} (${s.name})`,
+    `Relay     ${s.relayUrl}${s.embedded ? " (embedded)" : ""}: ${s.relay.state}, epoch ${s.relay.epoch ?? "-"}`,
+    `Sessions  ${s.sessions.length}: ${live} live, ${sleeping} sleeping, ${waiting} waiting for a permission answer`,
+    "",
+  ];
+  const rooms = s.rooms.map((r) => [r.room, r.state, String(r.outboxDepth)]);
+  return `${lines.join("\n")}\n${table(["ROOM", "LINK", "OUTBOX"], rooms)}`;
+}

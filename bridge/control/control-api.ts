@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { CreateShareReq, CreateShareRes } from "../../shared/protocol/index.ts";
+
+/**
+ * The local control API between a running bridge and the `tether` commands (127.0.0.1 only).
+ * Both sides parse with these schemas. Errors are `{error:{code,message}}` as on the relay.
+ */
+
+/** `<stateDir>/control.json` (0600): where the running bridge listens and its per-start secret. */
+export const ControlFile = z.object({
+  pid: z.number().int(),
+  port: z.number().int().min(1).max(65535),
+  secret: z.string().min(32),
+  startedAt: z.number(),
+});
+export type ControlFile = z.infer<typeof ControlFile>;
+
+export const SessionStatus = z.object({
+  room: z.string(),
+  title: z.string(),
+  cwd: z.string(),
+  state: z.string(),
+  live: z.boolean(),
+  claudeSessionId: z.string().nullable(),
+  updatedAt: z.number(),
+});
+export type SessionStatus = z.infer<typeof SessionStatus>;
+
+export const StatusRes = z.object({
+  pid: z.number(),
+  startedAt: z.number(),
+  machineId: z.string(),
+  name: z.string(),
+  relayUrl: z.string(),
+  /** `tether up`: the relay runs inside this process. */
+  embedded: z.boolean(),
+  relay: z.object({ state: z.enum(["idle", "online", "partial", "offline"]), epoch: z.number().nullable() }),
+  rooms: z.array(
+    z.object({
+      room: z.string(),
+      state: z.enum(["connecting", "open", "caught_up", "offline"]),
+      outboxDepth: z.number(),
+    }),
+  ),
+  sessions: z.array(SessionStatus),
+});
+export type StatusRes = z.infer<typeof StatusRes>;
+
+export const SessionsRes = z.object({ sessions: z.array(SessionStatus) });
+export type SessionsRes = z.infer<typeof SessionsRes>;
+
+export const ShareReq = CreateShareReq;
+export type ShareReq = z.infer<typeof ShareReq>;
+export const ShareRes = CreateShareRes;
+export type ShareRes = z.infer<typeof ShareRes>;
+
+export const ControlError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

@@ -1,0 +1,88 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { z } from "zod";
+import { ControlError, ControlFile } from "./control-api.ts";
+
+export type ControlResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: "not_running" | string; status: number; message: string };
+
+/** Calls the control API of the bridge running on `stateDir`, if there is one. */
+export async function controlCall<T>(
+  stateDir: string,
+  method: "GET" | "POST",
+  path: string,
+  schema: z.ZodType<T>,
+  body?: unknown,
+): Promise<ControlResult<T>> {
+  const found = readControlFile(stateDir);
+  if (!found.ok) return found;
+  const { port, secret, pid } = found.value;
+  let res: Response;
+  try {
+    res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${secret}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(20_000),
+    });
+  } catch (err) {
+    const why = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    return notRunning(stateDir, `its control API (pid ${pid}, port ${port}) does not answer: ${why}`);
+  }
+  const json: unknown = await res.json().catch((err: Error) => ({ notJson: err.message }));
+  if (res.ok) {
+    const parsed = schema.safeParse(json);
+    if (parsed.success) return { ok: true, value: parsed.data };
+    return {
+      ok: false,
+      code: "bad_answer",
+      status: res.status,
+      message: `unexpected answer from the bridge: ${JSON.stringify(json).slice(0, 200)}`,
+    };
+  }
+  const error = ControlError.safeParse(json);
+  if (error.success) return { ok: false, status: res.status, ...error.data.error };
+  return { ok: false, code: "bad_answer", status: res.status, message: `the bridge answered ${res.status}` };
+}
+
+function readControlFile(stateDir: string): ControlResult<ControlFile> {
+  const path = join(stateDir, "control.json");
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return notRunning(stateDir, null);
+    throw err;
+  }
+  const parsed = ControlFile.safeParse(JSON.parse(text));
+  if (!parsed.success) return notRunning(stateDir, `${path} is not a control file`);
+  if (!alive(parsed.data.pid)) return notRunning(stateDir, `pid ${parsed.data.pid} left ${path} behind`);
+  return { ok: true, value: parsed.data };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else; the port check decides then.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function notRunning(
+  stateDir: string,
+  detail: string | null,
+): { ok: false; code: "not_running"; status: 0; message: string } {
+  const hint = "start one with `tether up` (local relay) or `tether bridge`";
+  return {
+    ok: false,
+    code: "not_running",
+    status: 0,
+    message: `no bridge is running for the state dir ${stateDir}${detail ? ` (${detail})` : ""}: ${hint}`,
+  };
+}

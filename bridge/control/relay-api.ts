@@ -1,0 +1,95 @@
+import { z } from "zod";
+import {
+  CreatePairingRes,
+  type CreateShareReq,
+  CreateShareRes,
+  HttpError,
+  MeRes,
+  TokenList,
+} from "../../shared/protocol/index.ts";
+
+/** The relay's answer, or why there is none: `unreachable` and `not_a_relay` come from here, not the relay. */
+export type ApiResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; status: number; code: string; message: string };
+
+export type Bearer = { relayUrl: string; token: string };
+
+/** The bridge token's calls of PROTOCOL.md §3. */
+export const relayApi = {
+  createPairing: (b: Bearer, label?: string) =>
+    call(b, "POST", "/api/pairings", CreatePairingRes, label ? { label } : {}),
+  listTokens: (b: Bearer) => call(b, "GET", "/api/tokens", TokenList),
+  revokeToken: (b: Bearer, id: string) =>
+    call(b, "DELETE", `/api/tokens/${encodeURIComponent(id)}`, z.null()),
+  createShare: (b: Bearer, req: CreateShareReq) => call(b, "POST", "/api/shares", CreateShareRes, req),
+  me: (b: Bearer) => call(b, "GET", "/api/me", MeRes),
+};
+
+async function call<T>(
+  b: Bearer,
+  method: string,
+  path: string,
+  schema: z.ZodType<T>,
+  body?: unknown,
+): Promise<ApiResult<T>> {
+  let res: Response;
+  try {
+    res = await fetch(`${b.relayUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${b.token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (err) {
+    const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (err as Error).message;
+    return {
+      ok: false,
+      status: 0,
+      code: "unreachable",
+      message: `cannot reach the relay at ${b.relayUrl} (${why})`,
+    };
+  }
+  const text = await res.text();
+  const json = parseJson(text);
+  if (res.ok) {
+    const parsed = schema.safeParse(res.status === 204 ? null : json);
+    if (parsed.success) return { ok: true, value: parsed.data };
+  } else {
+    const error = HttpError.safeParse(json);
+    if (error.success) return { ok: false, status: res.status, ...error.data.error };
+  }
+  return {
+    ok: false,
+    status: res.status,
+    code: "not_a_relay",
+    message: `${b.relayUrl} does not look like a Tether relay (${method} ${path} answered ${res.status} ${text.slice(0, 120)})`,
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    // Not an error here: the caller reports what the body looked like.
+    return { notJson: (err as Error).message };
+  }
+}
+
+/** One sentence for the terminal, with what to do next where there is something to do. */
+export function explain(f: Extract<ApiResult<unknown>, { ok: false }>, relayUrl: string): string {
+  if (f.code === "unreachable") {
+    const local = /^https?:\/\/(127\.|localhost|\[::1\]|10\.|192\.168\.|172\.)/.test(relayUrl);
+    return local
+      ? `${f.message}: is \`tether up\` running?`
+      : `${f.message}: check the relay URL (tether init --relay …)`;
+  }
+  if (f.code === "unauthorized")
+    return "the relay refused the bridge token (unknown, expired or revoked): run `tether init --force` to register this machine again";
+  if (f.code === "rate_limited") return "the relay is rate limiting this address: wait a minute and retry";
+  return f.code === "not_a_relay" ? f.message : `the relay answered ${f.status} ${f.code}: ${f.message}`;
+}

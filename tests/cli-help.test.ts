@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { runTether } from "./support/tether-process.ts";
+
+/** Every command answers --help with its usage and flags; the overview names every command. */
+const COMMANDS: Record<string, string[]> = {
+  up: ["--lan", "--port", "--state-dir", "--root", "--json", "8787"],
+  init: ["--relay", "--secret", "--force"],
+  bridge: ["--relay", "--token", "--machine", "--json", "control API"],
+  pair: ["--label", "--state-dir", "--json"],
+  devices: ["--all", "--state-dir", "--json"],
+  revoke: ["ID", "--force"],
+  status: ["outbox", "--json"],
+  sessions: ["--state-dir", "--json"],
+  share: ["ROOM", "--viewer", "--controller", "--ttl"],
+};
+
+describe("tether --help", () => {
+  it("lists every command", async () => {
+    const top = await runTether(["--help"]);
+    expect(top.code).toBe(0);
+    for (const name of Object.keys(COMMANDS)) expect(top.stdout).toMatch(new RegExp(`^  ${name}\\s`, "m"));
+  });
+
+  it.each(Object.entries(COMMANDS))("%s --help: usage and options", async (name, words) => {
+    const r = await runTether([name, "--help"]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(new RegExp(`^Usage: tether ${name}`));
+    for (const word of words) expect(r.stdout).toContain(word);
+    const unknown = await runTether([name, "--frobnicate"]);
+    expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringContaining("--frobnicate")]);
+  });
+});
