@@ -62,7 +62,11 @@ export function measureRowsWritten(batches: readonly number[]) {
 
 /** The secondary indexes of `log` (as column lists) in each Room DO's SQLite file under a persist dir. */
 export function doLogIndexes(persistDir: string): string[][] {
-  const dir = join(persistDir, "v3", "do");
+  return doLogIndexesIn(join(persistDir, "v3", "do"));
+}
+
+/** The same for a Durable Objects folder given directly (the embedded relay keeps it at `<state>/relay/data/do`). */
+export function doLogIndexesIn(dir: string): string[][] {
   const roomDirs = readdirSync(dir).filter((d) => d.endsWith("-Room"));
   const out: string[][] = [];
   for (const roomDir of roomDirs) {
