@@ -31,13 +31,7 @@ export async function bridgeCommand(argv: string[]): Promise<number> {
     relay: { type: "string" },
     token: { type: "string" },
     machine: { type: "string" },
-    name: { type: "string" },
-    "state-dir": { type: "string" },
-    root: { type: "string", multiple: true },
-    "idle-sleep": { type: "string" },
-    "max-live": { type: "string" },
-    "permission-timeout": { type: "string" },
-    json: { type: "boolean" },
+    ...BRIDGE_FLAGS,
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -71,6 +65,17 @@ export async function bridgeCommand(argv: string[]): Promise<number> {
     stopSignal,
   });
 }
+
+/** The flags `tether bridge` and `tether up` share: name, state dir, session tuning, --json. */
+export const BRIDGE_FLAGS = {
+  name: { type: "string" },
+  "state-dir": { type: "string" },
+  root: { type: "string", multiple: true },
+  "idle-sleep": { type: "string" },
+  "max-live": { type: "string" },
+  "permission-timeout": { type: "string" },
+  json: { type: "boolean" },
+} as const;
 
 export type TuningFlags = {
   root?: string[] | undefined;

@@ -1,8 +1,7 @@
 import type { TokenInfo } from "../../shared/protocol/index.ts";
-import { defaultStateDir } from "../config.ts";
 import { relayApi } from "../control/relay-api.ts";
 import { parse } from "./options.ts";
-import { orFail, savedBearer } from "./saved-bearer.ts";
+import { relayCall } from "./saved-bearer.ts";
 import { table } from "./table.ts";
 
 const HELP = `Usage: tether devices [--all] [--state-dir DIR] [--json]
@@ -25,8 +24,7 @@ export async function devicesCommand(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const bearer = savedBearer(values["state-dir"] ?? defaultStateDir());
-  const { tokens } = orFail(await relayApi.listTokens(bearer), bearer.relayUrl);
+  const { tokens } = await relayCall(values["state-dir"], (bearer) => relayApi.listTokens(bearer));
   const now = Date.now();
   const shown = tokens.filter((k) => k.kind !== "bridge" && (values.all || status(k, now) === "active"));
   if (values.json) {

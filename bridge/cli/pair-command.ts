@@ -1,7 +1,6 @@
-import { defaultStateDir } from "../config.ts";
 import { type Bearer, explain, relayApi } from "../control/relay-api.ts";
 import { parse } from "./options.ts";
-import { orFail, savedBearer } from "./saved-bearer.ts";
+import { relayCall } from "./saved-bearer.ts";
 import { showLink } from "./show-link.ts";
 import { makeTerminal, type Terminal } from "./terminal.ts";
 
@@ -26,8 +25,9 @@ export async function pairCommand(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const bearer = savedBearer(values["state-dir"] ?? defaultStateDir());
-  const pairing = orFail(await relayApi.createPairing(bearer, values.label), bearer.relayUrl);
+  const pairing = await relayCall(values["state-dir"], (bearer) =>
+    relayApi.createPairing(bearer, values.label),
+  );
   await showLink(
     makeTerminal(values.json ?? false),
     "pairing",

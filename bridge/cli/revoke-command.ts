@@ -1,4 +1,3 @@
-import { defaultStateDir } from "../config.ts";
 import { relayApi } from "../control/relay-api.ts";
 import { CliError, parse } from "./options.ts";
 import { orFail, savedBearer } from "./saved-bearer.ts";
@@ -25,7 +24,7 @@ export async function revokeCommand(argv: string[]): Promise<number> {
   }
   const [id, ...extra] = positionals;
   if (id === undefined || extra.length > 0) throw new CliError("expected one token ID (see tether devices)");
-  const bearer = savedBearer(values["state-dir"] ?? defaultStateDir());
+  const bearer = savedBearer(values["state-dir"]);
   const me = orFail(await relayApi.me(bearer), bearer.relayUrl);
   if (me.id === id && !values.force)
     throw new CliError(

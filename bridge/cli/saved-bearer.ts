@@ -1,9 +1,9 @@
-import { loadConfig } from "../config.ts";
+import { defaultStateDir, loadConfig } from "../config.ts";
 import { type ApiResult, type Bearer, explain } from "../control/relay-api.ts";
 import { CliError } from "./options.ts";
 
 /** The relay URL and bridge token that `tether up` or `tether init` saved in the state dir. */
-export function savedBearer(stateDir: string): Bearer & { machineId: string } {
+export function savedBearer(stateDir = defaultStateDir()): Bearer & { machineId: string } {
   const config = loadConfig(stateDir);
   if (config === null)
     throw new CliError(
@@ -11,6 +11,15 @@ export function savedBearer(stateDir: string): Bearer & { machineId: string } {
       1,
     );
   return { relayUrl: config.relayUrl, token: config.token, machineId: config.machineId };
+}
+
+/** One relay call with the bridge token saved in `stateDir` (default: the usual one): its value, or a CliError. */
+export async function relayCall<T>(
+  stateDir: string | undefined,
+  call: (bearer: Bearer) => Promise<ApiResult<T>>,
+): Promise<T> {
+  const bearer = savedBearer(stateDir);
+  return orFail(await call(bearer), bearer.relayUrl);
 }
 
 /** The value of a relay call, or a CliError that says what went wrong and what to do. */

@@ -1,7 +1,6 @@
-import { defaultStateDir } from "../config.ts";
 import { SessionsRes } from "../control/control-api.ts";
-import { controlCall } from "../control/control-client.ts";
-import { CliError, parse } from "./options.ts";
+import { askBridge } from "./ask-bridge.ts";
+import { parse } from "./options.ts";
 import { table } from "./table.ts";
 
 const HELP = `Usage: tether sessions [--state-dir DIR] [--json]
@@ -19,10 +18,9 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const res = await controlCall(values["state-dir"] ?? defaultStateDir(), "GET", "/v1/sessions", SessionsRes);
-  if (!res.ok) throw new CliError(res.message, 1);
-  const { sessions } = res.value;
-  if (values.json) process.stdout.write(`${JSON.stringify(res.value)}\n`);
+  const answer = await askBridge(values["state-dir"], "GET", "/v1/sessions", SessionsRes);
+  const { sessions } = answer;
+  if (values.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
   else if (sessions.length === 0) process.stdout.write("No sessions yet. Start one from the phone app.\n");
   else
     process.stdout.write(

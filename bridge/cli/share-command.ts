@@ -1,7 +1,6 @@
 import { Limits } from "../../shared/protocol/index.ts";
-import { defaultStateDir } from "../config.ts";
 import { ShareRes } from "../control/control-api.ts";
-import { controlCall } from "../control/control-client.ts";
+import { askBridge } from "./ask-bridge.ts";
 import { CliError, durationMs, parse } from "./options.ts";
 import { showLink } from "./show-link.ts";
 import { makeTerminal } from "./terminal.ts";
@@ -47,15 +46,7 @@ export async function shareCommand(argv: string[]): Promise<number> {
     role: values.controller ? "controller" : "viewer",
     ...(ttlSeconds ? { ttlSeconds } : {}),
   };
-  const share = await controlCall(
-    values["state-dir"] ?? defaultStateDir(),
-    "POST",
-    "/v1/shares",
-    ShareRes,
-    body,
-  );
-  if (!share.ok) throw new CliError(share.message, 1);
-  const { id, url, expiresAt } = share.value;
+  const { id, url, expiresAt } = await askBridge(values["state-dir"], "POST", "/v1/shares", ShareRes, body);
   await showLink(makeTerminal(values.json ?? false), "share", `Share link ${id} (${body.role})`, {
     id,
     url,

@@ -1,7 +1,6 @@
-import { defaultStateDir } from "../config.ts";
 import { type StatusRes, StatusRes as StatusSchema } from "../control/control-api.ts";
-import { controlCall } from "../control/control-client.ts";
-import { CliError, parse } from "./options.ts";
+import { askBridge } from "./ask-bridge.ts";
+import { parse } from "./options.ts";
 import { table } from "./table.ts";
 
 const HELP = `Usage: tether status [--state-dir DIR] [--json]
@@ -20,14 +19,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const status = await controlCall(
-    values["state-dir"] ?? defaultStateDir(),
-    "GET",
-    "/v1/status",
-    StatusSchema,
-  );
-  if (!status.ok) throw new CliError(status.message, 1);
-  process.stdout.write(values.json ? `${JSON.stringify(status.value)}\n` : render(status.value));
+  const status = await askBridge(values["state-dir"], "GET", "/v1/status", StatusSchema);
+  process.stdout.write(values.json ? `${JSON.stringify(status)}\n` : render(status));
   return 0;
 }
 

@@ -4,7 +4,7 @@ import { defaultStateDir, loadConfig, type SavedConfig, saveConfig } from "../co
 import { relayApi } from "../control/relay-api.ts";
 import { type EmbeddedRelay, startEmbeddedRelay } from "../embedded/embedded-relay.ts";
 import { lanAddress } from "../embedded/ports.ts";
-import { bridgeTuning } from "./bridge-command.ts";
+import { BRIDGE_FLAGS, bridgeTuning } from "./bridge-command.ts";
 import { initMachine } from "./init-command.ts";
 import { CliError, parse, portNumber } from "./options.ts";
 import { printPairing } from "./pair-command.ts";
@@ -39,13 +39,7 @@ export async function upCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     lan: { type: "boolean" },
     port: { type: "string" },
-    name: { type: "string" },
-    "state-dir": { type: "string" },
-    root: { type: "string", multiple: true },
-    "idle-sleep": { type: "string" },
-    "max-live": { type: "string" },
-    "permission-timeout": { type: "string" },
-    json: { type: "boolean" },
+    ...BRIDGE_FLAGS,
   });
   if (values.help) {
     process.stdout.write(HELP);

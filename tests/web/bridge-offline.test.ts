@@ -1,11 +1,8 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BridgeWorld, type Phone } from "../support/bridge-world.ts";
-import { launchBrowser, screenshot } from "../support/browser.ts";
+import { describe, expect, it } from "vitest";
+import type { Phone } from "../support/bridge-world.ts";
+import { screenshot } from "../support/browser.ts";
 import {
   bridgeStatus,
-  openPhonePage,
-  type PhonePage,
   pairByLink,
   relayStatus,
   startSession,
@@ -16,33 +13,21 @@ import {
   waitTurnsDone,
   withDiagnostics,
 } from "../support/web-app.ts";
+import { useWebWorld } from "../support/web-world.ts";
 
 // Issue 4, test 5: the bridge goes away (SIGTERM). The app says so, still takes messages (and a
 // new-session request), and they are delivered, once and in order, when the bridge is back.
 
-let w: BridgeWorld;
-let browser: Browser;
-let phone: PhonePage;
-
-beforeAll(async () => {
-  w = await BridgeWorld.start();
-  w.startBridge();
-  browser = await launchBrowser();
-  phone = await openPhonePage(browser);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await w?.stop();
-}, 60_000);
+const web = useWebWorld();
 
 describe("the bridge goes offline", () => {
   it("is shown, messages still queue, and they are delivered when it returns", async () => {
-    await withDiagnostics("bridge-offline", w, [phone], () => run());
+    await withDiagnostics("bridge-offline", web.w, web.phones, () => run());
   }, 240_000);
 });
 
 async function run(): Promise<void> {
+  const { w, phone } = web;
   const { page } = phone;
   await pairByLink(page, w);
   const room = await startSession(page, { title: "bridge naps" });

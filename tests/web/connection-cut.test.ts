@@ -1,12 +1,9 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BridgeWorld, type Phone, until } from "../support/bridge-world.ts";
-import { launchBrowser, screenshot } from "../support/browser.ts";
-import { TcpProxy, websockets } from "../support/tcp-proxy.ts";
+import { describe, expect, it } from "vitest";
+import { type Phone, until } from "../support/bridge-world.ts";
+import { screenshot } from "../support/browser.ts";
+import { websockets } from "../support/tcp-proxy.ts";
 import {
   bridgeStatus,
-  openPhonePage,
-  type PhonePage,
   pageNow,
   pairByLink,
   relayStates,
@@ -22,45 +19,29 @@ import {
   waitTurnsDone,
   withDiagnostics,
 } from "../support/web-app.ts";
+import { useWebWorld } from "../support/web-world.ts";
 
 // Issue 4, test 2: the phone loses its network (a TCP proxy between Chromium and the relay cuts
 // every connection; Chromium's offline emulation would leave the WebSocket frozen instead) while
 // the user types and sends three messages. Each reaches Claude once, in order, and the
 // connection indicator never claimed more than was true.
 
-let w: BridgeWorld;
-let proxy: TcpProxy;
-let browser: Browser;
-let phone: PhonePage;
+const web = useWebWorld({ proxy: true });
 /** The session both tests use (the second goes on where the first left off). */
 let room = "";
 
-beforeAll(async () => {
-  w = await BridgeWorld.start();
-  w.startBridge();
-  proxy = new TcpProxy();
-  await proxy.start(w.relay.port);
-  browser = await launchBrowser();
-  phone = await openPhonePage(browser);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await proxy?.stop();
-  await w?.stop();
-}, 60_000);
-
 describe("the phone loses its network while sending", () => {
   it("delivers three messages exactly once, in order, and the indicator tells the truth", async () => {
-    await withDiagnostics("connection-cut", w, [phone], () => run());
+    await withDiagnostics("connection-cut", web.w, web.phones, () => run());
   }, 240_000);
 
   it("notices a link that dies silently within seconds of a send, and delivers over a new one", async () => {
-    await withDiagnostics("connection-stall", w, [phone], () => silentDeath());
+    await withDiagnostics("connection-stall", web.w, web.phones, () => silentDeath());
   }, 120_000);
 });
 
 async function run(): Promise<void> {
+  const { w, proxy, phone } = web;
   const { page } = phone;
   // The page, and so its WebSocket, comes through the proxy.
   await pairByLink(page, w, proxy.url);
@@ -143,6 +124,7 @@ async function run(): Promise<void> {
  * it sent is not acknowledged (a quick ping after 4 s, 3 s to answer), and then dial again.
  */
 async function silentDeath(): Promise<void> {
+  const { w, proxy, phone } = web;
   const { page } = phone;
   const log = await w.phone(room);
   await relayStatus(page).filter({ hasText: "Connected" }).waitFor();

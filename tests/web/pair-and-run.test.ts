@@ -1,36 +1,26 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BridgeWorld } from "../support/bridge-world.ts";
-import {
-  foreignRequests,
-  launchBrowser,
-  pageLog,
-  phoneContext,
-  SMALL_PHONE,
-  screenshot,
-} from "../support/browser.ts";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { foreignRequests, pageLog, phoneContext, SMALL_PHONE, screenshot } from "../support/browser.ts";
+import { WAIT } from "../support/web-app.ts";
+import { useWebWorld } from "../support/web-world.ts";
 
 // The whole way a person uses Tether: real Chromium at phone size, the relay in workerd, the real
 // bridge and Claude Code CLI; only the model is scripted.
-const WAIT = 60_000;
 
-let w: BridgeWorld;
-let browser: Browser;
+/** The world and the browser; this test makes its own page, which watches more than the others'. */
+const web = useWebWorld({ phones: 0 });
 let page: Page;
 let log: string[] = [];
 let foreign: string[] = [];
 const deltaFrames: string[] = [];
 
 beforeAll(async () => {
-  w = await BridgeWorld.start();
-  w.startBridge();
-  browser = await launchBrowser();
-  page = await (await phoneContext(browser)).newPage();
+  page = await (await phoneContext(web.browser)).newPage();
   page.setDefaultTimeout(WAIT);
   log = pageLog(page);
-  foreign = foreignRequests(page, w.relay.url);
+  foreign = foreignRequests(page, web.w.relay.url);
   page.on("websocket", (ws) =>
     ws.on("framereceived", (f) => {
       if (typeof f.payload === "string" && f.payload.includes('"agent.delta"')) deltaFrames.push(f.payload);
@@ -45,11 +35,6 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await w?.stop();
-}, 60_000);
-
 describe("the phone app, end to end", () => {
   it("pairs by link, starts a session, streams, approves a Write, shows the diff and the file lands", async () => {
     try {
@@ -60,13 +45,14 @@ describe("the phone app, end to end", () => {
         log.push(`screenshot: ${e.message}`),
       );
       throw new Error(
-        `${(err as Error).message}\n--- page log ---\n${log.join("\n")}\n--- bridge ---\n${w.bridge?.output.slice(-3000)}`,
+        `${(err as Error).message}\n--- page log ---\n${log.join("\n")}\n--- bridge ---\n${web.w.bridge?.output.slice(-3000)}`,
       );
     }
   }, 240_000);
 });
 
 async function run(): Promise<void> {
+  const { w } = web;
   const origin = w.relay.url;
   const res = await fetch(`${origin}/api/pairings`, {
     method: "POST",

@@ -1,13 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BridgeWorld, type Phone } from "../support/bridge-world.ts";
-import { launchBrowser, screenshot } from "../support/browser.ts";
-import { TcpProxy, websockets } from "../support/tcp-proxy.ts";
+import { describe, expect, it } from "vitest";
+import type { Phone } from "../support/bridge-world.ts";
+import { screenshot } from "../support/browser.ts";
+import { websockets } from "../support/tcp-proxy.ts";
 import {
-  openPhonePage,
-  type PhonePage,
   pairByLink,
   relayStatus,
   startSession,
@@ -19,37 +16,21 @@ import {
   waitTurnsDone,
   withDiagnostics,
 } from "../support/web-app.ts";
+import { useWebWorld } from "../support/web-world.ts";
 
 // Issue 4, test 3: reloading the page in the middle of a send and in the middle of a streamed
 // answer loses and doubles nothing, and a pending permission prompt comes back after a reload.
 
-let w: BridgeWorld;
-let proxy: TcpProxy;
-let browser: Browser;
-let phone: PhonePage;
-
-beforeAll(async () => {
-  w = await BridgeWorld.start();
-  w.startBridge();
-  proxy = new TcpProxy();
-  await proxy.start(w.relay.port);
-  browser = await launchBrowser();
-  phone = await openPhonePage(browser);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await proxy?.stop();
-  await w?.stop();
-}, 60_000);
+const web = useWebWorld({ proxy: true });
 
 describe("reloading the session page", () => {
   it("mid-send, mid-stream and with a permission prompt open: nothing lost, nothing doubled", async () => {
-    await withDiagnostics("reload", w, [phone], () => run());
+    await withDiagnostics("reload", web.w, web.phones, () => run());
   }, 240_000);
 });
 
 async function run(): Promise<void> {
+  const { w, proxy, phone } = web;
   const { page } = phone;
   await pairByLink(page, w, proxy.url);
   const room = await startSession(page, { title: "reloads" });

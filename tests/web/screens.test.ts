@@ -1,13 +1,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Route } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BridgeWorld } from "../support/bridge-world.ts";
-import { ARTIFACTS, launchBrowser, SMALL_PHONE, screenshot } from "../support/browser.ts";
-import { TcpProxy } from "../support/tcp-proxy.ts";
+import type { Route } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { ARTIFACTS, SMALL_PHONE, screenshot } from "../support/browser.ts";
 import {
   bridgeStatus,
-  openPhonePage,
   type PhonePage,
   pairingLink,
   relayStatus,
@@ -16,37 +13,20 @@ import {
   userMsg,
   withDiagnostics,
 } from "../support/web-app.ts";
+import { useWebWorld } from "../support/web-world.ts";
 
 // Issue 4, test 6: the main screens at phone size, saved as test-artifacts/screen-*.png so a
 // person can look at them: pairing, machine and session list, new session, a transcript with a
 // tool card and its diff, permission sheets, the session menu and share sheet, streaming, the
 // offline states, the dark theme and a small phone. Each screen is checked before it is taken.
 
-let w: BridgeWorld;
-let proxy: TcpProxy;
-let browser: Browser;
-let phone: PhonePage;
-let stranger: PhonePage;
+/** Phones: the one that pairs, and a stranger that tries the same link after it. */
+const web = useWebWorld({ proxy: true, phones: 2 });
 const taken: string[] = [];
-
-beforeAll(async () => {
-  w = await BridgeWorld.start();
-  w.startBridge();
-  proxy = new TcpProxy();
-  await proxy.start(w.relay.port);
-  browser = await launchBrowser();
-  [phone, stranger] = await Promise.all([openPhonePage(browser), openPhonePage(browser)]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await proxy?.stop();
-  await w?.stop();
-}, 60_000);
 
 describe("screens at phone size", () => {
   it("saves a screenshot of every main screen", async () => {
-    await withDiagnostics("screens", w, [phone, stranger], () => run());
+    await withDiagnostics("screens", web.w, web.phones, () => run());
     for (const name of taken)
       expect(statSync(join(ARTIFACTS, `${name}.png`)).size, name).toBeGreaterThan(5_000);
     expect(taken).toHaveLength(19);
@@ -59,6 +39,8 @@ async function shot(page: PhonePage["page"], name: string): Promise<void> {
 }
 
 async function run(): Promise<void> {
+  const { w, proxy } = web;
+  const [phone, stranger] = web.phones as [PhonePage, PhonePage];
   const { page, context } = phone;
   const origin = proxy.url;
 

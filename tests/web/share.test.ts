@@ -1,11 +1,8 @@
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BridgeWorld } from "../support/bridge-world.ts";
-import { launchBrowser, screenshot } from "../support/browser.ts";
+import { describe, expect, it } from "vitest";
+import { screenshot } from "../support/browser.ts";
 import {
   bridgeStatus,
-  openPhonePage,
   type PhonePage,
   pairByLink,
   relayStatus,
@@ -15,41 +12,25 @@ import {
   userMsg,
   withDiagnostics,
 } from "../support/web-app.ts";
+import { useWebWorld } from "../support/web-world.ts";
 
 // Issue 4, test 4: a view-only share link shows the live session (first prompt included, on a
 // phone that did not create it) and offers no way to send; once revoked, it stops working.
 
-let w: BridgeWorld;
-let browser: Browser;
-let owner: PhonePage;
-let viewer: PhonePage;
-let late: PhonePage;
-
-beforeAll(async () => {
-  w = await BridgeWorld.start();
-  w.startBridge();
-  browser = await launchBrowser();
-  [owner, viewer, late] = await Promise.all([
-    openPhonePage(browser),
-    openPhonePage(browser),
-    openPhonePage(browser),
-  ]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await w?.stop();
-}, 60_000);
+/** Phones: the owner, a viewer of the share link, and one that opens it only once revoked. */
+const web = useWebWorld({ phones: 3 });
 
 type TokenInfo = { id: string; kind: string; role: string | null; rooms: string[] };
 
 describe("a view-only share link", () => {
   it("follows the session live, cannot send, and stops working when revoked", async () => {
-    await withDiagnostics("share", w, [owner, viewer, late], () => run());
+    await withDiagnostics("share", web.w, web.phones, () => run());
   }, 240_000);
 });
 
 async function run(): Promise<void> {
+  const { w } = web;
+  const [owner, viewer, late] = web.phones as [PhonePage, PhonePage, PhonePage];
   const a = owner.page;
   const v = viewer.page;
   await pairByLink(a, w);
@@ -130,6 +111,7 @@ async function run(): Promise<void> {
 }
 
 async function api(method: "GET" | "DELETE", path: string): Promise<unknown> {
+  const { w } = web;
   const res = await fetch(`${w.relay.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${w.bridgeToken}` },
