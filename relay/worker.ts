@@ -14,6 +14,9 @@ const app = new Hono<{ Bindings: Env }>();
 app.get("/healthz", (c) => c.json({ ok: true, version: VERSION }));
 app.route("/api", api);
 app.get("/v1/rooms/:room", openRoom);
+// Only /api/*, /v1/* and /healthz reach the Worker first (wrangler.toml); everything else is the web
+// app. A path of ours that matches no route still answers in the API's error shape.
+app.notFound((c) => c.json(httpError("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
 app.onError((err, c) => {
   console.error("relay: unhandled error", c.req.method, c.req.path, err);
   return c.json({ error: { code: "internal", message: "internal error" } }, 500);
