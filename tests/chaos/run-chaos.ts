@@ -1,0 +1,170 @@
+import type { StoredMsg } from "../../shared/protocol/index.ts";
+import { type CheckResult, check } from "./checker.ts";
+import { converge } from "./converge.ts";
+import { Nemesis } from "./faults.ts";
+import { History } from "./history.ts";
+import { Rng } from "./random.ts";
+import { type ChaosReport, makeReport, reproduce } from "./report.ts";
+import { type Fault, type FaultKind, makeSchedule, type Schedule, totalFaults } from "./schedule.ts";
+import { Workload } from "./workload.ts";
+import { ChaosWorld } from "./world.ts";
+
+export type ChaosConfig = {
+  seed: number;
+  /** Sends to invoke, all actors together. */
+  messages: number;
+  /** Faults of each kind. */
+  faultsPerKind: number;
+  /** Node phones (transport children); the browser is one more phone. */
+  phones: number;
+  browser: boolean;
+  stormSize: number;
+  /** Scales fault durations and gaps. */
+  pace: number;
+  /** PROTOCOL: clients converge within 10 s after the faults stop. */
+  convergeWithinMs: number;
+  /** Where the history is mirrored as JSONL (null: memory only). */
+  historyFile: string | null;
+  log: (line: string) => void;
+};
+
+/** `notes`: the web app's console warnings and errors, and anything the runner could not observe. */
+export type ChaosOutcome = {
+  report: ChaosReport;
+  result: CheckResult;
+  history: History;
+  notes: string[];
+  /** The room's final log, as read after convergence. */
+  log: StoredMsg[];
+};
+
+/**
+ * One chaos run: set up the world, run the fault lanes and the writer side by side, stop the
+ * faults, wait for convergence, read the room's whole log and check the history against it.
+ */
+export async function runChaos(c: ChaosConfig): Promise<ChaosOutcome> {
+  const started = performance.now();
+  c.log(`chaos: seed ${c.seed}; reproduce with: ${reproduce(c)}`);
+  const history = new History(c.historyFile);
+  const rng = new Rng(c.seed);
+  const world = await ChaosWorld.create({
+    history,
+    rng: rng.fork(),
+    phones: c.phones,
+    browser: c.browser,
+    stormSize: c.stormSize,
+    log: c.log,
+  });
+  try {
+    const schedule = makeSchedule({
+      seed: c.seed,
+      perKind: c.faultsPerKind,
+      messages: c.messages,
+      lanes: networkLanes(world, c.faultsPerKind),
+      browser: c.browser,
+      pace: c.pace,
+    });
+    c.log(
+      `chaos: ${totalFaults(schedule)} faults planned (schedule ${schedule.digest}), ${c.messages} messages`,
+    );
+    const counts = await runFaults(c, { world, history, rng, schedule, started });
+    const conv = await converge(world, history);
+    const log = await world.readLog();
+    history.flush();
+    const result = check({
+      events: history.events,
+      actors: history.actors,
+      log,
+      convergeWithinMs: c.convergeWithinMs,
+    });
+    const report = makeReport(c, counts, result, {
+      schedule: schedule.digest,
+      durationMs: performance.now() - started,
+      relayRestarts: world.relayRestarts,
+      faultsFailed: failedFaults(history),
+      convergence: conv,
+    });
+    return { report, result, history, log, notes: [...(world.browserPhone?.notes ?? [])] };
+  } finally {
+    await world.dispose();
+  }
+}
+
+type Run = { world: ChaosWorld; history: History; rng: Rng; schedule: Schedule; started: number };
+
+/** The fault lanes and the writer side by side, until every planned fault was carried out. */
+async function runFaults(c: ChaosConfig, r: Run): Promise<Map<FaultKind, number>> {
+  const { world, history, schedule } = r;
+  const counts = new Map<FaultKind, number>();
+  const total = totalFaults(schedule);
+  const done = () => [...counts.values()].reduce((a, b) => a + b, 0);
+  const browserMessages = c.browser
+    ? Math.max(2 * schedule.browser.length, Math.round(c.messages * 0.04))
+    : 0;
+  const workload = new Workload(world, history, r.rng.fork(), {
+    messages: c.messages,
+    browserMessages,
+    progress: () => (total === 0 ? 1 : done() / total),
+  });
+  const nemesis = new Nemesis(world, history, workload, counts);
+  const line = () => status(r.started, workload, done(), total, world);
+  const ticker = setInterval(() => c.log(line()), 30_000);
+  try {
+    await Promise.all([...lanes(nemesis, workload, schedule), workload.writer()]);
+  } finally {
+    clearInterval(ticker);
+  }
+  c.log(`chaos: faults done; ${line()}; converging`);
+  return counts;
+}
+
+/** Each network lane faults its own proxies; with few faults, one lane covers them all. */
+function networkLanes(world: ChaosWorld, perKind: number): [string[], string[]] {
+  const targets = [...world.proxies.keys()].filter((n) => n !== "storm");
+  if (perKind < 2) return [targets, []];
+  const half = Math.ceil(targets.length / 2);
+  return [targets.slice(0, half), targets.slice(half)];
+}
+
+/**
+ * The process lane (kills and restarts, the slowest) leads; the others keep pace with it, so that
+ * network faults, storms and reloads are spread over the whole run and meet live relays.
+ */
+function lanes(nemesis: Nemesis, workload: Workload, s: Schedule): Promise<void>[] {
+  const lead = { done: 0 };
+  const leader = () => (s.process.length === 0 ? 1 : lead.done / s.process.length);
+  return [
+    nemesis.lane(s.process, null, () => lead.done++),
+    nemesis.lane(s.network[0], leader),
+    nemesis.lane(s.network[1], leader),
+    nemesis.lane(s.storm, leader),
+    browserLane(nemesis, workload, s.browser, leader),
+  ];
+}
+
+/** The browser's own lane: a few composed messages, then a reload or an offline period, and so on. */
+async function browserLane(
+  nemesis: Nemesis,
+  workload: Workload,
+  faults: readonly Fault[],
+  leader: () => number,
+): Promise<void> {
+  for (let i = 0; i < faults.length; i++) {
+    await nemesis.keepPace(i / faults.length, leader);
+    await workload.browserSends(workload.browserExtra(faults.length - i), true);
+    await nemesis.lane(faults.slice(i, i + 1));
+  }
+  if (faults.length > 0) await workload.browserSends(workload.browserExtra(0), true);
+}
+
+function status(started: number, w: Workload, done: number, total: number, world: ChaosWorld): string {
+  const s = Math.round((performance.now() - started) / 1000);
+  return `t=${s}s sent=${w.sent} bridge-acks=${w.acks} faults=${done}/${total} relay-restarts=${world.relayRestarts}`;
+}
+
+function failedFaults(h: History): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of h.events)
+    if (e.op === "fault" && e.outcome === "fail") out[e.kind] = (out[e.kind] ?? 0) + 1;
+  return out;
+}
