@@ -70,6 +70,7 @@ export class BrowserPhone {
     const code = new URL(url).hash;
     await this.page.goto(`${o.proxy.url}/pair${code}`);
     await this.page.waitForURL(/\/m\//);
+    this.#started();
     await this.#open(() => this.page.goto(`${o.proxy.url}/s/${o.room}`));
   }
 
@@ -92,8 +93,15 @@ export class BrowserPhone {
     );
   }
 
-  /** A reload, whatever the app is doing; retried while the relay (which serves the app) is down. */
+  /**
+   * A reload, whatever the app is doing; retried while the relay (which serves the app) is down.
+   * The old document runs on until the new one commits (seconds, through a dead link), and what it
+   * does meanwhile may never be reported: for the checker this is a crash and a new incarnation,
+   * whose cursor is the one the new document says hello with.
+   */
   async reload(): Promise<void> {
+    this.#o.history.add(this.name, { op: "crash", outcome: "info" });
+    this.#started();
     await this.#open(() => this.page.reload());
   }
 
@@ -133,6 +141,9 @@ export class BrowserPhone {
       if (Date.now() > deadline) throw new Error(`${this.name}: the app did not load`);
       await new Promise((r) => setTimeout(r, 500));
     }
+  }
+
+  #started(): void {
     this.#o.history.add(this.name, {
       op: "start",
       incarnation: ++this.#loads,

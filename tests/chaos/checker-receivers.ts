@@ -105,7 +105,8 @@ class Receiver {
     const end = seq + n - 1;
     this.#content(seq, n, digest);
     const last = this.#last;
-    this.#needBase = false;
+    // A pending base stays pending: a reloading page's old document may still report applies
+    // (checked for continuity) before the new one's hello says where it really starts.
     if (last === null || seq === last + 1) {
       this.#counts.delivered += n;
       if (this.#mayRepeat === seq && n === 1) this.#counts.reapplied++;

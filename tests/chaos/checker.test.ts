@@ -263,4 +263,25 @@ describe("the chaos checker", () => {
     adder(short)("phone", mirror(1, 2, 2, 2));
     expect(invariants(run(short))).toEqual(["mirror"]);
   });
+
+  it("a reloading page: late reports of the old document, then the new one's hello; never a step back", () => {
+    const w = clean();
+    w.events = w.events.filter((e) => !(e.actor === "phone" && e.op === "apply" && e.seq === 3));
+    w.events = w.events.filter((e) => e.op !== "converged");
+    const add = adder(w);
+    // The reload starts; the old document still applies 3 (reported), the new one says hello at 3.
+    add("phone", { op: "crash", outcome: "info" });
+    add("phone", { op: "start", incarnation: 2, cursor: null, epoch: null, outcome: "ok" });
+    add("phone", apply(w.log, 3));
+    add("phone", { op: "hello", since: 3, epoch: null, outcome: "info" });
+    for (const who of ["bridge", "phone"])
+      add(who, { op: "converged", head: 3, cursor: 3, elapsedMs: 5, outcome: "ok" });
+    expect(run(w).violations).toEqual([]);
+
+    const back = clean();
+    adder(back)("phone", { op: "crash", outcome: "info" });
+    adder(back)("phone", { op: "start", incarnation: 2, cursor: null, epoch: null, outcome: "ok" });
+    adder(back)("phone", { op: "hello", since: 1, epoch: null, outcome: "info" });
+    expect(invariants(run(back))).toContain("cursor_back");
+  });
 });
