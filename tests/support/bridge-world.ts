@@ -91,10 +91,13 @@ export class BridgeWorld {
   /** Asks the bridge for a new session through the machine room; returns a phone in its room. */
   async createSession(machine: Phone, body: Record<string, unknown> = {}): Promise<Phone> {
     const req = await machine.send("machine.create_session", { cwd: this.project, ...body });
-    const created = await machine.wait<{ requestMid: string; room: string }>(
-      "machine.session_created",
-      (b) => b.requestMid === req,
-    );
+    const created = await machine
+      .wait<{ requestMid: string; room: string }>("machine.session_created", (b) => b.requestMid === req)
+      .catch((err: Error) => {
+        throw new Error(`${err.message}\n--- bridge output (tail) ---\n${this.bridge?.output.slice(-4000)}`, {
+          cause: err,
+        });
+      });
     return this.phone(created.room);
   }
 
