@@ -6,7 +6,14 @@ import type { ChaosWorld } from "./world.ts";
 /** How long the runner waits for stragglers before it records them as not converged. */
 const GIVE_UP_MS = 90_000;
 
-export type Convergence = { head: number; drained: boolean; reached: boolean; slowestMs: number };
+export type Convergence = {
+  head: number;
+  drained: boolean;
+  reached: boolean;
+  slowestMs: number;
+  /** Who was still short of the head (or of an empty outbox) when the runner gave up waiting. */
+  stragglers: string[];
+};
 
 /**
  * The faults stop: every proxy heals, the browser's network comes back (its `online` event), and
@@ -40,6 +47,15 @@ export async function converge(world: ChaosWorld, h: History): Promise<Convergen
     () => true,
     () => false,
   );
+  const stragglers = [
+    ...writers
+      .filter((a) => !(isDrained && reached) && (a.child?.lastApplied !== head || a.child?.outbox !== 0))
+      .map((a) => `${a.name}: applied ${a.child?.lastApplied ?? "-"}, outbox ${a.child?.outbox ?? "-"}`),
+    ...(phone && !(isDrained && reached) && (phone.cursor !== head || phone.pending.size > 0)
+      ? [`${phone.name}: cursor ${phone.cursor ?? "-"}, pending ${phone.pending.size}`]
+      : []),
+  ].map((s) => `${s} (head ${head})`);
+  if (stragglers.length > 0) console.log(`chaos: gave up waiting for ${stragglers.join("; ")}`);
   if (phone) await recordMirror(h, phone);
   await world.storm.storm();
 
@@ -55,7 +71,7 @@ export async function converge(world: ChaosWorld, h: History): Promise<Convergen
     const outcome = cursor === head ? "ok" : "fail";
     h.add(actor, { op: "converged", head, cursor: cursor ?? -1, elapsedMs, outcome });
   }
-  return { head, drained: isDrained, reached, slowestMs };
+  return { head, drained: isDrained, reached, slowestMs, stragglers };
 }
 
 /** What a reload of the web app would show: its IndexedDB mirror of the room, as a history event. */

@@ -23,6 +23,8 @@ export type ChaosReport = {
     recovered: number;
     reapplied: number;
     slowestConvergenceMs: number;
+    /** Who was still behind when the runner gave up waiting for convergence (empty: nobody). */
+    stragglers: string[];
     head: number;
     relayRestarts: number;
     /** Faults that could not be carried out as planned (each with its reason in the history). */
@@ -69,6 +71,7 @@ export function makeReport(
       recovered: r.counts.recovered,
       reapplied: r.counts.reapplied,
       slowestConvergenceMs: Math.round(f.convergence.slowestMs),
+      stragglers: f.convergence.stragglers,
       head: f.convergence.head,
       relayRestarts: f.relayRestarts,
       faultsFailed: f.faultsFailed,

@@ -92,7 +92,12 @@ export class BridgeWorld {
   async createSession(machine: Phone, body: Record<string, unknown> = {}): Promise<Phone> {
     const req = await machine.send("machine.create_session", { cwd: this.project, ...body });
     const created = await machine
-      .wait<{ requestMid: string; room: string }>("machine.session_created", (b) => b.requestMid === req)
+      // A fresh bridge loads the Agent SDK and dials first: allow for a loaded machine.
+      .wait<{ requestMid: string; room: string }>(
+        "machine.session_created",
+        (b) => b.requestMid === req,
+        60_000,
+      )
       .catch((err: Error) => {
         throw new Error(`${err.message}\n--- bridge output (tail) ---\n${this.bridge?.output.slice(-4000)}`, {
           cause: err,
