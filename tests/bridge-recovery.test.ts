@@ -88,12 +88,22 @@ describe("bridge crash and restart", () => {
     const slow = await s.send("user.message", { text: "[[slow chunks=3000 ms=25]]" });
     await s.wait("turn.started", (t: Turn) => t.inputMid === slow);
     const pgid = w.bridge!.child.pid!;
-    const cli = await until(() => groupMembers(pgid).find((m) => m.includes("claude")) ?? null, 30_000, "the CLI");
+    const cli = await until(
+      () => groupMembers(pgid).find((m) => m.includes("claude")) ?? null,
+      30_000,
+      "the CLI",
+    );
     await w.bridge!.kill("SIGKILL", true);
     expect(groupMembers(pgid)).toContain(cli); // the crash left it running
     w.startBridge();
-    await until(() => (groupMembers(pgid).length === 0 ? true : null), 30_000, "the leftover CLI to be stopped");
-    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === slow)).subtype).toBe("error_bridge_restarted");
+    await until(
+      () => (groupMembers(pgid).length === 0 ? true : null),
+      30_000,
+      "the leftover CLI to be stopped",
+    );
+    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === slow)).subtype).toBe(
+      "error_bridge_restarted",
+    );
   });
 
   it("a missing transcript: resume_failed_started_fresh and the message is still answered", async () => {

@@ -239,7 +239,9 @@ describe("session commands", () => {
 describe("edge cases from review", () => {
   it("ending a session with a pending prompt cancels it and the session stays ended", async () => {
     const s = await w.createSession(machine, { title: "end-pending" });
-    const input = await s.send("user.message", { text: `[[write path=${join(w.project, "pending.txt")} content=x]]` });
+    const input = await s.send("user.message", {
+      text: `[[write path=${join(w.project, "pending.txt")} content=x]]`,
+    });
     await s.wait<Request>("permission.request");
     await machine.send("machine.end_session", { room: s.client.welcome!.room });
     expect(await s.wait<{ by: string }>("permission.resolved")).toMatchObject({ by: "cancelled" });
@@ -257,7 +259,9 @@ describe("edge cases from review", () => {
     expect(await s.wait<{ code: string }>("session.notice")).toMatchObject({ code: "bad_command" });
     const mid = await s.send("user.message", { text: "still fine?" });
     expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === mid)).ok).toBe(true);
-    expect(s.bodies<{ permissionMode: string }>("session.info").every((i) => i.permissionMode === "default")).toBe(true);
+    expect(
+      s.bodies<{ permissionMode: string }>("session.info").every((i) => i.permissionMode === "default"),
+    ).toBe(true);
   });
 
   it("a Write too large for one message still reaches the phone as a truncated prompt", async () => {
