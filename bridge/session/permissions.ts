@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { PermissionResult, PermissionUpdate } from "@anthropic-ai/claude-agent-sdk";
 import type { PermissionAsk } from "../claude/claude-run.ts";
 import type { RoomLink } from "../relay/room-link.ts";
+import { type Allowance, allowanceOf } from "./allowances.ts";
 import { clipValue } from "./clip.ts";
 import type { Registry } from "./registry.ts";
 
@@ -23,6 +24,18 @@ type Pending = {
   timer: NodeJS.Timeout | null;
 };
 
+export type PermissionsOptions = {
+  room: string;
+  link: RoomLink;
+  registry: Registry;
+  /** Deny a prompt nobody answered after this long; null: wait for ever. */
+  timeoutMs: number | null;
+  /** The set of pending prompts changed. */
+  onChange(): void;
+  /** A remembered grant switched the permission mode (e.g. acceptEdits for a Write). */
+  onMode(mode: NonNullable<Allowance["mode"]>): void;
+};
+
 /**
  * Permission prompts of one session: each `canUseTool` becomes a durable `permission.request`;
  * the first valid answer wins and is recorded as `permission.resolved`. No automatic deny unless a
@@ -30,26 +43,10 @@ type Pending = {
  */
 export class Permissions {
   #pending = new Map<string, Pending>();
-  #remembered = new Set<string>();
+  private readonly o: PermissionsOptions;
 
-  private readonly room: string;
-  private readonly link: RoomLink;
-  private readonly registry: Registry;
-  private readonly timeoutMs: number | null;
-  private readonly onChange: () => void;
-
-  constructor(
-    room: string,
-    link: RoomLink,
-    registry: Registry,
-    timeoutMs: number | null,
-    onChange: () => void,
-  ) {
-    this.room = room;
-    this.link = link;
-    this.registry = registry;
-    this.timeoutMs = timeoutMs;
-    this.onChange = onChange;
+  constructor(o: PermissionsOptions) {
+    this.o = o;
   }
 
   get size(): number {
@@ -57,10 +54,11 @@ export class Permissions {
   }
 
   ask(ask: PermissionAsk, inputMid: string | null): Promise<PermissionResult> {
-    if (this.#remembered.has(ask.toolName))
+    // A bare tool grant is enforced here; rules and modes reach the CLI itself.
+    if (this.o.registry.allowances(this.o.room).tools.includes(ask.toolName))
       return Promise.resolve({ behavior: "allow", updatedInput: ask.input });
     const requestId = `pr_${randomBytes(12).toString("base64url")}`;
-    this.registry.openPermission(requestId, this.room, inputMid);
+    this.o.registry.openPermission(requestId, this.o.room, inputMid);
     const shown = clipValue(ask.input);
     const body: Record<string, unknown> = {
       requestId,
@@ -71,12 +69,13 @@ export class Permissions {
     if (shown.truncated) body.truncated = true;
     if (ask.title) body.title = ask.title;
     if (ask.suggestions.length > 0) body.suggestions = ask.suggestions;
-    const mid = this.link.send("permission.request", body);
+    const mid = this.o.link.send("permission.request", body);
     return new Promise((resolve) => {
-      const timer = this.timeoutMs
+      const timeoutMs = this.o.timeoutMs;
+      const timer = timeoutMs
         ? setTimeout(
             () => this.answer(requestId, { decision: "deny", by: "timeout", reason: "no answer in time" }),
-            this.timeoutMs,
+            timeoutMs,
           )
         : null;
       this.#pending.set(requestId, { ask, mid, resolve, timer });
@@ -85,7 +84,7 @@ export class Permissions {
         () => this.answer(requestId, cancelled("the turn was interrupted")),
         { once: true },
       );
-      this.onChange();
+      this.o.onChange();
     });
   }
 
@@ -95,27 +94,34 @@ export class Permissions {
     if (!p) return false;
     this.#pending.delete(requestId);
     if (p.timer) clearTimeout(p.timer);
-    this.registry.closePermission(requestId);
-    this.link.send("permission.resolved", {
+    this.o.registry.closePermission(requestId);
+    this.o.link.send("permission.resolved", {
       requestId,
       decision: a.decision,
       by: a.by,
       ...(a.reason ? { reason: a.reason } : {}),
     });
     p.resolve(a.decision === "allow" ? this.#allow(p.ask, a) : deny(a));
-    this.onChange();
+    this.o.onChange();
     return true;
   }
 
-  /** "Allow for this session": the CLI's own suggested rules, scoped to the session, else the tool. */
+  /**
+   * "Allow for this session": the CLI's own suggestions, scoped to the session, for the running
+   * process; the same grant kept in the registry (and the mode in the session's record) for the
+   * processes after it. Without suggestions the grant is the tool.
+   */
   #allow(ask: PermissionAsk, a: Answer): PermissionResult {
     const result: PermissionResult = { behavior: "allow", updatedInput: a.updatedInput ?? ask.input };
     if (!a.remember) return result;
+    const grant = allowanceOf(ask.toolName, ask.suggestions);
+    this.o.registry.addAllowances(this.o.room, grant.tools, grant.directories);
+    if (grant.mode) this.o.onMode(grant.mode);
     const rules = ask.suggestions.filter(
       (x): x is PermissionUpdate => typeof x === "object" && x !== null && "type" in x,
     );
-    if (rules.length === 0) this.#remembered.add(ask.toolName);
-    else result.updatedPermissions = rules.map((r) => ({ ...r, destination: "session" }) as PermissionUpdate);
+    if (rules.length > 0)
+      result.updatedPermissions = rules.map((r) => ({ ...r, destination: "session" }) as PermissionUpdate);
     return result;
   }
 
@@ -133,9 +139,9 @@ export class Permissions {
 
   /** Prompts left open by an earlier bridge process: their Claude process is gone. */
   cancelOrphans(): void {
-    for (const requestId of this.registry.openPermissions(this.room)) {
-      this.registry.closePermission(requestId);
-      this.link.send("permission.resolved", {
+    for (const requestId of this.o.registry.openPermissions(this.o.room)) {
+      this.o.registry.closePermission(requestId);
+      this.o.link.send("permission.resolved", {
         requestId,
         decision: "deny",
         by: "cancelled",

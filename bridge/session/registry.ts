@@ -46,6 +46,8 @@ CREATE TABLE IF NOT EXISTS inputs(n INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT
 CREATE TABLE IF NOT EXISTS requests(mid TEXT PRIMARY KEY, room TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS processes(room TEXT PRIMARY KEY, pid INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS permissions(request_id TEXT PRIMARY KEY, room TEXT NOT NULL, input_mid TEXT);
+CREATE TABLE IF NOT EXISTS allowances(room TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY(room, kind, value));
 `;
 
 /**
@@ -166,6 +168,21 @@ export class Registry {
       .prepare("SELECT request_id FROM permissions WHERE room = ?")
       .all(room)
       .map((r) => String(r.request_id));
+  }
+
+  /** "Allow for this session" grants (allow rules and directories), kept for the session's next processes. */
+  addAllowances(room: string, tools: readonly string[], directories: readonly string[]): void {
+    const add = this.#db.prepare("INSERT OR IGNORE INTO allowances VALUES (?, ?, ?)");
+    for (const t of tools) add.run(room, "tool", t);
+    for (const d of directories) add.run(room, "directory", d);
+  }
+
+  allowances(room: string): { tools: string[]; directories: string[] } {
+    const rows = this.#db
+      .prepare("SELECT kind, value FROM allowances WHERE room = ? ORDER BY rowid")
+      .all(room);
+    const of = (kind: string) => rows.filter((r) => r.kind === kind).map((r) => String(r.value));
+    return { tools: of("tool"), directories: of("directory") };
   }
 
   /** The pid of a room's live Claude CLI (null once it exited). */

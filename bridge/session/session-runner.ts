@@ -63,9 +63,20 @@ export class SessionRunner {
     this.record = record;
     this.link = link;
     this.deps = deps;
-    this.permissions = new Permissions(record.room, link, deps.registry, deps.permissionTimeoutMs, () =>
-      this.#permissionsChanged(),
-    );
+    this.permissions = new Permissions({
+      room: record.room,
+      link,
+      registry: deps.registry,
+      timeoutMs: deps.permissionTimeoutMs,
+      onChange: () => this.#permissionsChanged(),
+      // The running process switched already (the grant's setMode); later ones start in it.
+      onMode: (mode) => {
+        if (this.record.permissionMode === mode) return;
+        this.record = { ...this.record, permissionMode: mode };
+        this.save();
+        this.publishInfo();
+      },
+    });
     this.deltas = new Deltas(link);
   }
 
@@ -167,6 +178,7 @@ export class SessionRunner {
       cwd: this.record.cwd,
       resume,
       permissionMode: this.record.permissionMode as PermissionMode,
+      allowances: this.deps.registry.allowances(this.room),
       model: this.record.model,
       onEvent: (e) => onRunEvent(this, run, e),
       onExit: (error) => this.#onExit(run, error),
