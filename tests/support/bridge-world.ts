@@ -151,7 +151,8 @@ export class Phone {
     return until(
       () => this.bodies<T>(kind).find(pred) ?? null,
       ms,
-      `${kind} in the room (${this.describe()})`,
+      // What the phone has when the wait gives up, not when it began.
+      () => `${kind} in the room (${this.describe()})`,
     );
   }
 
@@ -190,12 +191,17 @@ export class BridgeProcess {
 }
 
 /** Polls `f` until it returns non-null (a condition with a deadline, not a sleep). */
-export async function until<T>(f: () => T | null | Promise<T | null>, ms: number, what: string): Promise<T> {
+export async function until<T>(
+  f: () => T | null | Promise<T | null>,
+  ms: number,
+  what: string | (() => string),
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await f();
     if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "string" ? what : what()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
