@@ -72,11 +72,12 @@ export class Bridge {
       idleSleepMs: o.idleSleepMs,
       maxLive: o.maxLive,
       permissionTimeoutMs: o.permissionTimeoutMs,
-      open: (room, handlers) =>
-        this.#client.openRoom(room, {
-          ...handlers,
-          onFatal: (code, reason) => this.#onFatal(room, code, reason),
-        }),
+      open: (room, handlers, options) =>
+        this.#client.openRoom(
+          room,
+          { ...handlers, onFatal: (code, reason) => this.#onFatal(room, code, reason) },
+          options,
+        ),
       changed: () => {
         this.#machine?.publishSessions();
         o.onChange?.();

@@ -158,6 +158,34 @@ describe("RelayClient against the real relay", () => {
     expect(second.db.cursor(room)).toBe(50);
   });
 
+  it("a room the bridge just created (fresh): what a phone sent before the bridge's first hello is applied", async () => {
+    const room = newRoom();
+    const claimer = client(stateDb(dbPath()), bridgeToken, `bridge-${randomBytes(6).toString("base64url")}`);
+    claimer.client.start();
+    const link0 = open(claimer.client, room, { onMessage: () => {} });
+    await until(() => link0.state() === "caught_up", "the room to be claimed");
+    claimer.client.close();
+    // The phone is quicker than the bridge's hello: its messages are stored before the bridge reads.
+    const early = await phoneSends(room, 3);
+
+    const cid = () => `bridge-${randomBytes(6).toString("base64url")}`;
+    const fresh = client(stateDb(dbPath()), bridgeToken, cid());
+    fresh.client.start();
+    const got: StoredMsg[] = [];
+    const link = fresh.client.openRoom(room, { onMessage: (m) => got.push(m) }, { fresh: true });
+    await until(() => link.state() === "caught_up", "the fresh link to catch up");
+    expect(got.map((m) => m.mid)).toEqual(early);
+
+    // Without `fresh`, a bridge with no cursor starts at the head (it may have lost its state and
+    // must not act on old commands again).
+    const plain = client(stateDb(dbPath()), bridgeToken, cid());
+    plain.client.start();
+    const none: StoredMsg[] = [];
+    const link2 = open(plain.client, room, { onMessage: (m) => none.push(m) });
+    await until(() => link2.state() === "caught_up", "the plain link to catch up");
+    expect(none).toEqual([]);
+  });
+
   it("a stalled relay (no pong) is dropped and reconnected by the heartbeat", async () => {
     const room = newRoom();
     const bridge = client(stateDb(dbPath()), bridgeToken, CID, { pingEveryMs: 200, pongTimeoutMs: 400 });

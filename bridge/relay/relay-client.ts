@@ -36,6 +36,11 @@ export type OpenOptions = {
    * not act again on commands it may already have carried out.
    */
   tail?: number;
+  /**
+   * This process just created the room: everything in it is addressed to the bridge, even what a
+   * phone sent before the bridge's hello, so with no cursor yet it replays from the start.
+   */
+  fresh?: boolean;
 };
 
 /**
@@ -73,6 +78,7 @@ export class RelayClient {
     // Two sockets of one cid and epoch would keep replacing each other (close 1000 "replaced").
     if (this.#links.has(room)) throw new Error(`room ${room} is already open`);
     const { token, cid, db, log, backoffCapMs, heartbeat } = this.#o;
+    if (options.fresh && db.cursor(room) === null) db.setCursor(room, 0);
     const link = new SocketLink({
       room,
       wsOrigin: this.#wsOrigin,

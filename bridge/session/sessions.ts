@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../log.ts";
+import type { OpenOptions } from "../relay/relay-client.ts";
 import type { RoomHandlers, RoomLink } from "../relay/room-link.ts";
 import type { Registry, SessionRecord } from "./registry.ts";
 import { end } from "./session-control.ts";
@@ -19,7 +20,7 @@ export type SessionsOptions = {
   idleSleepMs: number;
   maxLive: number;
   permissionTimeoutMs: number | null;
-  open(room: string, handlers: RoomHandlers): RoomLink;
+  open(room: string, handlers: RoomHandlers, options?: OpenOptions): RoomLink;
   changed(): void;
 };
 
@@ -62,7 +63,8 @@ export class Sessions {
       updatedAt: now,
     };
     this.o.registry.put(record);
-    const runner = this.#attach(record);
+    // A new room: a message a phone sends before the bridge's hello is still for this session.
+    const runner = this.#attach(record, { fresh: true });
     runner.publishInfo();
     runner.link.send("session.status", { state: record.state, at: now });
     return runner;
@@ -90,14 +92,18 @@ export class Sessions {
     await Promise.all([...this.#runners.values()].map((r) => r.run?.close()));
   }
 
-  #attach(record: SessionRecord): SessionRunner {
+  #attach(record: SessionRecord, options: OpenOptions = {}): SessionRunner {
     let runner: SessionRunner | null = null;
-    const link = this.o.open(record.room, {
-      onMessage: (msg) => runner?.onMessage(msg),
-      onRejected: (mid, code, message) => runner?.permissions.rejected(mid, `${code}: ${message}`),
-      onFatal: (code, reason) =>
-        this.o.log.error("session room refused the bridge", { room: record.room, code, reason }),
-    });
+    const link = this.o.open(
+      record.room,
+      {
+        onMessage: (msg) => runner?.onMessage(msg),
+        onRejected: (mid, code, message) => runner?.permissions.rejected(mid, `${code}: ${message}`),
+        onFatal: (code, reason) =>
+          this.o.log.error("session room refused the bridge", { room: record.room, code, reason }),
+      },
+      options,
+    );
     runner = new SessionRunner(record, link, this.#deps);
     this.#runners.set(record.room, runner);
     return runner;

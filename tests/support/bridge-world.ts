@@ -73,8 +73,15 @@ export class BridgeWorld {
     return until(() => this.#tryPhone(room, cid).catch(() => null), 30_000, `a phone in ${room}`);
   }
 
+  /**
+   * A phone in the machine room once the bridge has said hello there (its machine.info is stored),
+   * as the web app waits for it: a fresh bridge reads that room from its hello on, so a command
+   * sent before would not reach it.
+   */
   async machinePhone(): Promise<Phone> {
-    return this.phone(`m-${this.machineId}`);
+    const p = await this.phone(`m-${this.machineId}`);
+    await p.wait("machine.info", () => true, 60_000);
+    return p;
   }
 
   async #tryPhone(room: string, cid: string): Promise<Phone> {
