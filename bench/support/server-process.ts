@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { signalGroup } from "../../tests/support/process-group.ts";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const NODE = join(ROOT, "node_modules", ".bin", "node");
@@ -89,13 +90,7 @@ export function killTree(pgid: number, signal: NodeJS.Signals): void {
 }
 
 function signalGroups(groups: readonly number[], signal: NodeJS.Signals): void {
-  for (const g of groups) {
-    try {
-      process.kill(-g, signal);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
-    }
-  }
+  for (const g of groups) signalGroup(g, signal);
 }
 
 async function groupsGone(groups: readonly number[], ms: number): Promise<boolean> {

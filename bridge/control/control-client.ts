@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
+import { pidAlive } from "../pid-alive.ts";
 import { ControlError, ControlFile } from "./control-api.ts";
 
 export type ControlResult<T> =
@@ -60,18 +61,8 @@ function readControlFile(stateDir: string): ControlResult<ControlFile> {
   }
   const parsed = ControlFile.safeParse(JSON.parse(text));
   if (!parsed.success) return notRunning(stateDir, `${path} is not a control file`);
-  if (!alive(parsed.data.pid)) return notRunning(stateDir, `pid ${parsed.data.pid} left ${path} behind`);
+  if (!pidAlive(parsed.data.pid)) return notRunning(stateDir, `pid ${parsed.data.pid} left ${path} behind`);
   return { ok: true, value: parsed.data };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else; the port check decides then.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function notRunning(

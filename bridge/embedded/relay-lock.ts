@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pidAlive } from "../pid-alive.ts";
 
 export type Lock = { ok: true; release(): void } | { ok: false; pid: number };
 
@@ -17,7 +18,7 @@ export function lockRelayDir(relayDir: string): Lock {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
     const owner = Number.parseInt(readFileSync(path, "utf8"), 10);
-    if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) return { ok: false, pid: owner };
+    if (Number.isInteger(owner) && owner !== process.pid && pidAlive(owner)) return { ok: false, pid: owner };
     rmSync(path, { force: true });
   }
   throw new Error(`could not take ${path}`);
@@ -28,14 +29,5 @@ function releaseIfOurs(path: string): void {
     if (Number.parseInt(readFileSync(path, "utf8"), 10) === process.pid) rmSync(path, { force: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -47,14 +47,7 @@ export async function converge(world: ChaosWorld, h: History): Promise<Convergen
     () => true,
     () => false,
   );
-  const stragglers = [
-    ...writers
-      .filter((a) => !(isDrained && reached) && (a.child?.lastApplied !== head || a.child?.outbox !== 0))
-      .map((a) => `${a.name}: applied ${a.child?.lastApplied ?? "-"}, outbox ${a.child?.outbox ?? "-"}`),
-    ...(phone && !(isDrained && reached) && (phone.cursor !== head || phone.pending.size > 0)
-      ? [`${phone.name}: cursor ${phone.cursor ?? "-"}, pending ${phone.pending.size}`]
-      : []),
-  ].map((s) => `${s} (head ${head})`);
+  const stragglers = isDrained && reached ? [] : behind(world, head);
   if (stragglers.length > 0) console.log(`chaos: gave up waiting for ${stragglers.join("; ")}`);
   if (phone) await recordMirror(h, phone);
   await world.storm.storm();
@@ -82,4 +75,15 @@ async function recordMirror(h: History, phone: BrowserPhone): Promise<void> {
   const first = sorted[0]?.seq ?? null;
   const last = sorted.at(-1)?.seq ?? null;
   h.add(phone.name, { op: "mirror", first, last, count: sorted.length, digest, cursor, outcome: "ok" });
+}
+
+/** Who is still short of the head or still has something to send, when the runner gives up. */
+function behind(world: ChaosWorld, head: number): string[] {
+  const out = [world.bridge, ...world.phones]
+    .filter((a) => a.child?.lastApplied !== head || a.child?.outbox !== 0)
+    .map((a) => `${a.name}: applied ${a.child?.lastApplied ?? "-"}, outbox ${a.child?.outbox ?? "-"}`);
+  const phone = world.browserPhone;
+  if (phone && (phone.cursor !== head || phone.pending.size > 0))
+    out.push(`${phone.name}: cursor ${phone.cursor ?? "-"}, pending ${phone.pending.size}`);
+  return out.map((s) => `${s} (head ${head})`);
 }

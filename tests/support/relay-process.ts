@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
+import { groupGone, signalGroup } from "./process-group.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BIN = join(ROOT, "node_modules", ".bin");
@@ -208,28 +209,6 @@ async function waitReady(relay: RelayProcess, child: ChildProcess, timeoutMs: nu
     await sleep(100);
   }
   throw new Error(`relay not ready after ${timeoutMs} ms; last probe: ${last}`);
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
-  }
-}
-
-async function groupGone(pgid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(-pgid, 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ESRCH") return true;
-      throw err;
-    }
-    await sleep(50);
-  }
-  return false;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
+import { groupGone, signalGroup } from "./process-group.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const NODE = join(ROOT, "node_modules", ".bin", "node");
@@ -113,27 +114,4 @@ export class TetherProcess {
 
 function spawnOptions(env: NodeJS.ProcessEnv) {
   return { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] as ("ignore" | "pipe")[] };
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
-  }
-}
-
-/** True once no process of the group is left (workerd included: Miniflare does not detach it). */
-export async function groupGone(pgid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(-pgid, 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ESRCH") return true;
-      throw err;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return false;
 }
