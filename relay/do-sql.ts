@@ -1,4 +1,4 @@
-import type { SqlDriver, SqlValue } from "../shared/core/index.ts";
+import type { SqlDriver, SqlValue } from "../shared/core/room/index.ts";
 
 /** SqlDriver over a Durable Object's SQLite storage. */
 export function doSql(storage: DurableObjectStorage): SqlDriver {

@@ -10,7 +10,7 @@ import {
   type PeerState,
   type RoomEnv,
   SqlRoomStore,
-} from "../shared/core/index.ts";
+} from "../shared/core/room/index.ts";
 import { Close, Limits, Role, TokenKind } from "../shared/protocol/index.ts";
 import { doSql } from "./do-sql.ts";
 import { AUTH_HEADER, type SocketAuth } from "./env.ts";

@@ -1,5 +1,5 @@
 import { DatabaseSync } from "node:sqlite";
-import type { SqlDriver, SqlValue } from "../../shared/core/index.ts";
+import type { SqlDriver, SqlValue } from "../../shared/core/room/index.ts";
 
 /** SqlDriver over node:sqlite, so the room core runs on real SQLite in Node tests. */
 export function nodeSql(path = ":memory:"): SqlDriver & { db: DatabaseSync } {

@@ -4,7 +4,7 @@ import {
   type SyncAction,
   type SyncConfig,
   SyncEngine,
-} from "../../shared/core/sync-engine.ts";
+} from "../../shared/core/client/sync-engine.ts";
 import type { StoredMsg } from "../../shared/protocol/index.ts";
 import { mid } from "./test-room.ts";
 

@@ -8,7 +8,7 @@ import {
   type PeerState,
   type RoomEnv,
   SqlRoomStore,
-} from "../../shared/core/index.ts";
+} from "../../shared/core/room/index.ts";
 import type { RelayFrame } from "../../shared/protocol/index.ts";
 import { nodeSql } from "./node-sql.ts";
 

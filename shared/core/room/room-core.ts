@@ -1,23 +1,11 @@
-import { Ack as AckFrame, Close, Hello, HistoryReq, Limits, Send, SignalOut } from "../protocol/index.ts";
+import { Ack as AckFrame, Close, Hello, HistoryReq, Limits, Send, SignalOut } from "../../protocol/index.ts";
+import { utf8Length } from "../util/utf8.ts";
 import { historyJson, newestThatFit } from "./pages.ts";
 import { errorJson, type Peer } from "./peer.ts";
-import { broadcastPresence, deliver, pump } from "./replay.ts";
+import { broadcastPresence, pump } from "./replay.ts";
 import { maySignal } from "./roles.ts";
+import { overCap, type RoomEnv, spend } from "./room-env.ts";
 import { accept } from "./room-send.ts";
-import type { RoomStore } from "./room-store.ts";
-import { take } from "./token-bucket.ts";
-import { utf8Length } from "./utf8.ts";
-
-export type RoomConfig = { room: string; maxMessages: number; maxBytes: number };
-
-/** What the core needs from its runtime: storage, the open sockets, a clock and an alarm. */
-export type RoomEnv = {
-  store: RoomStore;
-  config: RoomConfig;
-  peers(): Iterable<Peer>;
-  now(): number;
-  requestAlarm(at: number): void;
-};
 
 /**
  * The room's decisions for one inbound frame (PROTOCOL.md §4). Pure logic over RoomEnv: the
@@ -182,20 +170,6 @@ function signal(env: RoomEnv, peer: Peer, sig: SignalOut): void {
   for (const other of env.peers()) if (other !== peer && other.state.caughtUp) other.send(text);
 }
 
-/** Takes `n` from the socket's rate bucket, or answers rate_limited and drops the frame whole. */
-export function spend(env: RoomEnv, peer: Peer, n: number): boolean {
-  const r = take(peer.state.bucket, n, env.now(), Limits.ratePerSecond, Limits.rateBurst);
-  peer.state.bucket = r.bucket;
-  if (r.ok) return true;
-  peer.send(errorJson("rate_limited", "slow down", { retryAfterMs: r.retryAfterMs }));
-  return false;
-}
-
-export function overCap(env: RoomEnv): boolean {
-  const meta = env.store.meta();
-  return meta.count > env.config.maxMessages || meta.bytes > env.config.maxBytes;
-}
-
 /** Answers a bad frame and counts it; past 20 a minute the socket is closed with 4008. */
 function invalid(env: RoomEnv, peer: Peer, code: "bad_frame" | "hello_required", message: string): null {
   const now = env.now();
@@ -210,5 +184,3 @@ function issue(error: { issues: readonly { path: readonly PropertyKey[]; message
   const first = error.issues[0];
   return first ? `${first.path.map(String).join(".") || "frame"}: ${first.message}` : "invalid frame";
 }
-
-export { deliver };

@@ -1,7 +1,7 @@
-import { Limits } from "../protocol/index.ts";
+import { Limits } from "../../protocol/index.ts";
 import { msgsPages } from "./pages.ts";
 import { lastSeenOf, type Peer } from "./peer.ts";
-import type { RoomEnv } from "./room-core.ts";
+import type { RoomEnv } from "./room-env.ts";
 import type { LogRow } from "./room-store.ts";
 
 /**

@@ -1,5 +1,6 @@
 export { newPeerState, type Peer, type PeerAuth, type PeerState } from "./peer.ts";
 export { closeToken, onAlarm, onLeave } from "./room-alarm.ts";
-export { onFrame, type RoomConfig, type RoomEnv } from "./room-core.ts";
+export { onFrame } from "./room-core.ts";
+export type { RoomConfig, RoomEnv } from "./room-env.ts";
 export type { LogRow, RoomMeta, RoomStore } from "./room-store.ts";
 export { type SqlDriver, SqlRoomStore, type SqlValue } from "./sql-room-store.ts";

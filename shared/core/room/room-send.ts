@@ -1,10 +1,10 @@
-import { Close, Limits, type OutMsg } from "../protocol/index.ts";
+import { Close, Limits, type OutMsg } from "../../protocol/index.ts";
+import { utf8Length } from "../util/utf8.ts";
 import { errorJson, type Peer } from "./peer.ts";
 import { deliver } from "./replay.ts";
 import { maySend } from "./roles.ts";
-import { overCap, type RoomEnv, spend } from "./room-core.ts";
+import { overCap, type RoomEnv, spend } from "./room-env.ts";
 import type { NewRow } from "./room-store.ts";
-import { utf8Length } from "./utf8.ts";
 
 type Verdict = { ack: { mid: string; seq: number; dup?: true } } | { error: string } | { row: NewRow };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mid, TestRoom } from "../../tests/support/test-room.ts";
+import { mid, TestRoom } from "../../../tests/support/test-room.ts";
 
 function fill(room: TestRoom, n: number) {
   const bridge = room.connect("bridge");

@@ -1,4 +1,4 @@
-import { RelayFrame } from "../protocol/index.ts";
+import { RelayFrame } from "../../protocol/index.ts";
 import { SyncDefaults } from "./sync-types.ts";
 
 const FATAL_CLOSES: ReadonlySet<number> = new Set([4001, 4003, 4403]);

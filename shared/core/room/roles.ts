@@ -1,4 +1,4 @@
-import type { Role } from "../protocol/index.ts";
+import type { Role } from "../../protocol/index.ts";
 
 /** Which stored kinds and which signals each role may send (PROTOCOL.md §2 "Roles"). */
 const bridgeKinds = new Set([

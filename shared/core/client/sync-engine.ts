@@ -4,7 +4,8 @@ import {
   type RelayFrame,
   SignalKind,
   type StoredMsg,
-} from "../protocol/index.ts";
+} from "../../protocol/index.ts";
+import { type Bucket, take } from "../util/token-bucket.ts";
 import { nextBatch, outboxEntry, prepareOut } from "./sync-outbox.ts";
 import { backoffDelay, isFatalClose, parseFrame } from "./sync-policy.ts";
 import {
@@ -14,7 +15,6 @@ import {
   type SyncConfig,
   SyncDefaults,
 } from "./sync-types.ts";
-import { type Bucket, take } from "./token-bucket.ts";
 
 export * from "./sync-types.ts";
 export { backoffDelay, isFatalClose, outboxEntry, prepareOut };

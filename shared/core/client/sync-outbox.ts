@@ -1,6 +1,6 @@
-import { Limits, OutMsg } from "../protocol/index.ts";
+import { Limits, OutMsg } from "../../protocol/index.ts";
+import { utf8Length } from "../util/utf8.ts";
 import { type OutboxEntry, type Prepared, SyncDefaults } from "./sync-types.ts";
-import { utf8Length } from "./utf8.ts";
 
 const SEND_OVERHEAD = utf8Length('{"t":"send","msgs":[]}');
 

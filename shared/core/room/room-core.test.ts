@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mid, TestRoom } from "../../tests/support/test-room.ts";
+import { mid, TestRoom } from "../../../tests/support/test-room.ts";
 
 const BR = "bridge-cid-1";
 const PH = "phone-cid-01";

@@ -1,7 +1,7 @@
-import { Close, Limits } from "../protocol/index.ts";
+import { Close, Limits } from "../../protocol/index.ts";
 import { lastSeenOf, type Peer } from "./peer.ts";
 import { broadcastPresence } from "./replay.ts";
-import { overCap, type RoomEnv } from "./room-core.ts";
+import { overCap, type RoomEnv } from "./room-env.ts";
 
 /**
  * The room's coarse alarm: closes silent sockets and sockets whose token expired, compacts past

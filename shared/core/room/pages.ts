@@ -1,4 +1,4 @@
-import { Limits } from "../protocol/index.ts";
+import { Limits } from "../../protocol/index.ts";
 import type { LogRow } from "./room-store.ts";
 
 /**

@@ -1,5 +1,5 @@
-import { type ErrorCode, Limits, type Role } from "../protocol/index.ts";
-import { type Bucket, fullBucket } from "./token-bucket.ts";
+import { type ErrorCode, Limits, type Role } from "../../protocol/index.ts";
+import { type Bucket, fullBucket } from "../util/token-bucket.ts";
 
 /** Per-socket state; small and plain so it fits a 2 KiB socket attachment across hibernation. */
 export type PeerState = {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { mid, type TestPeer, TestRoom } from "../../tests/support/test-room.ts";
-import type { StoredMsg } from "../protocol/index.ts";
+import { mid, type TestPeer, TestRoom } from "../../../tests/support/test-room.ts";
+import type { StoredMsg } from "../../protocol/index.ts";
 
 /** A client as PROTOCOL.md §4.3 "Receiver duties" describes it: apply only seq === last+1. */
 class Client {

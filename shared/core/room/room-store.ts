@@ -1,4 +1,4 @@
-import type { Role } from "../protocol/index.ts";
+import type { Role } from "../../protocol/index.ts";
 
 /** One stored message; `body` is its JSON text and `size` that text's UTF-8 length. */
 export type LogRow = {

@@ -1,4 +1,4 @@
-import type { Role } from "../protocol/index.ts";
+import type { Role } from "../../protocol/index.ts";
 import type { CidRecord, LogRow, NewRow, RoomMeta, RoomStore } from "./room-store.ts";
 
 export type SqlValue = string | number | null;

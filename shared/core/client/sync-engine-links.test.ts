@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CID, entry, Harness, msgs } from "../../tests/support/sync-harness.ts";
-import { TestRoom } from "../../tests/support/test-room.ts";
-import type { AckItem } from "../protocol/index.ts";
+import { CID, entry, Harness, msgs } from "../../../tests/support/sync-harness.ts";
+import { TestRoom } from "../../../tests/support/test-room.ts";
+import type { AckItem } from "../../protocol/index.ts";
 import { backoffDelay, isFatalClose, SyncDefaults, SyncEngine } from "./sync-engine.ts";
 
 describe("close codes and backoff", () => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CID, entry, Harness, msgs } from "../../tests/support/sync-harness.ts";
-import { mid } from "../../tests/support/test-room.ts";
+import { CID, entry, Harness, msgs } from "../../../tests/support/sync-harness.ts";
+import { mid } from "../../../tests/support/test-room.ts";
 import { prepareOut, SyncDefaults } from "./sync-engine.ts";
 
 describe("hello and resume", () => {

@@ -1,4 +1,4 @@
-import { type AckItem, Limits, type Peer, type Role, type StoredMsg } from "../protocol/index.ts";
+import { type AckItem, Limits, type Peer, type Role, type StoredMsg } from "../../protocol/index.ts";
 
 /** Types and defaults of the client sync engine (sync-engine.ts). */
 export const SyncDefaults = {
