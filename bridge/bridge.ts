@@ -1,6 +1,6 @@
 import { mkdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
-import { VERSION } from "../relay/env.ts";
+import { VERSION } from "../shared/version.ts";
 import type { Logger } from "./log.ts";
 import { MachineRoom } from "./machine/machine-room.ts";
 import { type ClientState, RelayClient } from "./relay/relay-client.ts";

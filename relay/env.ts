@@ -13,7 +13,6 @@ export type SocketAuth = {
 export type RoomAuthorization = { ok: true; auth: SocketAuth } | { ok: false; close: 4001 | 4403 | 4004 };
 
 export const AUTH_HEADER = "x-tether-auth";
-export const VERSION = "0.1.0";
 
 declare global {
   interface Env {

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { Close, RoomId } from "../shared/protocol/index.ts";
+import { VERSION } from "../shared/version.ts";
 import { api } from "./api.ts";
-import { AUTH_HEADER, VERSION } from "./env.ts";
+import { AUTH_HEADER } from "./env.ts";
 
 export { Directory } from "./directory.ts";
 export { Room } from "./room.ts";

@@ -121,10 +121,6 @@ export class ClaudeRun {
     await this.done;
   }
 
-  stderrTail(): string {
-    return this.#stderr;
-  }
-
   #keepStderr(chunk: string): void {
     this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL);
   }

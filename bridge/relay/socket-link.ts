@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { WebSocket as PartySocketWS } from "partysocket";
 import WS from "ws";
-import { outboxEntry, prepareOut, type SyncAction, SyncEngine } from "../../shared/core/client/sync-engine.ts";
+import {
+  outboxEntry,
+  prepareOut,
+  type SyncAction,
+  SyncEngine,
+} from "../../shared/core/client/sync-engine.ts";
 import type { LinkState, RoomHandlers, RoomLink } from "./room-link.ts";
 import type { StateDb } from "./state-db.ts";
 

@@ -47,9 +47,6 @@ export const SignalOut = z.object({
 });
 export type SignalOut = z.infer<typeof SignalOut>;
 
-export const ClientFrame = z.discriminatedUnion("t", [Hello, Send, Ack, HistoryReq, SignalOut]);
-export type ClientFrame = z.infer<typeof ClientFrame>;
-
 // ---- relay → client (PROTOCOL.md §4.2) -------------------------------------------------------
 
 export const Welcome = z.object({

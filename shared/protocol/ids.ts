@@ -24,13 +24,6 @@ export type Role = z.infer<typeof Role>;
 export const TokenKind = z.enum(["bridge", "device", "share"]);
 export type TokenKind = z.infer<typeof TokenKind>;
 
-/** Opaque bearer: `tt_` + base64url of ≥ 32 random bytes (43 characters). */
-export const TokenValue = z.string().regex(/^tt_[A-Za-z0-9_-]{43,}$/);
-
 export function machineRoomOf(machineId: string): string {
   return `m-${machineId}`;
-}
-
-export function isSessionRoom(room: string): boolean {
-  return room.startsWith("s-");
 }

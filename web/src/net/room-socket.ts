@@ -1,4 +1,9 @@
-import { outboxEntry, prepareOut, type SyncAction, SyncEngine } from "../../../shared/core/client/sync-engine.ts";
+import {
+  outboxEntry,
+  prepareOut,
+  type SyncAction,
+  SyncEngine,
+} from "../../../shared/core/client/sync-engine.ts";
 import type { StoredMsg } from "../../../shared/protocol/frames.ts";
 import { newMid } from "../lib/ids.ts";
 import type { ConnState, RoomEvents, SendResult } from "./conn-state.ts";
