@@ -22,13 +22,14 @@ function relayProject(name: string, include: string[], vars: Record<string, stri
 export default defineConfig({
   test: {
     projects: [
-      relayProject("relay", ["relay/**/*.test.ts"], {}, ["relay/**/*.small.test.ts"]),
+      relayProject("relay", ["tests/relay/**/*.test.ts"], {}, ["tests/relay/**/*.small.test.ts"]),
       // Retention needs a tiny room cap; one project per configuration of the Worker.
-      relayProject("relay-small", ["relay/**/*.small.test.ts"], { TETHER_ROOM_MAX_MESSAGES: "50" }),
+      relayProject("relay-small", ["tests/relay/**/*.small.test.ts"], { TETHER_ROOM_MAX_MESSAGES: "50" }),
       {
         test: {
           name: "node",
           include: ["shared/**/*.test.ts", "bridge/**/*.test.ts", "tests/**/*.test.ts", "web/**/*.test.ts"],
+          exclude: ["tests/relay/**"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { RateLimiter } from "../../relay/rate-limit.ts";
 import {
   bearer,
   call,
@@ -12,7 +13,6 @@ import {
   secret,
   share,
 } from "./api-test-kit.ts";
-import { RateLimiter } from "./rate-limit.ts";
 
 /** Room ownership and token scope (PROTOCOL.md §2), through the Directory's RPC as the Worker calls it. */
 

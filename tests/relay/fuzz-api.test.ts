@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { HttpError, HttpErrorCode } from "../shared/protocol/index.ts";
+import { HttpError, HttpErrorCode } from "../../shared/protocol/index.ts";
 import { call, claimedRoom, directory, newMachine, SECRET } from "./api-test-kit.ts";
 import { batch, WsClient } from "./ws-test-kit.ts";
 

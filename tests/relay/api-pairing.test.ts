@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { CreatePairingRes, MeRes, PairRes, TokenList } from "../shared/protocol/index.ts";
+import { CreatePairingRes, MeRes, PairRes, TokenList } from "../../shared/protocol/index.ts";
 import { call, directory, expectError, newMachine, ORIGIN, SECRET } from "./api-test-kit.ts";
 
 /** /api/pairings and /api/pair (PROTOCOL.md §3). Each test uses its own client address for the rate limit. */

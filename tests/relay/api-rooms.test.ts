@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CreateShareRes, Limits } from "../shared/protocol/index.ts";
+import { CreateShareRes, Limits } from "../../shared/protocol/index.ts";
 import {
   call,
   claimedRoom,

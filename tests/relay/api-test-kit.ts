@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { Caller, MintedToken } from "./directory.ts";
+import type { Caller, MintedToken } from "../../relay/directory.ts";
 
 /** Helpers shared by the relay's API and Directory tests (storage is shared within a test file). */
 
@@ -100,7 +100,7 @@ export async function openSocket(
   if (ws === null) throw new Error("101 without a webSocket");
   const closed = new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no close within 5 s on ${room}`)), 5000);
-    ws.addEventListener("close", (e) => {
+    ws.addEventListener("close", (e: CloseEvent) => {
       clearTimeout(timer);
       resolve(e.code);
     });

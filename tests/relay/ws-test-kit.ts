@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import type { RelayFrame } from "../shared/protocol/index.ts";
+import type { RelayFrame } from "../../shared/protocol/index.ts";
 import { ORIGIN } from "./api-test-kit.ts";
 
 type Frame<T extends RelayFrame["t"]> = Extract<RelayFrame, { t: T }>;

@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MeRes, TokenList } from "../shared/protocol/index.ts";
+import { MeRes, TokenList } from "../../shared/protocol/index.ts";
 import {
   call,
   claimedRoom,

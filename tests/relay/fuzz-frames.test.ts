@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ErrorCode, Limits, type RelayFrame } from "../shared/protocol/index.ts";
+import { ErrorCode, Limits, type RelayFrame } from "../../shared/protocol/index.ts";
 import { claimedRoom, newMachine } from "./api-test-kit.ts";
 import { batch, mid, WsClient } from "./ws-test-kit.ts";
 

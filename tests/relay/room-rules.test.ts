@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { PeerState } from "../shared/core/room/index.ts";
+import type { PeerState } from "../../shared/core/room/index.ts";
 import { call, claimedRoom, newMachine, SECRET, share } from "./api-test-kit.ts";
 import { batch, mid, WsClient } from "./ws-test-kit.ts";
 
