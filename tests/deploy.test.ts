@@ -21,3 +21,16 @@ it("the relay is deployable as is: `wrangler deploy --dry-run` bundles it", asyn
   expect(`${stdout}${stderr}`).toMatch(/--dry-run: exiting now/);
   expect(readdirSync(out)).toContain("worker.js");
 }, 120_000);
+
+it("the committed Worker types (relay/generated) are what `wrangler types` makes of wrangler.toml today", async () => {
+  const check = run(
+    "node_modules/.bin/wrangler",
+    ["types", "--check", "relay/generated/worker-configuration.d.ts"],
+    {
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+      timeout: 120_000,
+    },
+  );
+  // A stale file makes wrangler exit 1 ("out of date. Run `wrangler types` to regenerate"): `npm run types`.
+  await expect(check).resolves.toMatchObject({ stdout: expect.stringMatching(/up to date/) });
+}, 120_000);
