@@ -4,7 +4,7 @@ import { Limits } from "./limits.ts";
 
 const Seq = z.number().int().nonnegative();
 
-// ---- client → relay (PROTOCOL.md §4.1) -------------------------------------------------------
+// ---- client → relay (docs/protocol.md §4.2) --------------------------------------------------
 
 export const Hello = z.object({
   t: z.literal("hello"),
@@ -50,7 +50,7 @@ export type SignalOut = z.infer<typeof SignalOut>;
 export const ClientFrame = z.discriminatedUnion("t", [Hello, Send, Ack, HistoryReq, SignalOut]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
-// ---- relay → client (PROTOCOL.md §4.2) -------------------------------------------------------
+// ---- relay → client (docs/protocol.md §4.3) --------------------------------------------------
 
 export const Welcome = z.object({
   t: z.literal("welcome"),
