@@ -50,7 +50,7 @@ export async function measureThroughput(contenders: readonly Contender[]): Promi
         better: "higher",
         method:
           `${SETUP} ${SUSTAINED.toLocaleString("en")} messages, one run each. Tether's relay limits every ` +
-          `socket to 200 messages/s after a burst of 1,000 (PROTOCOL.md §4.4, to protect a room from a ` +
+          `socket to 200 messages/s after a burst of 1,000 (docs/protocol.md §6.1, to protect a room from a ` +
           `runaway client), and the benchmark's bridge keeps to ${TETHER_PACE.perSecond}/s, so Tether's ` +
           `figure here is that limit by design, not the relay's capacity; ws and Socket.IO have no such limit.`,
       },

@@ -2,7 +2,7 @@ import type { CreateTokenReq, HttpErrorCode } from "../shared/protocol/index.ts"
 import { Close, machineRoomOf } from "../shared/protocol/index.ts";
 import type { RoomRow, TokenRow } from "./directory-store.ts";
 
-/** The Directory's access rules (PROTOCOL.md §2–3) as pure functions of rows. */
+/** The Directory's access rules (docs/protocol.md §2–§3) as pure functions of rows. */
 
 export type Failure = { ok: false; code: HttpErrorCode; message: string };
 export type Outcome<T> = { ok: true; value: T } | Failure;

@@ -14,7 +14,7 @@ import type { Failure, Outcome } from "./access.ts";
 import type { Caller, RevokedToken } from "./directory.ts";
 import { sameSecret } from "./tokens.ts";
 
-/** The HTTP API of PROTOCOL.md §3, mounted at /api. Decisions live in the Directory; this is the HTTP skin. */
+/** The HTTP API of docs/protocol.md §3, mounted at /api. Decisions live in the Directory; this is the HTTP skin. */
 type Ctx = Context<{ Bindings: Env }>;
 
 export const api = new Hono<{ Bindings: Env }>();

@@ -2,7 +2,7 @@
 
 const TOKEN_BYTES = 32;
 const TOKEN_ID_BYTES = 9;
-/** 96 bits: well above the 64 that PROTOCOL.md §3 asks for, still short enough for a link. */
+/** 96 bits: well above the 64 that docs/protocol.md §2.1 asks for, still short enough for a link. */
 const PAIRING_CODE_BYTES = 12;
 
 export function mintTokenValue(): string {

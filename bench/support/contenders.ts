@@ -31,7 +31,7 @@ export type Contender = {
 
 /**
  * The Tether sender paces itself at 95 % of the relay's per-socket token bucket (200 messages/s,
- * burst 1,000; PROTOCOL.md §4.4), so it is never refused and never waits on a burst below 950.
+ * burst 1,000; docs/protocol.md §6.1), so it is never refused and never waits on a burst below 950.
  */
 export const TETHER_PACE = { perSecond: 190, burst: 950 } as const;
 

@@ -15,7 +15,7 @@ export type ApiResult<T> =
 
 export type Bearer = { relayUrl: string; token: string };
 
-/** The bridge token's calls of PROTOCOL.md §3. */
+/** The bridge token's calls of docs/protocol.md §3.2. */
 export const relayApi = {
   createPairing: (b: Bearer, label?: string) =>
     call(b, "POST", "/api/pairings", CreatePairingRes, label ? { label } : {}),

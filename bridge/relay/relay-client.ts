@@ -24,9 +24,9 @@ export type RelayClientOptions = {
    */
   onFatal?: (fatal: Fatal) => void;
   onState?: (state: ClientState) => void;
-  /** Upper bound of the reconnect backoff; PROTOCOL.md says 30 s, tests shorten it. */
+  /** Upper bound of the reconnect backoff; docs/protocol.md §8.2 says 30 s, tests shorten it. */
   backoffCapMs?: number;
-  /** Default: ping every 15 s, reconnect when no pong comes within 10 s (PROTOCOL.md §5). */
+  /** Default: ping every 15 s, reconnect when no pong comes within 10 s (docs/protocol.md §8.1). */
   heartbeat?: Heartbeat;
 };
 

@@ -4,7 +4,7 @@ import { Limits } from "./limits.ts";
 
 const Seq = z.number().int().nonnegative();
 
-// ---- client → relay (PROTOCOL.md §4.1) -------------------------------------------------------
+// ---- client → relay (docs/protocol.md §4.2) --------------------------------------------------
 
 export const Hello = z.object({
   t: z.literal("hello"),
@@ -47,7 +47,7 @@ export const SignalOut = z.object({
 });
 export type SignalOut = z.infer<typeof SignalOut>;
 
-// ---- relay → client (PROTOCOL.md §4.2) -------------------------------------------------------
+// ---- relay → client (docs/protocol.md §4.3) --------------------------------------------------
 
 export const Welcome = z.object({
   t: z.literal("welcome"),

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { MachineId, Role, RoomId, SessionRoomId, TokenKind } from "./ids.ts";
 import { Limits } from "./limits.ts";
 
-/** HTTP bodies of PROTOCOL.md §3. Timestamps are epoch ms; absent values are null. */
+/** HTTP bodies of docs/protocol.md §3. Timestamps are epoch ms; absent values are null. */
 
 const Label = z.string().max(200);
 const Ttl = z.number().int().positive();

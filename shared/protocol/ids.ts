@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Identifier formats shared by every program (PROTOCOL.md §2). */
+/** Identifier formats shared by every program (docs/protocol.md §2.1). */
 export const MachineId = z.string().regex(/^[A-Za-z0-9_-]{6,62}$/);
 export type MachineId = z.infer<typeof MachineId>;
 

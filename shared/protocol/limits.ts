@@ -1,4 +1,4 @@
-/** Numeric limits of the transport (PROTOCOL.md §4.3–4.5). One place, so relay and clients agree. */
+/** Numeric limits of the transport (docs/protocol.md §6.1). One place, so relay and clients agree. */
 export const Limits = {
   frameBytes: 1024 * 1024,
   bodyBytes: 256 * 1024,
@@ -24,7 +24,7 @@ export const Limits = {
   pairRequestsPerMinute: 10,
 } as const;
 
-/** Close codes (PROTOCOL.md §4.4). */
+/** Close codes (docs/protocol.md §6.3). */
 export const Close = {
   normal: 1000,
   goingAway: 1001,

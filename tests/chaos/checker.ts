@@ -3,7 +3,7 @@ import { keyOf, msgDigest, runDigest, type Stored } from "./digest.ts";
 import type { ActorInfo, HistoryEvent } from "./history.ts";
 
 /**
- * The invariants of notes/reliability.md §5.2, checked on a history and the room's final log
+ * The guarantees of docs/protocol.md §1.1, checked on a history and the room's final log
  * (read in full after the run). Pure: doctored histories in checker.test.ts prove each check bites.
  */
 export type Invariant =

@@ -22,7 +22,7 @@ export type WorldOptions = {
 };
 
 /**
- * Faster than PROTOCOL.md §5 (15 s / 10 s, 30 s backoff cap) so that a black hole is noticed and
+ * Faster than docs/protocol.md §8 (15 s / 10 s, 30 s backoff cap) so that a black hole is noticed and
  * a restarted relay reached within the run; the policy is the same, only the constants shrink,
  * as in the bridge's own transport tests. The browser runs the app's real constants.
  */

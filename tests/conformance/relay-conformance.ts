@@ -7,7 +7,7 @@ import { RelayClient } from "../support/relay-client.ts";
 export type RelayHost = { url: string; secret: string; stop(): Promise<void>; output(): string };
 
 /**
- * The relay's behaviour as clients see it (PROTOCOL.md §3–4), written once and run against every
+ * The relay's behaviour as clients see it (docs/protocol.md §3–§7), written once and run against every
  * way of hosting the Worker: `wrangler dev` and the embedded Miniflare relay of `tether up`.
  * Each test uses its own machine and rooms, so the order does not matter.
  */

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CreatePairingRes, MeRes, PairRes, TokenList } from "../../shared/protocol/index.ts";
 import { call, directory, expectError, newMachine, ORIGIN, SECRET } from "./api-test-kit.ts";
 
-/** /api/pairings and /api/pair (PROTOCOL.md §3). Each test uses its own client address for the rate limit. */
+/** /api/pairings and /api/pair (docs/protocol.md §3.2, §3.4). Each test uses its own client address for the rate limit. */
 
 function from(address: string) {
   return { "CF-Connecting-IP": address };

@@ -17,7 +17,7 @@ import {
   share,
 } from "./api-test-kit.ts";
 
-/** /api/shares, /api/rooms/:room and the Worker's WebSocket auth (PROTOCOL.md §2–4). */
+/** /api/shares, /api/rooms/:room and the Worker's WebSocket auth (docs/protocol.md §2–§4). */
 
 describe("POST /api/shares", () => {
   it("mints a viewer share for 7 days with a link that keeps the token in the fragment", async () => {

@@ -40,7 +40,7 @@ export function call(method: string, path: string, opts: Call = {}): Promise<Res
   });
 }
 
-/** Asserts an error answer of PROTOCOL.md §3 and returns its message. */
+/** Asserts an error answer of docs/protocol.md §3.1 and returns its message. */
 export async function expectError(res: Response, status: number, code: string): Promise<string> {
   const body: { error: { code: string; message: string } } = await res.json();
   expect({ status: res.status, code: body.error.code }).toEqual({ status, code });

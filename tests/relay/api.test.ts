@@ -13,7 +13,7 @@ import {
   share,
 } from "./api-test-kit.ts";
 
-/** /api/tokens and /api/me (PROTOCOL.md §3). */
+/** /api/tokens and /api/me (docs/protocol.md §3.2). */
 
 describe("POST /api/tokens", () => {
   it("mints bridge and device tokens with the relay secret", async () => {

@@ -14,7 +14,7 @@ import {
   share,
 } from "./api-test-kit.ts";
 
-/** Room ownership and token scope (PROTOCOL.md §2), through the Directory's RPC as the Worker calls it. */
+/** Room ownership and token scope (docs/protocol.md §2.2–§2.4), through the Directory's RPC as the Worker calls it. */
 
 describe("authorizeRoom: bearer", () => {
   it("refuses unknown, empty and relay-secret bearers with 4001", async () => {

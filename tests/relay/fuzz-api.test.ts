@@ -7,7 +7,7 @@ import { call, claimedRoom, directory, newMachine, SECRET } from "./api-test-kit
 import { batch, WsClient } from "./ws-test-kit.ts";
 
 /**
- * Generated bad HTTP requests (PROTOCOL.md §3, notes/reliability.md §5.4): odd methods, paths,
+ * Generated bad HTTP requests (docs/protocol.md §3): odd methods, paths,
  * headers and bodies, with and without real credentials. Each gets a typed `{error:{code,message}}`
  * with a 4xx status (or, for a read with a real credential, its ordinary 200), never a 500, and
  * neither the Directory's tables nor a room's log change.

@@ -7,7 +7,7 @@ import { claimedRoom, newMachine } from "./api-test-kit.ts";
 import { batch, mid, WsClient } from "./ws-test-kit.ts";
 
 /**
- * Generated bad frames against a real room (PROTOCOL.md §4, notes/reliability.md §5.4): every one
+ * Generated bad frames against a real room (docs/protocol.md §5, §6): every one
  * is answered with a typed `error` or a defined close code, the room keeps serving, and its log
  * is byte for byte what it was. fast-check prints the seed and the shrunk frame of a failure.
  */
@@ -156,7 +156,7 @@ const unknownT = fc
   )
   .map((t) => ({ t }));
 
-/** Text that is not a JSON object with a `t`, including the classics of notes/reliability.md §5.4. */
+/** Text that is not a JSON object with a `t`, each a `bad_frame` (docs/protocol.md §6.2). */
 const notAFrame = fc.oneof(
   fc.string().filter((s) => s !== "ping" && !isFrameObject(s)),
   fc.constantFrom(

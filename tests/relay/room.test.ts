@@ -32,7 +32,7 @@ describe("resume over real sockets", () => {
     }
   });
 
-  it("welcome, tail and gone{unknown_cursor} follow PROTOCOL.md §4.3", async () => {
+  it("welcome, tail and gone{unknown_cursor} follow docs/protocol.md §5.3", async () => {
     const { room, device } = await roomWith(300);
     const tail = await WsClient.open(room, device.token);
     tail.send({ t: "hello", v: 1, cid: "phone-cid-02", since: null, tail: 5 });

@@ -24,7 +24,7 @@ export async function openPhone(origin: string, room: string, token: string): Pr
   );
 }
 
-/** Pairs a phone with the one-time code of a pairing link (PROTOCOL.md §3 POST /api/pair). */
+/** Pairs a phone with the one-time code of a pairing link (docs/protocol.md §3.2 POST /api/pair). */
 export async function pair(
   origin: string,
   code: string,

@@ -47,7 +47,7 @@ type Pending = {
 type Waiter = { t: RelayFrame["t"]; resolve: (f: RelayFrame) => void; reject: (e: Error) => void };
 
 /**
- * A small protocol client over `ws` for tests and benchmarks (PROTOCOL.md §4): applies only
+ * A small protocol client over `ws` for tests and benchmarks (docs/protocol.md §5): applies only
  * `seq === last + 1`, acks, correlates `acked` with the frame that carried each mid, and checks
  * every incoming frame against the shared zod schemas.
  */

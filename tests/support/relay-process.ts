@@ -88,7 +88,7 @@ export async function restartRelay(previous: RelayProcess, attempts = 5): Promis
   }
 }
 
-/** Mints a token with the relay secret (PROTOCOL.md §3). */
+/** Mints a token with the relay secret (docs/protocol.md §3.2). */
 export async function mintToken(
   relay: Pick<RelayProcess, "url" | "secret">,
   kind: "bridge" | "device",

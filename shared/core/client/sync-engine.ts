@@ -20,7 +20,7 @@ export * from "./sync-types.ts";
 export { backoffDelay, isFatalClose, outboxEntry, prepareOut };
 
 /**
- * The client side of PROTOCOL.md §4 for one room socket, shared by the bridge (disk) and the web
+ * The client side of docs/protocol.md §5 for one room socket, shared by the bridge (disk) and the web
  * app (IndexedDB). It owns no socket, timer or storage: the owner feeds it events and carries out
  * the returned actions in order, then calls `tick` again at `deadline()`.
  */

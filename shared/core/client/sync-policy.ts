@@ -3,7 +3,7 @@ import { SyncDefaults } from "./sync-types.ts";
 
 const FATAL_CLOSES: ReadonlySet<number> = new Set([4001, 4003, 4403]);
 
-/** Full jitter: random(0, min(cap, 0.5 s · 2^attempt)) (PROTOCOL.md §4.4). */
+/** Full jitter: random(0, min(cap, 0.5 s · 2^attempt)) (docs/protocol.md §8.2). */
 export function backoffDelay(
   attempt: number,
   random: () => number = Math.random,

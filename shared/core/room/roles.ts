@@ -1,6 +1,6 @@
 import type { Role } from "../../protocol/index.ts";
 
-/** Which stored kinds and which signals each role may send (PROTOCOL.md §2 "Roles"). */
+/** Which stored kinds and which signals each role may send (docs/protocol.md §2.5). */
 const bridgeKinds = new Set([
   "session.info",
   "session.status",

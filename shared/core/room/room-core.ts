@@ -8,7 +8,7 @@ import { overCap, type RoomEnv, spend } from "./room-env.ts";
 import { accept } from "./room-send.ts";
 
 /**
- * The room's decisions for one inbound frame (PROTOCOL.md §4). Pure logic over RoomEnv: the
+ * The room's decisions for one inbound frame (docs/protocol.md §5). Pure logic over RoomEnv: the
  * Durable Object, the Node tests and the property tests all run exactly this code.
  */
 export function onFrame(env: RoomEnv, peer: Peer, data: string | ArrayBuffer | ArrayBufferView): void {

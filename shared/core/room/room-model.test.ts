@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { mid, type TestPeer, TestRoom } from "../../../tests/support/test-room.ts";
 import type { StoredMsg } from "../../protocol/index.ts";
 
-/** A client as PROTOCOL.md §4.3 "Receiver duties" describes it: apply only seq === last+1. */
+/** A client as docs/protocol.md §5.11 describes it: apply only seq === last+1. */
 class Client {
   peer: TestPeer | null = null;
   applied: StoredMsg[] = [];

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { CreateShareRes, HttpError, MeRes, PairRes } from "../../../shared/protocol/http.ts";
 
-/** The relay's HTTP API (PROTOCOL.md §3), same origin. Expected failures are values, not throws. */
+/** The relay's HTTP API (docs/protocol.md §3), same origin. Expected failures are values, not throws. */
 export type ApiResult<T> =
   | { ok: true; data: T }
   | { ok: false; status: number; code: string; message: string };

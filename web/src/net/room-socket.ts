@@ -9,7 +9,7 @@ import { newMid } from "../lib/ids.ts";
 import type { ConnState, RoomEvents, SendResult } from "./conn-state.ts";
 import { nextOrder, type QueuedRow, type RoomStore } from "./room-store.ts";
 
-/** PROTOCOL.md §5, web app: ping every 25 s while visible, 10 s to answer; 3 s on waking up. */
+/** docs/protocol.md §8.1, web app: ping every 25 s while visible, 10 s to answer; 3 s on waking up. */
 const PING_EVERY_MS = 25_000;
 const PONG_TIMEOUT_MS = 10_000;
 const WAKE_PONG_TIMEOUT_MS = 3_000;

@@ -7,7 +7,7 @@ type Listener = { wake(): void; hide(): void };
 const listeners = new Set<Listener>();
 
 /**
- * PROTOCOL.md §4.4/§5: reconnect at once on `online`, visible, `pageshow` and focus; stop pinging
+ * docs/protocol.md §8: reconnect at once on `online`, visible, `pageshow` and focus; stop pinging
  * while hidden. One set of window listeners fans out to every open room.
  */
 export function onWake(l: Listener): () => void {

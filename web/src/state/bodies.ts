@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Session-layer bodies (PROTOCOL.md §6) as this app reads them. Bodies come from the room log, so
+ * Session-layer bodies (docs/protocol.md §9) as this app reads them. Bodies come from the room log, so
  * each is parsed where it is folded; a body that does not parse is skipped, never trusted.
  * Unknown fields are dropped (forward compatibility).
  */
