@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import type { RelayFrame } from "../../shared/protocol/index.ts";
+import { RelayFrame } from "../../shared/protocol/index.ts";
 import { ORIGIN } from "./api-test-kit.ts";
 
 type Frame<T extends RelayFrame["t"]> = Extract<RelayFrame, { t: T }>;
@@ -17,7 +17,7 @@ export class WsClient {
     );
     ws.addEventListener("message", (e) => {
       const data = e.data as string;
-      this.frames.push(data === "pong" ? data : (JSON.parse(data) as RelayFrame));
+      this.frames.push(data === "pong" ? data : RelayFrame.parse(JSON.parse(data)));
       this.#wake?.();
     });
     ws.addEventListener("close", () => this.#wake?.());

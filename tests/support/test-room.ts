@@ -9,7 +9,7 @@ import {
   type RoomEnv,
   SqlRoomStore,
 } from "../../shared/core/room/index.ts";
-import type { RelayFrame } from "../../shared/protocol/index.ts";
+import { RelayFrame } from "../../shared/protocol/index.ts";
 import { nodeSql } from "./node-sql.ts";
 
 /** A socket as a test sees it: every frame the room sent it, and how it was closed. */
@@ -24,7 +24,8 @@ export class TestPeer implements Peer {
   }
   send(text: string): void {
     if (this.closed) throw new Error("send on a closed socket");
-    this.frames.push(JSON.parse(text) as RelayFrame);
+    // Parsed, not cast: a frame the schemas refuse fails the test that provoked it.
+    this.frames.push(RelayFrame.parse(JSON.parse(text)));
   }
   close(code: number, reason: string): void {
     this.closed ??= { code, reason };
