@@ -1,9 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { ChaosConfig } from "./chaos/chaos-config.ts";
 import { randomSeed } from "./chaos/random.ts";
 import { reproduce } from "./chaos/report.ts";
-import { type ChaosConfig, runChaos } from "./chaos/run-chaos.ts";
+import { runChaos } from "./chaos/run-chaos.ts";
 import { FAULT_KINDS } from "./chaos/schedule.ts";
 import { ARTIFACTS } from "./support/browser.ts";
 

@@ -1,4 +1,4 @@
-import type { CheckInput, Counts, Invariant, LogIndex } from "./checker.ts";
+import type { CheckInput, Counts, Invariant, LogIndex } from "./checker-types.ts";
 import { runDigest } from "./digest.ts";
 import type { HistoryEvent } from "./history.ts";
 

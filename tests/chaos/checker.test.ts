@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type CheckResult, check, type Invariant } from "./checker.ts";
+import { check } from "./checker.ts";
+import type { CheckResult, Invariant } from "./checker-types.ts";
 import { msgDigest, runDigest, type Stored } from "./digest.ts";
 import type { ActorInfo, HistoryEvent, Op } from "./history.ts";
 

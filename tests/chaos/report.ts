@@ -1,6 +1,6 @@
-import type { CheckResult, Violation } from "./checker.ts";
+import type { ChaosConfig } from "./chaos-config.ts";
+import type { CheckResult, Violation } from "./checker-types.ts";
 import type { Convergence } from "./converge.ts";
-import type { ChaosConfig } from "./run-chaos.ts";
 import { FAULT_KINDS, type FaultKind } from "./schedule.ts";
 
 /** chaos-report.json: the figures first, then what helps to read them. */

@@ -1,5 +1,7 @@
 import type { StoredMsg } from "../../shared/protocol/index.ts";
-import { type CheckResult, check } from "./checker.ts";
+import type { ChaosConfig } from "./chaos-config.ts";
+import { check } from "./checker.ts";
+import type { CheckResult } from "./checker-types.ts";
 import { converge } from "./converge.ts";
 import { Nemesis } from "./faults.ts";
 import { History } from "./history.ts";
@@ -8,25 +10,6 @@ import { type ChaosReport, makeReport, reproduce } from "./report.ts";
 import { type Fault, type FaultKind, makeSchedule, type Schedule, totalFaults } from "./schedule.ts";
 import { Workload } from "./workload.ts";
 import { ChaosWorld } from "./world.ts";
-
-export type ChaosConfig = {
-  seed: number;
-  /** Sends to invoke, all actors together. */
-  messages: number;
-  /** Faults of each kind. */
-  faultsPerKind: number;
-  /** Node phones (transport children); the browser is one more phone. */
-  phones: number;
-  browser: boolean;
-  stormSize: number;
-  /** Scales fault durations and gaps. */
-  pace: number;
-  /** PROTOCOL: clients converge within 10 s after the faults stop. */
-  convergeWithinMs: number;
-  /** Where the history is mirrored as JSONL (null: memory only). */
-  historyFile: string | null;
-  log: (line: string) => void;
-};
 
 /** `notes`: the web app's console warnings and errors, and anything the runner could not observe. */
 export type ChaosOutcome = {
