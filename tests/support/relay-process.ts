@@ -63,7 +63,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayProce
   live.add(pid);
   const relay = handle(child, { pid, port, secret, persistDir, ownsPersistDir });
   try {
-    await waitReady(relay, child, options.readyTimeoutMs ?? 30_000);
+    await waitReady(relay, child, options.readyTimeoutMs ?? 90_000);
   } catch (err) {
     const output = relay.output();
     if (options.persistDir === undefined) await relay.dispose();
