@@ -5,8 +5,8 @@ import { arch, cpus, platform, release, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { OutMsg } from "../shared/protocol/index.ts";
-import { RelayClient } from "../tests/support/relay-client.ts";
 import { mintToken, type RelayProcess, startRelay } from "../tests/support/relay-process.ts";
+import { WireClient } from "../tests/support/wire-client.ts";
 import { body1k, doLogIndexes, measureRowsWritten, ROWS_METHOD } from "./relay-rows.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -73,9 +73,9 @@ try {
 async function measureRoundTrip(relay: RelayProcess, tokens: Tokens) {
   const room = newRoom();
   const arrivals = new Map<string, (at: number) => void>();
-  const bridge = await RelayClient.open(relay.wsUrl, room, tokens.bridge);
+  const bridge = await WireClient.open(relay.wsUrl, room, tokens.bridge);
   await bridge.hello({ cid: "bench-rtt-bridge", epoch: 1, since: null, tail: 0 });
-  const phone = await RelayClient.open(relay.wsUrl, room, tokens.device, {
+  const phone = await WireClient.open(relay.wsUrl, room, tokens.device, {
     onMsg: (m, at) => arrivals.get(m.mid)?.(at),
   });
   await phone.hello({ cid: "bench-rtt-phone", since: null, tail: 0 });
@@ -114,7 +114,7 @@ async function measureReplay(relay: RelayProcess, tokens: Tokens) {
   for (let run = 0; run < REPLAY_RUNS; run++) {
     let count = 0;
     let first = 0;
-    const reader = await RelayClient.open(relay.wsUrl, room, tokens.device, {
+    const reader = await WireClient.open(relay.wsUrl, room, tokens.device, {
       onMsg: (_m, at) => {
         if (count++ === 0) first = at;
       },
@@ -147,7 +147,7 @@ async function fill(relay: RelayProcess, room: string, token: string): Promise<v
   await Promise.all(
     Array.from({ length: FILLERS }, async (_, k) => {
       // autoAck off: the relay stops pushing the broadcast to a filler once its window is full.
-      const c = await RelayClient.open(relay.wsUrl, room, token, { autoAck: false });
+      const c = await WireClient.open(relay.wsUrl, room, token, { autoAck: false });
       await c.hello({ cid: `bench-fill-${k}`, epoch: 1, since: null, tail: 0 });
       for (let sent = 0; sent < per; sent += 100) {
         const r = await c.send(Array.from({ length: Math.min(100, per - sent) }, message));
@@ -167,7 +167,7 @@ function newRoom(): string {
   return `s-${randomBytes(16).toString("base64url")}`;
 }
 
-function checkClean(...clients: RelayClient[]): void {
+function checkClean(...clients: WireClient[]): void {
   for (const c of clients) {
     const trouble = [...c.violations, ...(c.gaps > 0 ? [`${c.gaps} gaps`] : [])];
     if (trouble.length > 0) throw new Error(`protocol trouble: ${trouble.join("; ")}`);

@@ -27,7 +27,7 @@ export const RoomRow = z.object({
 });
 export type RoomRow = z.infer<typeof RoomRow>;
 
-export type Pairing = { machineId: string; label: string | null };
+export type PairingRow = { machineId: string; label: string | null };
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS tokens (
@@ -132,7 +132,7 @@ export class DirectoryStore {
       .map((r) => r.room);
   }
 
-  insertPairing(hash: string, pairing: Pairing, now: number, expiresAt: number): void {
+  insertPairing(hash: string, pairing: PairingRow, now: number, expiresAt: number): void {
     // Expired codes can never succeed; dropping them keeps the table small.
     this.#sql.exec("DELETE FROM pairings WHERE expires_at <= ?", now);
     this.#sql.exec(
@@ -146,7 +146,7 @@ export class DirectoryStore {
   }
 
   /** Marks a live, unused code as used and returns it; null for unknown, used or expired codes. */
-  takePairing(hash: string, now: number): Pairing | null {
+  takePairing(hash: string, now: number): PairingRow | null {
     const rows = this.#sql
       .exec<{ machineId: string; label: string | null }>(
         `UPDATE pairings SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ?

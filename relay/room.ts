@@ -6,7 +6,7 @@ import {
   onAlarm,
   onFrame,
   onLeave,
-  type Peer,
+  type PeerSocket,
   type PeerState,
   type RoomEnv,
   SqlRoomStore,
@@ -100,14 +100,14 @@ export class Room extends Server<Env> {
     };
   }
 
-  *#openPeers(): Iterable<Peer> {
+  *#openPeers(): Iterable<PeerSocket> {
     for (const conn of this.getConnections<PeerState>()) {
       const peer = this.#peer(conn);
       if (peer) yield peer;
     }
   }
 
-  /** One Peer object per socket for the life of this instance, so state is never forked. */
+  /** One PeerSocket object per socket for the life of this instance, so state is never forked. */
   #peer(conn: Connection<PeerState>): DoPeer | null {
     const known = this.#peers.get(conn);
     if (known) return known;
@@ -128,7 +128,7 @@ export class Room extends Server<Env> {
   }
 }
 
-class DoPeer implements Peer {
+class DoPeer implements PeerSocket {
   constructor(
     readonly conn: Connection<PeerState>,
     readonly state: PeerState,

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StatusRes } from "../bridge/control/control-api.ts";
 import { type Phone, until } from "./support/bridge-world.ts";
 import { openPhone, pair } from "./support/phone.ts";
-import { ClosedError, RelayClient } from "./support/relay-client.ts";
 import { mintToken } from "./support/relay-process.ts";
 import { runTether, TetherProcess } from "./support/tether-process.ts";
+import { ClosedError, WireClient } from "./support/wire-client.ts";
 
 /** The commands that talk to a running bridge (and to its relay), against a real `tether up`. */
 const dir = realpathSync(mkdtempSync(join(tmpdir(), "tether-control-")));
@@ -21,7 +21,7 @@ let origin = "";
 let machine: Phone;
 let device = { token: "", machineId: "" };
 let room = "";
-const opened: RelayClient[] = [];
+const opened: WireClient[] = [];
 
 beforeAll(async () => {
   mkdirSync(project);
@@ -148,7 +148,7 @@ describe("tether share, pair, devices and revoke", () => {
     expect(Math.abs(share.expiresAt - (Date.now() + 3_600_000))).toBeLessThan(60_000);
     shareId = share.id;
     shareToken = new URL(share.url).hash.slice("#t=".length);
-    const guest = await RelayClient.open(origin.replace("http", "ws"), room, shareToken);
+    const guest = await WireClient.open(origin.replace("http", "ws"), room, shareToken);
     opened.push(guest);
     expect((await guest.hello({ cid: "guestcid01" })).role).toBe("controller");
   }, 30_000);

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OutMsg, StoredMsg } from "../shared/protocol/index.ts";
-import { RelayClient, type SendResult } from "./support/relay-client.ts";
 import { mintToken, type RelayProcess, restartRelay, startRelay } from "./support/relay-process.ts";
+import { WireClient, type WireSendResult } from "./support/wire-client.ts";
 
 /**
  * Durability across crashes of the real relay (wrangler dev + workerd + SQLite on disk): the
@@ -106,14 +106,14 @@ class Stream {
    * crashed before recording them: the relay must answer those with `dup` and the same seq.
    */
   async run(relay: RelayProcess, kill: (typeof KILLS)[number] | null): Promise<boolean> {
-    const client = await RelayClient.open(relay.wsUrl, this.room, this.token);
+    const client = await WireClient.open(relay.wsUrl, this.room, this.token);
     const welcome = await client.hello({ cid: "bridge-kill-test", epoch: 1, since: null, tail: 0 });
     this.heads.push(welcome.head);
     const queue = this.mids.slice(0, this.#sent).filter((m) => !this.#confirmed.has(m));
     let killed = false;
     let unacked = 0;
     const inFlight = new Set<Promise<void>>();
-    const onResult = (r: SendResult, size: number) => {
+    const onResult = (r: WireSendResult, size: number) => {
       unacked -= size;
       if (r.status === "acked") this.#record(r, !killed);
       else if (r.status === "error") this.violations.push(`send refused: ${JSON.stringify(r.error)}`);
@@ -153,7 +153,7 @@ class Stream {
     return batch.map((mid) => ({ mid, kind: "agent.message", body: this.bodyOf(mid) }));
   }
 
-  #record(r: Extract<SendResult, { status: "acked" }>, confirm: boolean): void {
+  #record(r: Extract<WireSendResult, { status: "acked" }>, confirm: boolean): void {
     if (r.refused.length > 0) this.violations.push(`messages refused: ${JSON.stringify(r.refused)}`);
     for (const ack of r.acks) {
       const before = this.acked.get(ack.mid);
@@ -171,7 +171,7 @@ class Stream {
 /** Reads the whole room from seq 1 with a fresh controller socket, acking every page. */
 async function readRoom(relay: RelayProcess, room: string, token: string): Promise<StoredMsg[]> {
   const items: StoredMsg[] = [];
-  const reader = await RelayClient.open(relay.wsUrl, room, token, { onMsg: (m) => items.push(m) });
+  const reader = await WireClient.open(relay.wsUrl, room, token, { onMsg: (m) => items.push(m) });
   await reader.hello({ cid: "reader-kill-test", since: 0 });
   const head = await reader.untilCaughtUp();
   await reader.close();

@@ -1,5 +1,5 @@
 import type { Socket } from "socket.io-client";
-import { RelayClient } from "../../tests/support/relay-client.ts";
+import { WireClient } from "../../tests/support/wire-client.ts";
 import type { BenchRelay } from "./bench-relay.ts";
 import { cid, message, newRoom, openSocketIo, TETHER_PACE } from "./contenders.ts";
 import { sleep, waitFor } from "./stats.ts";
@@ -15,10 +15,10 @@ export type AwayPhone = { room: string; cid: string; since: number };
 /** Opens a room (bridge hello), puts a phone in it, caught up, then drops the phone. */
 export async function tetherPhoneAway(relay: BenchRelay): Promise<AwayPhone> {
   const room = newRoom();
-  const bridge = await RelayClient.open(relay.wsUrl, room, relay.bridgeToken, { pace: TETHER_PACE });
+  const bridge = await WireClient.open(relay.wsUrl, room, relay.bridgeToken, { pace: TETHER_PACE });
   await bridge.hello({ cid: cid("bench-bridge"), epoch: 1, since: null, tail: 0 });
   const phone = { room, cid: cid("bench-phone"), since: 0 };
-  const c = await RelayClient.open(relay.wsUrl, room, relay.deviceToken);
+  const c = await WireClient.open(relay.wsUrl, room, relay.deviceToken);
   await c.hello({ cid: phone.cid, since: null, tail: 0 });
   await c.untilCaughtUp();
   phone.since = c.last;
@@ -35,7 +35,7 @@ export async function fillTether(relay: BenchRelay, room: string, n: number): Pr
       const mine = Math.max(0, Math.min(per, n - k * per));
       if (mine === 0) return;
       // autoAck off: the relay stops pushing the broadcast to a filler once its window is full.
-      const c = await RelayClient.open(relay.wsUrl, room, relay.bridgeToken, {
+      const c = await WireClient.open(relay.wsUrl, room, relay.bridgeToken, {
         autoAck: false,
         pace: TETHER_PACE,
       });
@@ -65,7 +65,7 @@ export async function tetherComeBack(
   let received = 0;
   let lastAt = 0;
   const t0 = performance.now();
-  const c = await RelayClient.open(relay.wsUrl, phone.room, relay.deviceToken, {
+  const c = await WireClient.open(relay.wsUrl, phone.room, relay.deviceToken, {
     onMsg: (_m, at) => {
       received++;
       lastAt = at;

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
 import WebSocket from "ws";
 import type { OutMsg } from "../../shared/protocol/index.ts";
-import { RelayClient } from "../../tests/support/relay-client.ts";
+import { WireClient } from "../../tests/support/wire-client.ts";
 import { body1k } from "../relay-rows.ts";
 import type { BenchRelay } from "./bench-relay.ts";
 
@@ -40,7 +40,7 @@ export function tether(relay: BenchRelay): Contender {
     id: "tether",
     label: "Tether relay (embedded workerd)",
     async sender(room) {
-      const c = await RelayClient.open(relay.wsUrl, room, relay.bridgeToken, { pace: TETHER_PACE });
+      const c = await WireClient.open(relay.wsUrl, room, relay.bridgeToken, { pace: TETHER_PACE });
       await c.hello({ cid: cid("bench-bridge"), epoch: 1, since: null, tail: 0 });
       return {
         async sendOne(msg) {
@@ -55,7 +55,7 @@ export function tether(relay: BenchRelay): Contender {
       };
     },
     async receiver(room, onMsg) {
-      const c = await RelayClient.open(relay.wsUrl, room, relay.deviceToken, {
+      const c = await WireClient.open(relay.wsUrl, room, relay.deviceToken, {
         onMsg: (m, at) => onMsg(m.mid, at),
       });
       await c.hello({ cid: cid("bench-phone"), since: null, tail: 0 });
@@ -152,7 +152,7 @@ export function cid(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString("base64url")}`;
 }
 
-function acked<T extends Awaited<ReturnType<RelayClient["send"]>>>(r: T): Extract<T, { status: "acked" }> {
+function acked<T extends Awaited<ReturnType<WireClient["send"]>>>(r: T): Extract<T, { status: "acked" }> {
   if (r.status !== "acked" || r.refused.length > 0)
     throw new Error(`tether send failed: ${JSON.stringify(r)}`);
   return r as Extract<T, { status: "acked" }>;

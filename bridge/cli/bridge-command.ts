@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { defaultStateDir, installCid, loadConfig } from "../config.ts";
-import { CliError, durationMs, parse, positiveInt, relayUrl } from "./options.ts";
+import { CliError, durationMs, parseFlags, positiveInt, relayUrl } from "./options.ts";
 import { runBridge, stopOnSignals } from "./run-bridge.ts";
 import { makeTerminal } from "./terminal.ts";
 
@@ -27,7 +27,7 @@ The Claude CLI gets this process's environment unchanged (ANTHROPIC_*, CLAUDE_CO
 `;
 
 export async function bridgeCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
+  const { values } = parseFlags(argv, {
     relay: { type: "string" },
     token: { type: "string" },
     machine: { type: "string" },

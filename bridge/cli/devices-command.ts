@@ -1,6 +1,6 @@
 import type { TokenInfo } from "../../shared/protocol/index.ts";
 import { relayApi } from "../control/relay-api.ts";
-import { parse } from "./options.ts";
+import { parseFlags } from "./options.ts";
 import { relayCall } from "./saved-bearer.ts";
 import { table } from "./table.ts";
 
@@ -15,7 +15,7 @@ Lists the phones paired with this machine (device tokens) and the share links of
 `;
 
 export async function devicesCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
+  const { values } = parseFlags(argv, {
     all: { type: "boolean" },
     "state-dir": { type: "string" },
     json: { type: "boolean" },

@@ -1,6 +1,6 @@
 import { CreateTokenRes } from "../../shared/protocol/index.ts";
 import { defaultStateDir, loadConfig, newId, type SavedConfig, saveConfig } from "../config.ts";
-import { CliError, parse, relayUrl } from "./options.ts";
+import { CliError, parseFlags, relayUrl } from "./options.ts";
 
 const HELP = `Usage: tether init --relay URL --secret RELAY_SECRET [--name NAME] [--state-dir DIR] [--force]
 
@@ -15,7 +15,7 @@ and saves relay URL, token and machine id in the state dir, so that "tether brid
 `;
 
 export async function initCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
+  const { values } = parseFlags(argv, {
     relay: { type: "string" },
     secret: { type: "string" },
     name: { type: "string" },

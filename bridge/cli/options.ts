@@ -12,7 +12,7 @@ export class CliError extends Error {
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** parseArgs with a clear message for unknown flags, and --help handled by the caller. */
-export function parse<T extends Options>(argv: string[], options: T, allowPositionals = false) {
+export function parseFlags<T extends Options>(argv: string[], options: T, allowPositionals = false) {
   try {
     return parseArgs({
       args: argv,

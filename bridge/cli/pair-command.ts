@@ -1,5 +1,5 @@
 import { type Bearer, explain, relayApi } from "../control/relay-api.ts";
-import { parse } from "./options.ts";
+import { parseFlags } from "./options.ts";
 import { relayCall } from "./saved-bearer.ts";
 import { showLink } from "./show-link.ts";
 import { makeTerminal, type Terminal } from "./terminal.ts";
@@ -16,7 +16,7 @@ phones are listed by "tether devices" and removed with "tether revoke ID".
 `;
 
 export async function pairCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
+  const { values } = parseFlags(argv, {
     label: { type: "string" },
     "state-dir": { type: "string" },
     json: { type: "boolean" },

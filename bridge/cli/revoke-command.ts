@@ -1,5 +1,5 @@
 import { relayApi } from "../control/relay-api.ts";
-import { CliError, parse } from "./options.ts";
+import { CliError, parseFlags } from "./options.ts";
 import { orFail, savedBearer } from "./saved-bearer.ts";
 
 const HELP = `Usage: tether revoke ID [--state-dir DIR] [--force]
@@ -13,7 +13,7 @@ closed at once and it cannot connect again.
 `;
 
 export async function revokeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(
+  const { values, positionals } = parseFlags(
     argv,
     { "state-dir": { type: "string" }, force: { type: "boolean" } },
     true,

@@ -1,5 +1,5 @@
 import { defaultStateDir, loadConfig } from "../config.ts";
-import { type ApiResult, type Bearer, explain } from "../control/relay-api.ts";
+import { type Bearer, explain, type RelayApiResult } from "../control/relay-api.ts";
 import { CliError } from "./options.ts";
 
 /** The relay URL and bridge token that `tether up` or `tether init` saved in the state dir. */
@@ -16,14 +16,14 @@ export function savedBearer(stateDir = defaultStateDir()): Bearer & { machineId:
 /** One relay call with the bridge token saved in `stateDir` (default: the usual one): its value, or a CliError. */
 export async function relayCall<T>(
   stateDir: string | undefined,
-  call: (bearer: Bearer) => Promise<ApiResult<T>>,
+  call: (bearer: Bearer) => Promise<RelayApiResult<T>>,
 ): Promise<T> {
   const bearer = savedBearer(stateDir);
   return orFail(await call(bearer), bearer.relayUrl);
 }
 
 /** The value of a relay call, or a CliError that says what went wrong and what to do. */
-export function orFail<T>(result: ApiResult<T>, relayUrl: string): T {
+export function orFail<T>(result: RelayApiResult<T>, relayUrl: string): T {
   if (result.ok) return result.value;
   throw new CliError(explain(result, relayUrl), result.code === "unauthorized" ? 3 : 1);
 }

@@ -1,6 +1,6 @@
 import { SessionsRes } from "../control/control-api.ts";
 import { askBridge } from "./ask-bridge.ts";
-import { parse } from "./options.ts";
+import { parseFlags } from "./options.ts";
 import { table } from "./table.ts";
 
 const HELP = `Usage: tether sessions [--state-dir DIR] [--json]
@@ -13,7 +13,7 @@ title and directory. "tether share ROOM" makes a link to one.
 `;
 
 export async function sessionsCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { "state-dir": { type: "string" }, json: { type: "boolean" } });
+  const { values } = parseFlags(argv, { "state-dir": { type: "string" }, json: { type: "boolean" } });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

@@ -1,7 +1,7 @@
 import { Limits } from "../../shared/protocol/index.ts";
 import { ShareRes } from "../control/control-api.ts";
 import { askBridge } from "./ask-bridge.ts";
-import { CliError, durationMs, parse } from "./options.ts";
+import { CliError, durationMs, parseFlags } from "./options.ts";
 import { showLink } from "./show-link.ts";
 import { makeTerminal } from "./terminal.ts";
 
@@ -19,7 +19,7 @@ bridge, which holds the machine's token. "tether revoke ID" ends a share early.
 `;
 
 export async function shareCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(
+  const { values, positionals } = parseFlags(
     argv,
     {
       viewer: { type: "boolean" },

@@ -1,6 +1,6 @@
 import { type StatusRes, StatusRes as StatusSchema } from "../control/control-api.ts";
 import { askBridge } from "./ask-bridge.ts";
-import { parse } from "./options.ts";
+import { parseFlags } from "./options.ts";
 import { table } from "./table.ts";
 
 const HELP = `Usage: tether status [--state-dir DIR] [--json]
@@ -14,7 +14,7 @@ Exits with 1 when no bridge runs on the state dir.
 `;
 
 export async function statusCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { "state-dir": { type: "string" }, json: { type: "boolean" } });
+  const { values } = parseFlags(argv, { "state-dir": { type: "string" }, json: { type: "boolean" } });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

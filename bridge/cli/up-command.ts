@@ -6,7 +6,7 @@ import { type EmbeddedRelay, startEmbeddedRelay } from "../embedded/embedded-rel
 import { lanAddress } from "../embedded/ports.ts";
 import { BRIDGE_FLAGS, bridgeTuning } from "./bridge-command.ts";
 import { initMachine } from "./init-command.ts";
-import { CliError, parse, portNumber } from "./options.ts";
+import { CliError, parseFlags, portNumber } from "./options.ts";
 import { printPairing } from "./pair-command.ts";
 import { runBridge, stopOnSignals } from "./run-bridge.ts";
 import { makeTerminal, type Terminal } from "./terminal.ts";
@@ -36,7 +36,7 @@ For a relay on Cloudflare instead, see "tether init --help" and "tether bridge -
 `;
 
 export async function upCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
+  const { values } = parseFlags(argv, {
     lan: { type: "boolean" },
     port: { type: "string" },
     ...BRIDGE_FLAGS,

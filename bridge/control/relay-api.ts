@@ -9,7 +9,7 @@ import {
 } from "../../shared/protocol/index.ts";
 
 /** The relay's answer, or why there is none: `unreachable` and `not_a_relay` come from here, not the relay. */
-export type ApiResult<T> =
+export type RelayApiResult<T> =
   | { ok: true; value: T }
   | { ok: false; status: number; code: string; message: string };
 
@@ -32,7 +32,7 @@ async function call<T>(
   path: string,
   schema: z.ZodType<T>,
   body?: unknown,
-): Promise<ApiResult<T>> {
+): Promise<RelayApiResult<T>> {
   let res: Response;
   try {
     res = await fetch(`${b.relayUrl}${path}`, {
@@ -81,7 +81,7 @@ function parseJson(text: string): unknown {
 }
 
 /** One sentence for the terminal, with what to do next where there is something to do. */
-export function explain(f: Extract<ApiResult<unknown>, { ok: false }>, relayUrl: string): string {
+export function explain(f: Extract<RelayApiResult<unknown>, { ok: false }>, relayUrl: string): string {
   if (f.code === "unreachable") {
     const local = /^https?:\/\/(127\.|localhost|\[::1\]|10\.|192\.168\.|172\.)/.test(relayUrl);
     return local

@@ -8,7 +8,7 @@ const FLUSH_EVERY = 1000;
  * order the runner observed them, each with an outcome: `ok`, `fail`, or `info` (indeterminate:
  * the operation may or may not have taken effect, e.g. a send whose sender was killed).
  */
-export type Outcome = "ok" | "fail" | "info";
+export type EventOutcome = "ok" | "fail" | "info";
 
 /**
  * What an actor is, for the checker. `durable`: its outbox survives its crashes (bridge SQLite,

@@ -1,5 +1,5 @@
 import type { StoredMsg } from "../../shared/protocol/index.ts";
-import { ClosedError, RelayClient } from "../support/relay-client.ts";
+import { ClosedError, WireClient } from "../support/wire-client.ts";
 import { msgDigest, runDigest } from "./digest.ts";
 import type { History } from "./history.ts";
 
@@ -22,7 +22,7 @@ export type WireSessionOptions = {
 export type WireResult = { ok: boolean; last: number | null; head: number | null };
 
 /**
- * One connection of a plain protocol client (tests/support/relay-client.ts): hello with a cursor,
+ * One connection of a plain protocol client (tests/support/wire-client.ts): hello with a cursor,
  * apply the replay until caught_up, close. Every step goes into the history; applies are recorded
  * one event per frame so that a hundred storm clients stay cheap to record.
  */
@@ -47,9 +47,9 @@ export async function wireSession(o: WireSessionOptions): Promise<WireResult> {
   const onMsg = (m: StoredMsg) => {
     if (batch.push(m) === 1) queueMicrotask(flush);
   };
-  let client: RelayClient;
+  let client: WireClient;
   try {
-    client = await RelayClient.open(o.wsUrl, o.room, o.token, { onMsg });
+    client = await WireClient.open(o.wsUrl, o.room, o.token, { onMsg });
   } catch (err) {
     const reason = `dial failed: ${(err as Error).message}`;
     h.add(o.actor, { op: "connect", outcome: "fail", head: null, resumeFrom: null, epoch: null, reason });
@@ -66,11 +66,11 @@ export async function wireSession(o: WireSessionOptions): Promise<WireResult> {
 }
 
 /** The client's cursor: what it applied, or where the relay said its replay starts. */
-function cursorOf(o: WireSessionOptions, client: RelayClient): number | null {
+function cursorOf(o: WireSessionOptions, client: WireClient): number | null {
   return client.welcome === null ? o.since : client.last;
 }
 
-async function session(o: WireSessionOptions, client: RelayClient): Promise<Omit<WireResult, "last">> {
+async function session(o: WireSessionOptions, client: WireClient): Promise<Omit<WireResult, "last">> {
   const h = o.history;
   // A gone comes before the replay; registered now, it is recorded before any apply it precedes.
   client.next("gone").then(

@@ -3,8 +3,8 @@ import { rmSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import type { StoredMsg } from "../../shared/protocol/index.ts";
 import { launchBrowser } from "../support/browser.ts";
-import { RelayClient } from "../support/relay-client.ts";
 import { mintToken, type RelayProcess, restartRelay, startRelay } from "../support/relay-process.ts";
+import { WireClient } from "../support/wire-client.ts";
 import { BrowserPhone } from "./browser-phone.ts";
 import type { History } from "./history.ts";
 import { ChaosProxy } from "./proxy.ts";
@@ -79,7 +79,7 @@ export class ChaosWorld {
 
   /** The room's head, asked directly of the relay. */
   async head(): Promise<number> {
-    const c = await RelayClient.open(this.relay.wsUrl, this.room, this.deviceToken);
+    const c = await WireClient.open(this.relay.wsUrl, this.room, this.deviceToken);
     try {
       return (
         await c.hello({ cid: `hd${this.runId}${randomBytes(4).toString("hex")}`, since: null, tail: 0 })
@@ -92,7 +92,7 @@ export class ChaosWorld {
   /** The whole log, from seq 1, read directly from the relay after the run. */
   async readLog(): Promise<StoredMsg[]> {
     const items: StoredMsg[] = [];
-    const c = await RelayClient.open(this.relay.wsUrl, this.room, this.deviceToken, {
+    const c = await WireClient.open(this.relay.wsUrl, this.room, this.deviceToken, {
       onMsg: (m) => items.push(m),
     });
     try {

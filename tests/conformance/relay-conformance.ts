@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Close, Healthz, MeRes, type OutMsg, type StoredMsg } from "../../shared/protocol/index.ts";
-import { RelayClient } from "../support/relay-client.ts";
+import { WireClient } from "../support/wire-client.ts";
 
 /** A running relay, wherever it is hosted. */
 export type RelayHost = { url: string; secret: string; stop(): Promise<void>; output(): string };
@@ -14,7 +14,7 @@ export type RelayHost = { url: string; secret: string; stop(): Promise<void>; ou
 export function relayConformance(hostName: string, start: () => Promise<RelayHost>): void {
   describe(`relay conformance: ${hostName}`, () => {
     let host: RelayHost;
-    const clients: RelayClient[] = [];
+    const clients: WireClient[] = [];
     beforeAll(async () => {
       host = await start();
     }, 90_000);
@@ -25,7 +25,7 @@ export function relayConformance(hostName: string, start: () => Promise<RelayHos
 
     const ws = () => host.url.replace(/^http/, "ws");
     const open = async (room: string, token: string, msgs: StoredMsg[] = []) => {
-      const c = await RelayClient.open(ws(), room, token, { onMsg: (m) => msgs.push(m) });
+      const c = await WireClient.open(ws(), room, token, { onMsg: (m) => msgs.push(m) });
       clients.push(c);
       return c;
     };

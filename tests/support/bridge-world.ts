@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { StoredMsg } from "../../shared/protocol/index.ts";
-import { RelayClient } from "./relay-client.ts";
 import { mintToken, type RelayProcess, startRelay } from "./relay-process.ts";
 import { ScriptedModel } from "./scripted-model.ts";
+import { WireClient } from "./wire-client.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const NODE = join(ROOT, "node_modules", ".bin", "node");
@@ -86,7 +86,7 @@ export class BridgeWorld {
 
   async #tryPhone(room: string, cid: string): Promise<Phone> {
     const msgs: StoredMsg[] = [];
-    const client = await RelayClient.open(this.relay.wsUrl, room, this.deviceToken, {
+    const client = await WireClient.open(this.relay.wsUrl, room, this.deviceToken, {
       onMsg: (m) => msgs.push(m),
     });
     await client.hello({ cid, since: 0 });
@@ -124,10 +124,10 @@ export class BridgeWorld {
 
 /** A phone-side view of one room: every stored message applied, in order. */
 export class Phone {
-  readonly client: RelayClient;
+  readonly client: WireClient;
   readonly msgs: StoredMsg[];
   readonly cid: string;
-  constructor(client: RelayClient, msgs: StoredMsg[], cid: string) {
+  constructor(client: WireClient, msgs: StoredMsg[], cid: string) {
     this.client = client;
     this.msgs = msgs;
     this.cid = cid;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { StoredMsg } from "../../shared/protocol/index.ts";
 import { Phone, until } from "./bridge-world.ts";
-import { RelayClient } from "./relay-client.ts";
+import { WireClient } from "./wire-client.ts";
 
 /** A phone in `room` of the relay at `origin`, retrying while the bridge has not opened it yet (4004). */
 export async function openPhone(origin: string, room: string, token: string): Promise<Phone> {
@@ -11,7 +11,7 @@ export async function openPhone(origin: string, room: string, token: string): Pr
       const msgs: StoredMsg[] = [];
       const cid = `ph${randomBytes(8).toString("base64url")}`;
       try {
-        const client = await RelayClient.open(wsUrl, room, token, { onMsg: (m) => msgs.push(m) });
+        const client = await WireClient.open(wsUrl, room, token, { onMsg: (m) => msgs.push(m) });
         await client.hello({ cid, since: 0 });
         return new Phone(client, msgs, cid);
       } catch {

@@ -3,8 +3,8 @@ import {
   onAlarm,
   onFrame,
   onLeave,
-  type Peer,
   type PeerAuth,
+  type PeerSocket,
   type PeerState,
   type RoomEnv,
   SqlRoomStore,
@@ -13,7 +13,7 @@ import { RelayFrame } from "../../shared/protocol/index.ts";
 import { nodeSql } from "./node-sql.ts";
 
 /** A socket as a test sees it: every frame the room sent it, and how it was closed. */
-export class TestPeer implements Peer {
+export class TestPeer implements PeerSocket {
   state: PeerState;
   frames: RelayFrame[] = [];
   closed: { code: number; reason: string } | null = null;

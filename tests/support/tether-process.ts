@@ -22,10 +22,10 @@ export function tetherEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
-export type Outcome = { code: number; stdout: string; stderr: string };
+export type TetherRun = { code: number; stdout: string; stderr: string };
 
 /** Runs a short `tether` command to completion (node directly: npx would add a second a call). */
-export function runTether(args: string[], env: NodeJS.ProcessEnv = tetherEnv()): Promise<Outcome> {
+export function runTether(args: string[], env: NodeJS.ProcessEnv = tetherEnv()): Promise<TetherRun> {
   return new Promise((resolve) => {
     execFile(
       NODE,

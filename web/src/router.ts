@@ -8,12 +8,12 @@ export type Route =
   | { name: "session"; room: string; shareToken: string | null }
   | { name: "missing"; path: string };
 
-export const route = signal<Route>(parse(location.pathname, location.hash));
+export const route = signal<Route>(parseRoute(location.pathname, location.hash));
 
 export function navigate(path: string, replace = false): void {
   if (replace) history.replaceState(null, "", path);
   else history.pushState(null, "", path);
-  route.value = parse(location.pathname, location.hash);
+  route.value = parseRoute(location.pathname, location.hash);
   window.scrollTo(0, 0);
 }
 
@@ -24,11 +24,11 @@ export function scrubHash(): void {
 
 export function installRouter(): void {
   window.addEventListener("popstate", () => {
-    route.value = parse(location.pathname, location.hash);
+    route.value = parseRoute(location.pathname, location.hash);
   });
 }
 
-export function parse(pathname: string, hash: string): Route {
+export function parseRoute(pathname: string, hash: string): Route {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   if (pathname === "/" || pathname === "/index.html") return { name: "home" };
   if (pathname === "/pair" || pathname === "/pair/") return { name: "pair", code: params.get("c") };

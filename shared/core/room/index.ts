@@ -1,4 +1,4 @@
-export { newPeerState, type Peer, type PeerAuth, type PeerState } from "./peer.ts";
+export { newPeerState, type PeerAuth, type PeerSocket, type PeerState } from "./peer-socket.ts";
 export { closeToken, onAlarm, onLeave } from "./room-alarm.ts";
 export { onFrame } from "./room-core.ts";
 export type { RoomConfig, RoomEnv } from "./room-env.ts";

@@ -1,6 +1,6 @@
 import { Limits } from "../../protocol/index.ts";
 import { msgsPages } from "./pages.ts";
-import { lastSeenOf, type Peer } from "./peer.ts";
+import { lastSeenOf, type PeerSocket } from "./peer-socket.ts";
 import type { RoomEnv } from "./room-env.ts";
 import type { LogRow } from "./room-store.ts";
 
@@ -8,7 +8,7 @@ import type { LogRow } from "./room-store.ts";
  * Sends a socket what it is owed, read from storage, within the flow-control window
  * (≤ 2,000 messages beyond its ack baseline). Sends `caught_up` and presence once it reaches head.
  */
-export function pump(env: RoomEnv, peer: Peer): void {
+export function pump(env: RoomEnv, peer: PeerSocket): void {
   const s = peer.state;
   for (;;) {
     const { head } = env.store.meta();
@@ -31,7 +31,7 @@ export function pump(env: RoomEnv, peer: Peer): void {
 }
 
 /** Live delivery of freshly stored rows to a caught-up socket, from memory when it is in step. */
-export function deliver(env: RoomEnv, peer: Peer, rows: readonly LogRow[]): void {
+export function deliver(env: RoomEnv, peer: PeerSocket, rows: readonly LogRow[]): void {
   const s = peer.state;
   const first = rows[0];
   if (!first) return;

@@ -1,5 +1,5 @@
 import { Close, Limits } from "../../protocol/index.ts";
-import { lastSeenOf, type Peer } from "./peer.ts";
+import { lastSeenOf, type PeerSocket } from "./peer-socket.ts";
 import { broadcastPresence } from "./replay.ts";
 import { overCap, type RoomEnv } from "./room-env.ts";
 
@@ -32,7 +32,7 @@ export function onAlarm(env: RoomEnv): number | null {
   return next.length > 0 ? Math.min(...next) : null;
 }
 
-function closeReason(peer: Peer, now: number): { code: number; reason: string } | null {
+function closeReason(peer: PeerSocket, now: number): { code: number; reason: string } | null {
   const { expiresAt } = peer.state;
   if (expiresAt !== null && now >= expiresAt) return { code: Close.unauthorized, reason: "token expired" };
   if (now - lastSeenOf(peer) > Limits.silentCloseMs) return { code: Close.goingAway, reason: "silent" };

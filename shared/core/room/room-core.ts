@@ -1,7 +1,7 @@
 import { Ack as AckFrame, Close, Hello, HistoryReq, Limits, Send, SignalOut } from "../../protocol/index.ts";
 import { utf8Length } from "../util/utf8.ts";
 import { historyJson, newestThatFit } from "./pages.ts";
-import { errorJson, type Peer } from "./peer.ts";
+import { errorJson, type PeerSocket } from "./peer-socket.ts";
 import { broadcastPresence, pump } from "./replay.ts";
 import { maySignal } from "./roles.ts";
 import { overCap, type RoomEnv, spend } from "./room-env.ts";
@@ -11,7 +11,7 @@ import { accept } from "./room-send.ts";
  * The room's decisions for one inbound frame (docs/protocol.md §5). Pure logic over RoomEnv: the
  * Durable Object, the Node tests and the property tests all run exactly this code.
  */
-export function onFrame(env: RoomEnv, peer: Peer, data: string | ArrayBuffer | ArrayBufferView): void {
+export function onFrame(env: RoomEnv, peer: PeerSocket, data: string | ArrayBuffer | ArrayBufferView): void {
   const now = env.now();
   peer.state.lastSeen = now;
   const frame = parse(env, peer, data);
@@ -21,7 +21,7 @@ export function onFrame(env: RoomEnv, peer: Peer, data: string | ArrayBuffer | A
 
 function parse(
   env: RoomEnv,
-  peer: Peer,
+  peer: PeerSocket,
   data: string | ArrayBuffer | ArrayBufferView,
 ): Record<string, unknown> | null {
   if (typeof data !== "string") return invalid(env, peer, "bad_frame", "binary frames are not accepted");
@@ -45,7 +45,7 @@ function parse(
   return frame;
 }
 
-function dispatch(env: RoomEnv, peer: Peer, frame: Record<string, unknown>): void {
+function dispatch(env: RoomEnv, peer: PeerSocket, frame: Record<string, unknown>): void {
   switch (frame.t) {
     case "hello":
       return hello(env, peer, frame);
@@ -74,7 +74,7 @@ function dispatch(env: RoomEnv, peer: Peer, frame: Record<string, unknown>): voi
   }
 }
 
-function hello(env: RoomEnv, peer: Peer, frame: Record<string, unknown>): void {
+function hello(env: RoomEnv, peer: PeerSocket, frame: Record<string, unknown>): void {
   if (peer.state.cid !== null) return void invalid(env, peer, "bad_frame", "hello was already said");
   const parsed = Hello.safeParse(frame);
   if (!parsed.success) return void invalid(env, peer, "bad_frame", issue(parsed.error));
@@ -99,7 +99,7 @@ function hello(env: RoomEnv, peer: Peer, frame: Record<string, unknown>): void {
 }
 
 /** Epoch fencing of a bridge cid: a newer process closes older sockets; an older one is refused. */
-function fence(env: RoomEnv, peer: Peer, cid: string, epoch: number): boolean {
+function fence(env: RoomEnv, peer: PeerSocket, cid: string, epoch: number): boolean {
   const known = env.store.epochOf(cid);
   if (known !== null && epoch < known) {
     peer.send(errorJson("fenced", `epoch ${epoch} is older than ${known}`));
@@ -116,7 +116,7 @@ function fence(env: RoomEnv, peer: Peer, cid: string, epoch: number): boolean {
   return true;
 }
 
-function resume(env: RoomEnv, peer: Peer, since: number | null, tail: number): void {
+function resume(env: RoomEnv, peer: PeerSocket, since: number | null, tail: number): void {
   const { head, low } = env.store.meta();
   const fromTail = Math.max(low, head - tail + 1);
   let from = since === null ? fromTail : since + 1;
@@ -140,7 +140,7 @@ function resume(env: RoomEnv, peer: Peer, since: number | null, tail: number): v
   pump(env, peer);
 }
 
-function onAck(env: RoomEnv, peer: Peer, upTo: number): void {
+function onAck(env: RoomEnv, peer: PeerSocket, upTo: number): void {
   const acked = Math.min(upTo, peer.state.sentUpTo);
   if (acked <= peer.state.baseline) return;
   peer.state.baseline = acked;
@@ -149,13 +149,13 @@ function onAck(env: RoomEnv, peer: Peer, upTo: number): void {
   pump(env, peer);
 }
 
-function history(env: RoomEnv, peer: Peer, req: HistoryReq): void {
+function history(env: RoomEnv, peer: PeerSocket, req: HistoryReq): void {
   const { head, low } = env.store.meta();
   const rows = env.store.readBefore(req.before ?? head + 1, req.limit ?? Limits.historyDefault);
   peer.send(historyJson(newestThatFit(rows), low));
 }
 
-function signal(env: RoomEnv, peer: Peer, sig: SignalOut): void {
+function signal(env: RoomEnv, peer: PeerSocket, sig: SignalOut): void {
   if (!maySignal(peer.state.role, sig.kind)) {
     return peer.send(errorJson("not_allowed", `role ${peer.state.role} may not signal ${sig.kind}`));
   }
@@ -171,7 +171,12 @@ function signal(env: RoomEnv, peer: Peer, sig: SignalOut): void {
 }
 
 /** Answers a bad frame and counts it; past 20 a minute the socket is closed with 4008. */
-function invalid(env: RoomEnv, peer: Peer, code: "bad_frame" | "hello_required", message: string): null {
+function invalid(
+  env: RoomEnv,
+  peer: PeerSocket,
+  code: "bad_frame" | "hello_required",
+  message: string,
+): null {
   const now = env.now();
   if (now - peer.state.invalidSince > 60_000) Object.assign(peer.state, { invalid: 0, invalidSince: now });
   peer.state.invalid += 1;

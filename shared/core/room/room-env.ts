@@ -1,6 +1,6 @@
 import { Limits } from "../../protocol/index.ts";
 import { take } from "../util/token-bucket.ts";
-import { errorJson, type Peer } from "./peer.ts";
+import { errorJson, type PeerSocket } from "./peer-socket.ts";
 import type { RoomStore } from "./room-store.ts";
 
 export type RoomConfig = { room: string; maxMessages: number; maxBytes: number };
@@ -9,13 +9,13 @@ export type RoomConfig = { room: string; maxMessages: number; maxBytes: number }
 export type RoomEnv = {
   store: RoomStore;
   config: RoomConfig;
-  peers(): Iterable<Peer>;
+  peers(): Iterable<PeerSocket>;
   now(): number;
   requestAlarm(at: number): void;
 };
 
 /** Takes `n` from the socket's rate bucket, or answers rate_limited and drops the frame whole. */
-export function spend(env: RoomEnv, peer: Peer, n: number): boolean {
+export function spend(env: RoomEnv, peer: PeerSocket, n: number): boolean {
   const r = take(peer.state.bucket, n, env.now(), Limits.ratePerSecond, Limits.rateBurst);
   peer.state.bucket = r.bucket;
   if (r.ok) return true;

@@ -1,6 +1,6 @@
 import { Close, Limits, type OutMsg } from "../../protocol/index.ts";
 import { utf8Length } from "../util/utf8.ts";
-import { errorJson, type Peer } from "./peer.ts";
+import { errorJson, type PeerSocket } from "./peer-socket.ts";
 import { deliver } from "./replay.ts";
 import { maySend } from "./roles.ts";
 import { overCap, type RoomEnv, spend } from "./room-env.ts";
@@ -12,7 +12,7 @@ type Verdict = { ack: { mid: string; seq: number; dup?: true } } | { error: stri
  * A `send` frame: validate every message, commit the accepted ones in one transaction, then ack
  * and broadcast. Nothing awaits between the decision, the commit and the ack.
  */
-export function accept(env: RoomEnv, peer: Peer, msgs: readonly OutMsg[]): void {
+export function accept(env: RoomEnv, peer: PeerSocket, msgs: readonly OutMsg[]): void {
   if (!spend(env, peer, msgs.length)) return;
   const cid = peer.state.cid!;
   if (peer.state.role === "bridge" && env.store.epochOf(cid) !== peer.state.epoch) {
@@ -45,7 +45,7 @@ export function accept(env: RoomEnv, peer: Peer, msgs: readonly OutMsg[]): void 
 
 function judge(
   env: RoomEnv,
-  peer: Peer,
+  peer: PeerSocket,
   m: OutMsg,
   batch: Map<string, number>,
   full: boolean,

@@ -19,8 +19,8 @@ export type PeerState = {
   invalidSince: number;
 };
 
-/** A socket as the core sees it. The runtime keeps one Peer object per socket. */
-export interface Peer {
+/** A socket as the core sees it. The runtime keeps one PeerSocket object per socket. */
+export interface PeerSocket {
   readonly state: PeerState;
   send(text: string): void;
   close(code: number, reason: string): void;
@@ -58,6 +58,6 @@ export function errorJson(
   return JSON.stringify({ t: "error", code, message, ...extra });
 }
 
-export function lastSeenOf(peer: Peer): number {
+export function lastSeenOf(peer: PeerSocket): number {
   return Math.max(peer.state.lastSeen, peer.pingAt() ?? 0);
 }

@@ -13,7 +13,7 @@ import {
 export type Closed = { code: number; reason: string };
 
 /** What became of one `send` frame. `sentAt` is `performance.now()` just before it was written. */
-export type SendResult =
+export type WireSendResult =
   | { status: "acked"; acks: AckItem[]; refused: ErrorFrame[]; sentAt: number }
   | { status: "error"; error: ErrorFrame; sentAt: number }
   | { status: "closed"; closed: Closed; sentAt: number | null };
@@ -42,7 +42,7 @@ type Pending = {
   acks: AckItem[];
   refused: ErrorFrame[];
   sentAt: number;
-  resolve: (r: SendResult) => void;
+  resolve: (r: WireSendResult) => void;
 };
 type Waiter = { t: RelayFrame["t"]; resolve: (f: RelayFrame) => void; reject: (e: Error) => void };
 
@@ -51,7 +51,7 @@ type Waiter = { t: RelayFrame["t"]; resolve: (f: RelayFrame) => void; reject: (e
  * `seq === last + 1`, acks, correlates `acked` with the frame that carried each mid, and checks
  * every incoming frame against the shared zod schemas.
  */
-export class RelayClient {
+export class WireClient {
   /** The last applied seq. */
   last = 0;
   welcome: Welcome | null = null;
@@ -73,9 +73,9 @@ export class RelayClient {
   #closedWith: Closed | null = null;
 
   /** Opens a socket to `room`; resolves once it is open (auth failures close right after). */
-  static open(wsUrl: string, room: string, token: string, options: ClientOptions = {}): Promise<RelayClient> {
+  static open(wsUrl: string, room: string, token: string, options: ClientOptions = {}): Promise<WireClient> {
     const ws = new WebSocket(`${wsUrl}/v1/rooms/${room}`, ["tether.v1", `bearer.${token}`]);
-    const client = new RelayClient(ws, options);
+    const client = new WireClient(ws, options);
     return new Promise((resolve, reject) => {
       ws.once("open", () => resolve(client));
       ws.once("error", reject);
@@ -108,7 +108,7 @@ export class RelayClient {
   }
 
   /** Sends one `send` frame (after pacing) and resolves when every mid is acked or refused. */
-  send(msgs: readonly OutMsg[]): Promise<SendResult> {
+  send(msgs: readonly OutMsg[]): Promise<WireSendResult> {
     return new Promise((resolve) => {
       this.#writes = this.#writes.then(async () => {
         await this.#paced(msgs.length);
