@@ -31,6 +31,7 @@ export default defineConfig({
           include: ["shared/**/*.test.ts", "bridge/**/*.test.ts", "tests/**/*.test.ts", "web/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          globalSetup: ["./tests/support/chromium-setup.ts"],
         },
       },
     ],
