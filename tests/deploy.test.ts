@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -21,3 +21,10 @@ it("the relay is deployable as is: `wrangler deploy --dry-run` bundles it", asyn
   expect(`${stdout}${stderr}`).toMatch(/--dry-run: exiting now/);
   expect(readdirSync(out)).toContain("worker.js");
 }, 120_000);
+
+it("`npm run build` builds what a deploy serves: the same command as wrangler.toml's [build]", async () => {
+  const { unstable_readConfig } = await import("wrangler");
+  const wrangler = unstable_readConfig({ config: "wrangler.toml" });
+  const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> };
+  expect(pkg.scripts.build).toBe(wrangler.build.command);
+}, 60_000);
