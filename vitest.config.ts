@@ -32,6 +32,7 @@ export default defineConfig({
           exclude: ["tests/relay/**"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          globalSetup: ["./tests/support/chromium-setup.ts"],
         },
       },
     ],

@@ -1,5 +1,6 @@
 import type { CDPSession } from "playwright-core";
 import { launchBrowser, phoneContext } from "../tests/support/browser.ts";
+import { chromiumForTests } from "../tests/support/chromium-path.ts";
 import type { BenchRelay } from "./support/bench-relay.ts";
 import { type Figure, figure } from "./support/figure.ts";
 import { median, round } from "./support/stats.ts";
@@ -42,8 +43,8 @@ export async function measureWebFirstLoad(relay: BenchRelay): Promise<Figure[]> 
   const bytes = first.resources.reduce((n, r) => n + r.bytes, 0);
   const none = "no counterpart: ws and Socket.IO are transports, not a phone app";
   const conditions =
-    `Chromium ${browser.version()} (Debian, headless, playwright-core), a fresh phone context (390×844, ` +
-    `touch, mobile UA, empty cache and storage), DevTools "Slow 3G" via CDP ` +
+    `Chromium ${browser.version()} (${chromiumForTests().source}, headless, playwright-core), a fresh ` +
+    `phone context (390×844, touch, mobile UA, empty cache and storage), DevTools "Slow 3G" via CDP ` +
     `Network.emulateNetworkConditions (50,000 B/s down and up, +2,000 ms per request) and ` +
     `Emulation.setCPUThrottlingRate ${CPU_SLOWDOWN}×; the app is served by the embedded relay from web/dist.`;
   return [

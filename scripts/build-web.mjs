@@ -1,6 +1,7 @@
-// Builds the phone app (web/) into web/dist with Vite. It is wrangler's [build] command, so every
-// `wrangler dev` (each test relay) runs it: when nothing under web/ or shared/ changed since the
-// last build it returns at once, and a lock keeps concurrent runs from writing dist together.
+// Builds the phone app (web/) into web/dist with Vite (`npm run build`). It is also wrangler's
+// [build] command, so every `wrangler dev` (each test relay) runs it: when nothing under web/ or
+// shared/ changed since the last build it returns at once, and a lock keeps concurrent runs from
+// writing dist together.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -34,3 +34,10 @@ it("the committed Worker types (relay/generated) are what `wrangler types` makes
   // A stale file makes wrangler exit 1 ("out of date. Run `wrangler types` to regenerate"): `npm run types`.
   await expect(check).resolves.toMatchObject({ stdout: expect.stringMatching(/up to date/) });
 }, 120_000);
+
+it("`npm run build` builds what a deploy serves: the same command as wrangler.toml's [build]", async () => {
+  const { unstable_readConfig } = await import("wrangler");
+  const wrangler = unstable_readConfig({ config: "wrangler.toml" });
+  const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> };
+  expect(pkg.scripts.build).toBe(wrangler.build.command);
+}, 60_000);

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { arch, cpus, loadavg, platform, release, totalmem } from "node:os";
 import { join } from "node:path";
+import { chromiumForTests } from "../../tests/support/chromium-path.ts";
 import type { Figure } from "./figure.ts";
 import { ROOT } from "./server-process.ts";
 import { round } from "./stats.ts";
@@ -75,10 +76,12 @@ function version(pkg: string): string {
 
 function chromiumVersion(): string {
   try {
-    return execFileSync(process.env.TETHER_CHROMIUM ?? "/usr/bin/chromium", ["--version"], {
+    const { path, source } = chromiumForTests();
+    const version = execFileSync(path, ["--version"], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
-    }).trim();
+    });
+    return `${version.trim()} (${source})`;
   } catch (err) {
     return `unknown (${(err as Error).message.split("\n")[0]})`;
   }

@@ -20,7 +20,7 @@ export const RELAY_CONFIG = {
     notFoundHandling: "single-page-application",
     runWorkerFirst: ["/api/*", "/v1/*", "/healthz"],
   },
-  /** wrangler.toml's [build] command: it makes web/dist on a fresh clone. */
+  /** wrangler.toml's [build] command, the same as `npm run build`: it makes web/dist on a fresh clone. */
   buildWeb: "scripts/build-web.mjs",
 } as const;
 

@@ -98,8 +98,11 @@ export class Workload {
     const phone = this.#w.browserPhone;
     if (!phone) return 0;
     for (let i = 0; i < n; i++) {
-      await phone.send(this.#key("w"));
+      // Out of the browser's reserve before the send is counted: the writer stops at
+      // `sent >= messages - browserLeft`, and a send counted while still reserved (a slow click)
+      // made it stop one message early.
       this.#browserLeft = Math.max(0, this.#browserLeft - 1);
+      await phone.send(this.#key("w"));
       if (settle || i < n - 1) await phone.queued();
     }
     return n;

@@ -2,15 +2,15 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { chromiumForTests } from "./chromium-path.ts";
 
 /**
- * Real Chromium (the Debian package) driven by playwright-core, sized like a phone. Screenshots go
- * to test-artifacts/ (gitignored) so a person can look at the screens after a run.
+ * Real Chromium (see chromium-path.ts for which one) driven by playwright-core, sized like a phone.
+ * Screenshots go to test-artifacts/ (gitignored) so a person can look at the screens after a run.
  */
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const ARTIFACTS = join(ROOT, "test-artifacts");
-const CHROMIUM = process.env.TETHER_CHROMIUM ?? "/usr/bin/chromium";
 
 export const PHONE = { width: 390, height: 844 } as const;
 export const SMALL_PHONE = { width: 360, height: 640 } as const;
@@ -20,7 +20,7 @@ const ANDROID_UA =
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: chromiumForTests().path,
     headless: true,
     args: [
       "--no-sandbox",
