@@ -24,6 +24,12 @@ export class BridgeWorld {
   project = join(this.dir, "project");
   claudeConfig = join(this.dir, "claude");
   stateDir = join(this.dir, "state");
+  /**
+   * The CLI's Bash tool runs a login shell; with the machine's own HOME that sources the user's
+   * dotfiles (here pyenv's rehash, whose lock a killed test process can leave behind, stalling every
+   * later command for a minute). An empty HOME keeps the tests hermetic.
+   */
+  home = join(this.dir, "home");
   machineId = `mc${randomBytes(9).toString("base64url")}`;
   bridgeToken = "";
   deviceToken = "";
@@ -32,7 +38,7 @@ export class BridgeWorld {
 
   static async start(): Promise<BridgeWorld> {
     const w = new BridgeWorld();
-    for (const d of [w.project, w.claudeConfig, w.stateDir]) mkdirSync(d, { recursive: true });
+    for (const d of [w.project, w.claudeConfig, w.stateDir, w.home]) mkdirSync(d, { recursive: true });
     await w.model.start();
     w.relay = await startRelay();
     w.bridgeToken = (await mintToken(w.relay, "bridge", w.machineId)).token;
@@ -47,6 +53,7 @@ export class BridgeWorld {
       ANTHROPIC_BASE_URL: this.model.url,
       ANTHROPIC_API_KEY: "sk-scripted-test",
       CLAUDE_CONFIG_DIR: this.claudeConfig,
+      HOME: this.home,
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
       DISABLE_TELEMETRY: "1",
       DISABLE_AUTOUPDATER: "1",
