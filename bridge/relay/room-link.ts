@@ -1,4 +1,4 @@
-import type { AckItem, Peer, StoredMsg } from "../../shared/protocol/index.ts";
+import type { AckItem, StoredMsg } from "../../shared/protocol/index.ts";
 
 /**
  * The seam between the bridge's transport (bridge/relay/**) and its session logic. One RelayClient
@@ -14,10 +14,6 @@ export interface RoomHandlers {
    * idempotent by `mid` (the bridge records inputs with INSERT OR IGNORE).
    */
   onMessage(msg: StoredMsg): void;
-  /** The relay said `gone`: local state derived from the room must be rebuilt from the replay. */
-  onReset?(reason: "truncated" | "unknown_cursor"): void;
-  onSignal?(signal: { cid: string; role: string; kind: string; body: unknown }): void;
-  onPresence?(peers: Peer[]): void;
   onState?(state: LinkState): void;
   /** The relay stored these messages (`dup`: it had them already); they left the outbox. */
   onAcked?(acks: AckItem[]): void;

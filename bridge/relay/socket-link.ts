@@ -1,14 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { WebSocket as PartySocketWS } from "partysocket";
-import WS from "ws";
-import {
-  outboxEntry,
-  prepareOut,
-  type SyncAction,
-  SyncEngine,
-} from "../../shared/core/client/sync-engine.ts";
+import { type DriverEvent, type DriverState, SyncDriver } from "../../shared/core/client/sync-driver.ts";
 import type { LinkState, RoomHandlers, RoomLink } from "./room-link.ts";
 import type { StateDb } from "./state-db.ts";
+import { nodeClock, wsTransport } from "./ws-transport.ts";
 
 /** console satisfies this; the bridge's logger may add structure. */
 export type RelayLog = {
@@ -37,76 +31,56 @@ export type LinkDeps = {
 
 export type Heartbeat = { pingEveryMs: number; pongTimeoutMs: number };
 
-/** How long one dial may take before it counts as failed (partysocket's default, 4 s, is tight). */
-const DIAL_TIMEOUT_MS = 10_000;
-
 /**
- * One room over partysocket, driven by the pure SyncEngine. partysocket's own retry loop is off
- * (its backoff is not full-jitter): the engine decides when to dial, this class only dials, writes,
- * persists and calls handlers, in the order the engine's actions say.
+ * One room of the bridge: the shared SyncDriver over Node `ws` and the StateDb, whose writes are
+ * fsynced before they return. This class only turns the driver's events into RoomHandlers calls,
+ * log lines and a LinkState.
  */
 export class SocketLink implements RoomLink {
   readonly room: string;
   #d: LinkDeps;
-  #engine: SyncEngine;
-  #ws: PartySocketWS;
-  #queue: SyncAction[] = [];
-  #draining = false;
-  #stopped = false;
+  #driver: SyncDriver<false>;
   #state: LinkState = "connecting";
-  #persisted: number | null;
-  #tick: { at: number; timer: NodeJS.Timeout } | null = null;
-  #retry: NodeJS.Timeout | null = null;
 
   constructor(deps: LinkDeps) {
     this.room = deps.room;
     this.#d = deps;
-    this.#persisted = deps.db.cursor(deps.room);
-    const outbox = deps.db.outbox(deps.room).map((q) => outboxEntry(q.mid, q.kind, q.bodyJson));
-    this.#engine = new SyncEngine({
-      cid: deps.cid,
-      epoch: deps.epoch,
-      cursor: this.#persisted,
-      outbox,
-      ...(deps.tail === undefined ? {} : { tail: deps.tail }),
-      ...(deps.backoffCapMs === undefined ? {} : { backoffCapMs: deps.backoffCapMs }),
-      ...deps.heartbeat,
-    });
+    const { cid, epoch, tail, backoffCapMs, heartbeat } = deps;
     const url = `${deps.wsOrigin}/v1/rooms/${encodeURIComponent(deps.room)}`;
-    this.#ws = new PartySocketWS(url, ["tether.v1", `bearer.${deps.token}`], {
-      WebSocket: WS,
-      startClosed: true,
-      shouldReconnectOnClose: () => false,
-      // Never buffer inside partysocket: a frame written before `hello` would be refused.
-      maxEnqueuedMessages: 0,
-      connectionTimeout: DIAL_TIMEOUT_MS,
+    this.#driver = new SyncDriver({
+      engine: {
+        cid,
+        epoch,
+        ...(tail === undefined ? {} : { tail }),
+        ...(backoffCapMs === undefined ? {} : { backoffCapMs }),
+        ...heartbeat,
+      },
+      transport: wsTransport(url, ["tether.v1", `bearer.${deps.token}`]),
+      store: deps.db.clientStore(deps.room),
+      clock: nodeClock,
+      // Handlers are idempotent by mid only for the last message before a crash (RoomHandlers).
+      applyBatch: "message",
+      on: (e) => this.#on(e),
     });
-    this.#listen();
-    this.#ws.reconnect();
+    this.#driver.start();
   }
 
   send(kind: string, body: unknown, fixedMid?: string): string {
     const mid = fixedMid ?? randomBytes(16).toString("base64url");
-    const p = prepareOut(mid, kind, body);
-    if (!p.ok && p.code === "bad_frame")
-      throw new Error(`room ${this.room}: cannot queue ${kind}: ${p.message}`);
-    if (!p.ok) {
-      // The relay would refuse it the same way; saying so without a round trip keeps one code path.
-      queueMicrotask(() => this.#d.handlers.onRejected?.(mid, p.code, p.message));
-      return mid;
-    }
-    // A fixed mid already queued is the same message again (a retry after a crash): queue it once.
-    const queued = this.#d.db.enqueue(this.room, { mid, kind, bodyJson: p.entry.bodyJson }, Date.now());
-    if (queued && !this.#stopped) this.#run(this.#engine.enqueue(p.entry, performance.now()));
+    const r = this.#driver.send(kind, body, mid);
+    if (r.ok) return mid;
+    if (r.code !== "too_large") throw new Error(`room ${this.room}: cannot queue ${kind}: ${r.message}`);
+    // The relay would refuse it the same way; saying so without a round trip keeps one code path.
+    queueMicrotask(() => this.#d.handlers.onRejected?.(mid, r.code, r.message));
     return mid;
   }
 
   signal(kind: string, body: unknown): void {
-    if (!this.#stopped) this.#run(this.#engine.signal(kind, body, performance.now()));
+    this.#driver.signal(kind, body);
   }
 
   outboxDepth(): number {
-    return this.#engine.unacked().length;
+    return this.#driver.outboxSize();
   }
 
   state(): LinkState {
@@ -115,176 +89,71 @@ export class SocketLink implements RoomLink {
 
   /** Stops the link; what is queued stays in the outbox for the next process. */
   close(): void {
-    if (this.#stopped) return;
-    this.#run(this.#engine.flushAck());
-    this.#stop();
+    const kind = this.#driver.state.kind;
+    if (kind === "closed" || kind === "fatal") return;
+    this.#driver.close();
     this.#d.onClosed(this);
   }
 
-  #listen(): void {
-    this.#ws.addEventListener("open", () => {
-      this.#run(this.#engine.opened(performance.now()));
-    });
-    this.#ws.addEventListener("message", (event) => {
-      if (typeof event.data === "string") return this.#run(this.#engine.frame(event.data, performance.now()));
-      this.#d.log.warn(`relay ${this.room}: ignored a binary frame`);
-    });
-    this.#ws.addEventListener("close", (event) => {
-      this.#run(this.#engine.closed(event.code, event.reason, performance.now()));
-    });
-    this.#ws.addEventListener("error", (event) => {
-      // partysocket turns a failed dial into a close 1000 and then this event, which has the cause.
-      if (!this.#stopped) this.#d.log.info(`relay ${this.room}: socket error: ${event.message}`);
-    });
-  }
-
-  /** Carries out actions in order; actions caused by carrying them out queue behind them. */
-  #run(actions: SyncAction[]): void {
-    if (this.#stopped) return;
-    this.#queue.push(...actions);
-    if (this.#draining) return;
-    this.#draining = true;
-    try {
-      for (let a = this.#queue.shift(); a !== undefined && !this.#stopped; a = this.#queue.shift())
-        this.#do(a);
-    } catch (err) {
-      // A handler threw (a bug). Stop here: the cursor stays before the message, so the next
-      // process applies it again instead of this one skipping it.
-      this.#d.log.error(`relay ${this.room}: stopped after a handler error`, { error: String(err) });
-      this.#stop();
-      throw err;
-    } finally {
-      this.#queue.length = 0;
-      this.#draining = false;
-    }
-    this.#arm();
-    this.#setState();
-  }
-
-  #do(a: SyncAction): void {
-    const { db, handlers, log } = this.#d;
-    switch (a.type) {
-      case "send":
-        if (this.#ws.readyState === PartySocketWS.OPEN) this.#ws.send(a.text);
+  #on(e: DriverEvent): void {
+    const { handlers, log } = this.#d;
+    const at = `relay ${this.room}`;
+    switch (e.type) {
+      case "applied":
+        for (const msg of e.msgs) handlers.onMessage(msg);
         return;
-      case "apply":
-        handlers.onMessage(a.msg);
-        return this.#persist(a.msg.seq);
-      case "cursor":
-        return this.#persist(a.seq);
-      case "reset":
-        log.warn(`relay ${this.room}: cursor unusable (${a.reason}); replaying from ${a.cursor + 1}`);
-        return handlers.onReset?.(a.reason);
       case "acked":
-        db.remove(
-          this.room,
-          a.acks.map((ack) => ack.mid),
-        );
-        return handlers.onAcked?.(a.acks);
+        return handlers.onAcked?.(e.acks);
       case "rejected":
-        db.remove(this.room, [a.mid]);
-        log.warn(`relay ${this.room}: message ${a.mid} refused (${a.code}): ${a.message}`);
-        return handlers.onRejected?.(a.mid, a.code, a.message);
-      case "signal":
-        return handlers.onSignal?.(a.signal);
-      case "presence":
-        return handlers.onPresence?.(a.peers);
-      case "history":
-      case "phase":
-        return;
-      case "drop":
-        return this.#drop(a.reason);
-      case "reconnect":
-        log.info(`relay ${this.room}: closed ${a.code} (${a.reason || "no reason"}); reconnecting`, {
-          delayMs: Math.round(a.delayMs),
-          attempt: a.attempt,
-        });
-        return this.#scheduleDial(a.delayMs);
-      case "fatal":
-        return this.#fatal(a.code, a.reason);
+        log.warn(`${at}: message ${e.mid} refused (${e.code}): ${e.message}`);
+        return handlers.onRejected?.(e.mid, e.code, e.message);
+      case "reset":
+        return log.warn(`${at}: cursor unusable (${e.reason}); replaying from ${e.cursor + 1}`);
+      case "state":
+        return this.#setState(e.state);
+      case "store_error":
+        return log.error(`${at}: state db ${e.op} failed`, { error: String(e.error) });
       case "log":
-        return log[a.level](`relay ${this.room}: ${a.message}`);
+        return log[e.level](`${at}: ${e.message}`);
+      case "queued":
+      case "signal":
+      case "presence":
+      case "history":
+        return;
     }
   }
 
-  #persist(seq: number): void {
-    if (seq === this.#persisted) return;
-    this.#d.db.setCursor(this.room, seq);
-    this.#persisted = seq;
-  }
-
-  #drop(reason: string): void {
-    this.#d.log.info(`relay ${this.room}: dropping the socket: ${reason}`);
-    // partysocket dispatches the close synchronously; if the socket was already closing it does
-    // not, and the engine must still hear about it once.
-    this.#ws.close(1000, reason.slice(0, 100));
-    if (this.#engine.phase === "dropping") this.#run(this.#engine.closed(1000, reason, performance.now()));
-  }
-
-  #scheduleDial(delayMs: number): void {
-    if (this.#retry) clearTimeout(this.#retry);
-    this.#retry = setTimeout(() => {
-      this.#retry = null;
-      if (this.#stopped) return;
-      this.#ws.reconnect();
-      this.#setState();
-    }, delayMs);
-  }
-
-  #fatal(code: number, reason: string): void {
-    this.#d.log.error(`relay ${this.room}: closed ${code} (${reason}); not retrying`);
-    this.#stop();
-    this.#d.handlers.onFatal?.(code, reason);
-    this.#d.onFatal(this.room, code, reason);
-  }
-
-  /** One timer at the engine's next deadline. */
-  #arm(): void {
-    const at = this.#stopped ? null : this.#engine.deadline();
-    if (this.#tick?.at === at) return;
-    if (this.#tick) clearTimeout(this.#tick.timer);
-    this.#tick = null;
-    if (at === null) return;
-    const timer = setTimeout(
-      () => {
-        this.#tick = null;
-        this.#run(this.#engine.tick(performance.now()));
-      },
-      Math.max(0, at - performance.now()),
-    );
-    this.#tick = { at, timer };
-  }
-
-  #stop(): void {
-    this.#stopped = true;
-    if (this.#tick) clearTimeout(this.#tick.timer);
-    if (this.#retry) clearTimeout(this.#retry);
-    this.#tick = null;
-    this.#retry = null;
-    this.#ws.close(1000, "closing");
-    this.#setState();
-  }
-
-  #setState(): void {
-    const next = this.#stopped ? "offline" : stateOf(this.#engine.phase, this.#retry !== null);
-    if (next === this.#state) return;
-    this.#state = next;
-    this.#d.handlers.onState?.(next);
-    this.#d.onState();
+  #setState(s: DriverState): void {
+    const { handlers, log } = this.#d;
+    if (s.kind === "waiting") {
+      log.info(`relay ${this.room}: closed ${s.code} (${s.reason || "no reason"}); reconnecting`, {
+        delayMs: Math.round(s.delayMs),
+        attempt: s.attempt,
+      });
+    }
+    if (s.kind === "fatal") log.error(`relay ${this.room}: closed ${s.code} (${s.reason}); not retrying`);
+    const next = linkState(s);
+    if (next !== this.#state) {
+      this.#state = next;
+      handlers.onState?.(next);
+      this.#d.onState();
+    }
+    if (s.kind !== "fatal") return;
+    handlers.onFatal?.(s.code, s.reason);
+    this.#d.onFatal(this.room, s.code, s.reason);
   }
 }
 
-function stateOf(phase: SyncEngine["phase"], waiting: boolean): LinkState {
-  switch (phase) {
+function linkState(s: DriverState): LinkState {
+  switch (s.kind) {
     case "live":
       return "caught_up";
-    case "replay":
+    case "syncing":
       return "open";
-    case "fatal":
-      return "offline";
+    case "loading":
     case "connecting":
-      return waiting ? "offline" : "connecting";
-    default:
       return "connecting";
+    default:
+      return "offline";
   }
 }

@@ -2,6 +2,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { z } from "zod";
+import type { ClientStore } from "../../shared/core/client/sync-driver.ts";
+import { outboxEntry } from "../../shared/core/client/sync-engine.ts";
 
 /** A message waiting for the relay's ack, as stored: its body already serialized. */
 export type QueuedMsg = { mid: string; kind: string; bodyJson: string };
@@ -105,6 +107,27 @@ export class StateDb {
   /** Increments and persists the epoch; called once per process start. */
   nextEpoch(): number {
     return ValueRow.parse(this.#q.bumpEpoch.get()).value;
+  }
+
+  /**
+   * One room's outbox and cursor as the sync driver's store: every write is committed (fsynced)
+   * before it returns, so `RoomLink.send` returns a mid only once its message is on disk.
+   */
+  clientStore(room: string): ClientStore<false> {
+    return {
+      async: false,
+      load: () => ({
+        cursor: this.cursor(room),
+        outbox: this.outbox(room).map((q) => outboxEntry(q.mid, q.kind, q.bodyJson)),
+      }),
+      enqueue: (e) => this.enqueue(room, { mid: e.mid, kind: e.kind, bodyJson: e.bodyJson }, Date.now()),
+      remove: (mids) => this.remove(room, mids),
+      persist: (_msgs, cursor) => {
+        if (cursor !== null) this.setCursor(room, cursor);
+      },
+      // The bridge keeps no copy of the room's log; the new cursor follows in `persist`.
+      reset: () => {},
+    };
   }
 
   close(): void {

@@ -8,7 +8,7 @@ import { keyOf, msgDigest } from "./digest.ts";
 
 /**
  * A child process running the bridge's real transport for one room: RelayClient, SocketLink
- * (partysocket + the shared SyncEngine) and the SQLite outbox in a state dir. The runner sends
+ * (the shared SyncDriver over `ws`) and the SQLite outbox in a state dir. The runner sends
  * it messages to queue and SIGKILLs it at will; started again on the same dir it takes the next
  * epoch and resends its outbox. It reports every queue, ack, apply, hello, welcome and close.
  */
@@ -76,7 +76,7 @@ process.on("message", (raw) => {
 
 /**
  * The link owns its sockets; to see hello, welcome, msgs and closes on the wire, the `ws` class
- * that partysocket is given is observed (never changed). Only this process's sockets exist here.
+ * it dials with is observed (never changed). Only this process's sockets exist here.
  */
 function observeSockets(): void {
   const welcomed = new WeakSet<WS>();

@@ -17,7 +17,8 @@ export type RoomEvents = {
   loaded(msgs: StoredMsg[], outbox: QueuedRow[]): void;
   applied(msgs: StoredMsg[]): void;
   reset(): void;
-  queued(row: QueuedRow): void;
+  /** Durable in IndexedDB now; `at` is when the page learnt it. */
+  queued(row: QueuedView): void;
   acked(acks: AckItem[]): void;
   rejected(mid: string, code: string, message: string): void;
   signal(s: { cid: string; role: string; kind: string; body: unknown }): void;
@@ -25,5 +26,8 @@ export type RoomEvents = {
   history(items: StoredMsg[], low: number): void;
   state(s: ConnState): void;
 };
+
+/** What the view needs of a queued message. */
+export type QueuedView = Pick<QueuedRow, "mid" | "kind" | "bodyJson" | "at">;
 
 export type SendResult = { ok: true; mid: string } | { ok: false; message: string };

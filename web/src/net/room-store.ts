@@ -1,6 +1,9 @@
 import { z } from "zod";
+import type { ClientStore } from "../../../shared/core/client/sync-driver.ts";
+import { outboxEntry } from "../../../shared/core/client/sync-engine.ts";
 import { StoredMsg } from "../../../shared/protocol/frames.ts";
 import { db, req, tx } from "../lib/idb.ts";
+import type { RoomEvents } from "./conn-state.ts";
 
 /** A message queued for sending, as kept in IndexedDB until the relay acknowledges it. */
 export const QueuedRow = z.object({
@@ -106,6 +109,34 @@ export class RoomStore {
   #range(before: number): IDBKeyRange {
     return IDBKeyRange.bound([this.room, Number.NEGATIVE_INFINITY], [this.room, before], false, true);
   }
+}
+
+/**
+ * A room's store as the sync driver's port. Loading also shows the mirror (`events.loaded`), so the
+ * transcript appears before the network. An enqueue answers once its transaction has completed
+ * ("strict"): only then is the message queued. The mirror and cursor are written "relaxed", as a
+ * lost write only replays messages again.
+ */
+export function clientStore(store: RoomStore, events: RoomEvents): ClientStore<true> {
+  return {
+    async: true,
+    load: async () => {
+      const loaded = await store.load();
+      events.loaded(loaded.msgs, loaded.outbox);
+      return {
+        cursor: loaded.cursor,
+        outbox: loaded.outbox.map((r) => outboxEntry(r.mid, r.kind, r.bodyJson)),
+      };
+    },
+    enqueue: async (e) => {
+      const { mid, kind, bodyJson } = e;
+      await store.enqueue({ mid, room: store.room, kind, bodyJson, order: nextOrder(), at: Date.now() });
+      return true;
+    },
+    remove: (mids) => store.remove(mids),
+    persist: (msgs, cursor) => store.persist(msgs, cursor),
+    reset: (cursor) => store.reset(cursor),
+  };
 }
 
 /** Rooms that still have queued messages (sent from a page that was closed before they went out). */

@@ -4,9 +4,9 @@ import type { Role } from "../../../shared/protocol/ids.ts";
 import { me } from "../lib/api.ts";
 import type { Credential } from "../lib/credentials.ts";
 import { cidFor } from "../lib/ids.ts";
-import type { ConnState, RoomEvents, SendResult } from "../net/conn-state.ts";
+import type { ConnState, QueuedView, RoomEvents, SendResult } from "../net/conn-state.ts";
 import { RoomSocket } from "../net/room-socket.ts";
-import { type QueuedRow, RoomStore } from "../net/room-store.ts";
+import { RoomStore } from "../net/room-store.ts";
 import { applyDelta, emptyLocal, type Local, type LocalRow } from "./local.ts";
 
 const PAGE = 200;
@@ -169,7 +169,7 @@ export class RoomModel {
   }
 }
 
-function toLocal(row: QueuedRow): LocalRow {
+function toLocal(row: QueuedView): LocalRow {
   return { mid: row.mid, kind: row.kind, body: parseJson(row.bodyJson), at: row.at };
 }
 

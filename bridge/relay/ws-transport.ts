@@ -1,0 +1,33 @@
+import WS from "ws";
+import type { Clock, Transport } from "../../shared/core/client/sync-driver.ts";
+
+/** The sync driver's transport over Node's `ws`: one socket per dial, events passed on as they come. */
+export function wsTransport(url: string, protocols: string[]): Transport {
+  return {
+    open(on) {
+      const ws = new WS(url, protocols);
+      ws.on("open", () => on.open());
+      // binaryType is "nodebuffer", so a text frame arrives as one Buffer.
+      ws.on("message", (data, isBinary) => on.message(isBinary ? null : data.toString()));
+      ws.on("close", (code, reason) => on.close(code, reason.toString()));
+      // Without a listener `ws` throws a failed dial as an uncaught error; its close follows anyway.
+      ws.on("error", (err) => on.error(err.message));
+      return {
+        send: (text) => {
+          if (ws.readyState === WS.OPEN) ws.send(text);
+        },
+        close: (code, reason) => {
+          if (ws.readyState === WS.OPEN || ws.readyState === WS.CONNECTING) ws.close(code, reason);
+        },
+      };
+    },
+  };
+}
+
+export const nodeClock: Clock = {
+  now: () => performance.now(),
+  after: (ms, fn) => {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
+};

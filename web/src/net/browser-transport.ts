@@ -1,0 +1,33 @@
+import type { Clock, Transport } from "../../../shared/core/client/sync-driver.ts";
+
+/** The sync driver's transport over the browser's WebSocket, to this page's origin. */
+export function browserTransport(room: string, token: string): Transport {
+  return {
+    open(on) {
+      const proto = location.protocol === "https:" ? "wss:" : "ws:";
+      const url = `${proto}//${location.host}/v1/rooms/${encodeURIComponent(room)}`;
+      const ws = new WebSocket(url, ["tether.v1", `bearer.${token}`]);
+      ws.onopen = () => on.open();
+      ws.onmessage = (e: MessageEvent) => on.message(typeof e.data === "string" ? e.data : null);
+      ws.onclose = (e: CloseEvent) => on.close(e.code, e.reason);
+      // The browser's error event says nothing the close that follows does not.
+      return {
+        send: (text) => {
+          if (ws.readyState === WebSocket.OPEN) ws.send(text);
+        },
+        close: (code, reason) => {
+          if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN)
+            ws.close(code, reason);
+        },
+      };
+    },
+  };
+}
+
+export const browserClock: Clock = {
+  now: () => performance.now(),
+  after: (ms, fn) => {
+    const timer = window.setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
+};
