@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { WebSocket as PartySocketWS } from "partysocket";
 import WS from "ws";
-import { outboxEntry, prepareOut, type SyncAction, SyncEngine } from "../../shared/core/client/sync-engine.ts";
+import {
+  outboxEntry,
+  prepareOut,
+  type SyncAction,
+  SyncEngine,
+} from "../../shared/core/client/sync-engine.ts";
+import type { BodyOf, Kind, SignalKind } from "../../shared/protocol/index.ts";
 import type { LinkState, RoomHandlers, RoomLink } from "./room-link.ts";
 import type { StateDb } from "./state-db.ts";
 
@@ -80,7 +86,7 @@ export class SocketLink implements RoomLink {
     this.#ws.reconnect();
   }
 
-  send(kind: string, body: unknown, fixedMid?: string): string {
+  send<K extends Kind>(kind: K, body: BodyOf<K>, fixedMid?: string): string {
     const mid = fixedMid ?? randomBytes(16).toString("base64url");
     const p = prepareOut(mid, kind, body);
     if (!p.ok && p.code === "bad_frame")
@@ -96,7 +102,7 @@ export class SocketLink implements RoomLink {
     return mid;
   }
 
-  signal(kind: string, body: unknown): void {
+  signal<K extends SignalKind>(kind: K, body: BodyOf<K>): void {
     if (!this.#stopped) this.#run(this.#engine.signal(kind, body, performance.now()));
   }
 
