@@ -149,7 +149,7 @@ const examples: { [K in AnyKind]: { valid: BodyOf<K>; invalid: unknown } } = {
   },
   "machine.session_created": {
     valid: { requestMid: "m1", room: "s-0123456789abcdefghij" },
-    invalid: { requestMid: "m1", room: "../etc" },
+    invalid: { room: "s-0123456789abcdefghij" },
   },
   "machine.end_session": { valid: { room: "s-0123456789abcdefghij" }, invalid: { room: 1 } },
   "machine.list_resumable": { valid: {}, invalid: { cwd: 3 } },

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { SessionRoomId } from "./ids.ts";
 import { PermissionMode, SessionState } from "./session.ts";
 
 /**
@@ -32,8 +31,9 @@ export type TolerantMachineInfo = z.infer<typeof TolerantMachineInfo>;
 export const ChainLink = z.object({ claudeSessionId: z.string(), transitionedTo: z.string() });
 export type ChainLink = z.infer<typeof ChainLink>;
 
+/** Room ids are checked where they are used (the relay refuses a malformed one), not in bodies. */
 export const SessionSummary = z.object({
-  room: SessionRoomId,
+  room: z.string(),
   title: z.string(),
   cwd: z.string(),
   state: SessionState,
@@ -71,7 +71,7 @@ export const CreateSession = z.object({
 });
 export type CreateSession = z.infer<typeof CreateSession>;
 
-export const SessionCreated = z.object({ requestMid: z.string(), room: SessionRoomId });
+export const SessionCreated = z.object({ requestMid: z.string(), room: z.string() });
 export type SessionCreated = z.infer<typeof SessionCreated>;
 
 export const EndSession = z.object({ room: z.string() });

@@ -1,5 +1,11 @@
-import { outboxEntry, prepareOut, type SyncAction, SyncEngine } from "../../../shared/core/client/sync-engine.ts";
+import {
+  outboxEntry,
+  prepareOut,
+  type SyncAction,
+  SyncEngine,
+} from "../../../shared/core/client/sync-engine.ts";
 import type { StoredMsg } from "../../../shared/protocol/frames.ts";
+import type { BodyOf, Kind, SignalKind } from "../../../shared/protocol/kinds.ts";
 import { newMid } from "../lib/ids.ts";
 import type { ConnState, RoomEvents, SendResult } from "./conn-state.ts";
 import { nextOrder, type QueuedRow, type RoomStore } from "./room-store.ts";
@@ -64,7 +70,7 @@ export class RoomSocket {
   }
 
   /** Durable first: the message counts as queued once its IndexedDB transaction has completed. */
-  async send(kind: string, body: unknown): Promise<SendResult> {
+  async send<K extends Kind>(kind: K, body: BodyOf<K>): Promise<SendResult> {
     await this.#ready;
     if (!this.#engine) return { ok: false, message: "this device's storage is not available" };
     const mid = newMid();
@@ -89,7 +95,7 @@ export class RoomSocket {
     return { ok: true, mid };
   }
 
-  signal(kind: string, body: unknown): void {
+  signal<K extends SignalKind>(kind: K, body: BodyOf<K>): void {
     if (this.#engine && !this.#stopped) this.#run(this.#engine.signal(kind, body, performance.now()));
   }
 
