@@ -2,7 +2,13 @@ import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { onFrame, type RoomEnv, type SqlDriver, SqlRoomStore, type SqlValue } from "../shared/core/room/index.ts";
+import {
+  onFrame,
+  type RoomEnv,
+  type SqlDriver,
+  SqlRoomStore,
+  type SqlValue,
+} from "../shared/core/room/index.ts";
 import { nodeSql } from "../tests/support/node-sql.ts";
 import { TestPeer } from "../tests/support/test-room.ts";
 
