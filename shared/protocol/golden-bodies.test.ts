@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type BodyOf, type Kind, kinds, type SignalKind } from "./kinds.ts";
+import { type BodyOf, type Kind, kinds, type SignalKind, specOf } from "./kinds.ts";
 
 /**
  * Bodies as the bridge and the phone build them today (shapes copied from bridge/session/*,
@@ -243,9 +243,11 @@ const phone: Pick<Golden, ControllerKind> = {
 
 describe("golden bodies", () => {
   const all: Golden = { ...bridge, ...phone };
-  for (const [kind, bodies] of Object.entries(all))
+  const names = Object.keys(kinds).filter((k): k is keyof Golden => specOf(k) !== null);
+  for (const kind of names)
     it(`${kind}: parse strictly and tolerantly, unchanged`, () => {
-      const spec = kinds[kind as keyof Golden];
+      const spec = kinds[kind];
+      const bodies: unknown[] = all[kind];
       expect(bodies.length).toBeGreaterThan(0);
       for (const b of bodies) {
         expect(spec.body.parse(b)).toEqual(b);

@@ -6,7 +6,7 @@ import { type BodyOf, type Kind, kinds, openToBridge, type SignalKind, specOf } 
 import { PermissionMode } from "./session.ts";
 
 type AnyKind = Kind | SignalKind;
-const names = Object.keys(kinds) as AnyKind[];
+const names = Object.keys(kinds).filter((k): k is AnyKind => specOf(k) !== null);
 
 /** The session layer as docs/protocol.md §9 lists it. */
 const STORED = [
@@ -265,5 +265,22 @@ describe("bodies", () => {
     ).toBe(true);
     const mixed = { id: "m", blocks: [{ type: "image" }, { type: "text", text: "kept" }] };
     expect(read("agent.message", mixed).data).toEqual({ id: "m", blocks: [{ type: "text", text: "kept" }] });
+  });
+});
+
+describe("types (checked by npm run typecheck)", () => {
+  it("a send typed by kind takes that kind's body and nothing the contract forbids", () => {
+    const sent: string[] = [];
+    const send = <K extends Kind>(kind: K, _body: BodyOf<K>) => sent.push(kind);
+    send("session.command", { name: "set_permission_mode", value: "plan" });
+    // @ts-expect-error bypassPermissions is not a mode the bridge accepts
+    send("session.command", { name: "set_permission_mode", value: "bypassPermissions" });
+    // @ts-expect-error a signal is not a stored kind
+    send("agent.delta", { messageId: "m", index: 0, offset: 0, text: "x" });
+    // @ts-expect-error notice codes are the declared ones
+    send("session.notice", { level: "info", code: "made_up", text: "x" });
+    // @ts-expect-error a turn.result needs its subtype
+    send("turn.result", { inputMid: "m", ok: true, durationMs: 1 });
+    expect(sent).toHaveLength(5);
   });
 });
