@@ -4,10 +4,10 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, platform, release } from "node:os";
 import WebSocket from "ws";
+import { TurnStarted } from "../shared/protocol/index.ts";
 import { BridgeWorld, type Phone } from "../tests/support/bridge-world.ts";
 import { CountProxy } from "./support/count-proxy.ts";
 
-type Turn = { inputMid: string; ok: boolean };
 const TICK_MS = 10; // /proc CPU times are in clock ticks of 10 ms (USER_HZ = 100)
 
 const w = await BridgeWorld.start();
@@ -88,9 +88,11 @@ async function startLatency(s: Phone, n: number) {
   const gaps: number[] = [];
   for (let i = 0; i < n; i++) {
     const mid = await s.send("user.message", { text: `ping ${i}` });
-    await s.wait<Turn>("turn.result", (t) => t.inputMid === mid);
+    await s.wait("turn.result", (t) => t.inputMid === mid);
     const asked = s.msgs.find((m) => m.mid === mid)!.ts;
-    const started = s.msgs.find((m) => m.kind === "turn.started" && (m.body as Turn).inputMid === mid)!.ts;
+    const started = s
+      .of("turn.started")
+      .find((m) => TurnStarted.safeParse(m.body).data?.inputMid === mid)!.ts;
     gaps.push(started - asked);
   }
   gaps.sort((a, b) => a - b);
@@ -123,7 +125,7 @@ async function rss(machine: Phone) {
 
 async function turn(s: Phone, text: string): Promise<void> {
   const mid = await s.send("user.message", { text });
-  const r = await s.wait<Turn>("turn.result", (t) => t.inputMid === mid, 120_000);
+  const r = await s.wait("turn.result", (t) => t.inputMid === mid, 120_000);
   if (!r.ok) throw new Error(`turn failed: ${JSON.stringify(r)}`);
 }
 

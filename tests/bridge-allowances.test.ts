@@ -1,10 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { BodyOf } from "../shared/protocol/index.ts";
 import { BridgeWorld, type Phone } from "./support/bridge-world.ts";
-
-type Turn = { inputMid: string; ok: boolean };
-type Request = { requestId: string; toolName: string; suggestions?: unknown[] };
 
 let w: BridgeWorld | null = null;
 afterEach(async () => {
@@ -12,15 +10,19 @@ afterEach(async () => {
   w = null;
 }, 60_000);
 
-async function turn(s: Phone, text: string): Promise<Turn> {
+async function turn(s: Phone, text: string): Promise<BodyOf<"turn.result">> {
   const mid = await s.send("user.message", { text });
-  return s.wait<Turn>("turn.result", (t) => t.inputMid === mid, 60_000);
+  return s.wait("turn.result", (t) => t.inputMid === mid, 60_000);
 }
 
 /** Runs `text`, answering the one prompt it raises with "Allow for this session". */
-async function allowedForSession(s: Phone, text: string, toolName: string): Promise<Request> {
+async function allowedForSession(
+  s: Phone,
+  text: string,
+  toolName: string,
+): Promise<BodyOf<"permission.request">> {
   const done = turn(s, text);
-  const req = await s.wait<Request>("permission.request", (r) => r.toolName === toolName);
+  const req = await s.wait("permission.request", (r) => r.toolName === toolName);
   await s.send("permission.response", { requestId: req.requestId, decision: "allow", remember: true });
   expect((await done).ok).toBe(true);
   return req;
@@ -41,15 +43,14 @@ describe("allow for this session", () => {
     const edits = await w.createSession(machine, { title: "edits" });
     const req = await allowedForSession(edits, `[[write path=${file("a.txt")} content=a]]`, "Write");
     expect(req.suggestions).toEqual([expect.objectContaining({ type: "setMode", mode: "acceptEdits" })]);
-    await edits.wait<{ permissionMode: string }>("session.info", (i) => i.permissionMode === "acceptEdits");
+    await edits.wait("session.info", (i) => i.permissionMode === "acceptEdits");
     const cmds = await w.createSession(machine, { title: "commands" });
     const bash = await allowedForSession(cmds, `[[bash cmd=mkdir_-p_${file("d1")}]]`, "Bash");
     expect(bash.suggestions).toContainEqual(expect.objectContaining({ type: "addRules", behavior: "allow" }));
     expect(existsSync(file("d1"))).toBe(true);
 
     // Their processes go to sleep; the next ones ask for neither.
-    for (const s of [edits, cmds])
-      await s.wait<{ state: string }>("session.status", (x) => x.state === "sleeping");
+    for (const s of [edits, cmds]) await s.wait("session.status", (x) => x.state === "sleeping");
     expect((await write(edits, "b.txt")).ok).toBe(true);
     expect(readFileSync(file("b.txt"), "utf8")).toBe("b.txt");
     expect((await mkdir(cmds, "d2")).ok).toBe(true);

@@ -2,12 +2,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { BodyOf } from "../shared/protocol/index.ts";
 import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
 import { restartRelay } from "./support/relay-process.ts";
 import { ScriptedModel } from "./support/scripted-model.ts";
-
-type Turn = { inputMid: string; ok: boolean; subtype: string };
-type Info = { claudeSessionId?: string };
 
 let w: BridgeWorld | null = null;
 afterEach(async () => {
@@ -20,9 +18,9 @@ function transcript(world: BridgeWorld, id: string): string {
   return join(world.claudeConfig, "projects", world.project.replace(/[^a-zA-Z0-9]/g, "-"), `${id}.jsonl`);
 }
 
-async function turn(s: Phone, text: string): Promise<Turn> {
+async function turn(s: Phone, text: string): Promise<BodyOf<"turn.result">> {
   const mid = await s.send("user.message", { text });
-  return s.wait<Turn>("turn.result", (t) => t.inputMid === mid, 60_000);
+  return s.wait("turn.result", (t) => t.inputMid === mid, 60_000);
 }
 
 /** Every stored message of the room once, in seq order, and exactly one start and result per input. */
@@ -31,8 +29,8 @@ function expectCleanRoom(s: Phone): void {
   expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
   expect(new Set(s.msgs.map((m) => m.mid)).size).toBe(s.msgs.length);
   for (const input of s.of("user.message")) {
-    expect(s.bodies<Turn>("turn.started").filter((t) => t.inputMid === input.mid)).toHaveLength(1);
-    expect(s.bodies<Turn>("turn.result").filter((t) => t.inputMid === input.mid)).toHaveLength(1);
+    expect(s.bodies("turn.started").filter((t) => t.inputMid === input.mid)).toHaveLength(1);
+    expect(s.bodies("turn.result").filter((t) => t.inputMid === input.mid)).toHaveLength(1);
   }
 }
 
@@ -43,26 +41,25 @@ describe("bridge crash and restart", () => {
     const machine = await w.machinePhone();
     const s = await w.createSession(machine, { title: "crash" });
     expect((await turn(s, "remember crash-marker-7")).ok).toBe(true);
-    const info = await s.wait<Info>("session.info", (i) => i.claudeSessionId !== undefined);
+    const info = await s.wait("session.info", (i) => i.claudeSessionId !== undefined);
 
     const slow = await s.send("user.message", { text: "[[slow chunks=60 ms=20]]" });
-    await s.wait("turn.started", (t: Turn) => t.inputMid === slow);
+    await s.wait("turn.started", (t) => t.inputMid === slow);
     process.kill(-w.relay.pid, "SIGSTOP"); // acks stop: the bridge's outbox fills up
     await finished(w, slow); // Claude finished the turn into the outbox while nothing was acknowledged
     await w.bridge!.kill("SIGKILL");
     process.kill(-w.relay.pid, "SIGCONT");
     w.startBridge();
 
-    const listed = await machine.wait<{ sessions: { room: string; claudeSessionId?: string }[] }>(
-      "machine.sessions",
-      (l) => l.sessions.some((x) => x.claudeSessionId === info.claudeSessionId),
+    const listed = await machine.wait("machine.sessions", (l) =>
+      l.sessions.some((x) => x.claudeSessionId === info.claudeSessionId),
     );
     expect(listed.sessions.length).toBeGreaterThan(0);
-    await s.wait<Turn>("turn.result", (t) => t.inputMid === slow, 60_000);
+    await s.wait("turn.result", (t) => t.inputMid === slow, 60_000);
     expect((await turn(s, "what was the marker?")).ok).toBe(true);
     const shown = ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n");
     expect(shown).toContain("crash-marker-7");
-    expect((await s.wait<Info>("session.info", (i) => i.claudeSessionId !== undefined)).claudeSessionId).toBe(
+    expect((await s.wait("session.info", (i) => i.claudeSessionId !== undefined)).claudeSessionId).toBe(
       info.claudeSessionId,
     );
     expectCleanRoom(s);
@@ -76,7 +73,7 @@ describe("bridge crash and restart", () => {
     const second = w.startBridge();
     expect(await first.exited).toBe(3);
     expect(first.output).toContain("Another, newer bridge process took over");
-    await machine.wait<{ at: number }>("machine.info", (i) => i !== machine.bodies("machine.info")[0]);
+    await machine.wait("machine.info", (i) => i !== machine.bodies("machine.info")[0]);
     expect(second.child.exitCode).toBeNull();
   });
 
@@ -86,7 +83,7 @@ describe("bridge crash and restart", () => {
     const machine = await w.machinePhone();
     const s = await w.createSession(machine, { title: "leftover" });
     const slow = await s.send("user.message", { text: "[[slow chunks=3000 ms=25]]" });
-    await s.wait("turn.started", (t: Turn) => t.inputMid === slow);
+    await s.wait("turn.started", (t) => t.inputMid === slow);
     const pgid = w.bridge!.child.pid!;
     const cli = await until(
       () => groupMembers(pgid).find((m) => m.includes("claude")) ?? null,
@@ -101,9 +98,7 @@ describe("bridge crash and restart", () => {
       30_000,
       "the leftover CLI to be stopped",
     );
-    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === slow)).subtype).toBe(
-      "error_bridge_restarted",
-    );
+    expect((await s.wait("turn.result", (t) => t.inputMid === slow)).subtype).toBe("error_bridge_restarted");
   });
 
   it("a missing transcript: resume_failed_started_fresh and the message is still answered", async () => {
@@ -112,13 +107,13 @@ describe("bridge crash and restart", () => {
     const machine = await w.machinePhone();
     const s = await w.createSession(machine, { title: "fresh" });
     expect((await turn(s, "first")).ok).toBe(true);
-    const { claudeSessionId } = await s.wait<Info>("session.info", (i) => i.claudeSessionId !== undefined);
-    await s.wait<{ state: string }>("session.status", (x) => x.state === "sleeping");
+    const { claudeSessionId } = await s.wait("session.info", (i) => i.claudeSessionId !== undefined);
+    await s.wait("session.status", (x) => x.state === "sleeping");
     rmSync(transcript(w, claudeSessionId!));
     const mid = await s.send("user.message", { text: "are you there?" });
-    const notice = await s.wait<{ code: string; inputMid: string }>("session.notice");
+    const notice = await s.wait("session.notice");
     expect(notice).toMatchObject({ code: "resume_failed_started_fresh", inputMid: mid });
-    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === mid, 60_000)).ok).toBe(true);
+    expect((await s.wait("turn.result", (t) => t.inputMid === mid, 60_000)).ok).toBe(true);
     expect(ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n")).toContain("are you there?");
   });
 });
@@ -137,16 +132,16 @@ describe("the relay goes away", () => {
     await finished(w, mid); // Claude finishes the answer while the relay is down
     w.relay = await restartRelay(w.relay);
     const fresh = await w.phone(s.client.welcome!.room);
-    await fresh.wait<Turn>("turn.result", (t) => t.inputMid === mid, 60_000);
+    await fresh.wait("turn.result", (t) => t.inputMid === mid, 60_000);
     expectCleanRoom(fresh);
     const kinds = fresh.msgs.map((m) => m.kind).filter((k) => k.startsWith("turn.") || k === "agent.message");
     expect(kinds[0]).toBe("turn.started");
     expect(kinds.at(-1)).toBe("turn.result");
     expect(
       fresh
-        .bodies<{ blocks: { text?: string }[] }>("agent.message")
+        .bodies("agent.message")
         .flatMap((a) => a.blocks)
-        .map((b) => b.text)
+        .map((b) => (b.type === "text" ? b.text : ""))
         .join(""),
     ).toContain("w0 w1 w2");
   });
@@ -161,10 +156,10 @@ describe("resources", () => {
     expect((await turn(a, "alpha-marker")).ok).toBe(true);
     const b = await w.createSession(machine, { title: "b" });
     expect((await turn(b, "beta")).ok).toBe(true);
-    await a.wait<{ state: string }>("session.status", (x) => x.state === "sleeping");
+    await a.wait("session.status", (x) => x.state === "sleeping");
     expect((await turn(a, "what came first?")).ok).toBe(true);
     expect(ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n")).toContain("alpha-marker");
-    await b.wait<{ state: string }>("session.status", (x) => x.state === "sleeping");
+    await b.wait("session.status", (x) => x.state === "sleeping");
 
     const pgid = w.bridge!.child.pid!;
     expect(await w.bridge!.kill("SIGTERM")).toBe(0);
@@ -177,13 +172,13 @@ describe("resources", () => {
     const machine = await w.machinePhone();
     const s = await w.createSession(machine, { title: "sleepy" });
     expect((await turn(s, "gamma-marker")).ok).toBe(true);
-    await s.wait<{ state: string }>("session.status", (x) => x.state === "sleeping");
+    await s.wait("session.status", (x) => x.state === "sleeping");
     expect((await turn(s, "again")).ok).toBe(true);
     expect(ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n")).toContain("gamma-marker");
 
     const unanswered = join(w.project, "unanswered.txt");
     expect((await turn(s, `[[write path=${unanswered} content=x]]`)).ok).toBe(true);
-    expect(await s.wait<{ by: string; decision: string }>("permission.resolved")).toMatchObject({
+    expect(await s.wait("permission.resolved")).toMatchObject({
       by: "timeout",
       decision: "deny",
     });

@@ -15,18 +15,12 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(() => w?.stop(), 60_000);
 
-type Turn = { inputMid: string; ok: boolean; subtype: string };
-type Request = { requestId: string; toolName: string; input: Record<string, unknown> };
-
 describe("the machine room", () => {
   it("publishes machine.info and refuses a cwd outside the roots with a notice", async () => {
-    const info = await machine.wait<{ machineId: string; roots: string[]; name: string }>("machine.info");
+    const info = await machine.wait("machine.info");
     expect(info).toMatchObject({ machineId: w.machineId, roots: [w.project], name: "test-machine" });
     const req = await machine.send("machine.create_session", { cwd: join(w.project, "..") });
-    const notice = await machine.wait<{ requestMid: string; code: string; level: string }>(
-      "machine.notice",
-      (n) => n.requestMid === req,
-    );
+    const notice = await machine.wait("machine.notice", (n) => n.requestMid === req);
     expect(notice).toMatchObject({ level: "error", code: "cwd_not_allowed" });
   });
 });
@@ -36,29 +30,29 @@ describe("permissions", () => {
     const s = await w.createSession(machine, { title: "perm" });
     const yes = join(w.project, "yes.txt");
     const input = await s.send("user.message", { text: `please [[write path=${yes} content=hello_world]]` });
-    expect((await s.wait<Turn>("turn.started")).inputMid).toBe(input);
-    const req = await s.wait<Request>("permission.request");
+    expect((await s.wait("turn.started")).inputMid).toBe(input);
+    const req = await s.wait("permission.request");
     expect(req).toMatchObject({ toolName: "Write", input: { file_path: yes, content: "hello world" } });
     expect(existsSync(yes)).toBe(false);
     await s.send("permission.response", { requestId: req.requestId, decision: "allow" });
-    const done = await s.wait<Turn>("turn.result", (t) => t.inputMid === input);
+    const done = await s.wait("turn.result", (t) => t.inputMid === input);
     expect(done).toMatchObject({ ok: true, subtype: "success" });
     expect(readFileSync(yes, "utf8")).toBe("hello world");
-    const resolved = await s.wait<{ requestId: string; decision: string; by: string }>("permission.resolved");
+    const resolved = await s.wait("permission.resolved");
     expect(resolved).toEqual({ requestId: req.requestId, decision: "allow", by: s.cid });
 
     const no = join(w.project, "no.txt");
     const second = await s.send("user.message", { text: `now [[write path=${no} content=nope]]` });
-    const req2 = await s.wait<Request>("permission.request", (r) => r.requestId !== req.requestId);
+    const req2 = await s.wait("permission.request", (r) => r.requestId !== req.requestId);
     await s.send("permission.response", {
       requestId: req2.requestId,
       decision: "deny",
       message: "not that file",
     });
-    const done2 = await s.wait<Turn>("turn.result", (t) => t.inputMid === second);
+    const done2 = await s.wait("turn.result", (t) => t.inputMid === second);
     expect(done2.ok).toBe(true);
     expect(existsSync(no)).toBe(false);
-    const refused = s.bodies<{ isError: boolean; content: string }>("tool.result").at(-1);
+    const refused = s.bodies("tool.result").at(-1);
     expect(refused).toMatchObject({ isError: true, content: "not that file" });
     const told = w.model
       .turns()
@@ -78,27 +72,27 @@ describe("interrupt", () => {
     await s.wait("turn.started");
     await untilModel(() => w.model.turns().length > before);
     await s.send("session.interrupt", {});
-    const done = await s.wait<Turn>("turn.result", (t) => t.inputMid === input);
+    const done = await s.wait("turn.result", (t) => t.inputMid === input);
     expect(done).toMatchObject({ ok: false, subtype: "error_during_execution" });
     const next = await s.send("user.message", { text: "still there?" });
-    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === next)).ok).toBe(true);
+    expect((await s.wait("turn.result", (t) => t.inputMid === next)).ok).toBe(true);
   });
 
   it("during a pending permission prompt: the prompt resolves as cancelled and nothing is written", async () => {
     const s = await w.createSession(machine, { title: "interrupt-perm" });
     const file = join(w.project, "never.txt");
     const input = await s.send("user.message", { text: `[[write path=${file} content=x]]` });
-    const req = await s.wait<Request>("permission.request");
+    const req = await s.wait("permission.request");
     await s.send("session.interrupt", {});
-    expect(await s.wait<{ by: string; requestId: string }>("permission.resolved")).toMatchObject({
+    expect(await s.wait("permission.resolved")).toMatchObject({
       requestId: req.requestId,
       by: "cancelled",
     });
-    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === input)).ok).toBe(false);
+    expect((await s.wait("turn.result", (t) => t.inputMid === input)).ok).toBe(false);
     expect(existsSync(file)).toBe(false);
     await s.send("permission.response", { requestId: req.requestId, decision: "allow" });
     const next = await s.send("user.message", { text: "and now?" });
-    await s.wait<Turn>("turn.result", (t) => t.inputMid === next);
+    await s.wait("turn.result", (t) => t.inputMid === next);
     expect(s.of("permission.resolved").length).toBe(1);
   });
 });
@@ -107,25 +101,14 @@ describe("/clear", () => {
   it("moves the room to a new Claude session with session.transition; the chain stays listed", async () => {
     const s = await w.createSession(machine, { title: "clear" });
     const first = await s.send("user.message", { text: "remember clear-marker-1" });
-    await s.wait<Turn>("turn.result", (t) => t.inputMid === first);
-    const before = await s.wait<{ claudeSessionId?: string }>(
-      "session.info",
-      (i) => i.claudeSessionId !== undefined,
-    );
+    await s.wait("turn.result", (t) => t.inputMid === first);
+    const before = await s.wait("session.info", (i) => i.claudeSessionId !== undefined);
     await s.send("session.command", { name: "clear" });
-    const tr = await s.wait<{ fromClaudeSessionId: string; toClaudeSessionId: string; reason: string }>(
-      "session.transition",
-    );
+    const tr = await s.wait("session.transition");
     expect(tr.reason).toBe("clear");
     expect(tr.fromClaudeSessionId).toBe(before.claudeSessionId);
     expect(tr.toClaudeSessionId).not.toBe(tr.fromClaudeSessionId);
-    type Listed = {
-      room: string;
-      claudeSessionId?: string;
-      transitionedFrom?: string;
-      chain: { claudeSessionId: string; transitionedTo: string }[];
-    };
-    const listed = await machine.wait<{ sessions: Listed[] }>("machine.sessions", (l) =>
+    const listed = await machine.wait("machine.sessions", (l) =>
       l.sessions.some((x) => x.claudeSessionId === tr.toClaudeSessionId),
     );
     const entry = listed.sessions.find((x) => x.claudeSessionId === tr.toClaudeSessionId)!;
@@ -134,7 +117,7 @@ describe("/clear", () => {
       { claudeSessionId: tr.fromClaudeSessionId, transitionedTo: tr.toClaudeSessionId },
     ]);
     const after = await s.send("user.message", { text: "what did I ask you to remember?" });
-    await s.wait<Turn>("turn.result", (t) => t.inputMid === after);
+    await s.wait("turn.result", (t) => t.inputMid === after);
     const shown = ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n");
     expect(shown).not.toContain("clear-marker-1");
   });
@@ -152,17 +135,10 @@ describe("machine requests", () => {
   it("list_resumable shows Claude sessions on disk; create_session can resume one with its context", async () => {
     const s = await w.createSession(machine, { title: "to-resume" });
     const first = await s.send("user.message", { text: "resumable-marker-3" });
-    await s.wait<Turn>("turn.result", (t) => t.inputMid === first);
-    const { claudeSessionId } = await s.wait<{ claudeSessionId?: string }>(
-      "session.info",
-      (i) => i.claudeSessionId !== undefined,
-    );
+    await s.wait("turn.result", (t) => t.inputMid === first);
+    const { claudeSessionId } = await s.wait("session.info", (i) => i.claudeSessionId !== undefined);
     const req = await machine.send("machine.list_resumable", { cwd: w.project });
-    type Listed = {
-      requestMid: string;
-      sessions: { claudeSessionId: string; cwd: string; resumable: boolean }[];
-    };
-    const listed = await machine.wait<Listed>("machine.resumable", (r) => r.requestMid === req);
+    const listed = await machine.wait("machine.resumable", (r) => r.requestMid === req);
     expect(listed.sessions.find((x) => x.claudeSessionId === claudeSessionId)).toMatchObject({
       cwd: w.project,
       resumable: true,
@@ -173,30 +149,26 @@ describe("machine requests", () => {
       resumeClaudeSessionId: claudeSessionId,
     });
     const q = await again.send("user.message", { text: "what was the marker?" });
-    expect((await again.wait<Turn>("turn.result", (t) => t.inputMid === q)).ok).toBe(true);
+    expect((await again.wait("turn.result", (t) => t.inputMid === q)).ok).toBe(true);
     expect(ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n")).toContain("resumable-marker-3");
   });
 
   it("create_session with a first prompt runs it; end_session ends it and later input gets a notice", async () => {
     const req = await machine.send("machine.create_session", { cwd: w.project, prompt: "first-prompt-here" });
-    const created = await machine.wait<{ requestMid: string; room: string }>(
-      "machine.session_created",
-      (b) => b.requestMid === req,
-    );
+    const created = await machine.wait("machine.session_created", (b) => b.requestMid === req);
     const s = await w.phone(created.room);
-    expect(await s.wait<{ inputMid: string; text?: string }>("turn.started")).toEqual({
+    expect(await s.wait("turn.started")).toEqual({
       inputMid: req,
       text: "first-prompt-here",
     });
-    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === req)).ok).toBe(true);
+    expect((await s.wait("turn.result", (t) => t.inputMid === req)).ok).toBe(true);
     await machine.send("machine.end_session", { room: created.room });
-    await s.wait<{ state: string }>("session.status", (x) => x.state === "ended");
-    type Listed = { sessions: { room: string; state: string }[] };
-    await machine.wait<Listed>("machine.sessions", (l) =>
+    await s.wait("session.status", (x) => x.state === "ended");
+    await machine.wait("machine.sessions", (l) =>
       l.sessions.some((x) => x.room === created.room && x.state === "ended"),
     );
     const late = await s.send("user.message", { text: "hello?" });
-    expect(await s.wait<{ code: string; inputMid?: string }>("session.notice")).toMatchObject({
+    expect(await s.wait("session.notice")).toMatchObject({
       code: "session_ended",
       inputMid: late,
     });
@@ -205,10 +177,10 @@ describe("machine requests", () => {
   it("set_permission_mode acceptEdits lets Write run without a prompt", async () => {
     const s = await w.createSession(machine, { title: "mode" });
     await s.send("session.command", { name: "set_permission_mode", value: "acceptEdits" });
-    await s.wait<{ permissionMode: string }>("session.info", (i) => i.permissionMode === "acceptEdits");
+    await s.wait("session.info", (i) => i.permissionMode === "acceptEdits");
     const file = join(w.project, "auto.txt");
     const mid = await s.send("user.message", { text: `[[write path=${file} content=auto]]` });
-    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === mid)).ok).toBe(true);
+    expect((await s.wait("turn.result", (t) => t.inputMid === mid)).ok).toBe(true);
     expect(readFileSync(file, "utf8")).toBe("auto");
     expect(s.of("permission.request")).toHaveLength(0);
   });
@@ -219,19 +191,19 @@ describe("session commands", () => {
     const s = await w.createSession(machine, { title: "remember" });
     const a = join(w.project, "remember-a.txt");
     const first = await s.send("user.message", { text: `[[write path=${a} content=a]]` });
-    const req = await s.wait<Request>("permission.request");
+    const req = await s.wait("permission.request");
     await s.send("permission.response", { requestId: req.requestId, decision: "allow", remember: true });
-    await s.wait<Turn>("turn.result", (t) => t.inputMid === first);
+    await s.wait("turn.result", (t) => t.inputMid === first);
     const b = join(w.project, "remember-b.txt");
     const second = await s.send("user.message", { text: `[[write path=${b} content=b]]` });
-    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === second)).ok).toBe(true);
+    expect((await s.wait("turn.result", (t) => t.inputMid === second)).ok).toBe(true);
     expect(readFileSync(b, "utf8")).toBe("b");
     expect(s.of("permission.request")).toHaveLength(1);
 
     await s.send("session.command", { name: "set_model", value: "claude-scripted-2" });
-    await s.wait<{ model?: string }>("session.info", (i) => i.model === "claude-scripted-2");
+    await s.wait("session.info", (i) => i.model === "claude-scripted-2");
     const third = await s.send("user.message", { text: "which model?" });
-    await s.wait<Turn>("turn.result", (t) => t.inputMid === third);
+    await s.wait("turn.result", (t) => t.inputMid === third);
     expect(w.model.turns().at(-1)!.body.model).toBe("claude-scripted-2");
   });
 });
@@ -242,37 +214,36 @@ describe("edge cases from review", () => {
     const input = await s.send("user.message", {
       text: `[[write path=${join(w.project, "pending.txt")} content=x]]`,
     });
-    await s.wait<Request>("permission.request");
+    await s.wait("permission.request");
     await machine.send("machine.end_session", { room: s.client.welcome!.room });
-    expect(await s.wait<{ by: string }>("permission.resolved")).toMatchObject({ by: "cancelled" });
-    await s.wait<Turn>("turn.result", (t) => t.inputMid === input);
+    expect(await s.wait("permission.resolved")).toMatchObject({ by: "cancelled" });
+    await s.wait("turn.result", (t) => t.inputMid === input);
     const late = await s.send("user.message", { text: "anyone?" });
-    await s.wait<{ inputMid?: string }>("session.notice", (n) => n.inputMid === late);
-    const states = s.bodies<{ state: string }>("session.status").map((x) => x.state);
+    await s.wait("session.notice", (n) => n.inputMid === late);
+    const states = s.bodies("session.status").map((x) => x.state);
     expect(states.at(-1)).toBe("ended");
     expect(states.slice(states.indexOf("ended"))).toEqual(["ended"]);
   });
 
   it("an unknown permission mode is refused with a notice and the bridge carries on", async () => {
     const s = await w.createSession(machine, { title: "bad-mode" });
-    await s.send("session.command", { name: "set_permission_mode", value: "bypassPermissions" });
-    expect(await s.wait<{ code: string }>("session.notice")).toMatchObject({ code: "bad_command" });
+    // Not a mode of the contract (it needs a launch flag): sent raw, as an old phone would have.
+    await s.sendRaw("session.command", { name: "set_permission_mode", value: "bypassPermissions" });
+    expect(await s.wait("session.notice")).toMatchObject({ code: "bad_command" });
     const mid = await s.send("user.message", { text: "still fine?" });
-    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === mid)).ok).toBe(true);
-    expect(
-      s.bodies<{ permissionMode: string }>("session.info").every((i) => i.permissionMode === "default"),
-    ).toBe(true);
+    expect((await s.wait("turn.result", (t) => t.inputMid === mid)).ok).toBe(true);
+    expect(s.bodies("session.info").every((i) => i.permissionMode === "default")).toBe(true);
   });
 
   it("a Write too large for one message still reaches the phone as a truncated prompt", async () => {
     const s = await w.createSession(machine, { title: "big" });
     const file = join(w.project, "big.txt");
     const input = await s.send("user.message", { text: `[[write path=${file} size=300000]]` });
-    const req = await s.wait<Request & { truncated?: boolean }>("permission.request");
+    const req = await s.wait("permission.request");
     expect(req.truncated).toBe(true);
-    expect(String(req.input.content).length).toBeLessThan(300_000);
+    expect(JSON.stringify(req.input).length).toBeLessThan(300_000);
     await s.send("permission.response", { requestId: req.requestId, decision: "allow" });
-    expect((await s.wait<Turn>("turn.result", (t) => t.inputMid === input)).ok).toBe(true);
+    expect((await s.wait("turn.result", (t) => t.inputMid === input)).ok).toBe(true);
     expect(readFileSync(file, "utf8").length).toBe(300_000);
   });
 });

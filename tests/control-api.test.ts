@@ -34,12 +34,7 @@ beforeAll(async () => {
   device = await pair(origin, code!);
   machine = await openPhone(origin, `m-${device.machineId}`, device.token);
   const req = await machine.send("machine.create_session", { cwd: project, title: "control test" });
-  room = (
-    await machine.wait<{ requestMid: string; room: string }>(
-      "machine.session_created",
-      (b) => b.requestMid === req,
-    )
-  ).room;
+  room = (await machine.wait("machine.session_created", (b) => b.requestMid === req)).room;
 }, 60_000);
 
 afterAll(async () => {

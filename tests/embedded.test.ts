@@ -49,14 +49,11 @@ describe("npm start: the embedded relay and the bridge", () => {
 
     const machine = await openPhone(origin!, `m-${phone.machineId}`, phone.token);
     phones.push(machine);
-    expect(await machine.wait<{ machineId: string }>("machine.info")).toMatchObject({
+    expect(await machine.wait("machine.info")).toMatchObject({
       machineId: phone.machineId,
     });
     const req = await machine.send("machine.create_session", { cwd: project, title: "survives restarts" });
-    const { room } = await machine.wait<{ requestMid: string; room: string }>(
-      "machine.session_created",
-      (b) => b.requestMid === req,
-    );
+    const { room } = await machine.wait("machine.session_created", (b) => b.requestMid === req);
 
     await first.stop("SIGINT");
     expect(first.stderr).toContain("bridge stopped");
@@ -73,9 +70,7 @@ describe("npm start: the embedded relay and the bridge", () => {
     expect(JSON.parse(readFileSync(join(state, "config.json"), "utf8")).machineId).toBe(config.machineId);
     const back = await openPhone(again!, `m-${phone.machineId}`, phone.token);
     phones.push(back);
-    const listed = await back.wait<{ sessions: { room: string; title: string }[] }>("machine.sessions", (l) =>
-      l.sessions.some((s) => s.room === room),
-    );
+    const listed = await back.wait("machine.sessions", (l) => l.sessions.some((s) => s.room === room));
     expect(listed.sessions.find((s) => s.room === room)?.title).toBe("survives restarts");
     expect(back.of("machine.info").length, "machine.info again, same machine").toBe(2);
     await second.stop("SIGINT");

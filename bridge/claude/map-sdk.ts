@@ -1,4 +1,4 @@
-import type { SDKMessage } from "@anthropic-ai/claude-agent-sdk";
+import type { SDKMessage, SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
 
 /** What the session logic needs to know from the SDK's message stream; everything else is dropped. */
 export type RunEvent =
@@ -10,7 +10,7 @@ export type RunEvent =
       t: "result";
       sessionId: string;
       ok: boolean;
-      subtype: string;
+      subtype: SDKResultMessage["subtype"];
       durationMs: number;
       costUsd: number;
       usage: unknown;

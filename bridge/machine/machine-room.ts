@@ -1,35 +1,33 @@
 import { realpath } from "node:fs/promises";
 import { hostname, platform } from "node:os";
 import { sep } from "node:path";
-import { z } from "zod";
-import type { StoredMsg } from "../../shared/protocol/index.ts";
+import {
+  CreateSession,
+  EndSession,
+  ListResumable,
+  type MachineInfo,
+  type MachineNoticeCode,
+  type NoticeLevel,
+  type StoredMsg,
+} from "../../shared/protocol/index.ts";
 import type { Logger } from "../log.ts";
 import type { RoomLink } from "../relay/room-link.ts";
 import type { Registry } from "../session/registry.ts";
 import type { Sessions } from "../session/sessions.ts";
 import { listResumable } from "./resumable.ts";
 
-const CreateSession = z.object({
-  cwd: z.string().min(1),
-  title: z.string().max(200).optional(),
-  permissionMode: z.enum(["default", "acceptEdits", "plan"]).optional(),
-  resumeClaudeSessionId: z.string().optional(),
-  prompt: z.string().optional(),
-});
-const EndSession = z.object({ room: z.string() });
-const ListResumable = z.object({ cwd: z.string().optional() });
-
-export type MachineInfo = { machineId: string; name: string; roots: string[]; bridgeVersion: string };
+/** What the bridge knows of itself at start; host, platform and time are added when it publishes. */
+export type MachineFacts = Pick<MachineInfo, "machineId" | "name" | "roots" | "bridgeVersion">;
 
 /** The machine room: what this workstation offers, and the controller's requests to it. */
 export class MachineRoom {
   private readonly link: RoomLink;
-  private readonly info: MachineInfo;
+  private readonly info: MachineFacts;
   private readonly registry: Registry;
   private readonly sessions: Sessions;
   private readonly log: Logger;
 
-  constructor(link: RoomLink, info: MachineInfo, registry: Registry, sessions: Sessions, log: Logger) {
+  constructor(link: RoomLink, info: MachineFacts, registry: Registry, sessions: Sessions, log: Logger) {
     this.link = link;
     this.info = info;
     this.registry = registry;
@@ -130,7 +128,7 @@ export class MachineRoom {
     return { ok: false, why: `${real} is not under a root of this bridge (${this.info.roots.join(", ")})` };
   }
 
-  #notice(requestMid: string, level: "info" | "warn" | "error", code: string, text: string): void {
+  #notice(requestMid: string, level: NoticeLevel, code: MachineNoticeCode, text: string): void {
     this.link.send("machine.notice", { requestMid, level, code, text });
   }
 }

@@ -1,14 +1,6 @@
 import { existsSync } from "node:fs";
 import { listSessions } from "@anthropic-ai/claude-agent-sdk";
-
-export type Resumable = {
-  claudeSessionId: string;
-  cwd: string;
-  title: string;
-  updatedAt: number;
-  resumable: boolean;
-  reason?: string;
-};
+import type { Resumable } from "../../shared/protocol/index.ts";
 
 /** Claude sessions on disk (the SDK reads the transcripts; nothing is spawned), newest first. */
 export async function listResumable(cwd: string | null, limit = 50): Promise<Resumable[]> {

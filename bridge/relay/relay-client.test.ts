@@ -56,14 +56,16 @@ describe("RelayClient against the real relay", () => {
 
     await relay.kill("SIGKILL");
     await until(() => link.state() !== "caught_up", "the link to notice the relay is gone");
-    const mids = Array.from({ length: 50 }, (_, i) => link.send("agent.message", { i }));
+    const mids = Array.from({ length: 50 }, (_, i) =>
+      link.send("agent.message", { id: `m${i}`, blocks: [] }),
+    );
     expect(db.outboxDepth(room), "queued durably while the relay is down").toBe(50);
 
     relay = await restartRelay(relay);
     await until(() => bridge.client.outboxDepth(room) === 0, "the outbox to drain", 30_000);
     const stored = await readRoom(room);
     expect(stored.map((m) => m.mid)).toEqual(mids);
-    expect(stored.map((m) => m.body)).toEqual(mids.map((_, i) => ({ i })));
+    expect(stored.map((m) => m.body)).toEqual(mids.map((_, i) => ({ id: `m${i}`, blocks: [] })));
     expect(stored.map((m) => m.seq)).toEqual(range(1, 50));
     // The bridge is a receiver of its own room too: its messages come back once each, in order.
     await until(() => applied.length === 50, "the bridge to apply its own messages");
@@ -78,7 +80,9 @@ describe("RelayClient against the real relay", () => {
     const epoch = first.client.start();
     const link1 = open(first.client, room, { onMessage: () => {} });
     await until(() => link1.state() === "caught_up", "the first link to catch up");
-    const mids = Array.from({ length: 30 }, (_, i) => link1.send("agent.message", { i }));
+    const mids = Array.from({ length: 30 }, (_, i) =>
+      link1.send("agent.message", { id: `m${i}`, blocks: [] }),
+    );
     // A crash: the first frame is on the wire but its ack is never read; the rest was never sent.
     first.client.close();
     expect(first.db.outboxDepth(room)).toBe(30);
@@ -113,7 +117,7 @@ describe("RelayClient against the real relay", () => {
 
     // The newer process keeps the room: it can still send, and nothing took its place.
     await until(() => link.state() === "caught_up", "the current link to catch up");
-    link.send("session.notice", { level: "info", code: "still_here", text: "ok" });
+    link.send("tool.result", { toolUseId: "still_here", isError: false, content: "ok" });
     await until(() => current.client.outboxDepth(room) === 0, "the current process's send to be acked");
     expect(current.fatals).toEqual([]);
 
@@ -202,7 +206,7 @@ describe("RelayClient against the real relay", () => {
     try {
       await until(() => noPongDrops() > 0, "the heartbeat to notice the stall", 5_000);
       expect(link.state()).not.toBe("caught_up");
-      link.send("session.notice", { level: "info", code: "after_stall", text: "ok" });
+      link.send("tool.result", { toolUseId: "after_stall", isError: false, content: "ok" });
     } finally {
       stallRelay(false);
     }

@@ -1,4 +1,4 @@
-import type { AckItem, StoredMsg } from "../../shared/protocol/index.ts";
+import type { AckItem, BodyOf, Kind, SignalKind, StoredMsg } from "../../shared/protocol/index.ts";
 
 /**
  * The seam between the bridge's transport (bridge/relay/**) and its session logic. One RelayClient
@@ -31,10 +31,11 @@ export interface RoomLink {
    * queued and reported through onRejected(mid, "too_large").
    * With `mid`, the caller makes the message idempotent across its own crashes: sending the same
    * mid again (before or after it was acknowledged) stores it once, with its first body.
+   * Typed by kind (shared/protocol/kinds.ts): the body is what that kind's schema describes.
    */
-  send(kind: string, body: unknown, mid?: string): string;
+  send<K extends Kind>(kind: K, body: BodyOf<K>, mid?: string): string;
   /** Best-effort, never stored. Dropped while disconnected. */
-  signal(kind: string, body: unknown): void;
+  signal<K extends SignalKind>(kind: K, body: BodyOf<K>): void;
   /** Messages queued but not yet acknowledged by the relay. */
   outboxDepth(): number;
   state(): LinkState;

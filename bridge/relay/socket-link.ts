@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type DriverEvent, type DriverState, SyncDriver } from "../../shared/core/client/sync-driver.ts";
+import type { BodyOf, Kind, SignalKind } from "../../shared/protocol/index.ts";
 import type { LinkState, RoomHandlers, RoomLink } from "./room-link.ts";
 import type { StateDb } from "./state-db.ts";
 import { nodeClock, wsTransport } from "./ws-transport.ts";
@@ -65,7 +66,7 @@ export class SocketLink implements RoomLink {
     this.#driver.start();
   }
 
-  send(kind: string, body: unknown, fixedMid?: string): string {
+  send<K extends Kind>(kind: K, body: BodyOf<K>, fixedMid?: string): string {
     const mid = fixedMid ?? randomBytes(16).toString("base64url");
     const r = this.#driver.send(kind, body, mid);
     if (r.ok) return mid;
@@ -75,7 +76,7 @@ export class SocketLink implements RoomLink {
     return mid;
   }
 
-  signal(kind: string, body: unknown): void {
+  signal<K extends SignalKind>(kind: K, body: BodyOf<K>): void {
     this.#driver.signal(kind, body);
   }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PermissionMode } from "../../shared/protocol/index.ts";
 
 /**
  * What "Allow for this session" grants, in a form that outlives the Claude process: the next
@@ -7,7 +8,7 @@ import { z } from "zod";
  */
 export type Allowance = {
   /** A permission mode the grant switches to (e.g. acceptEdits for a Write), or null. */
-  mode: "default" | "acceptEdits" | "plan" | null;
+  mode: PermissionMode | null;
   /** Allow rules as the CLI spells them: `Write`, `Bash(npm test:*)`. */
   tools: string[];
   directories: string[];
@@ -20,7 +21,6 @@ const Suggestion = z.discriminatedUnion("type", [
   z.object({ type: z.literal("setMode"), mode: z.string() }),
   z.object({ type: z.literal("addDirectories"), directories: z.array(z.string().min(1)) }),
 ]);
-const Modes = z.enum(["default", "acceptEdits", "plan"]);
 
 /**
  * The grant behind the CLI's suggestions for one prompt. Suggestions it cannot carry over
@@ -34,7 +34,7 @@ export function allowanceOf(toolName: string, suggestions: readonly unknown[]): 
     if (!s.success) continue;
     const v = s.data;
     if (v.type === "setMode") {
-      const mode = Modes.safeParse(v.mode);
+      const mode = PermissionMode.safeParse(v.mode);
       if (mode.success) out.mode = mode.data;
     } else if (v.type === "addDirectories") out.directories.push(...v.directories);
     else if (v.behavior === "allow") out.tools.push(...v.rules.map(ruleText));

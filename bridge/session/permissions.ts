@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { PermissionResult, PermissionUpdate } from "@anthropic-ai/claude-agent-sdk";
+import type { BodyOf, Decision, PermissionMode } from "../../shared/protocol/index.ts";
 import type { PermissionAsk } from "../claude/claude-run.ts";
 import type { RoomLink } from "../relay/room-link.ts";
-import { type Allowance, allowanceOf } from "./allowances.ts";
+import { allowanceOf } from "./allowances.ts";
 import { clipValue } from "./clip.ts";
 import type { Registry } from "./registry.ts";
 
 export type Answer = {
-  decision: "allow" | "deny";
+  decision: Decision;
   by: string;
   reason?: string;
   remember?: boolean;
@@ -33,7 +34,7 @@ export type PermissionsOptions = {
   /** The set of pending prompts changed. */
   onChange(): void;
   /** A remembered grant switched the permission mode (e.g. acceptEdits for a Write). */
-  onMode(mode: NonNullable<Allowance["mode"]>): void;
+  onMode(mode: PermissionMode): void;
 };
 
 /**
@@ -60,7 +61,7 @@ export class Permissions {
     const requestId = `pr_${randomBytes(12).toString("base64url")}`;
     this.o.registry.openPermission(requestId, this.o.room, inputMid);
     const shown = clipValue(ask.input);
-    const body: Record<string, unknown> = {
+    const body: BodyOf<"permission.request"> = {
       requestId,
       toolName: ask.toolName,
       input: shown.value,

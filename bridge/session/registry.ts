@@ -1,13 +1,5 @@
 import { DatabaseSync } from "node:sqlite";
-
-export type SessionState =
-  | "starting"
-  | "idle"
-  | "running"
-  | "awaiting_permission"
-  | "sleeping"
-  | "ended"
-  | "error";
+import type { ChainLink, PermissionMode, SessionState } from "../../shared/protocol/index.ts";
 
 export type SessionRecord = {
   room: string;
@@ -16,7 +8,7 @@ export type SessionRecord = {
   claudeSessionId: string | null;
   transitionedFrom: string | null;
   state: SessionState;
-  permissionMode: string;
+  permissionMode: PermissionMode;
   model: string | null;
   createdAt: number;
   updatedAt: number;
@@ -113,7 +105,7 @@ export class Registry {
   }
 
   /** The chain of Claude sessions of a room, oldest first. */
-  chain(room: string): { claudeSessionId: string; transitionedTo: string | null }[] {
+  chain(room: string): ChainLink[] {
     const rows = this.#db
       .prepare("SELECT from_id, to_id FROM transitions WHERE room = ? ORDER BY at")
       .all(room);
@@ -201,6 +193,7 @@ export class Registry {
   }
 }
 
+/** Rows are written only by `put`, from typed records: state and mode are read back as such. */
 function toSession(r: Record<string, unknown>): SessionRecord {
   return {
     room: String(r.room),
@@ -209,7 +202,7 @@ function toSession(r: Record<string, unknown>): SessionRecord {
     claudeSessionId: r.claude_session_id == null ? null : String(r.claude_session_id),
     transitionedFrom: r.transitioned_from == null ? null : String(r.transitioned_from),
     state: String(r.state) as SessionState,
-    permissionMode: String(r.permission_mode),
+    permissionMode: String(r.permission_mode) as PermissionMode,
     model: r.model == null ? null : String(r.model),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),

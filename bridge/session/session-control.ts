@@ -1,26 +1,13 @@
-import type { PermissionMode } from "@anthropic-ai/claude-agent-sdk";
-import { z } from "zod";
-import type { StoredMsg } from "../../shared/protocol/index.ts";
+import {
+  PermissionResponse,
+  SessionCommand,
+  SessionInterrupt,
+  type StoredMsg,
+} from "../../shared/protocol/index.ts";
 import type { SessionRunner } from "./session-runner.ts";
 import { derivedMid } from "./turn-mids.ts";
 
 const INTERRUPT_MS = 5000;
-
-const PermissionResponse = z.object({
-  requestId: z.string(),
-  decision: z.enum(["allow", "deny"]),
-  remember: z.boolean().optional(),
-  message: z.string().optional(),
-  updatedInput: z.record(z.string(), z.unknown()).optional(),
-});
-
-const Command = z.object({
-  name: z.enum(["clear", "end", "set_permission_mode", "set_model"]),
-  value: z.string().optional(),
-});
-
-/** The modes a phone may choose; bypassPermissions needs a flag at launch and is not offered. */
-const Modes = z.enum(["default", "acceptEdits", "plan"]);
 
 /** Controller messages other than user.message: permission answers, interrupts and commands. */
 export function handleControl(s: SessionRunner, msg: StoredMsg): void {
@@ -43,12 +30,17 @@ export function handleControl(s: SessionRunner, msg: StoredMsg): void {
     }
     return;
   }
-  if (msg.kind === "session.interrupt") return void interrupt(s);
+  if (msg.kind === "session.interrupt") {
+    if (!SessionInterrupt.safeParse(msg.body).success)
+      return log.warn("ignoring malformed session.interrupt", { room: s.room, mid: msg.mid });
+    return void interrupt(s);
+  }
   if (msg.kind === "session.command") {
-    const c = Command.safeParse(msg.body);
+    // Unknown names and modes the bridge refuses (bypassPermissions needs a launch flag) fail here.
+    const c = SessionCommand.safeParse(msg.body);
     if (!c.success)
       return s.notice("warn", "bad_command", `Unknown or malformed command: ${JSON.stringify(msg.body)}`);
-    command(s, msg.mid, c.data.name, c.data.value).catch((err: Error) => {
+    command(s, msg.mid, c.data).catch((err: Error) => {
       log.error("session command failed", { room: s.room, command: c.data.name, error: err.message });
       s.notice("error", "command_failed", `${c.data.name} failed: ${err.message}`);
     });
@@ -75,30 +67,21 @@ export async function interrupt(s: SessionRunner): Promise<void> {
   await run.close();
 }
 
-async function command(
-  s: SessionRunner,
-  mid: string,
-  name: z.infer<typeof Command>["name"],
-  value: string | undefined,
-) {
-  switch (name) {
+async function command(s: SessionRunner, mid: string, c: SessionCommand) {
+  switch (c.name) {
     case "clear":
       if (s.deps.registry.addInput(s.room, mid, "/clear", "command")) s.kick();
       return;
     case "end":
       return end(s);
-    case "set_permission_mode": {
-      const mode = Modes.safeParse(value);
-      if (!mode.success)
-        return s.notice("warn", "bad_command", `Unknown permission mode ${JSON.stringify(value)}.`);
-      if (s.run && !s.run.closing) await s.run.setPermissionMode(mode.data as PermissionMode);
-      s.record = { ...s.record, permissionMode: mode.data };
+    case "set_permission_mode":
+      if (s.run && !s.run.closing) await s.run.setPermissionMode(c.value);
+      s.record = { ...s.record, permissionMode: c.value };
       s.save();
       return s.publishInfo();
-    }
     case "set_model":
-      if (s.run && !s.run.closing) await s.run.setModel(value);
-      s.record = { ...s.record, model: value ?? null };
+      if (s.run && !s.run.closing) await s.run.setModel(c.value);
+      s.record = { ...s.record, model: c.value ?? null };
       s.save();
       return s.publishInfo();
   }

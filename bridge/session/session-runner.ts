@@ -1,5 +1,13 @@
-import { getSessionInfo, type PermissionMode } from "@anthropic-ai/claude-agent-sdk";
-import type { StoredMsg } from "../../shared/protocol/index.ts";
+import { getSessionInfo } from "@anthropic-ai/claude-agent-sdk";
+import {
+  type BodyOf,
+  type NoticeLevel,
+  type SessionNoticeCode,
+  type SessionState,
+  type StoredMsg,
+  type TurnResultSubtype,
+  UserMessage,
+} from "../../shared/protocol/index.ts";
 import { ClaudeRun } from "../claude/claude-run.ts";
 import type { Logger } from "../log.ts";
 import type { RoomLink } from "../relay/room-link.ts";
@@ -7,7 +15,7 @@ import { clip } from "./clip.ts";
 import { Deltas } from "./deltas.ts";
 import { stopLeftover } from "./leftover.ts";
 import { Permissions } from "./permissions.ts";
-import type { InputRecord, Registry, SessionRecord, SessionState } from "./registry.ts";
+import type { InputRecord, Registry, SessionRecord } from "./registry.ts";
 import { handleControl, interrupt } from "./session-control.ts";
 import { onRunEvent } from "./session-events.ts";
 import { derivedMid } from "./turn-mids.ts";
@@ -26,7 +34,7 @@ export type SessionDeps = {
 
 export type TurnOutcome = {
   ok: boolean;
-  subtype: string;
+  subtype: TurnResultSubtype;
   durationMs: number;
   costUsd?: number;
   usage?: unknown;
@@ -109,8 +117,8 @@ export class SessionRunner {
     if (msg.role !== "controller") return;
     this.lastActive = Date.now();
     if (msg.kind === "user.message") {
-      const text = (msg.body as { text?: unknown } | null)?.text;
-      if (typeof text !== "string" || text.trim().length === 0) {
+      const text = UserMessage.safeParse(msg.body).data?.text;
+      if (text === undefined || text.trim().length === 0) {
         return this.notice("warn", "empty_message", "An empty message was not sent to Claude.", msg.mid);
       }
       if (this.record.state === "ended")
@@ -177,7 +185,7 @@ export class SessionRunner {
     const run: ClaudeRun = new ClaudeRun({
       cwd: this.record.cwd,
       resume,
-      permissionMode: this.record.permissionMode as PermissionMode,
+      permissionMode: this.record.permissionMode,
       allowances: this.deps.registry.allowances(this.room),
       model: this.record.model,
       onEvent: (e) => onRunEvent(this, run, e),
@@ -233,7 +241,7 @@ export class SessionRunner {
       subtype: r.subtype,
     });
     if (input.kind !== "command") {
-      const body: Record<string, unknown> = {
+      const body: BodyOf<"turn.result"> = {
         inputMid: input.mid,
         ok: r.ok,
         subtype: r.subtype,
@@ -265,13 +273,7 @@ export class SessionRunner {
     this.notice("warn", "resume_failed_started_fresh", text, inputMid, derivedMid("rf", inputMid));
   }
 
-  notice(
-    level: "info" | "warn" | "error",
-    code: string,
-    text: string,
-    inputMid?: string,
-    mid?: string,
-  ): void {
+  notice(level: NoticeLevel, code: SessionNoticeCode, text: string, inputMid?: string, mid?: string): void {
     this.link.send("session.notice", { level, code, text, ...(inputMid ? { inputMid } : {}) }, mid);
   }
 
@@ -307,7 +309,7 @@ export class SessionRunner {
 
   publishInfo(): void {
     const r = this.record;
-    const body: Record<string, unknown> = {
+    const body: BodyOf<"session.info"> = {
       title: r.title,
       cwd: r.cwd,
       machineId: this.deps.machineId,

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { PermissionMode } from "../../shared/protocol/index.ts";
 import type { Logger } from "../log.ts";
 import type { OpenOptions } from "../relay/relay-client.ts";
 import type { RoomHandlers, RoomLink } from "../relay/room-link.ts";
@@ -9,7 +10,7 @@ import { type SessionDeps, SessionRunner } from "./session-runner.ts";
 export type NewSession = {
   cwd: string;
   title: string;
-  permissionMode: string;
+  permissionMode: PermissionMode;
   resumeClaudeSessionId: string | null;
 };
 

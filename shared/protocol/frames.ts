@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Cid, Kind, Mid, Role, SignalKind } from "./ids.ts";
+import { Cid, KindName, Mid, Role, SignalName } from "./ids.ts";
 import { Limits } from "./limits.ts";
 
 const Seq = z.number().int().nonnegative();
@@ -19,7 +19,7 @@ export type Hello = z.infer<typeof Hello>;
 /** `body` may be any JSON value, but it must be present. */
 export const OutMsg = z.object({
   mid: Mid,
-  kind: Kind,
+  kind: KindName,
   body: z.unknown().refine((b) => b !== undefined, "body is required"),
 });
 export type OutMsg = z.infer<typeof OutMsg>;
@@ -42,7 +42,7 @@ export type HistoryReq = z.infer<typeof HistoryReq>;
 
 export const SignalOut = z.object({
   t: z.literal("signal"),
-  kind: SignalKind,
+  kind: SignalName,
   body: z.unknown().optional(),
 });
 export type SignalOut = z.infer<typeof SignalOut>;

@@ -15,8 +15,12 @@ export type Cid = z.infer<typeof Cid>;
 export const Mid = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
 export type Mid = z.infer<typeof Mid>;
 
-export const Kind = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/);
-export const SignalKind = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/);
+/**
+ * How any kind is spelled on the wire, known or not (the relay carries kinds it does not know);
+ * the session layer's own kinds are `Kind`/`SignalKind` in kinds.ts.
+ */
+export const KindName = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/);
+export const SignalName = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/);
 
 export const Role = z.enum(["bridge", "controller", "viewer"]);
 export type Role = z.infer<typeof Role>;

@@ -61,6 +61,13 @@ const link = client.openRoom(config.room, {
   onFatal: (code, reason) => report({ t: "fatal", code, reason }),
 });
 
+/**
+ * The workload's kinds and bodies are opaque to this probe: `agent.chaos` is not a session-layer
+ * kind (the relay accepts it from a bridge as one of its open families) and phones' bodies carry
+ * the workload's keys. Kind-typed sends are for session logic; the transport underneath takes any.
+ */
+const sendOpaque = link.send.bind(link) as (kind: string, body: unknown) => string;
+
 process.on("message", (raw) => {
   const cmd = ChildCommand.parse(raw);
   if (cmd.t === "stop") {
@@ -69,7 +76,7 @@ process.on("message", (raw) => {
     db.close();
     return process.disconnect();
   }
-  const mid = link.send(cmd.kind, cmd.body);
+  const mid = sendOpaque(cmd.kind, cmd.body);
   keys.set(mid, cmd.key);
   report({ t: "queued", key: cmd.key, mid, outbox: link.outboxDepth() });
 });

@@ -4,7 +4,13 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { StoredMsg } from "../../shared/protocol/index.ts";
+import {
+  type BodyOf,
+  type CreateSession,
+  type Kind,
+  kinds,
+  type StoredMsg,
+} from "../../shared/protocol/index.ts";
 import { mintToken, type RelayProcess, startRelay } from "./relay-process.ts";
 import { ScriptedModel } from "./scripted-model.ts";
 import { WireClient } from "./wire-client.ts";
@@ -103,15 +109,11 @@ export class BridgeWorld {
   }
 
   /** Asks the bridge for a new session through the machine room; returns a phone in its room. */
-  async createSession(machine: Phone, body: Record<string, unknown> = {}): Promise<Phone> {
+  async createSession(machine: Phone, body: Omit<CreateSession, "cwd"> = {}): Promise<Phone> {
     const req = await machine.send("machine.create_session", { cwd: this.project, ...body });
     const created = await machine
       // A fresh bridge loads the Agent SDK and dials first: allow for a loaded machine.
-      .wait<{ requestMid: string; room: string }>(
-        "machine.session_created",
-        (b) => b.requestMid === req,
-        60_000,
-      )
+      .wait("machine.session_created", (b) => b.requestMid === req, 60_000)
       .catch((err: Error) => {
         throw new Error(`${err.message}\n--- bridge output (tail) ---\n${this.bridge?.output.slice(-4000)}`, {
           cause: err,
@@ -140,9 +142,16 @@ export class Phone {
     this.cid = cid;
   }
 
-  async send(kind: string, body: object): Promise<string> {
+  /** Sends a body of the contract (shared/protocol/kinds.ts); returns its mid once stored. */
+  send<K extends Kind>(kind: K, body: BodyOf<K>): Promise<string> {
+    return this.sendRaw(kind, body);
+  }
+
+  /** Sends anything, for tests of how the bridge treats a body that breaks the contract. */
+  async sendRaw(kind: string, body: unknown): Promise<string> {
     const mid = `m_${randomBytes(12).toString("base64url")}`;
-    const r = await this.client.send([{ mid, kind, body }]);
+    // The relay stores a body of any JSON value, but not a missing one.
+    const r = await this.client.send([{ mid, kind, body: body ?? null }]);
     if (r.status !== "acked" || r.refused.length > 0)
       throw new Error(`send ${kind} failed: ${JSON.stringify(r)}`);
     return mid;
@@ -152,18 +161,26 @@ export class Phone {
     return this.msgs.filter((m) => m.kind === kind);
   }
 
-  bodies<T>(kind: string): T[] {
-    return this.of(kind).map((m) => m.body as T);
+  /**
+   * The stored bodies of `kind`, in order, each checked against its kind's schema: a body that
+   * breaks the contract fails the test here instead of being read as if it were valid. The
+   * stored objects themselves are returned, so a test may compare them by identity.
+   */
+  bodies<K extends Kind>(kind: K): BodyOf<K>[] {
+    return this.of(kind).map((m) => {
+      if (isBody(kind, m.body)) return m.body;
+      throw new Error(`${kind} seq ${m.seq} breaks its schema: ${JSON.stringify(m.body)}`);
+    });
   }
 
   /** Waits until a message of `kind` matching `pred` is stored, and returns its body. */
-  async wait<T extends object = Record<string, unknown>>(
-    kind: string,
-    pred: (body: T) => boolean = () => true,
+  async wait<K extends Kind>(
+    kind: K,
+    pred: (body: BodyOf<K>) => boolean = () => true,
     ms = 30_000,
-  ): Promise<T> {
+  ): Promise<BodyOf<K>> {
     return until(
-      () => this.bodies<T>(kind).find(pred) ?? null,
+      () => this.bodies(kind).find(pred) ?? null,
       ms,
       // What the phone has when the wait gives up, not when it began.
       () => `${kind} in the room (${this.describe()})`,
@@ -202,6 +219,10 @@ export class BridgeProcess {
     }
     return this.exited;
   }
+}
+
+function isBody<K extends Kind>(kind: K, body: unknown): body is BodyOf<K> {
+  return kinds[kind].body.safeParse(body).success;
 }
 
 /** Polls `f` until it returns non-null (a condition with a deadline, not a sleep). */

@@ -47,7 +47,7 @@ async function run(): Promise<void> {
   const queued = ["queued-1-b41 first while away", "queued-2-b41 second while away"];
   for (const text of queued) await typeAndSend(page, text);
   for (const text of queued) await userMsg(page, text).and(page.locator("[data-status='sent']")).waitFor();
-  await log.wait<{ text: string }>("user.message", (b) => b.text === queued[1]);
+  await log.wait("user.message", (b) => b.text === queued[1]);
   expect(turnsInLog(log, ["b41"]).started).toHaveLength(1);
   await screenshot(page, "bridge-01-offline-messages-sent");
 

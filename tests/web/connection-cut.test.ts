@@ -55,7 +55,7 @@ async function run(): Promise<void> {
   // hears the ack, so A must stay "sending…" and be resent later under the same mid.
   expect(proxy.stall("down", websockets)).toBeGreaterThan(0);
   await typeAndSend(page, a);
-  await log.wait<{ text: string }>("user.message", (m) => m.text === a);
+  await log.wait("user.message", (m) => m.text === a);
   await userMsg(page, a).and(page.locator("[data-status='sending']")).waitFor();
 
   // Then the network is gone: the drop is noticed at once, and the user keeps typing.

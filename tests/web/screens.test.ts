@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { PermissionMode } from "../../shared/protocol/index.ts";
 import { ARTIFACTS, SMALL_PHONE, screenshot } from "../support/browser.ts";
 import {
   bridgeStatus,
@@ -98,6 +99,11 @@ async function run(): Promise<void> {
   // The session menu, and the share sheet with a view-only link.
   await page.getByRole("button", { name: "Session controls" }).click();
   await page.getByRole("button", { name: "End session" }).waitFor();
+  // The mode menu offers what the bridge accepts, nothing it would refuse (bypassPermissions).
+  const modes = await page
+    .locator("#session-menu select option")
+    .evaluateAll((os) => os.map((o) => o.getAttribute("value")));
+  expect(modes).toEqual(PermissionMode.options);
   await shot(page, "screen-08-session-menu");
   await page.getByRole("button", { name: "Share view-only link" }).click();
   await page.locator("#session-menu .share input").waitFor();

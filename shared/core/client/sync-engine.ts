@@ -2,7 +2,7 @@ import {
   type AckItem,
   type ErrorFrame,
   type RelayFrame,
-  SignalKind,
+  SignalName,
   type StoredMsg,
 } from "../../protocol/index.ts";
 import { type Bucket, take } from "../util/token-bucket.ts";
@@ -121,7 +121,7 @@ export class SyncEngine {
     const conn = this.#conn;
     if (!conn || (this.#phase !== "replay" && this.#phase !== "live")) return [];
     // A malformed kind would cost an invalid-frame strike at the relay (20 a minute close the socket).
-    if (!SignalKind.safeParse(kind).success) return [warn(`dropped a signal with a malformed kind ${kind}`)];
+    if (!SignalName.safeParse(kind).success) return [warn(`dropped a signal with a malformed kind ${kind}`)];
     const r = take(conn.bucket, 1, now, SyncDefaults.pace.perSecond, SyncDefaults.pace.burst);
     conn.bucket = r.bucket;
     return r.ok ? [{ type: "send", text: JSON.stringify({ t: "signal", kind, body: body ?? null }) }] : [];

@@ -1,39 +1,19 @@
-import type { Role } from "../../protocol/index.ts";
+import type { Role } from "../../protocol/ids.ts";
+import { openToBridge, specOf } from "../../protocol/kinds.ts";
 
-/** Which stored kinds and which signals each role may send (docs/protocol.md §2.5). */
-const bridgeKinds = new Set([
-  "session.info",
-  "session.status",
-  "session.transition",
-  "session.notice",
-  "permission.request",
-  "permission.resolved",
-  "machine.info",
-  "machine.sessions",
-  "machine.session_created",
-  "machine.resumable",
-  "machine.notice",
-]);
-const bridgePrefixes = ["agent.", "tool.", "turn."];
-
-const controllerKinds = new Set([
-  "user.message",
-  "permission.response",
-  "session.interrupt",
-  "session.command",
-  "machine.create_session",
-  "machine.end_session",
-  "machine.list_resumable",
-]);
-
+/**
+ * Which stored kinds and which signals each role may send: the senders the kinds table declares
+ * (shared/protocol/kinds.ts), plus the families and signals it leaves open to the bridge. Viewers
+ * send nothing. The relay checks only this; bodies stay opaque to it.
+ */
 export function maySend(role: Role, kind: string): boolean {
-  if (role === "bridge") return bridgeKinds.has(kind) || bridgePrefixes.some((p) => kind.startsWith(p));
-  if (role === "controller") return controllerKinds.has(kind);
-  return false;
+  const spec = specOf(kind);
+  if (spec?.direction === "stored" && spec.from.includes(role)) return true;
+  return role === "bridge" && openToBridge.storedPrefixes.some((p) => kind.startsWith(p));
 }
 
 export function maySignal(role: Role, kind: string): boolean {
-  if (role === "bridge") return true;
-  if (role === "controller") return kind === "typing";
-  return false;
+  const spec = specOf(kind);
+  if (spec?.direction === "signal" && spec.from.includes(role)) return true;
+  return role === "bridge" && openToBridge.anySignal;
 }

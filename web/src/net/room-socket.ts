@@ -1,4 +1,5 @@
 import { type DriverEvent, type DriverState, SyncDriver } from "../../../shared/core/client/sync-driver.ts";
+import type { BodyOf, Kind, SignalKind } from "../../../shared/protocol/kinds.ts";
 import { newMid } from "../lib/ids.ts";
 import { browserClock, browserTransport } from "./browser-transport.ts";
 import type { ConnState, RoomEvents, SendResult } from "./conn-state.ts";
@@ -65,7 +66,7 @@ export class RoomSocket {
   }
 
   /** Durable first: the message counts as queued once its IndexedDB transaction has completed. */
-  async send(kind: string, body: unknown): Promise<SendResult> {
+  async send<K extends Kind>(kind: K, body: BodyOf<K>): Promise<SendResult> {
     await this.#ready;
     const r = await this.#driver.send(kind, body, newMid());
     if (r.ok) return r;
@@ -74,7 +75,7 @@ export class RoomSocket {
     return { ok: false, message: `could not store the message on this device: ${r.message}` };
   }
 
-  signal(kind: string, body: unknown): void {
+  signal<K extends SignalKind>(kind: K, body: BodyOf<K>): void {
     this.#driver.signal(kind, body);
   }
 

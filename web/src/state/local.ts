@@ -1,4 +1,4 @@
-import { AgentDelta, read } from "./bodies.ts";
+import { readBody } from "./bodies.ts";
 
 /**
  * What this tab knows beyond the room log: its queued messages (shown as "sending…" until their
@@ -27,7 +27,7 @@ export const emptyLocal: Local = { outbox: [], acked: new Set(), rejected: [], s
  * anyway. Null: no change.
  */
 export function applyDelta(streams: ReadonlyMap<string, Stream>, body: unknown): Map<string, Stream> | null {
-  const d = read(AgentDelta, body);
+  const d = readBody("agent.delta", body);
   if (!d) return null;
   const key = `${d.messageId}:${d.index}`;
   const have = streams.get(key) ?? { from: d.offset, text: "" };

@@ -1,58 +1,55 @@
-import type { StoredMsg } from "../../../shared/protocol/frames.ts";
-import {
-  MachineInfo,
-  MachineResumable,
-  MachineSessions,
-  Notice,
-  type Resumable,
-  read,
-  SessionCreated,
-  type SessionSummary,
-} from "./bodies.ts";
+import type {
+  StoredMsg,
+  TolerantMachineInfo,
+  TolerantMachineNotice,
+  TolerantResumable,
+  TolerantSessionSummary,
+} from "../../../shared/protocol/index.ts";
+import { readBody } from "./bodies.ts";
 
 /** The machine room's log folded into what the machine page shows. Pure. */
 export type MachineView = {
-  info: MachineInfo | null;
-  sessions: SessionSummary[];
+  info: TolerantMachineInfo | null;
+  sessions: TolerantSessionSummary[];
   /** Answers to this machine's requests, by the request's mid. */
   created: ReadonlyMap<string, string>;
-  resumable: ReadonlyMap<string, Resumable[]>;
-  notices: ReadonlyMap<string, Notice>;
+  resumable: ReadonlyMap<string, TolerantResumable[]>;
+  notices: ReadonlyMap<string, TolerantMachineNotice>;
   /** Notices that answer no request (newest last). */
-  general: Notice[];
+  general: TolerantMachineNotice[];
   lastBridgeAt: number | null;
 };
 
 export function foldMachine(msgs: readonly StoredMsg[]): MachineView {
-  let info: MachineInfo | null = null;
-  let sessions: SessionSummary[] = [];
+  let info: TolerantMachineInfo | null = null;
+  let sessions: TolerantSessionSummary[] = [];
   const created = new Map<string, string>();
-  const resumable = new Map<string, Resumable[]>();
-  const notices = new Map<string, Notice>();
-  const general: Notice[] = [];
+  const resumable = new Map<string, TolerantResumable[]>();
+  const notices = new Map<string, TolerantMachineNotice>();
+  const general: TolerantMachineNotice[] = [];
   let lastBridgeAt: number | null = null;
   for (const m of msgs) {
     if (m.role !== "bridge") continue;
     lastBridgeAt = m.ts;
     switch (m.kind) {
       case "machine.info":
-        info = read(MachineInfo, m.body) ?? info;
+        info = readBody("machine.info", m.body) ?? info;
         break;
       case "machine.sessions":
-        sessions = read(MachineSessions, m.body)?.sessions ?? sessions;
+        sessions = readBody("machine.sessions", m.body)?.sessions ?? sessions;
         break;
       case "machine.session_created": {
-        const b = read(SessionCreated, m.body);
+        const b = readBody("machine.session_created", m.body);
         if (b) created.set(b.requestMid, b.room);
         break;
       }
       case "machine.resumable": {
-        const b = read(MachineResumable, m.body);
+        const b = readBody("machine.resumable", m.body);
         if (b) resumable.set(b.requestMid, b.sessions);
         break;
       }
       case "machine.notice": {
-        const b = read(Notice, m.body);
+        const b = readBody("machine.notice", m.body);
         if (b?.requestMid) notices.set(b.requestMid, b);
         else if (b) general.push(b);
         break;
@@ -71,7 +68,7 @@ export function foldMachine(msgs: readonly StoredMsg[]): MachineView {
 }
 
 /** Live sessions first, most recently active first. */
-function ordered(sessions: SessionSummary[]): SessionSummary[] {
+function ordered(sessions: TolerantSessionSummary[]): TolerantSessionSummary[] {
   return [...sessions].sort((a, b) => {
     const ended = Number(a.state === "ended") - Number(b.state === "ended");
     return ended !== 0 ? ended : b.updatedAt - a.updatedAt;

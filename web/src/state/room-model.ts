@@ -1,6 +1,7 @@
 import { batch, signal } from "@preact/signals";
 import type { AckItem, Peer, StoredMsg } from "../../../shared/protocol/frames.ts";
 import type { Role } from "../../../shared/protocol/ids.ts";
+import type { BodyOf, Kind } from "../../../shared/protocol/kinds.ts";
 import { me } from "../lib/api.ts";
 import type { Credential } from "../lib/credentials.ts";
 import { cidFor } from "../lib/ids.ts";
@@ -56,7 +57,8 @@ export class RoomModel {
     });
   }
 
-  send(kind: string, body: unknown): Promise<SendResult> {
+  /** Typed by kind (shared/protocol/kinds.ts): the body is what that kind's schema describes. */
+  send<K extends Kind>(kind: K, body: BodyOf<K>): Promise<SendResult> {
     return this.socket.send(kind, body);
   }
 

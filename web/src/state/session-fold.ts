@@ -1,19 +1,14 @@
-import type { StoredMsg } from "../../../shared/protocol/frames.ts";
-import {
-  AgentMessage,
-  Notice,
-  PermissionRequest,
+import type {
   PermissionResolved,
-  PermissionResponse,
-  read,
-  SessionInfo,
-  SessionStatus,
+  StoredMsg,
+  TolerantPermissionRequest,
+  TolerantSessionInfo,
+  TolerantSessionNotice,
+  TolerantSessionStatus,
+  TolerantTurnResult,
   ToolResult,
-  Transition,
-  TurnResult,
-  TurnStarted,
-  UserMessage,
-} from "./bodies.ts";
+} from "../../../shared/protocol/index.ts";
+import { readBody } from "./bodies.ts";
 
 /**
  * The session room's log folded into what the session page shows. Pure: the same log, outbox and
@@ -41,8 +36,8 @@ export type Item =
   | { t: "text"; key: string; text: string; streaming?: boolean; truncated?: boolean }
   | { t: "thinking"; key: string; text: string }
   | { t: "tool"; key: string; tool: ToolCall }
-  | { t: "turn"; key: string; result: TurnResult }
-  | { t: "notice"; key: string; notice: Notice }
+  | { t: "turn"; key: string; result: TolerantTurnResult }
+  | { t: "notice"; key: string; notice: TolerantSessionNotice }
   | { t: "transition"; key: string; from: string; to: string; at: number };
 
 export type ToolCall = {
@@ -56,13 +51,13 @@ export type ToolCall = {
 };
 
 export type SessionView = {
-  info: SessionInfo | null;
-  status: SessionStatus | null;
+  info: TolerantSessionInfo | null;
+  status: TolerantSessionStatus | null;
   items: Item[];
   /** Prompts nobody has answered yet, oldest first: the sheet shows the first. */
-  pending: PermissionRequest[];
+  pending: TolerantPermissionRequest[];
   /** Prompts answered (here or elsewhere) that the bridge has not settled yet. */
-  answered: PermissionRequest[];
+  answered: TolerantPermissionRequest[];
   /** A turn is in progress (interrupt makes sense). */
   running: boolean;
   /** When the bridge last wrote to this room. */
@@ -82,13 +77,13 @@ export function foldStored(msgs: readonly StoredMsg[]): StoredSession {
 }
 
 export class StoredSession {
-  info: SessionInfo | null = null;
-  status: SessionStatus | null = null;
+  info: TolerantSessionInfo | null = null;
+  status: TolerantSessionStatus | null = null;
   items: Item[] = [];
   users = new Map<string, Extract<Item, { t: "user" }>>();
   tools = new Map<string, ToolCall>();
   blocksOf = new Map<string, number>();
-  requests = new Map<string, PermissionRequest>();
+  requests = new Map<string, TolerantPermissionRequest>();
   responded = new Set<string>();
   resolved = new Map<string, PermissionResolved>();
   openTurns = new Set<string>();
@@ -106,7 +101,7 @@ export class StoredSession {
       case "tool.result":
         return this.#toolResult(m.body, key);
       case "turn.started": {
-        const b = read(TurnStarted, m.body);
+        const b = readBody("turn.started", m.body);
         if (!b) return;
         this.openTurns.add(b.inputMid);
         // The first prompt: its text comes with the turn; older bridges left it out (then only a
@@ -120,7 +115,7 @@ export class StoredSession {
       case "permission.request":
         return this.#request(m.body);
       case "permission.response": {
-        const b = read(PermissionResponse, m.body);
+        const b = readBody("permission.response", m.body);
         if (b) this.responded.add(b.requestId);
         return;
       }
@@ -129,7 +124,7 @@ export class StoredSession {
       case "session.notice":
         return this.#notice(m.body, key);
       case "session.transition": {
-        const b = read(Transition, m.body);
+        const b = readBody("session.transition", m.body);
         if (b)
           this.items.push({
             t: "transition",
@@ -141,16 +136,16 @@ export class StoredSession {
         return;
       }
       case "session.info":
-        this.info = read(SessionInfo, m.body) ?? this.info;
+        this.info = readBody("session.info", m.body) ?? this.info;
         return;
       case "session.status":
-        this.status = read(SessionStatus, m.body) ?? this.status;
+        this.status = readBody("session.status", m.body) ?? this.status;
         return;
     }
   }
 
   #user(m: StoredMsg, key: string): void {
-    const b = read(UserMessage, m.body);
+    const b = readBody("user.message", m.body);
     if (!b || this.users.has(m.mid)) return;
     const item: Extract<Item, { t: "user" }> = {
       t: "user",
@@ -181,7 +176,7 @@ export class StoredSession {
 
   /** Several agent.message frames share an id (one per content block): their blocks append in order. */
   #agent(body: unknown, key: string): void {
-    const b = read(AgentMessage, body);
+    const b = readBody("agent.message", body);
     if (!b) return;
     this.blocksOf.set(b.id, (this.blocksOf.get(b.id) ?? 0) + b.blocks.length);
     b.blocks.forEach((block, i) => {
@@ -206,7 +201,7 @@ export class StoredSession {
   }
 
   #toolResult(body: unknown, key: string): void {
-    const b = read(ToolResult, body);
+    const b = readBody("tool.result", body);
     if (!b) return;
     const tool = this.tools.get(b.toolUseId);
     if (tool) tool.result = b;
@@ -225,7 +220,7 @@ export class StoredSession {
   }
 
   #turnResult(body: unknown, key: string): void {
-    const b = read(TurnResult, body);
+    const b = readBody("turn.result", body);
     if (!b) return;
     if (b.inputMid) {
       this.openTurns.delete(b.inputMid);
@@ -235,7 +230,7 @@ export class StoredSession {
   }
 
   #request(body: unknown): void {
-    const b = read(PermissionRequest, body);
+    const b = readBody("permission.request", body);
     if (!b || this.resolved.has(b.requestId)) return;
     this.requests.set(b.requestId, b);
     const tool = b.toolUseId ? this.tools.get(b.toolUseId) : undefined;
@@ -243,7 +238,7 @@ export class StoredSession {
   }
 
   #resolved(body: unknown): void {
-    const b = read(PermissionResolved, body);
+    const b = readBody("permission.resolved", body);
     if (!b) return;
     this.resolved.set(b.requestId, b);
     const req = this.requests.get(b.requestId);
@@ -256,7 +251,7 @@ export class StoredSession {
   }
 
   #notice(body: unknown, key: string): void {
-    const b = read(Notice, body);
+    const b = readBody("session.notice", body);
     if (!b) return;
     this.items.push({ t: "notice", key, notice: b });
     if (b.inputMid && b.code === "session_ended") {

@@ -1,5 +1,5 @@
 import type { StoredMsg } from "../../../shared/protocol/frames.ts";
-import { PermissionResponse, read, UserMessage } from "./bodies.ts";
+import { readBody } from "./bodies.ts";
 import type { Local, Stream } from "./local.ts";
 import { foldStored, type Item, type SessionView, type StoredSession } from "./session-fold.ts";
 
@@ -15,16 +15,16 @@ export function overlay(s: StoredSession, local: Local): SessionView {
   for (const row of local.outbox) {
     if (s.users.has(row.mid)) continue;
     if (row.kind === "permission.response") {
-      const b = read(PermissionResponse, row.body);
+      const b = readBody("permission.response", row.body);
       if (b) responded.add(b.requestId);
     } else if (row.kind === "user.message") {
-      const b = read(UserMessage, row.body);
+      const b = readBody("user.message", row.body);
       const status = local.acked.has(row.mid) ? "sent" : "sending";
       if (b) items.push({ t: "user", key: `q${row.mid}`, mid: row.mid, text: b.text, status, at: row.at });
     }
   }
   for (const r of local.rejected) {
-    const b = r.kind === "user.message" ? read(UserMessage, r.body) : null;
+    const b = r.kind === "user.message" ? readBody("user.message", r.body) : null;
     const note = `Not sent (${r.code}): ${r.message}`;
     if (b)
       items.push({ t: "user", key: `r${r.mid}`, mid: r.mid, text: b.text, status: "failed", at: r.at, note });

@@ -1,7 +1,16 @@
+import type { PermissionMode } from "../../../shared/protocol/session.ts";
+
 /** localStorage key prefix for the first prompt of a session this device created, by request mid. */
 export const PROMPT_KEY = "tether.prompt.";
 
-/** Human formats for times, durations, costs and paths. Pure. */
+/** Human formats for times, durations, costs, paths and modes. Pure. */
+
+/** Every mode the bridge accepts, and only those: a Record, so a new mode needs its words here. */
+export const permissionModeLabels: Record<PermissionMode, string> = {
+  default: "Ask before edits and commands",
+  acceptEdits: "Accept file edits",
+  plan: "Plan only",
+};
 
 export function relTime(at: number, now: number): string {
   const s = Math.round((now - at) / 1000);

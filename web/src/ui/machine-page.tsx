@@ -1,5 +1,6 @@
 import { useComputed } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
+import type { CreateSession } from "../../../shared/protocol/index.ts";
 import { rememberRoomMachine, removeDevice } from "../lib/credentials.ts";
 import { navigate } from "../router.ts";
 import { foldMachine, type MachineView } from "../state/machine-fold.ts";
@@ -28,14 +29,6 @@ export function MachinePage(p: { machineId: string }) {
   if (!h.model) return <Centered>Opening…</Centered>;
   return <MachineBody model={h.model} machineId={p.machineId} />;
 }
-
-export type CreateRequest = {
-  cwd: string;
-  title?: string;
-  prompt?: string;
-  permissionMode?: string;
-  resumeClaudeSessionId?: string;
-};
 
 function MachineBody(p: { model: RoomModel; machineId: string }) {
   const view = useComputed(() => foldMachine(p.model.msgs.value)).value;
@@ -114,7 +107,7 @@ function usePendingCreate(model: RoomModel, view: MachineView, machineId: string
     if (notice) setError(`The bridge refused: ${notice.text}`);
     if (room) void rememberRoomMachine(room, machineId).then(() => navigate(`/s/${room}`));
   }, [mid, room, notice, key, machineId]);
-  const start = async (req: CreateRequest) => {
+  const start = async (req: CreateSession) => {
     setError(null);
     const r = await model.send("machine.create_session", req);
     if (!r.ok) return setError(`Could not queue the request: ${r.message}`);

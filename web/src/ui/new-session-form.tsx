@@ -1,21 +1,20 @@
 import { useState } from "preact/hooks";
-import { joinUnder } from "./format.ts";
-import type { CreateRequest } from "./machine-page.tsx";
-
-const MODES = [
-  ["default", "Ask before edits and commands"],
-  ["acceptEdits", "Accept file edits"],
-  ["plan", "Plan only"],
-] as const;
+import { type CreateSession, PermissionMode } from "../../../shared/protocol/index.ts";
+import { joinUnder, permissionModeLabels } from "./format.ts";
 
 /** A new session: a folder under one of the bridge's roots, an optional title and first prompt. */
-export function NewSessionForm(p: { roots: string[]; busy: boolean; onSubmit(req: CreateRequest): void }) {
+export function NewSessionForm(p: { roots: string[]; busy: boolean; onSubmit(req: CreateSession): void }) {
   const [root, setRoot] = useState(p.roots[0] ?? "");
   const [sub, setSub] = useState("");
   const [title, setTitle] = useState("");
   const [prompt, setPrompt] = useState("");
-  const [mode, setMode] = useState("default");
+  const [mode, setMode] = useState<PermissionMode>("default");
   const [error, setError] = useState<string | null>(null);
+  // The options are PermissionMode's own values; parsing just names the select's string as one.
+  const pickMode = (value: string) => {
+    const m = PermissionMode.safeParse(value);
+    if (m.success) setMode(m.data);
+  };
   if (p.roots.length === 0)
     return <p class="muted">Waiting for the bridge to say which folders it may work in…</p>;
   const chosen = root || p.roots[0] || "";
@@ -64,10 +63,10 @@ export function NewSessionForm(p: { roots: string[]; busy: boolean; onSubmit(req
       </label>
       <label>
         Permissions
-        <select value={mode} onChange={(e) => setMode(e.currentTarget.value)}>
-          {MODES.map(([v, text]) => (
-            <option key={v} value={v}>
-              {text}
+        <select value={mode} onChange={(e) => pickMode(e.currentTarget.value)}>
+          {PermissionMode.options.map((m) => (
+            <option key={m} value={m}>
+              {permissionModeLabels[m]}
             </option>
           ))}
         </select>

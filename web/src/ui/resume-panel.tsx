@@ -1,16 +1,16 @@
 import { useEffect, useState } from "preact/hooks";
+import type { CreateSession } from "../../../shared/protocol/index.ts";
 import type { MachineView } from "../state/machine-fold.ts";
 import type { RoomModel } from "../state/room-model.ts";
 import { relTime, shortPath } from "./format.ts";
 import { useNow } from "./hooks.ts";
-import type { CreateRequest } from "./machine-page.tsx";
 
 /** Claude sessions on the workstation's disk (`machine.list_resumable`), each resumable in a new room. */
 export function ResumePanel(p: {
   model: RoomModel;
   view: MachineView;
   busy: boolean;
-  onResume(req: CreateRequest): void;
+  onResume(req: CreateSession): void;
 }) {
   const [mid, setMid] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);

@@ -1,6 +1,6 @@
+import { SessionState, type TolerantSessionSummary } from "../../../shared/protocol/index.ts";
 import { rememberRoomMachine } from "../lib/credentials.ts";
 import { navigate } from "../router.ts";
-import type { SessionSummary } from "../state/bodies.ts";
 import type { MachineView } from "../state/machine-fold.ts";
 import type { RoomModel } from "../state/room-model.ts";
 import { relTime, shortPath } from "./format.ts";
@@ -24,7 +24,7 @@ export function SessionList(p: { model: RoomModel; view: MachineView; machineId:
   );
 }
 
-function SessionRow(p: { s: SessionSummary; now: number; model: RoomModel; machineId: string }) {
+function SessionRow(p: { s: TolerantSessionSummary; now: number; model: RoomModel; machineId: string }) {
   const { s } = p;
   const href = `/s/${s.room}`;
   const open = async (e: MouseEvent) => {
@@ -71,15 +71,18 @@ function SessionRow(p: { s: SessionSummary; now: number; model: RoomModel; machi
   );
 }
 
+/** A state this app does not know (a newer bridge's) shows by its name. */
 export function stateLabel(state: string): string {
-  const labels: Record<string, string> = {
-    starting: "starting",
-    idle: "idle",
-    running: "running",
-    awaiting_permission: "needs you",
-    sleeping: "sleeping",
-    ended: "ended",
-    error: "error",
-  };
-  return labels[state] ?? state;
+  const known = SessionState.safeParse(state);
+  return known.success ? stateLabels[known.data] : state;
 }
+
+const stateLabels: Record<SessionState, string> = {
+  starting: "starting",
+  idle: "idle",
+  running: "running",
+  awaiting_permission: "needs you",
+  sleeping: "sleeping",
+  ended: "ended",
+  error: "error",
+};

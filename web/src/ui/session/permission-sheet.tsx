@@ -1,16 +1,16 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { PermissionRequest } from "../../state/bodies.ts";
+import type { PermissionResponse, TolerantPermissionRequest } from "../../../../shared/protocol/index.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { summary, ToolInput } from "./tool-card.tsx";
 
-type Answer = { decision: "allow" | "deny"; remember?: boolean; message?: string };
+type Answer = Omit<PermissionResponse, "requestId">;
 
 /**
  * A pending permission prompt. It is derived from the room log (a request nobody answered and the
  * bridge has not resolved), so it stays until answered here or elsewhere, or cancelled, and comes
  * back after a reload.
  */
-export function PermissionSheet(p: { model: RoomModel; req: PermissionRequest; queued: number }) {
+export function PermissionSheet(p: { model: RoomModel; req: TolerantPermissionRequest; queued: number }) {
   const [message, setMessage] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

@@ -1,19 +1,17 @@
 import { useEffect, useState } from "preact/hooks";
+import {
+  PermissionMode,
+  type SessionCommand,
+  type TolerantSessionInfo,
+} from "../../../../shared/protocol/index.ts";
 import { createShare } from "../../lib/api.ts";
-import type { SessionInfo } from "../../state/bodies.ts";
 import type { RoomModel } from "../../state/room-model.ts";
-
-const MODES = [
-  ["default", "Ask before edits and commands"],
-  ["acceptEdits", "Accept file edits"],
-  ["plan", "Plan only"],
-  ["bypassPermissions", "Never ask (bypass)"],
-] as const;
+import { permissionModeLabels } from "../format.ts";
 
 /** Session controls: interrupt, /clear, permission mode, end, and share links. */
 export function SessionMenu(p: {
   model: RoomModel;
-  info: SessionInfo | null;
+  info: TolerantSessionInfo | null;
   running: boolean;
   ended: boolean;
 }) {
@@ -29,8 +27,11 @@ export function SessionMenu(p: {
   const control = p.model.role.value === "controller";
   const canShare = p.model.cred.kind === "device";
   if (!control && !canShare) return null;
-  const command = (name: string, value?: string) =>
-    void p.model.send("session.command", { name, ...(value === undefined ? {} : { value }) });
+  const command = (c: SessionCommand) => void p.model.send("session.command", c);
+  const setMode = (value: string) => {
+    const mode = PermissionMode.safeParse(value);
+    if (mode.success) command({ name: "set_permission_mode", value: mode.data });
+  };
   return (
     <div class="menu">
       <button
@@ -59,7 +60,8 @@ export function SessionMenu(p: {
                 type="button"
                 class="btn"
                 onClick={() =>
-                  confirm("Clear the context? Claude starts a new session in this room.") && command("clear")
+                  confirm("Clear the context? Claude starts a new session in this room.") &&
+                  command({ name: "clear" })
                 }
               >
                 Clear context (/clear)
@@ -68,11 +70,11 @@ export function SessionMenu(p: {
                 Permissions
                 <select
                   value={p.info?.permissionMode ?? "default"}
-                  onChange={(e) => command("set_permission_mode", e.currentTarget.value)}
+                  onChange={(e) => setMode(e.currentTarget.value)}
                 >
-                  {MODES.map(([v, text]) => (
-                    <option key={v} value={v}>
-                      {text}
+                  {PermissionMode.options.map((mode) => (
+                    <option key={mode} value={mode}>
+                      {permissionModeLabels[mode]}
                     </option>
                   ))}
                 </select>
@@ -82,7 +84,7 @@ export function SessionMenu(p: {
                 class="btn danger"
                 onClick={() =>
                   confirm("End this session? Its Claude process stops; the transcript stays.") &&
-                  command("end")
+                  command({ name: "end" })
                 }
               >
                 End session

@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+/**
+ * Notices: how the bridge answers a request or an input it could not carry out. Senders use the
+ * codes below; receivers read any code (a newer bridge may add one) and show the text.
+ */
+
+export const NoticeLevel = z.enum(["info", "warn", "error"]);
+export type NoticeLevel = z.infer<typeof NoticeLevel>;
+
+/** `session.notice` codes the bridge sends (docs/protocol.md §9). */
+export const SessionNoticeCode = z.enum([
+  "resume_failed_started_fresh",
+  "session_ended",
+  "empty_message",
+  "bad_command",
+  "command_failed",
+]);
+export type SessionNoticeCode = z.infer<typeof SessionNoticeCode>;
+
+/** `machine.notice` codes the bridge sends (docs/protocol.md §9). */
+export const MachineNoticeCode = z.enum(["bad_request", "cwd_not_allowed", "unknown_session", "internal"]);
+export type MachineNoticeCode = z.infer<typeof MachineNoticeCode>;
+
+/** `inputMid`: the user.message (or create request, for a first prompt) the notice answers. */
+export const SessionNotice = z.object({
+  level: NoticeLevel,
+  code: SessionNoticeCode,
+  text: z.string(),
+  inputMid: z.string().optional(),
+});
+export type SessionNotice = z.infer<typeof SessionNotice>;
+
+/** `requestMid`: the machine request it answers; absent for a notice about the machine itself. */
+export const MachineNotice = z.object({
+  requestMid: z.string().optional(),
+  level: NoticeLevel,
+  code: MachineNoticeCode,
+  text: z.string(),
+});
+export type MachineNotice = z.infer<typeof MachineNotice>;
+
+/** Receivers: any code, and an unknown level shows as info, so a newer bridge's notice still shows. */
+const tolerant = { level: NoticeLevel.catch("info"), code: z.string() };
+export const TolerantSessionNotice = SessionNotice.extend(tolerant);
+export type TolerantSessionNotice = z.infer<typeof TolerantSessionNotice>;
+export const TolerantMachineNotice = MachineNotice.extend(tolerant);
+export type TolerantMachineNotice = z.infer<typeof TolerantMachineNotice>;

@@ -1,0 +1,92 @@
+import { z } from "zod";
+
+/**
+ * Session room bodies that describe and steer the session (docs/protocol.md §9). Each strict schema
+ * is what a sender must produce and what the bridge accepts from controllers; a `Tolerant…` one is
+ * what the phone accepts from bridges, older and newer, so one odd field never hides a whole body.
+ */
+
+/**
+ * The modes a phone may choose (set_permission_mode, create_session) and a grant may switch to.
+ * `bypassPermissions` needs a flag when Claude Code starts, so the bridge refuses it.
+ */
+export const PermissionMode = z.enum(["default", "acceptEdits", "plan"]);
+export type PermissionMode = z.infer<typeof PermissionMode>;
+
+export const SessionState = z.enum([
+  "starting",
+  "idle",
+  "running",
+  "awaiting_permission",
+  "sleeping",
+  "ended",
+  "error",
+]);
+export type SessionState = z.infer<typeof SessionState>;
+
+/** Sent on creation and on every change; `claudeSessionId` once Claude has named the session. */
+export const SessionInfo = z.object({
+  title: z.string(),
+  cwd: z.string(),
+  machineId: z.string(),
+  model: z.string().optional(),
+  permissionMode: PermissionMode,
+  claudeSessionId: z.string().optional(),
+  transitionedFrom: z.string().optional(),
+  createdAt: z.number(),
+});
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
+/** Older bridges left fields out or sent null; a newer one may know more permission modes. */
+export const TolerantSessionInfo = SessionInfo.extend({
+  machineId: z.string().optional(),
+  model: z.string().nullable().optional(),
+  permissionMode: z.string().optional(),
+  claudeSessionId: z.string().nullable().optional(),
+  transitionedFrom: z.string().nullable().optional(),
+  createdAt: z.number().optional(),
+});
+export type TolerantSessionInfo = z.infer<typeof TolerantSessionInfo>;
+
+export const SessionStatus = z.object({ state: SessionState, detail: z.string().optional(), at: z.number() });
+export type SessionStatus = z.infer<typeof SessionStatus>;
+
+/** A state this app does not know yet is still shown, by name. */
+export const TolerantSessionStatus = SessionStatus.extend({
+  state: z.string(),
+  detail: z.string().nullable().optional(),
+});
+export type TolerantSessionStatus = z.infer<typeof TolerantSessionStatus>;
+
+/** The bridge refuses text that is empty after trimming (session.notice `empty_message`). */
+export const UserMessage = z.object({ text: z.string() });
+export type UserMessage = z.infer<typeof UserMessage>;
+
+export const SessionInterrupt = z.object({});
+export type SessionInterrupt = z.infer<typeof SessionInterrupt>;
+
+/** A body that does not parse (an unknown name, a mode the bridge refuses) gets `bad_command`. */
+export const SessionCommand = z.discriminatedUnion("name", [
+  z.object({ name: z.literal("clear") }),
+  z.object({ name: z.literal("end") }),
+  z.object({ name: z.literal("set_permission_mode"), value: PermissionMode }),
+  /** Without a value: the CLI's default model. */
+  z.object({ name: z.literal("set_model"), value: z.string().optional() }),
+]);
+export type SessionCommand = z.infer<typeof SessionCommand>;
+
+/** `clear` moved the room to a new Claude session. */
+export const SessionTransition = z.object({
+  reason: z.literal("clear"),
+  fromClaudeSessionId: z.string(),
+  toClaudeSessionId: z.string(),
+  at: z.number(),
+});
+export type SessionTransition = z.infer<typeof SessionTransition>;
+
+export const TolerantSessionTransition = SessionTransition.extend({ reason: z.string() });
+export type TolerantSessionTransition = z.infer<typeof TolerantSessionTransition>;
+
+/** Signal: a controller is typing. */
+export const Typing = z.object({});
+export type Typing = z.infer<typeof Typing>;
