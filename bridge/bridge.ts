@@ -2,11 +2,11 @@ import { mkdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import type { SessionState } from "../shared/protocol/index.ts";
 import { VERSION } from "../shared/version.ts";
+import { type ClientState, RelayClient } from "./link/relay-client.ts";
+import type { LinkState } from "./link/room-link.ts";
+import { StateDb } from "./link/state-db.ts";
 import type { Logger } from "./log.ts";
 import { MachineRoom } from "./machine/machine-room.ts";
-import { type ClientState, RelayClient } from "./relay/relay-client.ts";
-import type { LinkState } from "./relay/room-link.ts";
-import { StateDb } from "./relay/state-db.ts";
 import { Registry } from "./session/registry.ts";
 import { Sessions } from "./session/sessions.ts";
 

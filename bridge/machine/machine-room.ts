@@ -10,8 +10,8 @@ import {
   type NoticeLevel,
   type StoredMsg,
 } from "../../shared/protocol/index.ts";
+import type { RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
-import type { RoomLink } from "../relay/room-link.ts";
 import type { Registry } from "../session/registry.ts";
 import type { Sessions } from "../session/sessions.ts";
 import { listResumable } from "./resumable.ts";

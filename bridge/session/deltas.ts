@@ -1,4 +1,4 @@
-import type { RoomLink } from "../relay/room-link.ts";
+import type { RoomLink } from "../link/room-link.ts";
 
 const COALESCE_MS = 50;
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { PermissionResult, PermissionUpdate } from "@anthropic-ai/claude-agent-sdk";
 import type { BodyOf, Decision, PermissionMode } from "../../shared/protocol/index.ts";
 import type { PermissionAsk } from "../claude/claude-run.ts";
-import type { RoomLink } from "../relay/room-link.ts";
+import type { RoomLink } from "../link/room-link.ts";
 import { allowanceOf } from "./allowances.ts";
 import { clipValue } from "./clip.ts";
 import type { Registry } from "./registry.ts";

@@ -9,8 +9,8 @@ import {
   UserMessage,
 } from "../../shared/protocol/index.ts";
 import { ClaudeRun } from "../claude/claude-run.ts";
+import type { RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
-import type { RoomLink } from "../relay/room-link.ts";
 import { clip } from "./clip.ts";
 import { Deltas } from "./deltas.ts";
 import { stopLeftover } from "./leftover.ts";

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { PermissionMode } from "../../shared/protocol/index.ts";
+import type { OpenOptions } from "../link/relay-client.ts";
+import type { RoomHandlers, RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
-import type { OpenOptions } from "../relay/relay-client.ts";
-import type { RoomHandlers, RoomLink } from "../relay/room-link.ts";
 import type { Registry, SessionRecord } from "./registry.ts";
 import { end } from "./session-control.ts";
 import { type SessionDeps, SessionRunner } from "./session-runner.ts";

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import WS from "ws";
-import { RelayClient } from "../../bridge/relay/relay-client.ts";
-import { StateDb } from "../../bridge/relay/state-db.ts";
+import { RelayClient } from "../../bridge/link/relay-client.ts";
+import { StateDb } from "../../bridge/link/state-db.ts";
 import { RelayFrame } from "../../shared/protocol/index.ts";
 import { ChildCommand, ChildConfig, type ChildEvent } from "./child-protocol.ts";
 import { keyOf, msgDigest } from "./digest.ts";

@@ -1,7 +1,7 @@
 import type { AckItem, BodyOf, Kind, SignalKind, StoredMsg } from "../../shared/protocol/index.ts";
 
 /**
- * The seam between the bridge's transport (bridge/relay/**) and its session logic. One RelayClient
+ * The seam between the bridge's transport (bridge/link/**) and its session logic. One RelayClient
  * per bridge process (one cid, one epoch); one RoomLink per room it has open.
  */
 
