@@ -36,7 +36,7 @@ export class StateDb {
   readonly path: string;
   #db: DatabaseSync;
   #q: Record<
-    "enqueue" | "remove" | "list" | "depth" | "getCursor" | "setCursor" | "epoch" | "bumpEpoch",
+    "enqueue" | "remove" | "list" | "depth" | "getCursor" | "setCursor" | "bumpEpoch",
     StatementSync
   >;
 
@@ -58,7 +58,6 @@ export class StateDb {
       setCursor: this.#db.prepare(
         "INSERT INTO cursors (room, seq) VALUES (?, ?) ON CONFLICT (room) DO UPDATE SET seq = excluded.seq",
       ),
-      epoch: this.#db.prepare("SELECT value FROM meta WHERE key = 'epoch'"),
       bumpEpoch: this.#db.prepare(
         `INSERT INTO meta (key, value) VALUES ('epoch', 1)
          ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`,
@@ -96,12 +95,6 @@ export class StateDb {
 
   setCursor(room: string, seq: number): void {
     this.#q.setCursor.run(room, seq);
-  }
-
-  /** The epoch of the latest start, or 0 before the first. */
-  epoch(): number {
-    const row = this.#q.epoch.get();
-    return row === undefined ? 0 : ValueRow.parse(row).value;
   }
 
   /** Increments and persists the epoch; called once per process start. */

@@ -6,7 +6,7 @@ import { StoredMsg } from "../../shared/protocol/index.ts";
 /**
  * Watches the app's IndexedDB from inside the page without changing it: every committed
  * transaction that wrote log rows, a cursor or outbox rows is reported to the runner. A commit of
- * log rows with a cursor is what the app calls "applied" (RoomStore.persist); an outbox row is a
+ * log rows with a cursor is what the app calls "applied" (IdbRoomStore.persist); an outbox row is a
  * message durably queued. Plain JavaScript: it runs in the page.
  */
 export const IDB_WATCH = `(() => {

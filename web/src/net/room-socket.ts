@@ -3,7 +3,7 @@ import type { BodyOf, Kind, SignalKind } from "../../../shared/protocol/kinds.ts
 import { newMid } from "../lib/ids.ts";
 import { browserClock, browserTransport } from "./browser-transport.ts";
 import type { ConnState, RoomEvents, SendResult } from "./conn-state.ts";
-import { clientStore, type RoomStore } from "./room-store.ts";
+import { clientStore, type IdbRoomStore } from "./idb-room-store.ts";
 
 /** docs/protocol.md §8.1, web app: ping every 25 s while visible, 10 s to answer; 3 s on waking up. */
 const PING_EVERY_MS = 25_000;
@@ -21,7 +21,7 @@ export type RoomSocketOptions = {
   room: string;
   token: string;
   cid: string;
-  store: RoomStore;
+  store: IdbRoomStore;
   events: RoomEvents;
 };
 

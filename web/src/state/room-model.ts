@@ -6,8 +6,8 @@ import { me } from "../lib/api.ts";
 import type { Credential } from "../lib/credentials.ts";
 import { cidFor } from "../lib/ids.ts";
 import type { ConnState, QueuedView, RoomEvents, SendResult } from "../net/conn-state.ts";
+import { IdbRoomStore } from "../net/idb-room-store.ts";
 import { RoomSocket } from "../net/room-socket.ts";
-import { RoomStore } from "../net/room-store.ts";
 import { applyDelta, emptyLocal, type Local, type LocalRow } from "./local.ts";
 
 const PAGE = 200;
@@ -32,7 +32,7 @@ export class RoomModel {
   readonly loadingOlder = signal(false);
   readonly role = signal<Role | null>(null);
   readonly socket: RoomSocket;
-  #store: RoomStore;
+  #store: IdbRoomStore;
   #essential: string;
   #essentialPages = 0;
 
@@ -41,7 +41,7 @@ export class RoomModel {
     this.room = room;
     this.cred = cred;
     this.#essential = essential;
-    this.#store = new RoomStore(room);
+    this.#store = new IdbRoomStore(room);
     if (cred.kind === "device") this.role.value = "controller";
     // A share may be a viewer or a controller; only the relay knows which.
     else

@@ -1,5 +1,5 @@
 import { type Credential, credentialFor } from "../lib/credentials.ts";
-import { roomsWithOutbox } from "../net/room-store.ts";
+import { roomsWithOutbox } from "../net/idb-room-store.ts";
 import { onWake } from "../net/wake.ts";
 import { RoomModel } from "./room-model.ts";
 

@@ -33,7 +33,7 @@ export function nextOrder(): number {
  * One room's durable state in IndexedDB: the outbox, the cursor, and a mirror of the messages the
  * cursor covers (so the transcript can be rebuilt after a reload without the network).
  */
-export class RoomStore {
+export class IdbRoomStore {
   readonly room: string;
   constructor(room: string) {
     this.room = room;
@@ -117,7 +117,7 @@ export class RoomStore {
  * ("strict"): only then is the message queued. The mirror and cursor are written "relaxed", as a
  * lost write only replays messages again.
  */
-export function clientStore(store: RoomStore, events: RoomEvents): ClientStore<true> {
+export function clientStore(store: IdbRoomStore, events: RoomEvents): ClientStore<true> {
   return {
     async: true,
     load: async () => {
