@@ -1,5 +1,5 @@
 import type { AckItem, Peer, StoredMsg } from "../../../shared/protocol/frames.ts";
-import type { QueuedRow } from "./idb-room-store.ts";
+import type { QueuedRow } from "./queued-row.ts";
 
 /** What a room socket tells its owner: its connection state and, in order, what happened. */
 export type ConnState =

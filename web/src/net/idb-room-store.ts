@@ -1,21 +1,10 @@
-import { z } from "zod";
+import type { z } from "zod";
 import type { ClientStore } from "../../../shared/core/client/sync-driver.ts";
 import { outboxEntry } from "../../../shared/core/client/sync-engine.ts";
 import { StoredMsg } from "../../../shared/protocol/frames.ts";
 import { db, req, tx } from "../lib/idb.ts";
 import type { RoomEvents } from "./conn-state.ts";
-
-/** A message queued for sending, as kept in IndexedDB until the relay acknowledges it. */
-export const QueuedRow = z.object({
-  mid: z.string(),
-  room: z.string(),
-  kind: z.string(),
-  bodyJson: z.string(),
-  /** Send order within the room. */
-  order: z.number(),
-  at: z.number(),
-});
-export type QueuedRow = z.infer<typeof QueuedRow>;
+import { QueuedRow } from "./queued-row.ts";
 
 export type Loaded = { cursor: number | null; outbox: QueuedRow[]; msgs: StoredMsg[] };
 
