@@ -1,13 +1,8 @@
 import { DatabaseSync } from "node:sqlite";
 
-export type SessionState =
-  | "starting"
-  | "idle"
-  | "running"
-  | "awaiting_permission"
-  | "sleeping"
-  | "ended"
-  | "error";
+import type { SessionState } from "./session-types.ts";
+
+export type { SessionState };
 
 export type SessionRecord = {
   room: string;
