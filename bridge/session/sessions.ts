@@ -3,7 +3,6 @@ import type { Logger } from "../log.ts";
 import type { OpenOptions } from "../relay/relay-client.ts";
 import type { RoomHandlers, RoomLink } from "../relay/room-link.ts";
 import type { Registry, SessionRecord } from "./registry.ts";
-import { end } from "./session-control.ts";
 import { type SessionDeps, SessionRunner } from "./session-runner.ts";
 
 export type NewSession = {
@@ -65,7 +64,7 @@ export class Sessions {
     this.o.registry.put(record);
     // A new room: a message a phone sends before the bridge's hello is still for this session.
     const runner = this.#attach(record, { fresh: true });
-    runner.publishInfo();
+    runner.out.publishInfo();
     runner.link.send("session.status", { state: record.state, at: now });
     return runner;
   }
@@ -77,19 +76,18 @@ export class Sessions {
   /** Ends a session; an ended session (not opened since the restart) counts as ended already. */
   async end(room: string): Promise<boolean> {
     const runner = this.#runners.get(room);
-    if (runner) await end(runner);
+    if (runner) await runner.end();
     return runner !== undefined || this.o.registry.get(room)?.state === "ended";
   }
 
   /** Live processes, counting those being started so two wakes cannot both pass the cap. */
   live(): number {
-    return [...this.#runners.values()].filter((r) => r.run !== null || r.starting).length;
+    return [...this.#runners.values()].filter((r) => r.holdsProcess()).length;
   }
 
   /** Stops every Claude process and waits for them: nothing starts after this, no orphans. */
   async close(): Promise<void> {
-    for (const r of this.#runners.values()) r.stopping = true;
-    await Promise.all([...this.#runners.values()].map((r) => r.run?.close()));
+    await Promise.all([...this.#runners.values()].map((r) => r.stop()));
   }
 
   #attach(record: SessionRecord, options: OpenOptions = {}): SessionRunner {
