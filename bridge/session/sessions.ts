@@ -42,9 +42,15 @@ export class Sessions {
     };
   }
 
-  /** Opens the room of every session that has not ended (which also fences any older bridge there). */
+  /**
+   * Opens the room of every session that has not ended (which also fences any older bridge there),
+   * and of an ended one whose last turn a crash left without its turn.result.
+   */
   resumeAll(): void {
-    for (const record of this.o.registry.all()) if (record.state !== "ended") this.#attach(record).recover();
+    for (const record of this.o.registry.all()) {
+      const unsettled = this.o.registry.inputs(record.room, "started").length > 0;
+      if (record.state !== "ended" || unsettled) this.#attach(record).recover();
+    }
   }
 
   create(s: NewSession): SessionRunner {
