@@ -129,6 +129,14 @@ describe("session machine: permission waits and process exits", () => {
     expect(late.effects).toEqual([]);
     expect(late.state).toEqual(after);
   });
+
+  it("a late result of the process being replaced does not end the next input's turn", () => {
+    const idle = run([{ t: "result", proc: 1, sessionId: "s", outcome: ok }], runningA()).state;
+    const waiting = run([{ t: "sleep" }, { t: "inputs", pending: [msg("b")] }], idle).state;
+    const r = run([{ t: "result", proc: 1, sessionId: "s", outcome: ok }], waiting);
+    expect(said(r.effects)).toEqual([{ t: "session_id", sessionId: "s", clearing: false }]);
+    expect(r.state.turn).toMatchObject({ t: "starting", input: msg("b"), waitFor: "exit" });
+  });
 });
 
 describe("session machine: /clear", () => {
