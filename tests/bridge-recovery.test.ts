@@ -101,6 +101,24 @@ describe("bridge crash and restart", () => {
     expect((await s.wait("turn.result", (t) => t.inputMid === slow)).subtype).toBe("error_bridge_restarted");
   });
 
+  it("killed after a session ended but before its turn did: the next start still answers that turn", async () => {
+    w = await BridgeWorld.start();
+    w.startBridge();
+    const machine = await w.machinePhone();
+    const s = await w.createSession(machine, { title: "ended-mid-turn" });
+    const slow = await s.send("user.message", { text: "[[slow chunks=3000 ms=25]]" });
+    await s.wait("turn.started", (t) => t.inputMid === slow);
+    await machine.send("machine.end_session", { room: s.client.welcome!.room });
+    await s.wait("session.status", (x) => x.state === "ended");
+    // Only the bridge: the exit of its CLI is never seen, so the turn stays open in the registry.
+    await w.bridge!.kill("SIGKILL", true);
+    w.startBridge();
+    const done = await s.wait("turn.result", (t) => t.inputMid === slow, 60_000);
+    expect(done.subtype).toBe("error_bridge_restarted");
+    expect(s.bodies("session.status").at(-1)?.state).toBe("ended");
+    expectCleanRoom(s);
+  });
+
   it("a missing transcript: resume_failed_started_fresh and the message is still answered", async () => {
     w = await BridgeWorld.start();
     w.startBridge(["--idle-sleep", "1s"]);

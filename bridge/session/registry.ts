@@ -1,6 +1,8 @@
 import { DatabaseSync } from "node:sqlite";
 import type { ChainLink, PermissionMode, SessionState } from "../../shared/protocol/index.ts";
 
+export type { SessionState };
+
 export type SessionRecord = {
   room: string;
   cwd: string;

@@ -1,72 +1,54 @@
-import type { ClaudeRun } from "../claude/claude-run.ts";
 import type { RunEvent } from "../claude/map-sdk.ts";
+import type { RoomLink } from "../link/room-link.ts";
 import { clip, clipValue } from "./clip.ts";
-import type { SessionRunner } from "./session-runner.ts";
+import type { Deltas } from "./deltas.ts";
+import type { MachineEvent } from "./session-types.ts";
 
-const NO_CONVERSATION = "No conversation found with session ID";
-
-/** Claude's output, as the room sees it. Events of a process that is no longer current are dropped. */
-export function onRunEvent(s: SessionRunner, run: ClaudeRun, e: RunEvent): void {
-  if (s.run !== run) return;
-  s.lastActive = Date.now();
+/** The turn lifecycle part of Claude's events, for the session machine; null for output. */
+export function machineEventOf(proc: number, e: RunEvent): MachineEvent | null {
   switch (e.t) {
     case "init":
-      return follow(s, e.sessionId);
+      return { t: "init", proc, sessionId: e.sessionId };
+    case "reset":
+      return { t: "reset", proc };
+    case "result": {
+      const { ok, subtype, durationMs, costUsd, usage, error } = e;
+      return {
+        t: "result",
+        proc,
+        sessionId: e.sessionId,
+        outcome: { ok, subtype, durationMs, costUsd, usage, error },
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+export type Output = Extract<RunEvent, { t: "delta" | "assistant" | "tool_result" }>;
+
+/** Claude's output, as the room sees it. */
+export function forwardOutput(link: RoomLink, deltas: Deltas, e: Output): void {
+  switch (e.t) {
     case "delta":
-      return s.deltas.push(e.messageId, e.index, e.text);
+      return deltas.push(e.messageId, e.index, e.text);
     case "assistant": {
-      s.deltas.done(e.id);
+      deltas.done(e.id);
       const blocks = e.blocks.map((b) =>
         b.type === "tool_use" ? { ...b, ...inputOf(b.input) } : { ...b, ...clip(b.text) },
       );
-      return void s.link.send("agent.message", { id: e.id, blocks });
+      return void link.send("agent.message", { id: e.id, blocks });
     }
     case "tool_result": {
       const { text, truncated } = clip(e.content);
-      return void s.link.send("tool.result", {
+      return void link.send("tool.result", {
         toolUseId: e.toolUseId,
         isError: e.isError,
         content: text,
         ...(truncated ? { truncated } : {}),
       });
     }
-    case "reset":
-      s.clearing = true;
-      return;
-    case "result":
-      if (!e.ok && e.error?.includes(NO_CONVERSATION)) {
-        s.resumeFailed = true; // the process exits next; #onExit starts afresh with the same input
-        return;
-      }
-      follow(s, e.sessionId);
-      return s.endTurn({
-        ok: e.ok,
-        subtype: e.subtype,
-        durationMs: e.durationMs,
-        costUsd: e.costUsd,
-        usage: e.usage,
-        error: e.error,
-      });
   }
-}
-
-/** The Claude session id comes only from init/result; a change after /clear is a transition. */
-function follow(s: SessionRunner, sessionId: string): void {
-  const current = s.record.claudeSessionId;
-  if (!sessionId || sessionId === current) return;
-  const now = Date.now();
-  if (current && s.clearing) {
-    s.deps.registry.transition(s.room, current, sessionId, "clear", now);
-    s.link.send("session.transition", {
-      reason: "clear",
-      fromClaudeSessionId: current,
-      toClaudeSessionId: sessionId,
-      at: now,
-    });
-    s.record = { ...s.record, claudeSessionId: sessionId, transitionedFrom: current };
-  } else s.record = { ...s.record, claudeSessionId: sessionId };
-  s.save();
-  s.publishInfo();
 }
 
 function inputOf(input: unknown): { input: unknown; truncated?: true } {

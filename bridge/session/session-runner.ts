@@ -1,24 +1,30 @@
 import { getSessionInfo } from "@anthropic-ai/claude-agent-sdk";
-import {
-  type BodyOf,
-  type NoticeLevel,
-  type SessionNoticeCode,
-  type SessionState,
-  type StoredMsg,
-  type TurnResultSubtype,
-  UserMessage,
-} from "../../shared/protocol/index.ts";
-import { ClaudeRun } from "../claude/claude-run.ts";
+import { type PermissionMode, type StoredMsg, UserMessage } from "../../shared/protocol/index.ts";
+import type { ClaudeRun } from "../claude/claude-run.ts";
+import type { RunEvent } from "../claude/map-sdk.ts";
 import type { RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
-import { clip } from "./clip.ts";
+import { ClaudeProcesses } from "./claude-processes.ts";
 import { Deltas } from "./deltas.ts";
 import { stopLeftover } from "./leftover.ts";
 import { Permissions } from "./permissions.ts";
 import type { InputRecord, Registry, SessionRecord } from "./registry.ts";
-import { handleControl, interrupt } from "./session-control.ts";
-import { onRunEvent } from "./session-events.ts";
-import { derivedMid } from "./turn-mids.ts";
+import { Serial } from "./serial.ts";
+import { handleControl } from "./session-control.ts";
+import { forwardOutput, machineEventOf } from "./session-events.ts";
+import {
+  canSleep,
+  type Effect,
+  holdsProcess,
+  type Input,
+  initialMachine,
+  liveProc,
+  type Machine,
+  type MachineEvent,
+  step,
+  turnInput,
+} from "./session-machine.ts";
+import { SessionRoom } from "./session-room.ts";
 
 export type SessionDeps = {
   registry: Registry;
@@ -32,68 +38,65 @@ export type SessionDeps = {
   changed(): void;
 };
 
-export type TurnOutcome = {
-  ok: boolean;
-  subtype: TurnResultSubtype;
-  durationMs: number;
-  costUsd?: number;
-  usage?: unknown;
-  error: string | null;
-};
+const INTERRUPT_MS = 5000;
 
-const NO_CONVERSATION = "No conversation found with session ID";
+type Pending = MachineEvent | (() => MachineEvent);
 
 /**
  * One session room and its Claude process. Inputs (user messages, first prompts, commands) are
  * recorded durably, then run one turn at a time: turn.started, Claude's output, turn.result.
+ * Which turn is where is decided by the pure session machine; this class feeds it events, one at a
+ * time, and performs the effects it returns.
  */
 export class SessionRunner {
-  run: ClaudeRun | null = null;
-  turn: InputRecord | null = null;
-  /** The process the current turn was handed to; an exit of any other process is not its end. */
-  turnRun: ClaudeRun | null = null;
   lastActive = Date.now();
-  /** Counted by the live-process cap while a process is being started. */
-  starting = false;
-  stopping = false;
-  interruptPending = false;
-  resumeFailed = false;
-  clearing = false;
   readonly permissions: Permissions;
   readonly deltas: Deltas;
-  record: SessionRecord;
-  readonly link: RoomLink;
+  /** The record and the room's session.* and turn.* messages. */
+  readonly out: SessionRoom;
   readonly deps: SessionDeps;
-  #pumping = false;
+  #machine: Machine;
+  readonly #procs: ClaudeProcesses;
+  /** Events wait here while an earlier one's effects run (an effect may cause an event). */
+  readonly #events = new Serial<Pending>((e) => this.#apply(e));
   #idle: NodeJS.Timeout | null = null;
 
   constructor(record: SessionRecord, link: RoomLink, deps: SessionDeps) {
-    this.record = record;
-    this.link = link;
     this.deps = deps;
+    this.#machine = initialMachine(record.state === "ended" ? "ended" : "open");
+    this.out = new SessionRoom(record, link, deps);
     this.permissions = new Permissions({
       room: record.room,
       link,
       registry: deps.registry,
       timeoutMs: deps.permissionTimeoutMs,
-      onChange: () => this.#permissionsChanged(),
+      onChange: () => this.#dispatch({ t: "waits", count: this.permissions.size }),
       // The running process switched already (the grant's setMode); later ones start in it.
       onMode: (mode) => {
-        if (this.record.permissionMode === mode) return;
-        this.record = { ...this.record, permissionMode: mode };
-        this.save();
-        this.publishInfo();
+        if (this.out.record.permissionMode !== mode) this.out.update({ permissionMode: mode });
       },
     });
     this.deltas = new Deltas(link);
+    this.#procs = new ClaudeProcesses({
+      onEvent: (proc, e) => this.#onRunEvent(proc, e),
+      onExit: (proc, error) => this.#onExit(proc, error),
+      ask: (p) => this.permissions.ask(p, turnInput(this.#machine)?.mid ?? null),
+      onSpawn: (pid) => deps.registry.setPid(record.room, pid),
+    });
   }
 
   get room(): string {
-    return this.record.room;
+    return this.out.room;
   }
 
-  ended(): boolean {
-    return this.record.state === "ended";
+  get link(): RoomLink {
+    return this.out.link;
+  }
+
+  /** The session's Claude process (also while it is closing), if any. */
+  get run(): ClaudeRun | null {
+    const proc = this.#machine.proc;
+    return proc ? this.#procs.get(proc.id) : null;
   }
 
   /** After (re)start: settle what an earlier process left behind, then carry on with pending input. */
@@ -101,16 +104,12 @@ export class SessionRunner {
     stopLeftover(this.deps.registry.pid(this.room), this.deps.log);
     this.deps.registry.setPid(this.room, null);
     this.permissions.cancelOrphans();
-    for (const input of this.deps.registry.inputs(this.room, "started")) {
-      this.finishTurn(input, {
-        ok: false,
-        subtype: "error_bridge_restarted",
-        durationMs: 0,
-        error: "the bridge restarted during this turn",
-      });
-    }
-    this.setState(this.record.claudeSessionId ? "sleeping" : "idle");
-    this.kick();
+    this.#dispatch(() => ({
+      t: "recover",
+      started: this.deps.registry.inputs(this.room, "started").map(inputOf),
+      pending: this.#pending(),
+      claudeSession: this.out.record.claudeSessionId !== null,
+    }));
   }
 
   onMessage(msg: StoredMsg): void {
@@ -119,216 +118,179 @@ export class SessionRunner {
     if (msg.kind === "user.message") {
       const text = UserMessage.safeParse(msg.body).data?.text;
       if (text === undefined || text.trim().length === 0) {
-        return this.notice("warn", "empty_message", "An empty message was not sent to Claude.", msg.mid);
+        return this.out.notice("warn", "empty_message", "An empty message was not sent to Claude.", msg.mid);
       }
-      if (this.record.state === "ended")
-        return this.notice("warn", "session_ended", "This session has ended; start a new one.", msg.mid);
+      if (this.out.record.state === "ended")
+        return this.out.notice("warn", "session_ended", "This session has ended; start a new one.", msg.mid);
       if (this.deps.registry.addInput(this.room, msg.mid, text)) this.kick();
       return;
     }
     handleControl(this, msg);
   }
 
-  /** Runs `pump` and turns any failure into a turn.result for the input at hand: nothing hangs. */
+  /** An input was recorded: the machine reads the registry's pending inputs when it gets to it. */
   kick(): void {
-    this.pump().catch((err: Error) => this.#fail(err));
+    this.#dispatch(() => ({ t: "inputs", pending: this.#pending() }));
   }
 
-  /** Starts the next pending input when no turn is running. */
-  async pump(): Promise<void> {
-    if (this.#pumping || this.turn || this.stopping || this.record.state === "ended") return;
-    const next = this.deps.registry.inputs(this.room, "pending")[0];
-    if (!next) return;
-    this.#pumping = true;
-    try {
-      this.turn = next;
-      if (next.kind === "command") this.clearing = true;
-      else
-        this.link.send(
-          "turn.started",
-          next.kind === "prompt" ? { inputMid: next.mid, text: next.text } : { inputMid: next.mid },
-          derivedMid("ts", next.mid),
-        );
-      this.deps.registry.setInput(next.mid, "started");
-      this.setState("running");
-      const run = await this.#ensureRun(next.mid);
-      if (this.ended() || this.stopping || this.turn !== next) return void run.close();
-      this.turnRun = run;
-      run.send(next.text);
-      if (this.interruptPending) void interrupt(this);
-    } finally {
-      this.#pumping = false;
-    }
+  /** Ends the session: its process goes, unrun inputs are answered with a notice, the room stays readable. */
+  async end(): Promise<void> {
+    const run = this.run;
+    this.#dispatch({ t: "end" });
+    await run?.done;
   }
 
-  async #ensureRun(inputMid: string): Promise<ClaudeRun> {
-    if (this.#idle) clearTimeout(this.#idle);
-    if (this.run?.closing) await this.run.done; // a sleep or interrupt fallback is letting it go
-    if (this.run) return this.run;
-    this.starting = true;
-    try {
-      await this.deps.admit(this);
-      let resume = this.record.claudeSessionId;
-      // Without `dir`: a session resumed from another project is found wherever its transcript is.
-      if (resume && !(await getSessionInfo(resume))) {
-        this.startedFresh(resume, "its transcript is missing", inputMid);
-        resume = null;
-      }
-      return this.spawn(resume);
-    } finally {
-      this.starting = false;
-    }
-  }
-
-  spawn(resume: string | null): ClaudeRun {
-    this.resumeFailed = false;
-    const run: ClaudeRun = new ClaudeRun({
-      cwd: this.record.cwd,
-      resume,
-      permissionMode: this.record.permissionMode,
-      allowances: this.deps.registry.allowances(this.room),
-      model: this.record.model,
-      onEvent: (e) => onRunEvent(this, run, e),
-      onExit: (error) => this.#onExit(run, error),
-      ask: (p) => this.permissions.ask(p, this.turn?.mid ?? null),
-      onSpawn: (pid) => this.deps.registry.setPid(this.room, pid),
-    });
-    this.run = run;
-    return run;
-  }
-
-  /** The current turn's result arrived: record it and move on. */
-  endTurn(outcome: TurnOutcome): void {
-    const input = this.turn;
-    if (input) this.finishTurn(input, outcome);
-    this.turn = null;
-    this.turnRun = null;
-    this.clearing = false;
-    this.interruptPending = false;
-    this.setState("idle");
-    this.#armIdleSleep();
-    this.kick();
-  }
-
-  #onExit(run: ClaudeRun, error: string | null): void {
-    if (this.run === run) {
-      this.run = null;
-      this.deps.registry.setPid(this.room, null);
-    }
-    this.deltas.flush();
-    this.clearing = false;
-    const input = this.turnRun === run ? this.turn : null;
-    if (input) this.permissions.cancelAll("the Claude process ended");
-    if (input && !this.stopping && (this.resumeFailed || error?.includes(NO_CONVERSATION))) {
-      this.startedFresh(this.record.claudeSessionId ?? "?", "Claude could not resume it", input.mid);
-      this.turnRun = this.spawn(null);
-      this.turnRun.send(input.text);
-      return;
-    }
-    if (error) this.deps.log.error("claude process failed", { room: this.room, error });
-    if (input) {
-      const outcome = { ok: false, durationMs: 0, error: error ?? "the Claude process was stopped" };
-      this.endTurn({ ...outcome, subtype: error ? "error_process_exited" : "interrupted" });
-    }
-    if (!this.run && !this.turn) this.setState(error ? "error" : "sleeping", error ?? undefined);
-  }
-
-  finishTurn(input: InputRecord, r: TurnOutcome): void {
-    this.deps.log.info("turn finished", {
-      room: this.room,
-      inputMid: input.mid,
-      ok: r.ok,
-      subtype: r.subtype,
-    });
-    if (input.kind !== "command") {
-      const body: BodyOf<"turn.result"> = {
-        inputMid: input.mid,
-        ok: r.ok,
-        subtype: r.subtype,
-        durationMs: r.durationMs,
-      };
-      if (r.costUsd !== undefined) body.costUsd = r.costUsd;
-      if (r.usage !== undefined) body.usage = r.usage;
-      if (r.error) body.error = clip(r.error, 8000).text;
-      this.link.send("turn.result", body, derivedMid("tr", input.mid));
-    }
-    this.deps.registry.setInput(input.mid, "done");
-  }
-
-  /** A failure of the bridge itself while handling input: the turn ends with an error, the session stays usable. */
-  #fail(err: Error): void {
-    this.deps.log.error("session failed", { room: this.room, error: err.stack ?? err.message });
-    const input = this.turn;
-    this.turn = null;
-    this.turnRun = null;
-    if (input)
-      this.finishTurn(input, { ok: false, subtype: "error_bridge", durationMs: 0, error: err.message });
-    this.setState("error", err.message);
-  }
-
-  startedFresh(oldId: string, why: string, inputMid: string): void {
-    this.record = { ...this.record, claudeSessionId: null };
-    this.save();
-    const text = `The previous Claude session (${oldId}) could not be resumed: ${why}. Started a fresh session; your message was re-sent.`;
-    this.notice("warn", "resume_failed_started_fresh", text, inputMid, derivedMid("rf", inputMid));
-  }
-
-  notice(level: NoticeLevel, code: SessionNoticeCode, text: string, inputMid?: string, mid?: string): void {
-    this.link.send("session.notice", { level, code, text, ...(inputMid ? { inputMid } : {}) }, mid);
-  }
-
-  #armIdleSleep(): void {
-    if (this.#idle) clearTimeout(this.#idle);
-    this.#idle = setTimeout(() => void this.sleep(), this.deps.idleSleepMs);
-    this.#idle.unref();
+  /** The bridge shuts down: every process of this session goes, and nothing starts after. */
+  async stop(): Promise<void> {
+    this.#dispatch({ t: "stop" });
+    await this.#procs.settled();
   }
 
   /** Lets the process go; the next input resumes the same Claude session. */
   async sleep(): Promise<void> {
-    if (!this.run || this.turn || this.permissions.size > 0) return;
-    await this.run.close();
+    const run = this.run;
+    this.#dispatch({ t: "sleep" });
+    if (run?.closing) await run.done;
   }
 
   isIdle(): boolean {
-    return this.run !== null && !this.run.closing && this.turn === null && this.permissions.size === 0;
+    return canSleep(this.#machine);
   }
 
-  /** Publishes a state change. Nothing brings an ended session back. */
-  setState(state: SessionState, detail?: string): void {
-    if (this.record.state === "ended" && state !== "ended") return;
-    if (this.record.state === state && !detail) return;
-    this.record = { ...this.record, state, updatedAt: Date.now() };
-    this.save();
-    this.link.send("session.status", {
-      state,
-      at: Date.now(),
-      ...(detail ? { detail: clip(detail, 4000).text } : {}),
-    });
-    this.deps.changed();
+  /** Counted by the live-process cap, also while a process is being started. */
+  holdsProcess(): boolean {
+    return holdsProcess(this.#machine);
   }
 
-  publishInfo(): void {
-    const r = this.record;
-    const body: BodyOf<"session.info"> = {
-      title: r.title,
+  interrupt(): void {
+    this.#dispatch({ t: "interrupt" });
+  }
+
+  #dispatch(e: Pending): void {
+    this.#events.push(e);
+  }
+
+  /** Steps the machine and performs its effects; a failure ends the turn at hand instead of hanging it. */
+  #apply(next: Pending): void {
+    let e: MachineEvent | null = null;
+    try {
+      e = typeof next === "function" ? next() : next;
+      const { state, effects } = step(this.#machine, e);
+      this.#machine = state;
+      for (const effect of effects) this.#perform(effect);
+    } catch (err) {
+      this.#log(err as Error);
+      // Failing again while ending a turn for a failure: logged, not looped.
+      if (e?.t !== "failed") this.#dispatch({ t: "failed", error: (err as Error).message });
+    }
+  }
+
+  #log(err: Error): void {
+    this.deps.log.error("session failed", { room: this.room, error: err.stack ?? err.message });
+  }
+
+  #perform(e: Effect): void {
+    switch (e.t) {
+      case "turn_started":
+        return this.out.turnStarted(e.input);
+      case "turn_result":
+        return this.out.turnResult(e.inputMid, e.outcome);
+      case "ended_notice":
+        return this.out.endedNotice(e.inputMid);
+      case "started_fresh":
+        return this.out.startedFresh(e.inputMid, e.why);
+      case "mark":
+        return this.deps.registry.setInput(e.mid, e.state);
+      case "status":
+        return this.out.setState(e.state, e.detail);
+      case "session_id":
+        return this.out.follow(e.sessionId, e.clearing);
+      case "prepare":
+        return void this.#prepare(e.inputMid);
+      case "spawn":
+        return this.#spawn(e.proc);
+      case "send":
+        return this.#procs.send(e.proc, e.text);
+      case "interrupt":
+        return this.#interrupt(e.proc, e.inputMid);
+      case "close":
+        return this.#procs.close(e.proc);
+      case "cancel_prompts":
+        return this.permissions.cancelAll(e.reason);
+      case "idle_timer":
+        return this.#idleTimer(e.arm);
+      case "log":
+        return this.deps.log[e.level](e.message, { room: this.room, ...e.fields });
+    }
+  }
+
+  /** Admits a new process (the live-process cap) and checks that the transcript to resume exists. */
+  async #prepare(inputMid: string): Promise<void> {
+    try {
+      await this.deps.admit(this);
+      const resume = this.out.record.claudeSessionId;
+      // Without `dir`: a session resumed from another project is found wherever its transcript is.
+      const missing = resume !== null && !(await getSessionInfo(resume));
+      this.#dispatch({ t: "prepared", inputMid, missing });
+    } catch (err) {
+      this.#log(err as Error);
+      this.#dispatch({ t: "prepare_failed", inputMid, error: (err as Error).message });
+    }
+  }
+
+  #spawn(proc: number): void {
+    const r = this.out.record;
+    this.#procs.spawn(proc, {
       cwd: r.cwd,
-      machineId: this.deps.machineId,
-      permissionMode: r.permissionMode,
-      createdAt: r.createdAt,
-    };
-    if (r.model) body.model = r.model;
-    if (r.claudeSessionId) body.claudeSessionId = r.claudeSessionId;
-    if (r.transitionedFrom) body.transitionedFrom = r.transitionedFrom;
-    this.link.send("session.info", body);
-    this.deps.changed();
+      resume: r.claudeSessionId,
+      permissionMode: r.permissionMode as PermissionMode,
+      allowances: this.deps.registry.allowances(this.room),
+      model: r.model,
+    });
   }
 
-  save(): void {
-    this.deps.registry.put({ ...this.record, updatedAt: Date.now() });
+  /** Claude's events; those of a process that is no longer current are dropped. */
+  #onRunEvent(proc: number, e: RunEvent): void {
+    if (this.#machine.proc?.id !== proc) return;
+    this.lastActive = Date.now();
+    const event = machineEventOf(proc, e);
+    if (event) this.#dispatch(event);
+    else if (e.t === "delta" || e.t === "assistant" || e.t === "tool_result")
+      forwardOutput(this.link, this.deltas, e);
   }
 
-  #permissionsChanged(): void {
-    if (!this.turn) return;
-    this.setState(this.permissions.size > 0 ? "awaiting_permission" : "running");
+  #onExit(proc: number, error: string | null): void {
+    if (this.#machine.proc?.id === proc) this.deps.registry.setPid(this.room, null);
+    this.deltas.flush();
+    this.#dispatch({ t: "exited", proc, error });
   }
+
+  /** Asks the CLI to stop; if it does not answer in time, the machine decides whether to close it. */
+  #interrupt(proc: number, inputMid: string): void {
+    void this.#procs.interrupt(proc, INTERRUPT_MS).then((answered) => {
+      if (!answered) this.#dispatch({ t: "interrupt_unanswered", proc, inputMid });
+    });
+  }
+
+  /** The process that takes mode and model changes now, if any. */
+  liveRun(): ClaudeRun | null {
+    const proc = liveProc(this.#machine);
+    return proc === null ? null : this.#procs.get(proc);
+  }
+
+  #idleTimer(arm: boolean): void {
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#idle = null;
+    if (!arm) return;
+    this.#idle = setTimeout(() => void this.sleep(), this.deps.idleSleepMs);
+    this.#idle.unref();
+  }
+
+  #pending(): Input[] {
+    return this.deps.registry.inputs(this.room, "pending").map(inputOf);
+  }
+}
+
+function inputOf(r: InputRecord): Input {
+  return { mid: r.mid, text: r.text, kind: r.kind };
 }

@@ -4,7 +4,6 @@ import type { OpenOptions } from "../link/relay-client.ts";
 import type { RoomHandlers, RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
 import type { Registry, SessionRecord } from "./registry.ts";
-import { end } from "./session-control.ts";
 import { type SessionDeps, SessionRunner } from "./session-runner.ts";
 
 export type NewSession = {
@@ -44,9 +43,15 @@ export class Sessions {
     };
   }
 
-  /** Opens the room of every session that has not ended (which also fences any older bridge there). */
+  /**
+   * Opens the room of every session that has not ended (which also fences any older bridge there),
+   * and of an ended one whose last turn a crash left without its turn.result.
+   */
   resumeAll(): void {
-    for (const record of this.o.registry.all()) if (record.state !== "ended") this.#attach(record).recover();
+    for (const record of this.o.registry.all()) {
+      const unsettled = this.o.registry.inputs(record.room, "started").length > 0;
+      if (record.state !== "ended" || unsettled) this.#attach(record).recover();
+    }
   }
 
   create(s: NewSession): SessionRunner {
@@ -66,7 +71,7 @@ export class Sessions {
     this.o.registry.put(record);
     // A new room: a message a phone sends before the bridge's hello is still for this session.
     const runner = this.#attach(record, { fresh: true });
-    runner.publishInfo();
+    runner.out.publishInfo();
     runner.link.send("session.status", { state: record.state, at: now });
     return runner;
   }
@@ -78,19 +83,18 @@ export class Sessions {
   /** Ends a session; an ended session (not opened since the restart) counts as ended already. */
   async end(room: string): Promise<boolean> {
     const runner = this.#runners.get(room);
-    if (runner) await end(runner);
+    if (runner) await runner.end();
     return runner !== undefined || this.o.registry.get(room)?.state === "ended";
   }
 
   /** Live processes, counting those being started so two wakes cannot both pass the cap. */
   live(): number {
-    return [...this.#runners.values()].filter((r) => r.run !== null || r.starting).length;
+    return [...this.#runners.values()].filter((r) => r.holdsProcess()).length;
   }
 
   /** Stops every Claude process and waits for them: nothing starts after this, no orphans. */
   async close(): Promise<void> {
-    for (const r of this.#runners.values()) r.stopping = true;
-    await Promise.all([...this.#runners.values()].map((r) => r.run?.close()));
+    await Promise.all([...this.#runners.values()].map((r) => r.stop()));
   }
 
   #attach(record: SessionRecord, options: OpenOptions = {}): SessionRunner {
