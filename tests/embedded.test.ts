@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bundleWorker } from "../bridge/embedded/bundle-worker.ts";
 import { RELAY_CONFIG, REPO_ROOT } from "../bridge/embedded/relay-config.ts";
-import type { Phone } from "./support/bridge-world.ts";
+import { MachineSessions } from "../shared/protocol/index.ts";
+import { type Phone, until } from "./support/bridge-world.ts";
 import { openPhone, pair } from "./support/phone.ts";
 import { freePort } from "./support/relay-process.ts";
 import { runTether, TetherProcess, tetherEnv } from "./support/tether-process.ts";
@@ -70,9 +71,22 @@ describe("npm start: the embedded relay and the bridge", () => {
     expect(JSON.parse(readFileSync(join(state, "config.json"), "utf8")).machineId).toBe(config.machineId);
     const back = await openPhone(again!, `m-${phone.machineId}`, phone.token);
     phones.push(back);
-    const listed = await back.wait("machine.sessions", (l) => l.sessions.some((s) => s.room === room));
-    expect(listed.sessions.find((s) => s.room === room)?.title).toBe("survives restarts");
-    expect(back.of("machine.info").length, "machine.info again, same machine").toBe(2);
+    // The phone replays the room from the start, so the first start's list is there at once: read
+    // the list the restarted bridge published after its own machine.info.
+    const infos = await until(
+      () => (back.of("machine.info").length >= 2 ? back.of("machine.info") : null),
+      30_000,
+      "machine.info of the restarted bridge",
+    );
+    expect(infos.length, "machine.info again, same machine").toBe(2);
+    const restartedAt = infos[1]!.seq;
+    const listed = await until(
+      () => back.of("machine.sessions").find((m) => m.seq > restartedAt) ?? null,
+      30_000,
+      "machine.sessions of the restarted bridge",
+    );
+    const sessions = MachineSessions.parse(listed.body).sessions;
+    expect(sessions.find((s) => s.room === room)?.title).toBe("survives restarts");
     await second.stop("SIGINT");
     console.info(
       `npm start to pairing link: cold ${coldMs.toFixed(0)} ms; second start ${warmMs.toFixed(0)} ms`,
