@@ -13,6 +13,8 @@ export type ChaosConfig = {
   pace: number;
   /** PROTOCOL: clients converge within 10 s after the faults stop. */
   convergeWithinMs: number;
+  /** The run fails with a stall report after this long without a history event (default 120 s). */
+  stallAfterMs?: number;
   /** Where the history is mirrored as JSONL (null: memory only). */
   historyFile: string | null;
   log: (line: string) => void;

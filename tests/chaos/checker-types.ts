@@ -17,7 +17,9 @@ export type Invariant =
   | "cursor_back"
   | "gone"
   | "mirror"
-  | "not_converged";
+  | "not_converged"
+  /** The run stopped making progress (stall.ts): nothing was checked. */
+  | "stalled";
 
 export type Violation = { invariant: Invariant; actor: string | null; detail: string };
 

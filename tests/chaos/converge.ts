@@ -32,14 +32,14 @@ export async function converge(world: ChaosWorld, h: History): Promise<Convergen
   });
   for (const p of world.proxies.values()) p.heal();
   const phone = world.browserPhone;
-  if (phone) await phone.online();
+  if (phone) await h.waits.on("runner", "the browser to come online", phone.online());
   const writers = [world.bridge, ...world.phones];
   const drained = () => writers.every((a) => a.child?.outbox === 0) && (phone?.pending.size ?? 0) === 0;
   const isDrained = await h.until(drained, GIVE_UP_MS, "the outboxes to drain").then(
     () => true,
     () => false,
   );
-  const head = await world.head();
+  const head = await h.waits.on("runner", "the room's head", world.head());
   const caughtUp = () =>
     writers.every((a) => a.child?.lastApplied === head) && (!phone || phone.cursor === head);
   // Stragglers are not an error here: each receiver's converged event records where it got to.
@@ -49,8 +49,8 @@ export async function converge(world: ChaosWorld, h: History): Promise<Convergen
   );
   const stragglers = isDrained && reached ? [] : behind(world, head);
   if (stragglers.length > 0) console.log(`chaos: gave up waiting for ${stragglers.join("; ")}`);
-  if (phone) await recordMirror(h, phone);
-  await world.storm.storm();
+  if (phone) await h.waits.on("runner", "the browser's mirror", recordMirror(h, phone));
+  await h.waits.on("runner", "the last storm", world.storm.storm());
 
   const cursors = new Map<string, number | null>(writers.map((a) => [a.name, a.child?.lastApplied ?? null]));
   if (phone) cursors.set(phone.name, phone.cursor);

@@ -31,17 +31,19 @@ export class Nemesis {
    * `leader`: another lane's progress in [0, 1] that this one must not run ahead of.
    */
   async lane(
+    name: string,
     faults: readonly Fault[],
     leader: (() => number) | null = null,
     onDone = () => {},
   ): Promise<void> {
     for (const [i, f] of faults.entries()) {
-      if (leader) await this.keepPace(i / faults.length, leader);
+      if (leader) await this.keepPace(name, i / faults.length, leader);
       const t0 = performance.now();
       let detail: string;
       let outcome: "ok" | "fail" = "ok";
       try {
-        detail = await this.#run(f);
+        const what = `fault ${i + 1}/${faults.length}: ${f.kind} on ${f.target}`;
+        detail = await this.#h.waits.on(`lane ${name}`, what, this.#run(f));
       } catch (err) {
         detail = (err as Error).message.split("\n")[0] ?? "";
         outcome = "fail";
@@ -59,14 +61,15 @@ export class Nemesis {
       });
       // After a kill the bridge must be back before the next one, or the relay would spend the run
       // restarting and the writers would never get a word in.
-      if (PROCESS_FAULTS.has(f.kind)) await this.#bridgeBack();
+      if (PROCESS_FAULTS.has(f.kind)) await this.#bridgeBack(name);
       await sleep(f.gapMs);
     }
   }
 
   /** Waits while `progress` is ahead of the leader (re-checked whenever something happens). */
-  async keepPace(progress: number, leader: () => number): Promise<void> {
-    await this.#h.until(() => progress <= leader() + PACE_SLACK, 4 * 3600_000, "the leading lane");
+  async keepPace(lane: string, progress: number, leader: () => number): Promise<void> {
+    const pred = () => progress <= leader() + PACE_SLACK;
+    await this.#h.until(pred, 4 * 3600_000, "the leading lane", `lane ${lane}`);
   }
 
   #run(f: Fault): Promise<string> {
@@ -111,7 +114,7 @@ export class Nemesis {
     stopTap();
     await sleep(f.delayMs);
     const outbox = this.#w.bridge.child?.outbox ?? 0;
-    await this.#w.killRelay();
+    await this.#step(f, "the relay's kill and restart", this.#w.killRelay());
     const when = seen
       ? `${f.delayMs} ms after a send frame reached it`
       : "with no send frame through in 15 s";
@@ -119,7 +122,7 @@ export class Nemesis {
   }
 
   async #killMidReplay(f: Fault): Promise<string> {
-    const head = await this.#w.head();
+    const head = await this.#step(f, "the room's head", this.#w.head());
     const since = Math.max(0, head - f.behind);
     const actor = `probe-${String(++this.#probes).padStart(4, "0")}`;
     this.#h.actor({
@@ -148,13 +151,11 @@ export class Nemesis {
       timeoutMs: 30_000,
       onFirstPage: firstPage,
     });
-    const result = await Promise.race([
-      paged.then(() => "paged" as const),
-      session.then(() => "done" as const),
-    ]);
+    const first = Promise.race([paged.then(() => "paged" as const), session.then(() => "done" as const)]);
+    const result = await this.#step(f, `${actor}'s first page`, first);
     await sleep(f.delayMs);
-    await this.#w.killRelay();
-    await session;
+    await this.#step(f, "the relay's kill and restart", this.#w.killRelay());
+    await this.#step(f, `${actor}'s session to end`, session);
     return `replay from ${since + 1} of ${head}: ${result === "paged" ? "killed after the first page" : "replay ended before the kill"}`;
   }
 
@@ -162,8 +163,8 @@ export class Nemesis {
     const bridge = this.#w.bridge;
     await this.#burstQueued(f.burst);
     await sleep(f.delayMs);
-    const outbox = await bridge.kill();
-    await bridge.start();
+    const outbox = await this.#step(f, "the bridge to die", bridge.kill());
+    await this.#step(f, "the bridge to start", bridge.start());
     return `outbox ${outbox} at the kill, ${bridge.child?.outbox ?? "?"} on disk at the restart`;
   }
 
@@ -178,7 +179,7 @@ export class Nemesis {
     const zombie = bridge.freezeAsZombie();
     if (!zombie) throw new Error("no bridge process to freeze");
     try {
-      await bridge.start();
+      await this.#step(f, "the next epoch to start", bridge.start());
       const epoch = bridge.child?.epoch ?? null;
       const welcomed = await this.#waits(() => bridge.child?.welcomed === true, 30_000);
       this.#load.zombieWrite(zombie);
@@ -187,7 +188,7 @@ export class Nemesis {
       const fenced = zombie.fatal ? `closed ${zombie.fatal.code}` : "not told it was fenced within 10 s";
       return `zombie epoch ${zombie.epoch} vs ${epoch}${welcomed ? "" : " (not welcomed in 30 s)"}: ${fenced}`;
     } finally {
-      await bridge.killZombie(zombie);
+      await this.#step(f, "the zombie to die", bridge.killZombie(zombie));
     }
   }
 
@@ -200,19 +201,19 @@ export class Nemesis {
   async #reload(f: Fault): Promise<string> {
     const phone = this.#w.browserPhone;
     if (!phone) throw new Error("no browser");
-    const sent = await this.#load.browserSends(f.burst, false);
+    const sent = await this.#step(f, "the browser's sends", this.#load.browserSends(f.burst, false));
     await sleep(f.delayMs);
-    await phone.reload();
+    await this.#step(f, "the browser to reload", phone.reload());
     return `reloaded ${f.delayMs} ms after ${sent} sends`;
   }
 
   async #offline(f: Fault): Promise<string> {
     const phone = this.#w.browserPhone;
     if (!phone) throw new Error("no browser");
-    await phone.offline(true);
-    const sent = await this.#load.browserSends(f.burst, true);
+    await this.#step(f, "the browser to go offline", phone.offline(true));
+    const sent = await this.#step(f, "the browser's sends", this.#load.browserSends(f.burst, true));
     await sleep(f.durationMs);
-    await phone.offline(false);
+    await this.#step(f, "the browser to come online", phone.offline(false));
     return `offline ${f.durationMs} ms, ${sent} sends queued meanwhile`;
   }
 
@@ -241,6 +242,11 @@ export class Nemesis {
     return `${f.kind.slice(4)} for ${f.durationMs} ms on ${proxy.connections()} connections`;
   }
 
+  /** Awaits one step of a fault as a registered wait (the stall report names it). */
+  #step<T>(f: Fault, what: string, p: Promise<T>): Promise<T> {
+    return this.#h.waits.on(`nemesis ${f.kind}`, what, p);
+  }
+
   /** Whether `pred` came true within `ms` (re-checked on every history event). */
   #waits(pred: () => boolean, ms: number): Promise<boolean> {
     return this.#h.until(pred, ms, "a condition").then(
@@ -265,10 +271,10 @@ export class Nemesis {
   }
 
   /** Resolves once the bridge has a welcomed socket again (after 60 s it is recorded and skipped). */
-  async #bridgeBack(): Promise<void> {
+  async #bridgeBack(lane: string): Promise<void> {
     const bridge = this.#w.bridge;
     await this.#h
-      .until(() => bridge.child?.connected === true, 60_000, "the bridge to reconnect")
+      .until(() => bridge.child?.connected === true, 60_000, "the bridge to reconnect", `lane ${lane}`)
       .catch((err: Error) =>
         this.#h.add("nemesis", {
           op: "fault",

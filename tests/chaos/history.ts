@@ -1,4 +1,5 @@
 import { appendFileSync, writeFileSync } from "node:fs";
+import { Waits } from "./stall.ts";
 
 /** Lines kept before the JSONL mirror is written, so recording stays cheap on a busy run. */
 const FLUSH_EVERY = 1000;
@@ -89,6 +90,8 @@ export class History {
   readonly events: HistoryEvent[] = [];
   readonly actors = new Map<string, ActorInfo>();
   #t0 = performance.now();
+  /** Everything the battery waits on, on this history's clock (see stall.ts). */
+  readonly waits = new Waits(() => this.now());
   #listeners = new Set<Listener>();
   #file: string | null;
   #pending: string[] = [];
@@ -102,8 +105,13 @@ export class History {
     this.actors.set(info.name, info);
   }
 
+  /** Milliseconds since the history began (the clock of every event's `at`). */
+  now(): number {
+    return Math.round((performance.now() - this.#t0) * 10) / 10;
+  }
+
   add(actor: string, op: Op): HistoryEvent {
-    const e: HistoryEvent = { ...op, actor, at: Math.round((performance.now() - this.#t0) * 10) / 10 };
+    const e: HistoryEvent = { ...op, actor, at: this.now() };
     this.events.push(e);
     if (this.#file) {
       this.#pending.push(JSON.stringify(e));
@@ -126,10 +134,14 @@ export class History {
     return () => this.#listeners.delete(l);
   }
 
-  /** Resolves when `pred` holds, re-checked after every event; rejects after `timeoutMs`. */
-  until(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  /**
+   * Resolves when `pred` holds, re-checked after every event; rejects after `timeoutMs`. The wait
+   * is registered (`who` waits for `what`) so that a stall report names it.
+   */
+  until(pred: () => boolean, timeoutMs: number, what: string, who = "runner"): Promise<void> {
     if (pred()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+    const done = this.waits.begin(who, what);
+    return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         stop();
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
@@ -140,6 +152,6 @@ export class History {
         stop();
         resolve();
       });
-    });
+    }).finally(done);
   }
 }

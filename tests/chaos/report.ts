@@ -2,6 +2,7 @@ import type { ChaosConfig } from "./chaos-config.ts";
 import type { CheckResult, Violation } from "./checker-types.ts";
 import type { Convergence } from "./converge.ts";
 import { FAULT_KINDS, type FaultKind } from "./schedule.ts";
+import type { StallReport } from "./stall.ts";
 
 /** chaos-report.json: the figures first, then what helps to read them. */
 export type ChaosReport = {
@@ -18,6 +19,8 @@ export type ChaosReport = {
   converged: boolean;
   ok: boolean;
   violations: { total: number; byInvariant: Record<string, number>; first: Violation[] };
+  /** Set when the run stopped making progress: who waited for what (then nothing was checked). */
+  stall: StallReport | null;
   details: {
     indeterminate: number;
     recovered: number;
@@ -42,6 +45,7 @@ export type RunFacts = {
   relayRestarts: number;
   faultsFailed: Record<string, number>;
   convergence: Convergence;
+  stall?: StallReport;
 };
 
 export function makeReport(
@@ -66,6 +70,7 @@ export function makeReport(
     converged: r.converged,
     ok: r.ok,
     violations: { total: r.violations.length, byInvariant, first: r.violations.slice(0, 50) },
+    stall: f.stall ?? null,
     details: {
       indeterminate: r.counts.indeterminate,
       recovered: r.counts.recovered,

@@ -6,9 +6,10 @@ import { randomSeed } from "./random.ts";
 import { runChaos } from "./run-chaos.ts";
 
 /**
- * `npm run chaos -- --seed N --messages M [--faults F] [--phones P] [--no-browser] [--pace X]`:
+ * `npm run chaos -- --seed N --messages M [--faults F] [--phones P] [--no-browser] [--pace X] [--stall S]`:
  * the full fault-injection battery (defaults: 10,000 messages, 200 faults of each kind, a bridge
- * and three phones, one of them the web app in Chromium). Prints the report and writes it to
+ * and three phones, one of them the web app in Chromium; a run that makes no progress for S
+ * seconds, default 120, fails with a report of what it waited on). Prints the report and writes it to
  * chaos-report.json at the repo root; the history goes to test-artifacts/chaos-history.jsonl.
  */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     "no-browser": { type: "boolean", default: false },
     storm: { type: "string", default: "100" },
     pace: { type: "string", default: "1" },
+    stall: { type: "string", default: "120" },
   },
 });
 
@@ -44,6 +46,7 @@ const { report, notes, log } = await runChaos({
   stormSize: num("storm", values.storm),
   pace: num("pace", values.pace),
   convergeWithinMs: 10_000,
+  stallAfterMs: num("stall", values.stall) * 1000,
   historyFile: join(artifacts, "chaos-history.jsonl"),
   log: (line) => console.log(line),
 });
@@ -52,5 +55,7 @@ writeFileSync(join(ROOT, "chaos-report.json"), `${text}\n`);
 writeFileSync(join(artifacts, "chaos-browser-console.log"), notes.map((n) => `${n}\n`).join(""));
 writeFileSync(join(artifacts, "chaos-log.jsonl"), log.map((m) => `${JSON.stringify(m)}\n`).join(""));
 console.log(text);
-console.log(report.ok ? "chaos: every invariant held" : `chaos: ${report.violations.total} violations`);
+if (report.stall)
+  console.log(`chaos: STALLED (no progress for ${report.stall.afterMs / 1000} s); see "stall" above`);
+else console.log(report.ok ? "chaos: every invariant held" : `chaos: ${report.violations.total} violations`);
 process.exit(report.ok ? 0 : 1);

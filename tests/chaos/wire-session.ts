@@ -47,9 +47,14 @@ export async function wireSession(o: WireSessionOptions): Promise<WireResult> {
   const onMsg = (m: StoredMsg) => {
     if (batch.push(m) === 1) queueMicrotask(flush);
   };
+  const waits = h.waits;
   let client: WireClient;
   try {
-    client = await WireClient.open(o.wsUrl, o.room, o.token, { onMsg });
+    client = await waits.on(
+      o.actor,
+      "the socket to open",
+      WireClient.open(o.wsUrl, o.room, o.token, { onMsg }),
+    );
   } catch (err) {
     const reason = `dial failed: ${(err as Error).message}`;
     h.add(o.actor, { op: "connect", outcome: "fail", head: null, resumeFrom: null, epoch: null, reason });
@@ -58,7 +63,7 @@ export async function wireSession(o: WireSessionOptions): Promise<WireResult> {
   const timer = setTimeout(() => void client.close(4000, "chaos timeout"), o.timeoutMs);
   const r = await session(o, client);
   clearTimeout(timer);
-  const closed = await client.close();
+  const closed = await waits.on(o.actor, "its close to complete", client.close());
   // Live messages may follow caught_up until the close: they count as applied too.
   flush();
   h.add(o.actor, { op: "close", code: closed.code, reason: closed.reason, outcome: "info" });
@@ -83,7 +88,7 @@ async function session(o: WireSessionOptions, client: WireClient): Promise<Omit<
   h.add(o.actor, { op: "hello", since: o.since, epoch: null, outcome: "info" });
   try {
     const tail = o.tail === undefined ? {} : { tail: o.tail };
-    const w = await client.hello({ cid: o.cid, since: o.since, ...tail });
+    const w = await h.waits.on(o.actor, "welcome", client.hello({ cid: o.cid, since: o.since, ...tail }));
     h.add(o.actor, {
       op: "connect",
       outcome: "ok",
@@ -92,7 +97,11 @@ async function session(o: WireSessionOptions, client: WireClient): Promise<Omit<
       epoch: null,
       reason: "",
     });
-    const head = await client.untilCaughtUp();
+    const head = await h.waits.on(
+      o.actor,
+      `caught_up (from ${w.resumeFrom}, head ${w.head})`,
+      client.untilCaughtUp(),
+    );
     if (client.violations.length > 0) throw new Error(client.violations.join("; "));
     return { ok: true, head };
   } catch (err) {

@@ -60,11 +60,12 @@ export class Workload {
         () => this.sent < allowed() || this.sent >= budget(),
         4 * 3600_000,
         "fault progress",
+        "writer",
       );
       if (this.sent >= budget()) break;
       const actor = this.#pickWriter();
       if (!actor) {
-        await this.#h.until(() => this.#pickWriter() !== null, 120_000, "a writer to be running");
+        await this.#h.until(() => this.#pickWriter() !== null, 120_000, "a writer to be running", "writer");
         continue;
       }
       for (let i = this.#writerRng.int(1, 5); i > 0; i--) this.#sendVia(actor, this.#writerRng);
