@@ -12,7 +12,11 @@ export const STALL_AFTER_MS = 120_000;
  * nothing happened for the configured time, so that racing the run against it bounds every wait.
  */
 export function watchStalls(c: ChaosConfig, history: History): { stalled: Promise<never>; stop: () => void } {
-  const detector = new StallDetector({ afterMs: c.stallAfterMs ?? STALL_AFTER_MS, waits: history.waits });
+  const detector = new StallDetector({
+    afterMs: c.stallAfterMs ?? STALL_AFTER_MS,
+    waits: history.waits,
+    now: () => history.now(),
+  });
   const unlisten = history.listen((e) => detector.progress(`${e.actor} ${e.op}`));
   detector.start();
   const stalled = detector.stalled.then((r): never => {

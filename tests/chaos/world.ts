@@ -26,6 +26,9 @@ export type WorldOptions = {
  * a restarted relay reached within the run; the policy is the same, only the constants shrink,
  * as in the bridge's own transport tests. The browser runs the app's real constants.
  */
+/** A restart slower than this is logged (on a loaded machine it can take a minute). */
+const SLOW_RESTART_MS = 30_000;
+
 const HEARTBEAT = { pingEveryMs: 3_000, pongTimeoutMs: 3_000, backoffCapMs: 1_000 };
 
 /** Everything of one chaos run: the relay, one proxy per actor, the actors, and their tokens. */
@@ -72,8 +75,23 @@ export class ChaosWorld {
 
   /** SIGKILLs the relay's whole process group and starts it again on the same storage. */
   async killRelay(): Promise<void> {
-    await this.relay.kill("SIGKILL");
-    this.relay = await restartRelay(this.relay);
+    const waits = this.#o.history.waits;
+    const old = this.relay;
+    await waits.on("relay", `SIGKILL of process group ${old.pid}`, old.kill("SIGKILL"));
+    const t0 = performance.now();
+    // Each step of the restart is a wait of its own, so that a stall report says where it is.
+    let end = waits.begin("relay", "restart: starting");
+    const progress = (note: string) => {
+      end();
+      end = waits.begin("relay", `restart ${note}`);
+    };
+    try {
+      this.relay = await restartRelay(old, 5, progress);
+    } finally {
+      end();
+    }
+    const took = performance.now() - t0;
+    if (took > SLOW_RESTART_MS) this.#o.log(`chaos: relay restart took ${Math.round(took / 1000)} s`);
     this.relayRestarts++;
   }
 
