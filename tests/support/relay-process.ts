@@ -24,6 +24,8 @@ export type RelayOptions = {
   readyTimeoutMs?: number;
   /** Whether dispose() deletes persistDir; defaults to true exactly when persistDir is not given. */
   ownsPersistDir?: boolean;
+  /** Told what the start is doing: the spawn (with its pid) and each new readiness probe result. */
+  progress?: (note: string) => void;
 };
 
 /** A `wrangler dev` relay in its own process group. */
@@ -62,8 +64,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayProce
   if (pid === undefined) throw new Error("could not spawn wrangler");
   live.add(pid);
   const relay = handle(child, { pid, port, secret, persistDir, ownsPersistDir });
+  options.progress?.(`wrangler pid ${pid} spawned on port ${port}`);
   try {
-    await waitReady(relay, child, options.readyTimeoutMs ?? 90_000);
+    await waitReady(relay, child, options.readyTimeoutMs ?? 90_000, options.progress);
   } catch (err) {
     const output = relay.output();
     if (options.persistDir === undefined) await relay.dispose();
@@ -74,13 +77,24 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayProce
 }
 
 /** Starts the relay again on the same port, storage and secret (after a kill or stop). */
-export async function restartRelay(previous: RelayProcess, attempts = 5): Promise<RelayProcess> {
+export async function restartRelay(
+  previous: RelayProcess,
+  attempts = 5,
+  progress?: (note: string) => void,
+): Promise<RelayProcess> {
   const { port, persistDir, secret, ownsPersistDir } = previous;
-  const options = { port, persistDir, secret, ownsPersistDir };
   for (let i = 1; ; i++) {
+    const tell = progress && ((note: string) => progress(`attempt ${i}/${attempts}: ${note}`));
     try {
-      return await startRelay(options);
+      return await startRelay({
+        port,
+        persistDir,
+        secret,
+        ownsPersistDir,
+        ...(tell ? { progress: tell } : {}),
+      });
     } catch (err) {
+      tell?.(`failed: ${(err as Error).message.split("\n")[0]}`);
       // The port can stay busy for a moment after a kill; anything else repeats and then surfaces.
       if (i >= attempts) throw err;
       await sleep(250 * i);
@@ -183,32 +197,72 @@ function handle(child: ChildProcess, id: Identity): RelayProcess {
  * Ready when `/healthz` answers `{ok:true,…}` and our random secret is accepted: another server
  * (even another relay) may own the port for a moment, and only this process knows the secret.
  */
-async function waitReady(relay: RelayProcess, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitReady(
+  relay: RelayProcess,
+  child: ChildProcess,
+  timeoutMs: number,
+  progress?: (note: string) => void,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "no answer yet";
+  let told = "";
   while (Date.now() < deadline) {
+    if (progress && last !== told) {
+      told = last;
+      progress(last);
+    }
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`wrangler exited early (${child.exitCode ?? child.signalCode}); last probe: ${last}`);
     }
-    try {
-      const health = await fetch(`${relay.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      const text = await health.text();
-      last = `healthz ${health.status} ${text.slice(0, 200)}`;
-      if (health.status === 200 && (JSON.parse(text) as { ok?: unknown }).ok === true) {
-        const mine = await fetch(`${relay.url}/api/tokens`, {
-          headers: { authorization: `Bearer ${relay.secret}` },
-          signal: AbortSignal.timeout(2_000),
-        });
-        last = `api/tokens ${mine.status}`;
-        await mine.body?.cancel();
-        if (mine.status === 200) return;
-      }
-    } catch (err) {
-      last = (err as Error).message;
-    }
+    const seen = await probeReady(relay);
+    if (seen === null) return;
+    last = seen;
     await sleep(100);
   }
   throw new Error(`relay not ready after ${timeoutMs} ms; last probe: ${last}`);
+}
+
+/**
+ * One readiness probe: `/healthz` answers `{ok:true}` and the relay accepts our secret. Null when
+ * ready, else what it saw. The whole exchange, bodies included, gets `ms`: a deadline raced
+ * against it, not only the fetch's abort signal, because an abort that lands while a body is read
+ * can leave `text()` pending for ever (Node's fetch; it hung a relay restart, and with it the
+ * chaos battery, for 20+ minutes).
+ */
+export async function probeReady(
+  relay: Pick<RelayProcess, "url" | "secret">,
+  ms = 2_000,
+): Promise<string | null> {
+  const abort = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      resolve(`no answer within ${ms} ms`);
+    }, ms);
+  });
+  const exchange = probeOnce(relay, abort.signal).catch((err: Error) => err.message);
+  try {
+    return await Promise.race([exchange, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function probeOnce(
+  relay: Pick<RelayProcess, "url" | "secret">,
+  signal: AbortSignal,
+): Promise<string | null> {
+  const health = await fetch(`${relay.url}/healthz`, { signal });
+  const text = await health.text();
+  if (health.status !== 200 || (JSON.parse(text) as { ok?: unknown }).ok !== true)
+    return `healthz ${health.status} ${text.slice(0, 200)}`;
+  const mine = await fetch(`${relay.url}/api/tokens`, {
+    headers: { authorization: `Bearer ${relay.secret}` },
+    signal,
+  });
+  await mine.body?.cancel();
+  return mine.status === 200 ? null : `api/tokens ${mine.status}`;
 }
 
 function sleep(ms: number): Promise<void> {
