@@ -27,7 +27,12 @@ export type ClientOptions = {
   pace?: { perSecond: number; burst: number } | null;
   /** Called for every applied message; `receivedAt` is `performance.now()` when its frame arrived. */
   onMsg?: (msg: StoredMsg, receivedAt: number) => void;
+  /** The dial fails (rejects) if the upgrade is not answered by then; default 30 s. */
+  handshakeTimeoutMs?: number;
 };
+
+/** A dial that nobody answers (a relay mid-restart, a black-holed proxy) fails instead of hanging. */
+const HANDSHAKE_TIMEOUT_MS = 30_000;
 
 export class ClosedError extends Error {
   readonly closed: Closed;
@@ -74,7 +79,9 @@ export class WireClient {
 
   /** Opens a socket to `room`; resolves once it is open (auth failures close right after). */
   static open(wsUrl: string, room: string, token: string, options: ClientOptions = {}): Promise<WireClient> {
-    const ws = new WebSocket(`${wsUrl}/v1/rooms/${room}`, ["tether.v1", `bearer.${token}`]);
+    const ws = new WebSocket(`${wsUrl}/v1/rooms/${room}`, ["tether.v1", `bearer.${token}`], {
+      handshakeTimeout: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+    });
     const client = new WireClient(ws, options);
     return new Promise((resolve, reject) => {
       ws.once("open", () => resolve(client));
