@@ -20,5 +20,9 @@ declare global {
     TETHER_RELAY_SECRET?: string;
     /** Origin for pairing and share links; the request's origin when unset. */
     TETHER_PUBLIC_URL?: string;
+    /** "1" in the embedded relay (`tether up`): no Cloudflare edge in front of the Worker. */
+    TETHER_EMBEDDED?: string;
+    /** The embedded relay's own host names beyond loopback, comma-separated (the LAN address). */
+    TETHER_HOSTS?: string;
   }
 }
