@@ -98,6 +98,8 @@ export class Room extends Server<Env> {
         room: this.name,
         maxMessages: positive(this.env.TETHER_ROOM_MAX_MESSAGES, Limits.roomMaxMessagesDefault),
         maxBytes: positive(this.env.TETHER_ROOM_MAX_BYTES, Limits.roomMaxBytesDefault),
+        socketsPerToken: positive(this.env.TETHER_SOCKETS_PER_TOKEN, Limits.socketsPerToken),
+        cidsPerToken: positive(this.env.TETHER_CIDS_PER_TOKEN, Limits.cidsPerToken),
       },
       peers: () => this.#openPeers(),
       now: () => Date.now(),

@@ -17,6 +17,8 @@ export const Limits = {
   /** A signal frame from a controller or viewer (the bridge's only have the frame limit). */
   signalBytes: 4 * 1024,
   socketsPerToken: 8,
+  /** At the socket cap, a socket of the token silent this long gives its place to a new one. */
+  socketIdleMs: 30_000,
   cidsPerToken: 16,
   /** A token's cid idle this long may give its place to a new cid of the same token. */
   cidIdleMs: 10 * 60 * 1000,

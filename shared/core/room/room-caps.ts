@@ -1,5 +1,5 @@
 import { Close, Limits } from "../../protocol/index.ts";
-import { errorJson, type PeerSocket } from "./peer-socket.ts";
+import { errorJson, lastSeenOf, type PeerSocket } from "./peer-socket.ts";
 import type { RoomEnv } from "./room-env.ts";
 
 /**
@@ -7,12 +7,21 @@ import type { RoomEnv } from "./room-env.ts";
  * is `error{too_many}` and close `4008`; nothing else changes.
  */
 
-/** A new socket: refused when its token already holds `socketsPerToken` open sockets here. */
+/**
+ * A new socket of a token that already holds `socketsPerToken` open sockets here: the one of them
+ * silent longest gives its place when it has been silent for `socketIdleMs` (a half-open socket
+ * of a phone that lost its network, or a hidden tab), else the new socket is refused.
+ */
 export function admitSocket(env: RoomEnv, peer: PeerSocket): boolean {
-  let held = 0;
-  for (const other of env.peers()) if (other !== peer && other.state.tokenId === peer.state.tokenId) held++;
-  if (held < Limits.socketsPerToken) return true;
-  return refuse(peer, `a token may hold ${Limits.socketsPerToken} sockets in a room`, "too many sockets");
+  const cap = env.config.socketsPerToken ?? Limits.socketsPerToken;
+  const held = [...env.peers()].filter((p) => p !== peer && p.state.tokenId === peer.state.tokenId);
+  if (held.length < cap) return true;
+  const silent = held.sort((a, b) => lastSeenOf(a) - lastSeenOf(b))[0];
+  if (silent && env.now() - lastSeenOf(silent) > Limits.socketIdleMs) {
+    silent.close(Close.goingAway, "silent");
+    return true;
+  }
+  return refuse(peer, `a token may hold ${cap} sockets in a room`, "too many sockets");
 }
 
 /**
@@ -23,13 +32,14 @@ export function admitSocket(env: RoomEnv, peer: PeerSocket): boolean {
 export function admitCid(env: RoomEnv, peer: PeerSocket): boolean {
   const { tokenId, role } = peer.state;
   if (role === "bridge") return true;
+  const cap = env.config.cidsPerToken ?? Limits.cidsPerToken;
   const held = env.store.cidsOf(tokenId);
-  if (held.length < Limits.cidsPerToken) return true;
+  if (held.length < cap) return true;
   const open = openCids(env);
   const idleBefore = env.now() - Limits.cidIdleMs;
   const idle = held.find((c) => c.lastSeen < idleBefore && !open.has(c.cid));
   if (idle === undefined) {
-    return refuse(peer, `a token may hold ${Limits.cidsPerToken} cids in a room`, "too many cids");
+    return refuse(peer, `a token may hold ${cap} cids in a room`, "too many cids");
   }
   env.store.forgetCid(idle.cid);
   return true;

@@ -3,7 +3,14 @@ import { take } from "../util/token-bucket.ts";
 import { errorJson, type PeerSocket } from "./peer-socket.ts";
 import type { RoomStore } from "./room-store.ts";
 
-export type RoomConfig = { room: string; maxMessages: number; maxBytes: number };
+export type RoomConfig = {
+  room: string;
+  maxMessages: number;
+  maxBytes: number;
+  /** The caps per token (Limits.socketsPerToken, Limits.cidsPerToken when absent). */
+  socketsPerToken?: number;
+  cidsPerToken?: number;
+};
 
 /**
  * What a room instance keeps in memory only. Losing it on eviction costs at most one coalesced

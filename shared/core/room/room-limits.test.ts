@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mid, TestRoom } from "../../../tests/support/test-room.ts";
 import { Limits } from "../../protocol/index.ts";
+import { admitSocket } from "./room-caps.ts";
 
 /** The room's per-socket costs on a frozen clock: signals and history by size, refusals as strikes, presence. */
 
@@ -71,6 +72,28 @@ describe("history", () => {
     expect(phone.closed).toBeNull();
     r.frame(phone, { t: "history", limit: 10 });
     expect(phone.closed).toEqual({ code: 4008, reason: "too many refused frames" });
+  });
+});
+
+describe("sockets per token", () => {
+  it("at the cap a socket silent for 30 s gives its place to a new one; else the new one is refused", () => {
+    const r = new TestRoom();
+    const held = Array.from({ length: Limits.socketsPerToken }, () => {
+      const p = r.connect("controller", "tok-a");
+      expect(admitSocket(r.env, p)).toBe(true);
+      return p;
+    });
+    const extra = r.connect("controller", "tok-a");
+    expect(admitSocket(r.env, extra)).toBe(false);
+    expect(extra.closed).toEqual({ code: 4008, reason: "too many sockets" });
+    expect(extra.of("error")).toMatchObject([{ code: "too_many" }]);
+    expect(admitSocket(r.env, r.connect("controller", "tok-b")), "another token").toBe(true);
+    r.clock += Limits.socketIdleMs + 1;
+    for (const p of held.slice(1)) p.pinged = r.clock;
+    const next = r.connect("controller", "tok-a");
+    expect(admitSocket(r.env, next)).toBe(true);
+    expect(held[0]!.closed).toEqual({ code: 1001, reason: "silent" });
+    expect(held.slice(1).every((p) => p.closed === null)).toBe(true);
   });
 });
 
