@@ -34,6 +34,8 @@ export type RelayProcess = {
   secret: string;
   persistDir: string;
   ownsPersistDir: boolean;
+  /** The extra Worker vars it was started with; a restart keeps them. */
+  vars: Record<string, string>;
   pid: number;
   /** Signals the whole process group and waits until every member is gone. */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -61,7 +63,8 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayProce
   const pid = child.pid;
   if (pid === undefined) throw new Error("could not spawn wrangler");
   live.add(pid);
-  const relay = handle(child, { pid, port, secret, persistDir, ownsPersistDir });
+  const vars = options.vars ?? {};
+  const relay = handle(child, { pid, port, secret, persistDir, ownsPersistDir, vars });
   try {
     await waitReady(relay, child, options.readyTimeoutMs ?? 90_000);
   } catch (err) {
@@ -75,8 +78,8 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayProce
 
 /** Starts the relay again on the same port, storage and secret (after a kill or stop). */
 export async function restartRelay(previous: RelayProcess, attempts = 5): Promise<RelayProcess> {
-  const { port, persistDir, secret, ownsPersistDir } = previous;
-  const options = { port, persistDir, secret, ownsPersistDir };
+  const { port, persistDir, secret, ownsPersistDir, vars } = previous;
+  const options = { port, persistDir, secret, ownsPersistDir, vars };
   for (let i = 1; ; i++) {
     try {
       return await startRelay(options);
@@ -147,7 +150,7 @@ function spawnWrangler(port: number, persistDir: string, vars: Record<string, st
   });
 }
 
-type Identity = Pick<RelayProcess, "pid" | "port" | "secret" | "persistDir" | "ownsPersistDir">;
+type Identity = Pick<RelayProcess, "pid" | "port" | "secret" | "persistDir" | "ownsPersistDir" | "vars">;
 
 function handle(child: ChildProcess, id: Identity): RelayProcess {
   const { pid, port } = id;
