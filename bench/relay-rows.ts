@@ -3,6 +3,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import {
+  newRoomMemo,
   onFrame,
   type RoomEnv,
   type SqlDriver,
@@ -37,6 +38,8 @@ export function measureRowsWritten(batches: readonly number[]) {
     peers: () => [peer],
     now: () => 1_763_700_000_000,
     requestAlarm: () => {},
+    memo: newRoomMemo(),
+    later: () => {},
   };
   const peer = new TestPeer({ role: "bridge", tokenId: "tok-bench", expiresAt: null }, env.now());
   const frame = (f: object) => sql.measure(() => onFrame(env, peer, JSON.stringify(f)));

@@ -4,7 +4,7 @@ import type { RoomRow, TokenRow } from "./directory-store.ts";
 
 /** The Directory's access rules (docs/protocol.md §2–§3) as pure functions of rows. */
 
-export type Failure = { ok: false; code: HttpErrorCode; message: string };
+export type Failure = { ok: false; code: HttpErrorCode; message: string; retryAfterSeconds?: number };
 export type Outcome<T> = { ok: true; value: T } | Failure;
 
 /** Who is calling /api/*: the relay secret, or a live token. */

@@ -19,9 +19,9 @@ type Ctx = Context<{ Bindings: Env }>;
 
 export const api = new Hono<{ Bindings: Env }>();
 
+/** `/api/pair` takes no bearer, so it is limited per client address (docs/protocol.md §3.4). */
 const limitPerAddress: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
-  const address = c.req.header("CF-Connecting-IP") ?? "unknown";
-  const verdict = await directory(c).rateLimit(`${c.req.path} ${address}`, Date.now());
+  const verdict = await directory(c).rateLimit(`${c.req.path} ${clientAddress(c)}`, Date.now());
   if (!verdict.ok) {
     c.header("Retry-After", String(verdict.retryAfterSeconds));
     return c.json(errorBody("rate_limited", "too many requests, retry later"), 429);
@@ -29,7 +29,6 @@ const limitPerAddress: MiddlewareHandler<{ Bindings: Env }> = async (c, next) =>
   await next();
 };
 api.use("/pair", limitPerAddress);
-api.use("/pairings", limitPerAddress);
 
 api.post("/tokens", async (c) => {
   const caller = await callerOf(c);
@@ -109,6 +108,7 @@ const STATUS = {
   forbidden: 403,
   not_found: 404,
   rate_limited: 429,
+  misdirected: 421,
   internal: 500,
 } as const satisfies Record<HttpErrorCode, ContentfulStatusCode>;
 
@@ -162,7 +162,17 @@ function reply<T>(c: Ctx, status: 200 | 201, outcome: Outcome<T>): Response {
   return outcome.ok ? c.json(outcome.value, status) : fail(c, outcome);
 }
 
+/**
+ * Cloudflare sets `CF-Connecting-IP` itself; the embedded relay has no such proxy in front, so
+ * there the header is whatever the client wrote and every client shares one key.
+ */
+function clientAddress(c: Ctx): string {
+  if (c.env.TETHER_EMBEDDED === "1") return "embedded";
+  return c.req.header("CF-Connecting-IP") ?? "unknown";
+}
+
 function fail(c: Ctx, failure: Failure): Response {
+  if (failure.retryAfterSeconds !== undefined) c.header("Retry-After", String(failure.retryAfterSeconds));
   return c.json(errorBody(failure.code, failure.message), STATUS[failure.code]);
 }
 

@@ -118,6 +118,12 @@ export class Directory extends DurableObject<Env> {
     if (p.value.kind !== "token" || p.value.token.kind !== "bridge") {
       return failure("forbidden", "only a bridge token may create pairings");
     }
+    // Counted per token after authentication, so no one else can spend the owner's budget.
+    const limited = this.#limiter.take(`pairings ${p.value.token.id}`, now);
+    if (!limited.ok) {
+      const { retryAfterSeconds } = limited;
+      return { ...failure("rate_limited", "too many pairings, retry later"), retryAfterSeconds };
+    }
     const expiresAt = now + Limits.pairingTtlMs;
     this.#store.insertPairing(hash, { machineId: p.value.token.machineId, label }, now, expiresAt);
     return { ok: true, value: { code, expiresAt } };

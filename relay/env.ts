@@ -20,5 +20,12 @@ declare global {
     TETHER_RELAY_SECRET?: string;
     /** Origin for pairing and share links; the request's origin when unset. */
     TETHER_PUBLIC_URL?: string;
+    /** Caps per token and room (docs/protocol.md §2.6); Limits' defaults when unset. */
+    TETHER_SOCKETS_PER_TOKEN?: string;
+    TETHER_CIDS_PER_TOKEN?: string;
+    /** "1" in the embedded relay (`tether up`): no Cloudflare edge in front of the Worker. */
+    TETHER_EMBEDDED?: string;
+    /** The embedded relay's own host names beyond loopback, comma-separated (the LAN address). */
+    TETHER_HOSTS?: string;
   }
 }

@@ -1,8 +1,10 @@
 import { type Connection, type ConnectionContext, Server, type WSMessage } from "partyserver";
 import { z } from "zod";
 import {
+  admitSocket,
   closeToken,
   newPeerState,
+  newRoomMemo,
   onAlarm,
   onFrame,
   onLeave,
@@ -33,6 +35,7 @@ export class Room extends Server<Env> {
   #peers = new WeakMap<WebSocket, DoPeer>();
   #alarms: Promise<void> = Promise.resolve();
   #destroyed = false;
+  readonly #memo = newRoomMemo();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -51,6 +54,8 @@ export class Room extends Server<Env> {
     if (!auth) return conn.close(Close.unauthorized, "unauthorized");
     const now = Date.now();
     conn.setState(newPeerState(auth, now));
+    const peer = this.#peer(conn);
+    if (peer && !admitSocket(this.#env(), peer)) return;
     this.#requestAlarm(now + Limits.livenessEveryMs);
   }
 
@@ -93,15 +98,22 @@ export class Room extends Server<Env> {
         room: this.name,
         maxMessages: positive(this.env.TETHER_ROOM_MAX_MESSAGES, Limits.roomMaxMessagesDefault),
         maxBytes: positive(this.env.TETHER_ROOM_MAX_BYTES, Limits.roomMaxBytesDefault),
+        socketsPerToken: positive(this.env.TETHER_SOCKETS_PER_TOKEN, Limits.socketsPerToken),
+        cidsPerToken: positive(this.env.TETHER_CIDS_PER_TOKEN, Limits.cidsPerToken),
       },
       peers: () => this.#openPeers(),
       now: () => Date.now(),
       requestAlarm: (at) => this.#requestAlarm(at),
+      memo: this.#memo,
+      later: (ms, fn) => {
+        setTimeout(fn, ms);
+      },
     };
   }
 
   *#openPeers(): Iterable<PeerSocket> {
     for (const conn of this.getConnections<PeerState>()) {
+      if (conn.readyState !== WebSocket.READY_STATE_OPEN) continue;
       const peer = this.#peer(conn);
       if (peer) yield peer;
     }

@@ -3,6 +3,7 @@ import { Close, RoomId } from "../shared/protocol/index.ts";
 import { VERSION } from "../shared/version.ts";
 import { api } from "./api.ts";
 import { AUTH_HEADER } from "./env.ts";
+import { hostCheck, securityHeaders } from "./http-guard.ts";
 
 export { Directory } from "./directory.ts";
 export { Room } from "./room.ts";
@@ -12,12 +13,18 @@ const BEARER = "bearer.";
 
 const app = new Hono<{ Bindings: Env }>();
 
+app.use("*", securityHeaders);
+app.use("*", hostCheck);
 app.get("/healthz", (c) => c.json({ ok: true, version: VERSION }));
 app.route("/api", api);
 app.get("/v1/rooms/:room", openRoom);
-// Only /api/*, /v1/* and /healthz reach the Worker first (wrangler.toml); everything else is the web
-// app. A path of ours that matches no route still answers in the API's error shape.
-app.notFound((c) => c.json(httpError("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+// Every request reaches the Worker first (wrangler.toml), so the web app's files get the same headers
+// and host check; a path that is not ours is the web app's. A path of ours that matches no route
+// still answers in the API's error shape.
+app.notFound((c) => {
+  if (!/^\/(api|v1)(\/|$)/.test(c.req.path)) return c.env.ASSETS.fetch(c.req.raw);
+  return c.json(httpError("not_found", `no route for ${c.req.method} ${c.req.path}`), 404);
+});
 app.onError((err, c) => {
   console.error("relay: unhandled error", c.req.method, c.req.path, err);
   return c.json({ error: { code: "internal", message: "internal error" } }, 500);

@@ -147,7 +147,7 @@ describe("the embedded relay's Worker", () => {
       directory: assets.directory,
       binding: assets.binding,
       not_found_handling: assets.notFoundHandling,
-      run_worker_first: [...assets.runWorkerFirst],
+      run_worker_first: assets.runWorkerFirst,
     });
     expect(w.build.command).toContain(RELAY_CONFIG.buildWeb);
   }, 60_000);

@@ -133,7 +133,14 @@ function miniflareOptions(mf: MiniflareModule, i: Inputs) {
     modulesRoot: i.relayDir,
     scriptPath: i.bundle.path,
     compatibilityDate: RELAY_CONFIG.compatibilityDate,
-    bindings: { ...RELAY_CONFIG.vars, TETHER_RELAY_SECRET: i.secret, TETHER_PUBLIC_URL: i.url },
+    bindings: {
+      ...RELAY_CONFIG.vars,
+      ...RELAY_CONFIG.embeddedVars,
+      // The host it listens on and prints (the LAN address with --lan); loopback is always served.
+      TETHER_HOSTS: new URL(i.url).hostname,
+      TETHER_RELAY_SECRET: i.secret,
+      TETHER_PUBLIC_URL: i.url,
+    },
     durableObjects: Object.fromEntries(
       Object.entries(RELAY_CONFIG.durableObjects).map(([binding, className]) => [
         binding,
@@ -143,8 +150,8 @@ function miniflareOptions(mf: MiniflareModule, i: Inputs) {
     assets: {
       directory: join(i.root, assets.directory),
       binding: assets.binding,
-      run_worker_first: [...assets.runWorkerFirst],
-      routerConfig: { has_user_worker: true, static_routing: { user_worker: [...assets.runWorkerFirst] } },
+      run_worker_first: assets.runWorkerFirst,
+      routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: assets.runWorkerFirst },
       assetConfig: { not_found_handling: assets.notFoundHandling },
     },
   });

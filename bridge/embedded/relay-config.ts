@@ -13,12 +13,14 @@ export const RELAY_CONFIG = {
   main: "relay/worker.ts",
   compatibilityDate: "2026-08-01",
   vars: { TETHER_ROOM_MAX_MESSAGES: "100000", TETHER_ROOM_MAX_BYTES: "200000000" },
+  /** Only the embedded relay has these: no Cloudflare edge in front (client headers are not trusted, Host is checked). */
+  embeddedVars: { TETHER_EMBEDDED: "1" },
   durableObjects: { ROOM: "Room", DIRECTORY: "Directory" },
   assets: {
     directory: "web/dist",
     binding: "ASSETS",
     notFoundHandling: "single-page-application",
-    runWorkerFirst: ["/api/*", "/v1/*", "/healthz"],
+    runWorkerFirst: true,
   },
   /** wrangler.toml's [build] command, the same as `npm run build`: it makes web/dist on a fresh clone. */
   buildWeb: "scripts/build-web.mjs",

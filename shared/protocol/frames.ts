@@ -119,6 +119,7 @@ export const ErrorCode = z.enum([
   "rate_limited",
   "fenced",
   "room_full",
+  "too_many",
   "internal",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -78,6 +78,7 @@ export const HttpErrorCode = z.enum([
   "forbidden",
   "not_found",
   "rate_limited",
+  "misdirected",
   "internal",
 ]);
 export type HttpErrorCode = z.infer<typeof HttpErrorCode>;

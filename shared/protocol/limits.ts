@@ -12,6 +12,21 @@ export const Limits = {
   historyMax: 500,
   ratePerSecond: 200,
   rateBurst: 1000,
+  /** One rate token per this many bytes of a `history` answer or a `signal` frame, on top of one per item. */
+  rateBytesPerToken: 1024,
+  /** A signal frame from a controller or viewer (the bridge's only have the frame limit). */
+  signalBytes: 4 * 1024,
+  socketsPerToken: 8,
+  /** At the socket cap, a socket of the token silent this long gives its place to a new one. */
+  socketIdleMs: 30_000,
+  cidsPerToken: 16,
+  /** A token's cid idle this long may give its place to a new cid of the same token. */
+  cidIdleMs: 10 * 60 * 1000,
+  /** Non-bridge ack cursors kept per room whatever their age; older ones beyond it expire. */
+  cursorsKept: 100,
+  cursorIdleMs: 7 * 24 * 3600 * 1000,
+  /** At most one presence broadcast per room in this interval; the latest state wins. */
+  presenceEveryMs: 1000,
   invalidFramesPerMinute: 20,
   silentCloseMs: 90_000,
   livenessEveryMs: 30_000,

@@ -139,7 +139,11 @@ export class ChaosWorld {
 
   async #setUp(): Promise<void> {
     const o = this.#o;
-    this.relay = await startRelay();
+    // The storm's 100 clients, the phones and the zombies share one device token: lift the caps
+    // per token (docs/protocol.md §2.6), which a real phone never comes near.
+    this.relay = await startRelay({
+      vars: { TETHER_SOCKETS_PER_TOKEN: "10000", TETHER_CIDS_PER_TOKEN: "10000" },
+    });
     this.bridgeToken = (await mintToken(this.relay, "bridge", this.machineId)).token;
     this.deviceToken = (await mintToken(this.relay, "device", this.machineId)).token;
     const names = ["bridge", ...Array.from({ length: o.phones }, (_, i) => `phone-${i + 1}`), "storm"];

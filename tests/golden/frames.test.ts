@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { Ack, Hello, HistoryReq, RelayFrame, Send, SignalOut } from "../../shared/protocol/index.ts";
+import { Ack, Hello, HistoryReq, Limits, RelayFrame, Send, SignalOut } from "../../shared/protocol/index.ts";
 import { type TestPeer, TestRoom } from "../support/test-room.ts";
 
 /**
@@ -35,8 +35,10 @@ class Session {
     this.room.frame(peer, frame);
     this.#flush();
   }
+  /** Advances the clock; what the room's timers send then (a coalesced presence) is recorded. */
   tick(ms: number): void {
-    this.room.clock += ms;
+    this.room.tick(ms);
+    this.#flush();
   }
   #flush(): void {
     for (const [name, peer] of this.#peers)
@@ -113,6 +115,8 @@ describe("golden frames", () => {
     it(`${name}: the relay's frames match tests/golden/frames/${name}.json`, () => {
       const s = new Session();
       script(s);
+      // The presence coalesced at the end of the script (docs/protocol.md §5.8).
+      s.tick(Limits.presenceEveryMs);
       const file = join(DIR, `${name}.json`);
       if (UPDATE) {
         mkdirSync(DIR, { recursive: true });

@@ -126,11 +126,37 @@ describe("rate limit of /api/pair and /api/pairings", () => {
     await expectError(await pair("guess-11", "10.0.3.2"), 400, "bad_code");
   });
 
-  it("limits /api/pairings per address too", async () => {
+  it("limits /api/pairings per token, after authentication", async () => {
     const { bridge } = await newMachine();
     for (let i = 0; i < 10; i++) await createPairing(bridge.token, "10.0.3.3");
     const limited = await call("POST", "/api/pairings", { bearer: bridge.token, headers: from("10.0.3.3") });
     expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
     await expectError(limited, 429, "rate_limited");
+  });
+});
+
+describe("the /api/pairings limit belongs to the token (issue 10, defect 4)", () => {
+  it("unauthenticated requests claiming the owner's address never use the owner's budget", async () => {
+    const { bridge } = await newMachine();
+    for (let i = 0; i < 12; i++) {
+      const anonymous = await call("POST", "/api/pairings", { headers: from("127.0.0.1") });
+      await expectError(anonymous, 401, "unauthorized");
+      const forged = await call("POST", "/api/pairings", {
+        bearer: `forged-${i}`,
+        headers: from("127.0.0.1"),
+      });
+      await expectError(forged, 401, "unauthorized");
+    }
+    await createPairing(bridge.token, "127.0.0.1");
+  });
+
+  it("one token gets 10 a minute whatever address it claims; another machine is not affected", async () => {
+    const { bridge } = await newMachine();
+    for (let i = 0; i < 10; i++) await createPairing(bridge.token, `10.0.4.${i}`);
+    const limited = await call("POST", "/api/pairings", { bearer: bridge.token, headers: from("10.0.4.99") });
+    expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+    await expectError(limited, 429, "rate_limited");
+    const other = await newMachine();
+    await createPairing(other.bridge.token, "10.0.4.1");
   });
 });

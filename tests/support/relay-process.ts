@@ -36,6 +36,8 @@ export type RelayProcess = {
   secret: string;
   persistDir: string;
   ownsPersistDir: boolean;
+  /** The extra Worker vars it was started with; a restart keeps them. */
+  vars: Record<string, string>;
   pid: number;
   /** Signals the whole process group and waits until every member is gone. */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -63,7 +65,8 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayProce
   const pid = child.pid;
   if (pid === undefined) throw new Error("could not spawn wrangler");
   live.add(pid);
-  const relay = handle(child, { pid, port, secret, persistDir, ownsPersistDir });
+  const vars = options.vars ?? {};
+  const relay = handle(child, { pid, port, secret, persistDir, ownsPersistDir, vars });
   options.progress?.(`wrangler pid ${pid} spawned on port ${port}`);
   try {
     await waitReady(relay, child, options.readyTimeoutMs ?? 90_000, options.progress);
@@ -82,7 +85,7 @@ export async function restartRelay(
   attempts = 5,
   progress?: (note: string) => void,
 ): Promise<RelayProcess> {
-  const { port, persistDir, secret, ownsPersistDir } = previous;
+  const { port, persistDir, secret, ownsPersistDir, vars } = previous;
   for (let i = 1; ; i++) {
     const tell = progress && ((note: string) => progress(`attempt ${i}/${attempts}: ${note}`));
     try {
@@ -91,6 +94,7 @@ export async function restartRelay(
         persistDir,
         secret,
         ownsPersistDir,
+        vars,
         ...(tell ? { progress: tell } : {}),
       });
     } catch (err) {
@@ -161,7 +165,7 @@ function spawnWrangler(port: number, persistDir: string, vars: Record<string, st
   });
 }
 
-type Identity = Pick<RelayProcess, "pid" | "port" | "secret" | "persistDir" | "ownsPersistDir">;
+type Identity = Pick<RelayProcess, "pid" | "port" | "secret" | "persistDir" | "ownsPersistDir" | "vars">;
 
 function handle(child: ChildProcess, id: Identity): RelayProcess {
   const { pid, port } = id;

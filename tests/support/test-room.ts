@@ -1,5 +1,6 @@
 import {
   newPeerState,
+  newRoomMemo,
   onAlarm,
   onFrame,
   onLeave,
@@ -57,6 +58,8 @@ export class TestRoom {
   peers = new Set<TestPeer>();
   clock = 1_763_700_000_000;
   alarms: number[] = [];
+  /** Timers the core set (`later`), run by `tick`. */
+  timers: { at: number; fn: () => void }[] = [];
   env: RoomEnv;
   constructor(room = "s-AAAAAAAAAAAAAAAAAAAAAA", caps = { maxMessages: 100_000, maxBytes: 200_000_000 }) {
     this.env = {
@@ -65,6 +68,10 @@ export class TestRoom {
       peers: () => [...this.peers].filter((p) => p.closed === null),
       now: () => this.clock,
       requestAlarm: (at) => this.alarms.push(at),
+      memo: newRoomMemo(),
+      later: (ms, fn) => {
+        this.timers.push({ at: this.clock + ms, fn });
+      },
     };
   }
   connect(role: PeerAuth["role"], tokenId = `tok-${role}`, expiresAt: number | null = null): TestPeer {
@@ -82,6 +89,16 @@ export class TestRoom {
   drop(peer: TestPeer): void {
     peer.close(1006, "dropped");
     onLeave(this.env);
+  }
+  /** Advances the clock by `ms` and runs the timers that came due, in order. */
+  tick(ms: number): void {
+    this.clock += ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= this.clock).sort((a, b) => a.at - b.at)[0];
+      if (due === undefined) return;
+      this.timers.splice(this.timers.indexOf(due), 1);
+      due.fn();
+    }
   }
   alarm(): number | null {
     return onAlarm(this.env);

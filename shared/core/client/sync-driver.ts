@@ -87,7 +87,7 @@ export class SyncDriver<Async extends boolean> {
   /** Asks for a page of older messages; false when not connected. */
   history(before: number, limit: number): boolean {
     if (!this.#engine || this.#stopped) return false;
-    const actions = this.#engine.history(before, limit);
+    const actions = this.#engine.history(before, limit, this.#now());
     this.#run(actions);
     return actions.length > 0;
   }

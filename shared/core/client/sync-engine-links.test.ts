@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CID, entry, Harness, msgs } from "../../../tests/support/sync-harness.ts";
 import { TestRoom } from "../../../tests/support/test-room.ts";
-import type { AckItem } from "../../protocol/index.ts";
+import { type AckItem, Limits } from "../../protocol/index.ts";
 import { backoffDelay, isFatalClose, SyncDefaults, SyncEngine } from "./sync-engine.ts";
 
 describe("close codes and backoff", () => {
@@ -120,7 +120,7 @@ describe("signals and history", () => {
     h.sent();
     h.run(h.engine.signal("agent.delta", { text: "x" }, h.now));
     h.run(h.engine.signal("Bad Kind", {}, h.now));
-    h.run(h.engine.history(10, 5));
+    h.run(h.engine.history(10, 5, h.now));
     expect(h.sent()).toEqual([
       { t: "signal", kind: "agent.delta", body: { text: "x" } },
       { t: "history", before: 10, limit: 5 },
@@ -131,6 +131,18 @@ describe("signals and history", () => {
       { type: "signal", signal: { cid: "phone-cid-01", role: "controller", kind: "typing", body: null } },
     ]);
     expect(h.take("presence")).toHaveLength(1);
+  });
+
+  it("paces history by what the relay may charge for the answer, so it is never refused and left unanswered", () => {
+    const h = new Harness();
+    h.open();
+    h.sent();
+    const cost = 200 + Limits.pageBytes / Limits.rateBytesPerToken;
+    const fit = Math.floor(SyncDefaults.pace.burst / cost);
+    for (let i = 0; i < fit; i++) expect(h.engine.history(100, 200, h.now)).toHaveLength(1);
+    expect(h.engine.history(100, 200, h.now), "over the budget: not sent").toEqual([]);
+    h.tick(Math.ceil((cost * 1000) / SyncDefaults.pace.perSecond));
+    expect(h.engine.history(100, 200, h.now)).toHaveLength(1);
   });
 });
 

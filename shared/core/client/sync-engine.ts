@@ -1,6 +1,7 @@
 import {
   type AckItem,
   type ErrorFrame,
+  Limits,
   type RelayFrame,
   SignalName,
   type StoredMsg,
@@ -127,9 +128,18 @@ export class SyncEngine {
     return r.ok ? [{ type: "send", text: JSON.stringify({ t: "signal", kind, body: body ?? null }) }] : [];
   }
 
-  history(before: number | undefined, limit: number | undefined): SyncAction[] {
-    if (this.#phase !== "replay" && this.#phase !== "live") return [];
-    return [{ type: "send", text: JSON.stringify({ t: "history", before, limit }) }];
+  /**
+   * Best effort like a signal: paced by the most the relay may charge for the answer (one token
+   * per row and per KiB of a page, docs/protocol.md §5.6), so the request is never refused there
+   * and left unanswered; [] when the budget is short (the caller may ask again later).
+   */
+  history(before: number | undefined, limit: number | undefined, now: number): SyncAction[] {
+    const conn = this.#conn;
+    if (!conn || (this.#phase !== "replay" && this.#phase !== "live")) return [];
+    const cost = (limit ?? Limits.historyDefault) + Limits.pageBytes / Limits.rateBytesPerToken;
+    const r = take(conn.bucket, cost, now, SyncDefaults.pace.perSecond, SyncDefaults.pace.burst);
+    conn.bucket = r.bucket;
+    return r.ok ? [{ type: "send", text: JSON.stringify({ t: "history", before, limit }) }] : [];
   }
 
   /** The web app stops pinging while hidden (null) and resumes when visible. */

@@ -53,8 +53,25 @@ export function presenceJson(env: RoomEnv): string {
   return JSON.stringify({ t: "presence", peers });
 }
 
-/** On every join or leave: a full presence to every socket that has said hello. */
+/**
+ * On every join or leave: a full presence to every socket that has said hello, at most once per
+ * `presenceEveryMs` per room. A change within the interval is sent at its end, with the state then.
+ */
 export function broadcastPresence(env: RoomEnv): void {
+  const memo = env.memo;
+  if (memo.presenceQueued) return;
+  const wait = memo.presenceAt + Limits.presenceEveryMs - env.now();
+  if (wait <= 0) return sendPresence(env);
+  memo.presenceQueued = true;
+  env.later(wait, () => {
+    if (memo.presenceQueued) sendPresence(env);
+  });
+}
+
+/** A full presence now, superseding a queued one: after the alarm or a revocation closed sockets. */
+export function sendPresence(env: RoomEnv): void {
+  env.memo.presenceQueued = false;
+  env.memo.presenceAt = env.now();
   const text = presenceJson(env);
   for (const p of env.peers()) if (p.state.cid !== null) p.send(text);
 }

@@ -1,6 +1,7 @@
 import { Close, Limits } from "../../protocol/index.ts";
 import { lastSeenOf, type PeerSocket } from "./peer-socket.ts";
-import { broadcastPresence } from "./replay.ts";
+import { broadcastPresence, sendPresence } from "./replay.ts";
+import { expireCids } from "./room-caps.ts";
 import { overCap, type RoomEnv } from "./room-env.ts";
 
 /**
@@ -19,7 +20,7 @@ export function onAlarm(env: RoomEnv): number | null {
       closed++;
     } else open++;
   }
-  if (closed > 0) broadcastPresence(env);
+  if (closed > 0) sendPresence(env);
   if (overCap(env)) {
     const upTo = env.store.bridgeAcked();
     const { maxMessages, maxBytes } = env.config;
@@ -27,6 +28,7 @@ export function onAlarm(env: RoomEnv): number | null {
       env.store.compact(upTo, maxMessages, maxBytes, now + Limits.compactedMidTtlMs),
     );
   }
+  expireCids(env);
   const nextPurge = env.store.purgeMids(now);
   const next = [open > 0 ? now + Limits.livenessEveryMs : null, nextPurge].filter((t) => t !== null);
   return next.length > 0 ? Math.min(...next) : null;
@@ -52,6 +54,6 @@ export function closeToken(env: RoomEnv, tokenId: string, code: number, reason: 
     peer.close(code, reason);
     n++;
   }
-  if (n > 0) broadcastPresence(env);
+  if (n > 0) sendPresence(env);
   return n;
 }

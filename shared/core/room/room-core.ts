@@ -4,7 +4,8 @@ import { historyJson, newestThatFit } from "./pages.ts";
 import { errorJson, type PeerSocket } from "./peer-socket.ts";
 import { broadcastPresence, pump } from "./replay.ts";
 import { maySignal } from "./roles.ts";
-import { overCap, type RoomEnv, spend } from "./room-env.ts";
+import { admitCid } from "./room-caps.ts";
+import { costOf, overCap, type RoomEnv, settle, spend, strike } from "./room-env.ts";
 import { accept } from "./room-send.ts";
 
 /**
@@ -15,7 +16,7 @@ export function onFrame(env: RoomEnv, peer: PeerSocket, data: string | ArrayBuff
   const now = env.now();
   peer.state.lastSeen = now;
   const frame = parse(env, peer, data);
-  if (frame !== null) dispatch(env, peer, frame);
+  if (frame !== null) dispatch(env, peer, frame, typeof data === "string" ? data : "");
   peer.save();
 }
 
@@ -45,7 +46,7 @@ function parse(
   return frame;
 }
 
-function dispatch(env: RoomEnv, peer: PeerSocket, frame: Record<string, unknown>): void {
+function dispatch(env: RoomEnv, peer: PeerSocket, frame: Record<string, unknown>, text: string): void {
   switch (frame.t) {
     case "hello":
       return hello(env, peer, frame);
@@ -67,7 +68,7 @@ function dispatch(env: RoomEnv, peer: PeerSocket, frame: Record<string, unknown>
     case "signal": {
       const sig = SignalOut.safeParse(frame);
       if (!sig.success) return void invalid(env, peer, "bad_frame", issue(sig.error));
-      return signal(env, peer, sig.data);
+      return signal(env, peer, sig.data, utf8Length(text));
     }
     default:
       invalid(env, peer, "bad_frame", `unknown frame type ${JSON.stringify(frame.t)}`);
@@ -91,8 +92,9 @@ function hello(env: RoomEnv, peer: PeerSocket, frame: Record<string, unknown>): 
     peer.send(errorJson("not_allowed", "this cid belongs to another token"));
     return peer.close(Close.policy, "cid bound to another token");
   }
+  if (!bound && !admitCid(env, peer)) return;
   if (peer.state.role === "bridge" && !fence(env, peer, h.cid, h.epoch ?? 0)) return;
-  env.store.bindCid(h.cid, peer.state.tokenId, peer.state.role);
+  env.store.bindCid(h.cid, peer.state.tokenId, peer.state.role, env.now());
   peer.state.cid = h.cid;
   resume(env, peer, h.since ?? null, h.tail ?? Limits.tailDefault);
   broadcastPresence(env);
@@ -149,17 +151,30 @@ function onAck(env: RoomEnv, peer: PeerSocket, upTo: number): void {
   pump(env, peer);
 }
 
+/**
+ * History is paid for by what it returns: the bucket must hold the rows it may return before
+ * anything is read, and the answer costs one token per row plus one per KiB (§6.1).
+ */
 function history(env: RoomEnv, peer: PeerSocket, req: HistoryReq): void {
-  const { head, low } = env.store.meta();
-  const rows = env.store.readBefore(req.before ?? head + 1, req.limit ?? Limits.historyDefault);
-  peer.send(historyJson(newestThatFit(rows), low));
+  const { head, low, count } = env.store.meta();
+  const limit = req.limit ?? Limits.historyDefault;
+  const paid = Math.max(1, Math.min(limit, count));
+  if (!spend(env, peer, paid)) return;
+  const rows = newestThatFit(env.store.readBefore(req.before ?? head + 1, limit));
+  const text = historyJson(rows, low);
+  settle(env, peer, paid, costOf(Math.max(1, rows.length), text.length));
+  peer.send(text);
 }
 
-function signal(env: RoomEnv, peer: PeerSocket, sig: SignalOut): void {
+/** A signal costs one token plus one per KiB of its frame; a non-bridge one is capped (§5.7). */
+function signal(env: RoomEnv, peer: PeerSocket, sig: SignalOut, bytes: number): void {
   if (!maySignal(peer.state.role, sig.kind)) {
     return peer.send(errorJson("not_allowed", `role ${peer.state.role} may not signal ${sig.kind}`));
   }
-  if (!spend(env, peer, 1)) return;
+  if (peer.state.role !== "bridge" && bytes > Limits.signalBytes) {
+    return peer.send(errorJson("too_large", `a signal frame exceeds ${Limits.signalBytes} bytes`));
+  }
+  if (!spend(env, peer, costOf(1, bytes))) return;
   const text = JSON.stringify({
     t: "signal",
     cid: peer.state.cid,
@@ -170,18 +185,15 @@ function signal(env: RoomEnv, peer: PeerSocket, sig: SignalOut): void {
   for (const other of env.peers()) if (other !== peer && other.state.caughtUp) other.send(text);
 }
 
-/** Answers a bad frame and counts it; past 20 a minute the socket is closed with 4008. */
+/** Answers a bad frame and counts it; past 20 strikes a minute the socket is closed with 4008. */
 function invalid(
   env: RoomEnv,
   peer: PeerSocket,
   code: "bad_frame" | "hello_required",
   message: string,
 ): null {
-  const now = env.now();
-  if (now - peer.state.invalidSince > 60_000) Object.assign(peer.state, { invalid: 0, invalidSince: now });
-  peer.state.invalid += 1;
   peer.send(errorJson(code, message));
-  if (peer.state.invalid > Limits.invalidFramesPerMinute) peer.close(Close.policy, "too many invalid frames");
+  strike(env, peer, "too many invalid frames");
   return null;
 }
 

@@ -37,7 +37,16 @@ export interface RoomStore {
   epochOf(cid: string): number | null;
   setEpoch(cid: string, epoch: number): void;
   cidRecord(cid: string): CidRecord | null;
-  bindCid(cid: string, tokenId: string, role: Role): void;
+  /** Binds a new cid to its token, or notes that a bound one was seen at `now`. */
+  bindCid(cid: string, tokenId: string, role: Role, now: number): void;
+  /** The cids bound to a token, least recently seen first. */
+  cidsOf(tokenId: string): { cid: string; lastSeen: number }[];
+  forgetCid(cid: string): void;
+  /**
+   * Forgets non-bridge cids last seen before `before`, oldest first, until at most `keep` non-bridge
+   * cids remain; never one in `spare`. Returns how many it forgot.
+   */
+  expireCids(before: number, keep: number, spare: readonly string[]): number;
   /** Raises the persisted ack cursor of `cid` (never lowers it). */
   raiseAcked(cid: string, acked: number): void;
   /** The lowest ack cursor among the room's bridge cids; 0 when no bridge has said hello. */

@@ -16,7 +16,7 @@ const SCHEMA = [
   "CREATE INDEX IF NOT EXISTS compacted_expiry ON compacted(expires_at)",
   "CREATE TABLE IF NOT EXISTS producers(cid TEXT PRIMARY KEY, epoch INTEGER NOT NULL)",
   `CREATE TABLE IF NOT EXISTS cursors(cid TEXT PRIMARY KEY, token_id TEXT NOT NULL, role TEXT NOT NULL,
-     acked INTEGER NOT NULL)`,
+     acked INTEGER NOT NULL, last_seen INTEGER NOT NULL DEFAULT 0)`,
   `CREATE TABLE IF NOT EXISTS meta(id INTEGER PRIMARY KEY CHECK (id = 1), head INTEGER NOT NULL,
      low INTEGER NOT NULL, count INTEGER NOT NULL, bytes INTEGER NOT NULL)`,
   "INSERT OR IGNORE INTO meta(id, head, low, count, bytes) VALUES (1, 0, 1, 0, 0)",
@@ -30,6 +30,8 @@ export class SqlRoomStore implements RoomStore {
   constructor(sql: SqlDriver) {
     this.#sql = sql;
     for (const statement of SCHEMA) sql.exec(statement);
+    addLastSeen(sql);
+    sql.exec("CREATE INDEX IF NOT EXISTS cursors_token ON cursors(token_id, last_seen)");
     this.#meta = this.#loadMeta();
   }
 
@@ -110,13 +112,40 @@ export class SqlRoomStore implements RoomStore {
     return { tokenId: String(row.token_id), role: String(row.role) as Role, acked: Number(row.acked) };
   }
 
-  bindCid(cid: string, tokenId: string, role: Role): void {
+  bindCid(cid: string, tokenId: string, role: Role, now: number): void {
     this.#sql.exec(
-      "INSERT OR IGNORE INTO cursors(cid, token_id, role, acked) VALUES (?, ?, ?, 0)",
+      `INSERT INTO cursors(cid, token_id, role, acked, last_seen) VALUES (?, ?, ?, 0, ?)
+       ON CONFLICT(cid) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`,
       cid,
       tokenId,
       role,
+      now,
     );
+  }
+
+  cidsOf(tokenId: string): { cid: string; lastSeen: number }[] {
+    return this.#sql
+      .exec("SELECT cid, last_seen FROM cursors WHERE token_id = ? ORDER BY last_seen, cid", tokenId)
+      .map((r) => ({ cid: String(r.cid), lastSeen: Number(r.last_seen) }));
+  }
+
+  forgetCid(cid: string): void {
+    this.#sql.exec("DELETE FROM cursors WHERE cid = ?", cid);
+  }
+
+  expireCids(before: number, keep: number, spare: readonly string[]): number {
+    const row = this.#sql.exec("SELECT count(*) AS n FROM cursors WHERE role != 'bridge'")[0];
+    const excess = Number(row?.n ?? 0) - keep;
+    if (excess <= 0) return 0;
+    const gone = this.#sql.exec(
+      `SELECT cid FROM cursors WHERE role != 'bridge' AND last_seen < ?
+         AND cid NOT IN (SELECT value FROM json_each(?)) ORDER BY last_seen, cid LIMIT ?`,
+      before,
+      JSON.stringify(spare),
+      excess,
+    );
+    for (const r of gone) this.forgetCid(String(r.cid));
+    return gone.length;
   }
 
   raiseAcked(cid: string, acked: number): void {
@@ -200,6 +229,15 @@ export class SqlRoomStore implements RoomStore {
       meta.bytes,
     );
     this.#meta = meta;
+  }
+}
+
+/** Rooms made before cursors had `last_seen` get the column (0: never seen since). */
+function addLastSeen(sql: SqlDriver): void {
+  try {
+    sql.exec("SELECT last_seen FROM cursors LIMIT 0");
+  } catch {
+    sql.exec("ALTER TABLE cursors ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0");
   }
 }
 

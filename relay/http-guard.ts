@@ -1,0 +1,78 @@
+import type { MiddlewareHandler } from "hono";
+
+/**
+ * Headers and checks every HTTP answer of the Worker gets, the web app's files included
+ * (docs/protocol.md §3.5). The same code runs on Cloudflare and in the embedded relay.
+ */
+
+/** The app loads only its own files and talks only to its own origin; nothing may frame it. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "style-src 'self'",
+  "script-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const SECURITY_HEADERS: Record<string, string> = {
+  "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+};
+
+type Guard = MiddlewareHandler<{ Bindings: Env }>;
+
+export const securityHeaders: Guard = async (c, next) => {
+  await next();
+  // A WebSocket upgrade carries its socket in the Response object; it is left as it is.
+  if (c.res.status === 101) return;
+  let res = c.res;
+  if (!headersWritable(res)) {
+    res = new Response(res.body, res);
+  }
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.headers.set(name, value);
+  c.res = res;
+};
+
+/**
+ * Against DNS rebinding: the embedded relay answers only under the host names it serves — loopback,
+ * and what TETHER_HOSTS lists (the LAN address with --lan, the public URL's host). On Cloudflare
+ * the edge routes by host already, so the check is off there.
+ */
+export const hostCheck: Guard = async (c, next) => {
+  if (c.env.TETHER_EMBEDDED !== "1") return next();
+  const host = hostnameOf(c.req.header("Host") ?? "");
+  if (host !== null && servedHosts(c.env.TETHER_HOSTS).has(host)) return next();
+  const message = "this relay does not serve that host name";
+  return c.json({ error: { code: "misdirected", message } }, 421);
+};
+
+const LOOPBACK = ["127.0.0.1", "localhost", "[::1]"];
+
+export function servedHosts(configured: string | undefined): Set<string> {
+  const extra = (configured ?? "").split(",").map((h) => hostnameOf(h.trim()));
+  return new Set([...LOOPBACK, ...extra.filter((h): h is string => h !== null)]);
+}
+
+/** The lower-case host name of a Host header value (port dropped, IPv6 in brackets); null if malformed. */
+export function hostnameOf(value: string): string | null {
+  if (value === "" || /[\s/?#@]/.test(value)) return null;
+  try {
+    return new URL(`http://${value}`).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
+function headersWritable(res: Response): boolean {
+  try {
+    res.headers.set("X-Content-Type-Options", "nosniff");
+    return true;
+  } catch {
+    return false;
+  }
+}
