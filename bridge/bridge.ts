@@ -91,6 +91,7 @@ export class Bridge {
     this.o.log.info("bridge starting", { machineId: this.o.machineId, epoch, relay: this.o.relayUrl });
     const link = this.#client.openRoom(`m-${this.o.machineId}`, {
       onMessage: (msg) => this.#machine?.onMessage(msg),
+      onSkipped: (msg, reason) => this.#machine?.onSkipped(msg, reason),
       onFatal: (code, reason) => this.#onFatal(`m-${this.o.machineId}`, code, reason),
     });
     const roots = this.o.roots.map((r) => realpathSync(r));

@@ -200,11 +200,12 @@ describe("session commands", () => {
     expect(readFileSync(b, "utf8")).toBe("b");
     expect(s.of("permission.request")).toHaveLength(1);
 
-    await s.send("session.command", { name: "set_model", value: "claude-scripted-2" });
-    await s.wait("session.info", (i) => i.model === "claude-scripted-2");
+    // A model the running CLI lists (its supportedModels); it sends the API the id the alias resolves to.
+    await s.send("session.command", { name: "set_model", value: "haiku" });
+    await s.wait("session.info", (i) => i.model === "haiku");
     const third = await s.send("user.message", { text: "which model?" });
     await s.wait("turn.result", (t) => t.inputMid === third);
-    expect(w.model.turns().at(-1)!.body.model).toBe("claude-scripted-2");
+    expect(w.model.turns().at(-1)!.body.model).toMatch(/haiku/);
   });
 });
 

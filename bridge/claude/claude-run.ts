@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import {
+  type ModelInfo,
   type Options,
   type PermissionMode,
   type PermissionResult,
@@ -36,6 +37,7 @@ export type RunOptions = {
 };
 
 const STDERR_TAIL = 4000;
+const MODELS_MS = 5000;
 
 /**
  * One long-lived Claude Code process: a `query()` whose streaming prompt stays open, so the same
@@ -111,6 +113,13 @@ export class ClaudeRun {
 
   async setModel(model: string | undefined): Promise<void> {
     await this.#query.setModel(model);
+  }
+
+  /** The models the CLI offers, or null when it did not say within a few seconds. */
+  async models(): Promise<ModelInfo[] | null> {
+    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), MODELS_MS).unref());
+    const listed = this.#query.supportedModels().catch(() => null);
+    return Promise.race([listed, timeout]);
   }
 
   /** Ends the process (stdin closed, then SIGTERM/SIGKILL by the SDK) and waits for it. */

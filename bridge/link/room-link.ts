@@ -7,6 +7,12 @@ import type { AckItem, BodyOf, Kind, SignalKind, StoredMsg } from "../../shared/
 
 export type LinkState = "connecting" | "open" | "caught_up" | "offline";
 
+/**
+ * Why a stored message was skipped instead of handled: its body nests deeper than the relay now
+ * allows (stored before the limit), its handler threw, or the process died handling it too often.
+ */
+export type SkipReason = "too_deep" | "failed" | "crashed";
+
 export interface RoomHandlers {
   /**
    * A stored message, applied in seq order, each exactly once per cursor: the cursor is persisted
@@ -14,6 +20,8 @@ export interface RoomHandlers {
    * idempotent by `mid` (the bridge records inputs with INSERT OR IGNORE).
    */
   onMessage(msg: StoredMsg): void;
+  /** A message that was not (fully) handled; the cursor moves past it. Tell its sender. */
+  onSkipped?(msg: StoredMsg, reason: SkipReason): void;
   onState?(state: LinkState): void;
   /** The relay stored these messages (`dup`: it had them already); they left the outbox. */
   onAcked?(acks: AckItem[]): void;

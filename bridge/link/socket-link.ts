@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type DriverEvent, type DriverState, SyncDriver } from "../../shared/core/client/sync-driver.ts";
 import type { BodyOf, Kind, SignalKind } from "../../shared/protocol/index.ts";
+import { applyGuarded } from "./guard.ts";
 import type { LinkState, RoomHandlers, RoomLink } from "./room-link.ts";
 import type { StateDb } from "./state-db.ts";
 import { nodeClock, wsTransport } from "./ws-transport.ts";
@@ -101,7 +102,7 @@ export class SocketLink implements RoomLink {
     const at = `relay ${this.room}`;
     switch (e.type) {
       case "applied":
-        for (const msg of e.msgs) handlers.onMessage(msg);
+        for (const msg of e.msgs) applyGuarded({ room: this.room, db: this.#d.db, log, handlers }, msg);
         return;
       case "acked":
         return handlers.onAcked?.(e.acks);

@@ -12,6 +12,7 @@ const QueuedRow = z.object({ mid: z.string(), kind: z.string(), bodyJson: z.stri
 const SeqRow = z.object({ seq: z.number() });
 const ValueRow = z.object({ value: z.number() });
 const CountRow = z.object({ n: z.number() });
+const TriesRow = z.object({ n: z.number() });
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS outbox (
@@ -25,6 +26,7 @@ const SCHEMA = `
   );
   CREATE TABLE IF NOT EXISTS cursors (room TEXT PRIMARY KEY, seq INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS tries (room TEXT PRIMARY KEY, mid TEXT NOT NULL, n INTEGER NOT NULL);
 `;
 
 /**
@@ -36,7 +38,15 @@ export class StateDb {
   readonly path: string;
   #db: DatabaseSync;
   #q: Record<
-    "enqueue" | "remove" | "list" | "depth" | "getCursor" | "setCursor" | "bumpEpoch",
+    | "enqueue"
+    | "remove"
+    | "list"
+    | "depth"
+    | "getCursor"
+    | "setCursor"
+    | "bumpEpoch"
+    | "beginTry"
+    | "clearTries",
     StatementSync
   >;
 
@@ -62,6 +72,13 @@ export class StateDb {
         `INSERT INTO meta (key, value) VALUES ('epoch', 1)
          ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`,
       ),
+      beginTry: this.#db.prepare(
+        `INSERT INTO tries (room, mid, n) VALUES (?, ?, 1)
+         ON CONFLICT (room) DO UPDATE SET n = CASE WHEN mid = excluded.mid THEN n + 1 ELSE 1 END,
+           mid = excluded.mid
+         RETURNING n`,
+      ),
+      clearTries: this.#db.prepare("DELETE FROM tries WHERE room = ?"),
     };
   }
 
@@ -97,6 +114,15 @@ export class StateDb {
     this.#q.setCursor.run(room, seq);
   }
 
+  /**
+   * Records, durably, that the room's message `mid` is about to be handled, and returns how many
+   * times that has been tried without its cursor being saved: more than once means an earlier
+   * process died while handling it. Saving the room's cursor clears the count.
+   */
+  beginTry(room: string, mid: string): number {
+    return TriesRow.parse(this.#q.beginTry.get(room, mid)).n;
+  }
+
   /** Increments and persists the epoch; called once per process start. */
   nextEpoch(): number {
     return ValueRow.parse(this.#q.bumpEpoch.get()).value;
@@ -115,8 +141,13 @@ export class StateDb {
       }),
       enqueue: (e) => this.enqueue(room, { mid: e.mid, kind: e.kind, bodyJson: e.bodyJson }, Date.now()),
       remove: (mids) => this.remove(room, mids),
+      // One commit: the message's try ends with the cursor that moves past it.
       persist: (_msgs, cursor) => {
-        if (cursor !== null) this.setCursor(room, cursor);
+        if (cursor === null) return;
+        this.#transaction(() => {
+          this.setCursor(room, cursor);
+          this.#q.clearTries.run(room);
+        });
       },
       // The bridge keeps no copy of the room's log; the new cursor follows in `persist`.
       reset: () => {},

@@ -10,7 +10,8 @@ import {
   type NoticeLevel,
   type StoredMsg,
 } from "../../shared/protocol/index.ts";
-import type { RoomLink } from "../link/room-link.ts";
+import { skippedText } from "../link/guard.ts";
+import type { RoomLink, SkipReason } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
 import type { Registry } from "../session/registry.ts";
 import type { Sessions } from "../session/sessions.ts";
@@ -71,6 +72,11 @@ export class MachineRoom {
       this.log.error("machine request failed", { kind: msg.kind, mid: msg.mid, error: err.message });
       this.#notice(msg.mid, "error", "internal", `The bridge could not do that: ${err.message}`);
     });
+  }
+
+  /** A controller's request the link skipped: answered with a notice naming it. */
+  onSkipped(msg: StoredMsg, reason: SkipReason): void {
+    if (msg.role === "controller") this.#notice(msg.mid, "error", "message_skipped", skippedText(reason));
   }
 
   async #create(msg: StoredMsg): Promise<void> {

@@ -1,8 +1,10 @@
+import { describe } from "../../shared/core/util/describe.ts";
 import {
   type PermissionMode,
   PermissionResponse,
   SessionCommand,
   SessionInterrupt,
+  SetModelCommand,
   type StoredMsg,
 } from "../../shared/protocol/index.ts";
 import type { ClaudeRun } from "../claude/claude-run.ts";
@@ -22,8 +24,8 @@ export type Control =
   | { t: "answer"; requestId: string; answer: Answer }
   | { t: "interrupt" }
   | Command
-  /** Told to the phone as a bad_command notice. */
-  | { t: "bad_command"; text: string }
+  /** Told to the phone as a bad_command (or bad_model) notice naming the message. */
+  | { t: "bad_command"; code: "bad_command" | "bad_model"; text: string }
   /** Logged only: an answer or interrupt that does not parse names nothing a phone could be told about. */
   | { t: "malformed"; kind: string }
   | { t: "none" };
@@ -37,7 +39,7 @@ export type ControlTarget = {
   interrupt(): void;
   kick(): void;
   end(): Promise<void>;
-  liveRun(): Pick<ClaudeRun, "setPermissionMode" | "setModel"> | null;
+  liveRun(): Pick<ClaudeRun, "setPermissionMode" | "setModel" | "models"> | null;
 };
 
 /** Controller messages other than user.message: permission answers, interrupts and commands. */
@@ -58,13 +60,13 @@ export function handleControl(s: ControlTarget, msg: StoredMsg): void {
     case "interrupt":
       return s.interrupt();
     case "bad_command":
-      return s.out.notice("warn", "bad_command", c.text);
+      return s.out.notice("warn", c.code, c.text, msg.mid);
     case "none":
       return;
     default:
       command(s, msg.mid, c).catch((err: Error) => {
         log.error("session command failed", { room: s.room, command: c.t, error: err.message });
-        s.out.notice("error", "command_failed", `${c.t} failed: ${err.message}`);
+        s.out.notice("error", "command_failed", `${c.t} failed: ${err.message}`, msg.mid);
       });
   }
 }
@@ -79,10 +81,23 @@ async function command(s: ControlTarget, mid: string, c: Command): Promise<void>
     case "set_permission_mode":
       await s.liveRun()?.setPermissionMode(c.mode);
       return s.out.update({ permissionMode: c.mode });
-    case "set_model":
-      await s.liveRun()?.setModel(c.model);
+    case "set_model": {
+      const run = s.liveRun();
+      if (run && c.model !== undefined && !(await offered(run, c.model))) {
+        const text = `${c.model} is not a model this Claude Code offers; the model is unchanged.`;
+        return s.out.notice("warn", "bad_model", text, mid);
+      }
+      await run?.setModel(c.model);
       return s.out.update({ model: c.model ?? null });
+    }
   }
+}
+
+/** Whether the running CLI lists the model (by name or what a name resolves to); yes when it lists none. */
+async function offered(run: Pick<ClaudeRun, "models">, model: string): Promise<boolean> {
+  const models = await run.models();
+  if (models === null || models.length === 0) return true;
+  return models.some((m) => m.value === model || m.resolvedModel === model);
 }
 
 /** Parses with the shared schemas (docs/protocol.md §9.4); what does not parse is never acted on. */
@@ -95,8 +110,16 @@ export function parseControl(msg: StoredMsg): Control {
   if (msg.kind !== "session.command") return { t: "none" };
   // Unknown names and modes the bridge refuses (bypassPermissions needs a launch flag) fail here.
   const c = SessionCommand.safeParse(msg.body);
-  if (!c.success)
-    return { t: "bad_command", text: `Unknown or malformed command: ${JSON.stringify(msg.body)}` };
+  if (!c.success) {
+    // Described, never stringified: the body is untrusted and may be nested deep enough to overflow.
+    if (SetModelCommand.safeParse(msg.body).success)
+      return { t: "bad_command", code: "bad_model", text: `Not a model name (${modelValue(msg.body)}).` };
+    return {
+      t: "bad_command",
+      code: "bad_command",
+      text: `Unknown or malformed command (${describe(msg.body)}).`,
+    };
+  }
   switch (c.data.name) {
     case "set_model":
       return { t: "set_model", model: c.data.value };
@@ -118,4 +141,8 @@ function answer(msg: StoredMsg): Control {
     ...(message ? { message } : {}),
   };
   return { t: "answer", requestId, answer: { ...answer, ...(updatedInput ? { updatedInput } : {}) } };
+}
+
+function modelValue(body: unknown): string {
+  return describe((body as { value?: unknown }).value);
 }

@@ -2,7 +2,8 @@ import { getSessionInfo } from "@anthropic-ai/claude-agent-sdk";
 import { type PermissionMode, type StoredMsg, UserMessage } from "../../shared/protocol/index.ts";
 import type { ClaudeRun } from "../claude/claude-run.ts";
 import type { RunEvent } from "../claude/map-sdk.ts";
-import type { RoomLink } from "../link/room-link.ts";
+import { skippedText } from "../link/guard.ts";
+import type { RoomLink, SkipReason } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
 import { ClaudeProcesses } from "./claude-processes.ts";
 import { Deltas } from "./deltas.ts";
@@ -25,6 +26,7 @@ import {
   turnInput,
 } from "./session-machine.ts";
 import { SessionRoom } from "./session-room.ts";
+import { derivedMid } from "./turn-mids.ts";
 
 export type SessionDeps = {
   registry: Registry;
@@ -126,6 +128,13 @@ export class SessionRunner {
       return;
     }
     handleControl(this, msg);
+  }
+
+  /** A controller's message the link skipped: its sender is told, naming it; the room goes on. */
+  onSkipped(msg: StoredMsg, reason: SkipReason): void {
+    if (msg.role !== "controller") return;
+    const text = skippedText(reason);
+    this.out.notice("error", "message_skipped", text, msg.mid, derivedMid("sk", msg.mid));
   }
 
   /** An input was recorded: the machine reads the registry's pending inputs when it gets to it. */

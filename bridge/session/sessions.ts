@@ -103,6 +103,7 @@ export class Sessions {
       record.room,
       {
         onMessage: (msg) => runner?.onMessage(msg),
+        onSkipped: (msg, reason) => runner?.onSkipped(msg, reason),
         onRejected: (mid, code, message) => runner?.permissions.rejected(mid, `${code}: ${message}`),
         onFatal: (code, reason) =>
           this.o.log.error("session room refused the bridge", { room: record.room, code, reason }),

@@ -114,6 +114,7 @@ export type Presence = z.infer<typeof Presence>;
 export const ErrorCode = z.enum([
   "bad_frame",
   "too_large",
+  "too_deep",
   "hello_required",
   "not_allowed",
   "rate_limited",

@@ -2,6 +2,8 @@
 export const Limits = {
   frameBytes: 1024 * 1024,
   bodyBytes: 256 * 1024,
+  /** Nesting of a message body: `[]` and `{}` count 1 (refused as `too_deep`). */
+  bodyDepth: 64,
   msgsPerSend: 100,
   pageItems: 500,
   pageBytes: 256 * 1024,

@@ -15,11 +15,19 @@ export const SessionNoticeCode = z.enum([
   "empty_message",
   "bad_command",
   "command_failed",
+  "bad_model",
+  "message_skipped",
 ]);
 export type SessionNoticeCode = z.infer<typeof SessionNoticeCode>;
 
 /** `machine.notice` codes the bridge sends (docs/protocol.md §9). */
-export const MachineNoticeCode = z.enum(["bad_request", "cwd_not_allowed", "unknown_session", "internal"]);
+export const MachineNoticeCode = z.enum([
+  "bad_request",
+  "cwd_not_allowed",
+  "unknown_session",
+  "internal",
+  "message_skipped",
+]);
 export type MachineNoticeCode = z.infer<typeof MachineNoticeCode>;
 
 /** `inputMid`: the user.message (or create request, for a first prompt) the notice answers. */

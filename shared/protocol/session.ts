@@ -65,13 +65,29 @@ export type UserMessage = z.infer<typeof UserMessage>;
 export const SessionInterrupt = z.object({});
 export type SessionInterrupt = z.infer<typeof SessionInterrupt>;
 
-/** A body that does not parse (an unknown name, a mode the bridge refuses) gets `bad_command`. */
+/**
+ * A model name as the CLI takes it on its command line: an alias (`opus`), an id
+ * (`claude-opus-4-5`, `…[1m]`) or a provider's id or ARN. Bounded, so it always fits in argv.
+ */
+export const ModelName = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@[\]-]*$/);
+
+/** `set_model` of some shape: told apart so a bad value gets `bad_model` instead of `bad_command`. */
+export const SetModelCommand = z.object({ name: z.literal("set_model") });
+
+/**
+ * A body that does not parse (an unknown name, a mode the bridge refuses) gets `bad_command`; a
+ * `set_model` whose value is not a ModelName gets `bad_model`.
+ */
 export const SessionCommand = z.discriminatedUnion("name", [
   z.object({ name: z.literal("clear") }),
   z.object({ name: z.literal("end") }),
   z.object({ name: z.literal("set_permission_mode"), value: PermissionMode }),
   /** Without a value: the CLI's default model. */
-  z.object({ name: z.literal("set_model"), value: z.string().optional() }),
+  z.object({ name: z.literal("set_model"), value: ModelName.optional() }),
 ]);
 export type SessionCommand = z.infer<typeof SessionCommand>;
 

@@ -128,6 +128,22 @@ export class WireClient {
     });
   }
 
+  /**
+   * Sends a `send` frame written by hand (for bodies JSON.stringify cannot write, such as one nested
+   * 10,000 deep) and resolves like `send` once every one of `mids` is acked or refused.
+   */
+  sendText(text: string, mids: readonly string[]): Promise<WireSendResult> {
+    return new Promise((resolve) => {
+      this.#writes = this.#writes.then(async () => {
+        await this.#paced(mids.length);
+        if (this.#closedWith) return resolve({ status: "closed", closed: this.#closedWith, sentAt: null });
+        const sentAt = performance.now();
+        this.#pending.push({ outstanding: new Set(mids), acks: [], refused: [], sentAt, resolve });
+        if (this.#ws.readyState === WebSocket.OPEN) this.#ws.send(text);
+      });
+    });
+  }
+
   ack(upTo: number): void {
     this.#write({ t: "ack", upTo });
   }

@@ -25,7 +25,7 @@ export { backoffDelay, isFatalClose, outboxEntry, prepareOut };
  * app (IndexedDB). It owns no socket, timer or storage: the owner feeds it events and carries out
  * the returned actions in order, then calls `tick` again at `deadline()`.
  */
-const REFUSALS: ReadonlySet<string> = new Set(["too_large", "not_allowed", "room_full"]);
+const REFUSALS: ReadonlySet<string> = new Set(["too_large", "too_deep", "not_allowed", "room_full"]);
 /** Errors without a mid that mean a whole frame was dropped unprocessed. */
 const FRAME_LOST: ReadonlySet<string> = new Set(["rate_limited", "bad_frame", "too_large", "internal"]);
 

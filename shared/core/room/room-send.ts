@@ -1,4 +1,5 @@
 import { Close, Limits, type OutMsg } from "../../protocol/index.ts";
+import { nestedDeeper } from "../util/describe.ts";
 import { utf8Length } from "../util/utf8.ts";
 import { errorJson, type PeerSocket } from "./peer-socket.ts";
 import { deliver } from "./replay.ts";
@@ -56,6 +57,10 @@ function judge(
   const { role, cid } = peer.state;
   if (!maySend(role, m.kind)) {
     return { error: errorJson("not_allowed", `role ${role} may not send ${m.kind}`, { mid: m.mid }) };
+  }
+  // Before stringifying: a deep enough body overflows the stack of whoever stringifies it.
+  if (nestedDeeper(m.body, Limits.bodyDepth)) {
+    return { error: errorJson("too_deep", `body nests deeper than ${Limits.bodyDepth}`, { mid: m.mid }) };
   }
   const body = JSON.stringify(m.body);
   const size = utf8Length(body);

@@ -1,3 +1,5 @@
+import { describe, nestedDeeper } from "../../../../shared/core/util/describe.ts";
+import { Limits } from "../../../../shared/protocol/index.ts";
 import type { ToolCall } from "../../state/session-fold.ts";
 import { DiffView, filePathOf, isDiffTool } from "./diff-view.tsx";
 
@@ -46,7 +48,8 @@ export function ToolInput(p: { name: string; input: unknown }) {
   const command = stringField(p.input, "command");
   if (p.name === "Bash" && command !== null) return <pre class="cmd">$ {command}</pre>;
   if (p.input === null || p.input === undefined) return null;
-  const json = JSON.stringify(p.input, null, 2);
+  // A body stored before the relay's depth limit could overflow the stack: described, not printed.
+  const json = nestedDeeper(p.input, Limits.bodyDepth) ? describe(p.input) : JSON.stringify(p.input, null, 2);
   if (json === "{}") return null;
   return (
     <details class="tool-input">
