@@ -15,19 +15,39 @@ export const SessionNoticeCode = z.enum([
   "empty_message",
   "bad_command",
   "command_failed",
+  // A permission.response the bridge refused (docs/protocol.md §9.6); the prompt stays open.
+  "bad_response",
+  "edit_not_allowed",
+  // revoke_grant named no grant of this session.
+  "unknown_grant",
+  // The sender has too many inputs waiting in this session (docs/protocol.md §9.5).
+  "too_many_inputs",
 ]);
 export type SessionNoticeCode = z.infer<typeof SessionNoticeCode>;
 
 /** `machine.notice` codes the bridge sends (docs/protocol.md §9). */
-export const MachineNoticeCode = z.enum(["bad_request", "cwd_not_allowed", "unknown_session", "internal"]);
+export const MachineNoticeCode = z.enum([
+  "bad_request",
+  "cwd_not_allowed",
+  "unknown_session",
+  "internal",
+  "resume_not_allowed",
+  "too_many_sessions",
+]);
 export type MachineNoticeCode = z.infer<typeof MachineNoticeCode>;
 
-/** `inputMid`: the user.message (or create request, for a first prompt) the notice answers. */
+/**
+ * `inputMid`: the user.message (or create request, for a first prompt) the notice answers.
+ * `requestId`: the permission prompt a refused response named; `mid`: the refused message itself
+ * when its requestId could not be read.
+ */
 export const SessionNotice = z.object({
   level: NoticeLevel,
   code: SessionNoticeCode,
   text: z.string(),
   inputMid: z.string().optional(),
+  requestId: z.string().optional(),
+  mid: z.string().optional(),
 });
 export type SessionNotice = z.infer<typeof SessionNotice>;
 
