@@ -71,10 +71,8 @@ export class SessionRunner {
       registry: deps.registry,
       timeoutMs: deps.permissionTimeoutMs,
       onChange: () => this.#dispatch({ t: "waits", count: this.permissions.size }),
-      // The running process switched already (the grant's setMode); later ones start in it.
-      onMode: (mode) => {
-        if (this.out.record.permissionMode !== mode) this.out.update({ permissionMode: mode });
-      },
+      onGrants: () => this.out.publishInfo(),
+      onRefused: (requestId, code, text) => this.out.refusedResponse(code, text, { requestId }),
     });
     this.deltas = new Deltas(link);
     this.#procs = new ClaudeProcesses({
@@ -244,7 +242,6 @@ export class SessionRunner {
       cwd: r.cwd,
       resume: r.claudeSessionId,
       permissionMode: r.permissionMode as PermissionMode,
-      allowances: this.deps.registry.allowances(this.room),
       model: r.model,
     });
   }
