@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BodyOf } from "../shared/protocol/index.ts";
 import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
+import { runTether } from "./support/tether-process.ts";
 
 let w: BridgeWorld | null = null;
 afterEach(async () => {
@@ -87,24 +88,47 @@ describe("allow for this session", () => {
     expect(cmds.of("permission.request")).toHaveLength(2);
   }, 240_000);
 
-  it("revoke_grant withdraws a grant at once: the same call asks again in the live process", async () => {
+  it("the phone (revoke_grant) and tether status list and withdraw grants at once, in the live process too", async () => {
     w = await BridgeWorld.start();
     w.startBridge();
     const machine = await w.machinePhone();
     const s = await w.createSession(machine, { title: "revoke" });
-    const path = join(w.project, "r.txt");
-    const text = `[[write path=${path} content=r]]`;
-    await allowedForSession(s, text, "Write");
-    const info = await s.wait("session.info", (i) => (i.grants?.length ?? 0) > 0);
-    expect((await turn(s, text)).ok).toBe(true);
-    expect(s.of("permission.request")).toHaveLength(1);
+    const write = (name: string) => `[[write path=${join(w!.project, name)} content=x]]`;
+    await allowedForSession(s, write("r.txt"), "Write");
+    await allowedForSession(s, write("t.txt"), "Write");
+    const info = await s.wait("session.info", (i) => (i.grants?.length ?? 0) === 2);
+    const [r, t] = info.grants!;
+    expect((await turn(s, write("r.txt"))).ok).toBe(true);
+    expect(s.of("permission.request")).toHaveLength(2);
 
+    // tether status lists both, with what they allow.
+    const status = await runTether(["status", "--state-dir", w.stateDir], w.env());
+    expect(status.code).toBe(0);
+    for (const g of [r!, t!]) expect(status.stdout).toContain(g.label);
+    expect(status.stdout).toContain(r!.rule);
+
+    // Revoking what the session does not hold is refused, on either side.
     await s.sendRaw("session.command", { name: "revoke_grant", value: "Write(//nope)" });
     expect(await s.wait("session.notice", (n) => n.code === "unknown_grant")).toMatchObject({
       level: "warn",
     });
+    const room = (
+      await machine.wait("machine.sessions", (l) => l.sessions.some((x) => x.title === "revoke"))
+    ).sessions.find((x) => x.title === "revoke")!.room;
+    const none = await runTether(
+      ["status", "--state-dir", w.stateDir, "--room", room, "--revoke-grant", "Write(//nope)"],
+      w.env(),
+    );
+    expect(none.code).toBe(1);
+
+    // The phone revokes one, tether status the other; both calls ask again.
     const infos = s.of("session.info").length;
-    await s.send("session.command", { name: "revoke_grant", value: info.grants![0]!.rule });
+    await s.send("session.command", { name: "revoke_grant", value: r!.rule });
+    const cli = await runTether(
+      ["status", "--state-dir", w.stateDir, "--room", room, "--revoke-grant", t!.rule],
+      w.env(),
+    );
+    expect(cli.code).toBe(0);
     await until(
       () =>
         s
@@ -114,7 +138,8 @@ describe("allow for this session", () => {
       30_000,
       () => `a session.info without grants (${s.describe()})`,
     );
-    await allowedOnce(s, text);
-    expect(s.of("permission.request")).toHaveLength(2);
-  }, 180_000);
+    await allowedOnce(s, write("r.txt"));
+    await allowedOnce(s, write("t.txt"));
+    expect(s.of("permission.request")).toHaveLength(4);
+  }, 240_000);
 });

@@ -91,6 +91,13 @@ export class MachineRoom {
     // A replayed request (the bridge crashed after creating the room) creates nothing twice.
     let room = this.registry.roomOfRequest(msg.mid);
     if (!room) {
+      if (this.sessions.full())
+        return this.#notice(
+          msg.mid,
+          "error",
+          "too_many_sessions",
+          "This machine has as many open sessions as it allows: end one first.",
+        );
       const cwd = await resolveUnderRoots(body.data.cwd, this.info.roots);
       if (cwd === null) return this.#notice(msg.mid, "error", "cwd_not_allowed", CWD_REFUSED);
       if (resumeClaudeSessionId && !(await mayResume(resumeClaudeSessionId, this.info.roots)))

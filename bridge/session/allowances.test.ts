@@ -4,14 +4,13 @@ import { grantOf, labelOfRule, ruleCovers } from "./allowances.ts";
 const bash = (command: string) => ({ command, description: "x" });
 
 describe("grantOf", () => {
-  it("takes the CLI's allow rules and folders, never a mode switch", () => {
+  it("takes the CLI's allow rules, never a mode switch or a working folder", () => {
     const g = grantOf("Bash", bash("mkdir -p /p/d1"), [
       { type: "addRules", rules: [{ toolName: "Bash", ruleContent: "mkdir:*" }], behavior: "allow" },
       { type: "addDirectories", directories: ["/srv/data"], destination: "session" },
       { type: "setMode", mode: "acceptEdits", destination: "session" },
     ]);
-    expect(g?.rules).toEqual(["Bash(mkdir:*)", "Read(//srv/data/**)"]);
-    expect(g?.label).toBe('Bash commands starting with "mkdir"; Read under /srv/data/');
+    expect(g).toEqual({ rules: ["Bash(mkdir:*)"], label: 'Bash commands starting with "mkdir"' });
   });
 
   it("without a usable rule grants exactly this call, and nothing for a tool it cannot bound", () => {

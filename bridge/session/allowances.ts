@@ -11,8 +11,9 @@ import { z } from "zod";
  *   Write(//abs/file)   this file, for Write (likewise Edit, MultiEdit, NotebookEdit, Read)
  *   Read(//abs/dir/**)  files under this folder, for Read, Glob and Grep
  *   WebFetch(domain:h)  URLs on host h
- * Mode switches the CLI suggests (acceptEdits for a Write or a mkdir) are never taken from a
- * grant: they would allow far more than the one call the person saw.
+ * Mode switches (acceptEdits for a Write or a mkdir) and working folders (addDirectories) the CLI
+ * suggests never become part of a grant: they would allow far more than the one call the person
+ * saw. `Read(//dir/**)` is enforced when a rule suggestion spells it.
  */
 export type Grant = { rules: string[]; label: string };
 
@@ -21,10 +22,6 @@ const RuleSuggestion = z.object({
   type: z.enum(["addRules", "replaceRules"]),
   rules: z.array(Rule),
   behavior: z.literal("allow"),
-});
-const DirSuggestion = z.object({
-  type: z.literal("addDirectories"),
-  directories: z.array(z.string().min(1)),
 });
 
 const FILE_TOOLS = new Set(["Write", "Edit", "MultiEdit", "NotebookEdit", "Read"]);
@@ -40,12 +37,6 @@ export function grantOf(toolName: string, input: unknown, suggestions: readonly 
       for (const x of r.data.rules) {
         const rule = x.ruleContent === undefined ? null : `${x.toolName}(${x.ruleContent})`;
         if (rule !== null && labelOfRule(rule) !== null) rules.add(rule);
-      }
-    const d = DirSuggestion.safeParse(raw);
-    if (d.success)
-      for (const dir of d.data.directories) {
-        const rule = `Read(/${trimSlash(dir)}/**)`;
-        if (labelOfRule(rule) !== null) rules.add(rule);
       }
   }
   if (rules.size === 0) {
@@ -125,6 +116,14 @@ export function labelOfRule(rule: string): string | null {
   }
 }
 
+/** A session's grants with their words, as session.info and `tether status` list them. */
+export function grantsOf(
+  registry: { grants(room: string): string[] },
+  room: string,
+): { rule: string; label: string }[] {
+  return registry.grants(room).map((rule) => ({ rule, label: labelOfRule(rule) ?? rule }));
+}
+
 /** Whether a rule covers this call. */
 export function ruleCovers(rule: string, toolName: string, input: unknown): boolean {
   const p = parseRule(rule);
@@ -166,10 +165,6 @@ function field(input: unknown, key: string): string | undefined {
 /** Absolute, already normal (no `.`, `..`, doubled or trailing slashes): compared as text. */
 function isPlainAbsolute(path: string): boolean {
   return isAbsolute(path) && normalize(path) === path && (path === "/" || !path.endsWith("/"));
-}
-
-function trimSlash(dir: string): string {
-  return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
 }
 
 function hostOf(url: string | undefined): string | null {

@@ -122,6 +122,10 @@ export class Registry {
     return r.changes > 0;
   }
 
+  hasInput(mid: string): boolean {
+    return this.#db.prepare("SELECT 1 FROM inputs WHERE mid = ?").get(mid) !== undefined;
+  }
+
   inputs(room: string, state: InputRecord["state"]): InputRecord[] {
     const rows = this.#db
       .prepare("SELECT room, mid, text, kind, state FROM inputs WHERE room = ? AND state = ? ORDER BY n")

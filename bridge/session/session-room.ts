@@ -1,6 +1,6 @@
 import type { BodyOf, NoticeLevel, SessionNoticeCode } from "../../shared/protocol/index.ts";
 import type { RoomLink } from "../link/room-link.ts";
-import { labelOfRule } from "./allowances.ts";
+import { grantsOf } from "./allowances.ts";
 import { clip } from "./clip.ts";
 import type { Registry, SessionRecord, SessionState } from "./registry.ts";
 import type { Input, TurnOutcome } from "./session-types.ts";
@@ -124,9 +124,7 @@ export class SessionRoom {
     if (r.model) body.model = r.model;
     if (r.claudeSessionId) body.claudeSessionId = r.claudeSessionId;
     if (r.transitionedFrom) body.transitionedFrom = r.transitionedFrom;
-    const grants = this.deps.registry
-      .grants(r.room)
-      .map((rule) => ({ rule, label: labelOfRule(rule) ?? rule }));
+    const grants = grantsOf(this.deps.registry, r.room);
     if (grants.length > 0) body.grants = grants;
     this.link.send("session.info", body);
     this.deps.changed();

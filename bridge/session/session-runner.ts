@@ -25,12 +25,15 @@ import {
   turnInput,
 } from "./session-machine.ts";
 import { SessionRoom } from "./session-room.ts";
+import { derivedMid } from "./turn-mids.ts";
 
 export type SessionDeps = {
   registry: Registry;
   machineId: string;
   log: Logger;
   idleSleepMs: number;
+  /** At most this many inputs wait in the session; a message beyond gets `too_many_inputs`. */
+  maxQueued: number;
   permissionTimeoutMs: number | null;
   /** Called before a process starts, so the live-process cap can put another session to sleep. */
   admit(runner: SessionRunner): Promise<void>;
@@ -120,10 +123,22 @@ export class SessionRunner {
       }
       if (this.out.record.state === "ended")
         return this.out.notice("warn", "session_ended", "This session has ended; start a new one.", msg.mid);
+      if (this.#queueFull(msg.mid)) return this.#tooMany(msg.mid);
       if (this.deps.registry.addInput(this.room, msg.mid, text)) this.kick();
       return;
     }
     handleControl(this, msg);
+  }
+
+  /** A replayed message that is already recorded is never refused. */
+  #queueFull(mid: string): boolean {
+    const r = this.deps.registry;
+    return !r.hasInput(mid) && r.inputs(this.room, "pending").length >= this.deps.maxQueued;
+  }
+
+  #tooMany(mid: string): void {
+    const text = `Not sent to Claude: ${this.deps.maxQueued} messages are already waiting in this session.`;
+    this.out.notice("warn", "too_many_inputs", text, mid, derivedMid("nt", mid));
   }
 
   /** An input was recorded: the machine reads the registry's pending inputs when it gets to it. */

@@ -263,7 +263,7 @@ export class StoredSession {
     if (!b) return;
     this.items.push({ t: "notice", key, notice: b });
     this.#refused(b);
-    if (b.inputMid && b.code === "session_ended") {
+    if (b.inputMid && (b.code === "session_ended" || b.code === "too_many_inputs")) {
       this.openTurns.delete(b.inputMid);
       this.#setUser(b.inputMid, "not_run", b.text);
     }
