@@ -42,7 +42,11 @@ async function run(): Promise<void> {
   });
   await grant.click();
   await sheet.waitFor({ state: "detached" });
-  await other.wait("permission.resolved", (r) => r.requestId === req.requestId);
+  expect(await other.wait("permission.resolved", (r) => r.requestId === req.requestId)).toMatchObject({
+    decision: "allow",
+    granted: `the Bash command "mkdir -p ${dir}"`,
+  });
+  expect((await other.wait("turn.result", () => true, 60_000)).ok).toBe(true);
   expect(existsSync(dir)).toBe(true);
   await page.getByRole("button", { name: "Session controls" }).click();
   const revoke = page.getByRole("button", { name: `Revoke: the Bash command "mkdir -p ${dir}"` });
