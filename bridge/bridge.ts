@@ -1,12 +1,14 @@
 import { mkdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
-import type { SessionState } from "../shared/protocol/index.ts";
+import type { SessionGrant, SessionState } from "../shared/protocol/index.ts";
 import { VERSION } from "../shared/version.ts";
+import { type Caps, DEFAULT_CAPS } from "./config.ts";
 import { type ClientState, RelayClient } from "./link/relay-client.ts";
 import type { LinkState } from "./link/room-link.ts";
 import { StateDb } from "./link/state-db.ts";
 import type { Logger } from "./log.ts";
 import { MachineRoom } from "./machine/machine-room.ts";
+import { grantsOf } from "./session/allowances.ts";
 import { Registry } from "./session/registry.ts";
 import { Sessions } from "./session/sessions.ts";
 
@@ -20,6 +22,8 @@ export type BridgeOptions = {
   roots: string[];
   idleSleepMs: number;
   maxLive: number;
+  /** Default DEFAULT_CAPS. */
+  caps?: Caps;
   permissionTimeoutMs: number | null;
   log: Logger;
   /** Retrying cannot help (fenced, revoked): the process should exit with this message. */
@@ -41,6 +45,7 @@ export type BridgeStatus = {
     live: boolean;
     claudeSessionId: string | null;
     updatedAt: number;
+    grants: SessionGrant[];
   }[];
 };
 
@@ -72,6 +77,7 @@ export class Bridge {
       log: o.log,
       idleSleepMs: o.idleSleepMs,
       maxLive: o.maxLive,
+      caps: o.caps ?? DEFAULT_CAPS,
       permissionTimeoutMs: o.permissionTimeoutMs,
       open: (room, handlers, options) =>
         this.#client.openRoom(
@@ -121,8 +127,16 @@ export class Bridge {
       live: (this.#sessions.get(s.room)?.run ?? null) !== null,
       claudeSessionId: s.claudeSessionId,
       updatedAt: s.updatedAt,
+      grants: grantsOf(this.#registry, s.room),
     }));
     return { relay: { state: this.#client.state(), epoch: this.#client.epoch }, rooms, sessions };
+  }
+
+  /** Withdraws one session grant (`tether status --revoke-grant`); false when the session holds none such. */
+  revokeGrant(room: string, rule: string): boolean {
+    if (!this.#registry.revokeGrant(room, rule)) return false;
+    this.#sessions.get(room)?.out.publishInfo();
+    return true;
   }
 
   /** Ends every Claude process, then the relay links; queued messages stay in the outbox on disk. */

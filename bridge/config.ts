@@ -4,6 +4,17 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 
+/**
+ * Caps on what controllers can make the bridge hold (docs/protocol.md §9.3, §9.5), set with
+ * `--max-sessions` and `--max-queued` (env TETHER_MAX_SESSIONS, TETHER_MAX_QUEUED).
+ * `maxSessions`: sessions not ended on this machine; a create beyond it gets `too_many_sessions`.
+ * `maxQueued`: inputs waiting in one session; a user.message beyond it gets `too_many_inputs`.
+ * Both count per machine and per session rather than per controller: a controller picks its own
+ * cids, so a count per cid would bound nothing.
+ */
+export type Caps = { maxSessions: number; maxQueued: number };
+export const DEFAULT_CAPS: Caps = { maxSessions: 20, maxQueued: 50 };
+
 /** What `tether init` saves so that a plain `tether bridge` works afterwards. */
 export const SavedConfig = z.object({
   relayUrl: z.string().url(),

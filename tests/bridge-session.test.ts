@@ -187,17 +187,17 @@ describe("machine requests", () => {
 });
 
 describe("session commands", () => {
-  it("allow with remember lets that tool run for the rest of the session; set_model reaches the model", async () => {
+  it("allow with remember lets that call run for the rest of the session; set_model reaches the model", async () => {
     const s = await w.createSession(machine, { title: "remember" });
     const a = join(w.project, "remember-a.txt");
     const first = await s.send("user.message", { text: `[[write path=${a} content=a]]` });
     const req = await s.wait("permission.request");
     await s.send("permission.response", { requestId: req.requestId, decision: "allow", remember: true });
     await s.wait("turn.result", (t) => t.inputMid === first);
-    const b = join(w.project, "remember-b.txt");
-    const second = await s.send("user.message", { text: `[[write path=${b} content=b]]` });
+    // The grant is that file (allowances.ts): writing it again does not ask.
+    const second = await s.send("user.message", { text: `[[write path=${a} content=b]]` });
     expect((await s.wait("turn.result", (t) => t.inputMid === second)).ok).toBe(true);
-    expect(readFileSync(b, "utf8")).toBe("b");
+    expect(readFileSync(a, "utf8")).toBe("b");
     expect(s.of("permission.request")).toHaveLength(1);
 
     // A model the running CLI lists (its supportedModels); it sends the API the id the alias resolves to.

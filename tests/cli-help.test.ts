@@ -5,11 +5,11 @@ import { runTether } from "./support/tether-process.ts";
 const COMMANDS: Record<string, string[]> = {
   up: ["--lan", "--port", "--state-dir", "--root", "--json", "8787"],
   init: ["--relay", "--secret", "--force"],
-  bridge: ["--relay", "--token", "--machine", "--json", "control API"],
+  bridge: ["--relay", "--token", "--machine", "--json", "control API", "--max-sessions", "--max-queued"],
   pair: ["--label", "--state-dir", "--json"],
   devices: ["--all", "--state-dir", "--json"],
   revoke: ["ID", "--force"],
-  status: ["outbox", "--json"],
+  status: ["outbox", "--json", "--revoke-grant", "--room"],
   sessions: ["--state-dir", "--json"],
   share: ["ROOM", "--viewer", "--controller", "--ttl"],
 };

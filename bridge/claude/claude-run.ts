@@ -25,8 +25,6 @@ export type RunOptions = {
   cwd: string;
   resume: string | null;
   permissionMode: PermissionMode;
-  /** "Allow for this session" grants from earlier processes of the session. */
-  allowances: { tools: string[]; directories: string[] };
   model: string | null;
   onEvent(e: RunEvent): void;
   /** The process ended; `error` carries the SDK's message with the CLI's stderr tail. */
@@ -85,8 +83,6 @@ export class ClaudeRun {
         return child;
       },
     };
-    if (opts.allowances.tools.length > 0) options.allowedTools = opts.allowances.tools;
-    if (opts.allowances.directories.length > 0) options.additionalDirectories = opts.allowances.directories;
     if (opts.resume) options.resume = opts.resume;
     if (opts.model) options.model = opts.model;
     this.#query = query({ prompt: this.#input, options });

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { defaultStateDir, installCid, loadConfig } from "../config.ts";
+import { type Caps, DEFAULT_CAPS, defaultStateDir, installCid, loadConfig } from "../config.ts";
 import { CliError, durationMs, parseFlags, positiveInt, relayUrl } from "./options.ts";
 import { runBridge, stopOnSignals } from "./run-bridge.ts";
 import { makeTerminal } from "./terminal.ts";
@@ -18,6 +18,8 @@ relayed to your phone. Options fall back to the environment, then to what "tethe
                             (env TETHER_ROOTS, colon-separated; default: the current directory)
   --idle-sleep DURATION     let an idle session's process go after this long (default 15m)
   --max-live N              at most N live Claude processes (default 10)
+  --max-sessions N          at most N sessions not ended (env TETHER_MAX_SESSIONS, default 20)
+  --max-queued N            at most N inputs waiting per session (env TETHER_MAX_QUEUED, default 50)
   --permission-timeout DUR  deny a permission prompt nobody answered (default: never)
   --json                    JSON log lines (and no status line)
 
@@ -73,6 +75,8 @@ export const BRIDGE_FLAGS = {
   root: { type: "string", multiple: true },
   "idle-sleep": { type: "string" },
   "max-live": { type: "string" },
+  "max-sessions": { type: "string" },
+  "max-queued": { type: "string" },
   "permission-timeout": { type: "string" },
   json: { type: "boolean" },
 } as const;
@@ -81,6 +85,8 @@ export type TuningFlags = {
   root?: string[] | undefined;
   "idle-sleep"?: string | undefined;
   "max-live"?: string | undefined;
+  "max-sessions"?: string | undefined;
+  "max-queued"?: string | undefined;
   "permission-timeout"?: string | undefined;
 };
 
@@ -93,8 +99,18 @@ export function bridgeTuning(values: TuningFlags, env: NodeJS.ProcessEnv = proce
       (env.TETHER_ROOTS ? env.TETHER_ROOTS.split(":").filter(Boolean) : [env.INIT_CWD || process.cwd()]),
     idleSleepMs: values["idle-sleep"] ? durationMs(values["idle-sleep"], "--idle-sleep") : 15 * 60_000,
     maxLive: values["max-live"] ? positiveInt(values["max-live"], "--max-live") : 10,
+    caps: capsOf(values, env),
     permissionTimeoutMs: values["permission-timeout"]
       ? durationMs(values["permission-timeout"], "--permission-timeout")
       : null,
+  };
+}
+
+function capsOf(values: TuningFlags, env: NodeJS.ProcessEnv): Caps {
+  const maxSessions = values["max-sessions"] ?? env.TETHER_MAX_SESSIONS;
+  const maxQueued = values["max-queued"] ?? env.TETHER_MAX_QUEUED;
+  return {
+    maxSessions: maxSessions ? positiveInt(maxSessions, "--max-sessions") : DEFAULT_CAPS.maxSessions,
+    maxQueued: maxQueued ? positiveInt(maxQueued, "--max-queued") : DEFAULT_CAPS.maxQueued,
   };
 }

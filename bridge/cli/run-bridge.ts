@@ -1,5 +1,5 @@
 import { Bridge, type BridgeStatus } from "../bridge.ts";
-import type { SavedConfig } from "../config.ts";
+import type { Caps, SavedConfig } from "../config.ts";
 import { startControlServer } from "../control/control-server.ts";
 import { explain, relayApi } from "../control/relay-api.ts";
 import { CliError } from "./options.ts";
@@ -11,6 +11,7 @@ export type RunBridgeOptions = {
   roots: string[];
   idleSleepMs: number;
   maxLive: number;
+  caps: Caps;
   permissionTimeoutMs: number | null;
   terminal: Terminal;
   /** `tether up`: the relay lives in this process and stops with it. */
@@ -36,6 +37,7 @@ export async function runBridge(o: RunBridgeOptions): Promise<number> {
     roots: o.roots,
     idleSleepMs: o.idleSleepMs,
     maxLive: o.maxLive,
+    caps: o.caps,
     permissionTimeoutMs: o.permissionTimeoutMs,
     log: t.log,
     fatal: (message) => {

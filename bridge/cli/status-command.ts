@@ -1,22 +1,39 @@
-import { type StatusRes, StatusRes as StatusSchema } from "../control/control-api.ts";
+import { RevokeGrantRes, type StatusRes, StatusRes as StatusSchema } from "../control/control-api.ts";
 import { askBridge } from "./ask-bridge.ts";
-import { parseFlags } from "./options.ts";
+import { CliError, parseFlags } from "./options.ts";
 import { table } from "./table.ts";
 
 const HELP = `Usage: tether status [--state-dir DIR] [--json]
+       tether status --revoke-grant RULE --room ROOM
 
 Shows the running bridge (from "tether up" or "tether bridge"): its relay connection, the
-messages still queued for the relay per room (outbox), and its sessions, live or sleeping.
+messages still queued for the relay per room (outbox), its sessions, live or sleeping, and what
+"Allow for this session" granted in each (RULE and what it allows).
 Exits with 1 when no bridge runs on the state dir.
 
-  --state-dir DIR    state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)
-  --json             the control API's answer as JSON
+  --state-dir DIR        state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)
+  --json                 the control API's answer as JSON
+  --revoke-grant RULE    withdraw that grant of session ROOM at once (RULE as listed)
+  --room ROOM            the session room of --revoke-grant
 `;
 
 export async function statusCommand(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, { "state-dir": { type: "string" }, json: { type: "boolean" } });
+  const { values } = parseFlags(argv, {
+    "state-dir": { type: "string" },
+    json: { type: "boolean" },
+    "revoke-grant": { type: "string" },
+    room: { type: "string" },
+  });
   if (values.help) {
     process.stdout.write(HELP);
+    return 0;
+  }
+  const rule = values["revoke-grant"];
+  if (rule !== undefined) {
+    if (!values.room) throw new CliError("--revoke-grant needs --room ROOM", 2);
+    const body = { room: values.room, rule };
+    await askBridge(values["state-dir"], "POST", "/v1/grants/revoke", RevokeGrantRes, body);
+    process.stdout.write(`Revoked in ${values.room}: ${rule}\n`);
     return 0;
   }
   const status = await askBridge(values["state-dir"], "GET", "/v1/status", StatusSchema);
@@ -36,5 +53,8 @@ function render(s: StatusRes): string {
     "",
   ];
   const rooms = s.rooms.map((r) => [r.room, r.state, String(r.outboxDepth)]);
-  return `${lines.join("\n")}\n${table(["ROOM", "LINK", "OUTBOX"], rooms)}`;
+  const grants = s.sessions.flatMap((x) => (x.grants ?? []).map((g) => [x.room, g.rule, g.label]));
+  const granted =
+    grants.length > 0 ? `\nAllowed for the session:\n${table(["ROOM", "RULE", "ALLOWS"], grants)}` : "";
+  return `${lines.join("\n")}\n${table(["ROOM", "LINK", "OUTBOX"], rooms)}${granted}`;
 }

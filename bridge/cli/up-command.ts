@@ -29,6 +29,8 @@ with the same machine, sessions, paired phones and history.
                             (env TETHER_ROOTS, colon-separated; default: the current directory)
   --idle-sleep DURATION     let an idle session's process go after this long (default 15m)
   --max-live N              at most N live Claude processes (default 10)
+  --max-sessions N          at most N sessions not ended (env TETHER_MAX_SESSIONS, default 20)
+  --max-queued N            at most N inputs waiting per session (env TETHER_MAX_QUEUED, default 50)
   --permission-timeout DUR  deny a permission prompt nobody answered (default: never)
   --json                    JSON log lines (and no status line or QR code)
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CreateShareReq, CreateShareRes } from "../../shared/protocol/index.ts";
+import { CreateShareReq, CreateShareRes, SessionGrant } from "../../shared/protocol/index.ts";
 
 /**
  * The local control API between a running bridge and the `tether` commands (127.0.0.1 only).
@@ -23,6 +23,8 @@ export const SessionStatus = z.object({
   live: z.boolean(),
   claudeSessionId: z.string().nullable(),
   updatedAt: z.number(),
+  /** "Allow for this session" grants in force (docs/protocol.md §9.6). */
+  grants: z.array(SessionGrant).optional(),
 });
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
@@ -48,6 +50,11 @@ export type StatusRes = z.infer<typeof StatusRes>;
 
 export const SessionsRes = z.object({ sessions: z.array(SessionStatus) });
 export type SessionsRes = z.infer<typeof SessionsRes>;
+
+/** `POST /v1/grants/revoke`: withdraws one session grant, as `session.command revoke_grant` does. */
+export const RevokeGrantReq = z.object({ room: z.string().min(1), rule: z.string().min(1).max(4096) });
+export type RevokeGrantReq = z.infer<typeof RevokeGrantReq>;
+export const RevokeGrantRes = z.object({ revoked: z.literal(true) });
 
 export const ShareReq = CreateShareReq;
 export type ShareReq = z.infer<typeof ShareReq>;

@@ -10,12 +10,12 @@ import { z } from "zod";
 import type { BridgeStatus } from "../bridge.ts";
 import { writeFileAtomic } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { type ControlFile, ShareReq, type StatusRes } from "./control-api.ts";
+import { type ControlFile, RevokeGrantReq, ShareReq, type StatusRes } from "./control-api.ts";
 import { type Bearer, relayApi } from "./relay-api.ts";
 
 export type ControlServerOptions = {
   stateDir: string;
-  bridge: { status(): BridgeStatus };
+  bridge: { status(): BridgeStatus; revokeGrant(room: string, rule: string): boolean };
   relay: Bearer;
   machineId: string;
   name: string;
@@ -76,6 +76,13 @@ function controlApp(o: ControlServerOptions, secret: string, startedAt: number):
     return c.json(body);
   });
   app.get("/v1/sessions", (c) => c.json({ sessions: o.bridge.status().sessions }));
+  app.post("/v1/grants/revoke", async (c) => {
+    const req = RevokeGrantReq.safeParse(await c.req.json().catch(() => null));
+    if (!req.success) return fail(c, 400, "bad_request", "expected {room, rule}");
+    if (!o.bridge.revokeGrant(req.data.room, req.data.rule))
+      return fail(c, 404, "not_found", "no such grant in that session (see tether status)");
+    return c.json({ revoked: true });
+  });
   app.post("/v1/shares", async (c) => {
     const req = ShareReq.safeParse(await c.req.json().catch(() => null));
     if (!req.success) return fail(c, 400, "bad_request", z.prettifyError(req.error));

@@ -1,4 +1,3 @@
-import { realpath } from "node:fs/promises";
 import { hostname, platform } from "node:os";
 import { sep } from "node:path";
 import {
@@ -15,7 +14,13 @@ import type { RoomLink, SkipReason } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
 import type { Registry } from "../session/registry.ts";
 import type { Sessions } from "../session/sessions.ts";
-import { listResumable } from "./resumable.ts";
+import { listResumable, mayResume } from "./resumable.ts";
+import { resolveUnderRoots } from "./roots.ts";
+
+/** One text for a path outside the roots and one that does not exist: a refusal tells nothing of the disk. */
+const CWD_REFUSED = "That folder is not one this bridge may use (it must lie under one of its roots).";
+const RESUME_REFUSED =
+  "That Claude session is not one this bridge may resume (its folder must lie under a root).";
 
 /** What the bridge knows of itself at start; host, platform and time are added when it publishes. */
 export type MachineFacts = Pick<MachineInfo, "machineId" | "name" | "roots" | "bridgeVersion">;
@@ -92,11 +97,20 @@ export class MachineRoom {
     // A replayed request (the bridge crashed after creating the room) creates nothing twice.
     let room = this.registry.roomOfRequest(msg.mid);
     if (!room) {
-      const cwd = await this.#underRoot(body.data.cwd);
-      if (!cwd.ok) return this.#notice(msg.mid, "error", "cwd_not_allowed", cwd.why);
+      if (this.sessions.full())
+        return this.#notice(
+          msg.mid,
+          "error",
+          "too_many_sessions",
+          "This machine has as many open sessions as it allows: end one first.",
+        );
+      const cwd = await resolveUnderRoots(body.data.cwd, this.info.roots);
+      if (cwd === null) return this.#notice(msg.mid, "error", "cwd_not_allowed", CWD_REFUSED);
+      if (resumeClaudeSessionId && !(await mayResume(resumeClaudeSessionId, this.info.roots)))
+        return this.#notice(msg.mid, "error", "resume_not_allowed", RESUME_REFUSED);
       room = this.sessions.create({
-        cwd: cwd.path,
-        title: title ?? (prompt ? prompt.slice(0, 60) : cwd.path.split(sep).pop() || cwd.path),
+        cwd,
+        title: title ?? (prompt ? prompt.slice(0, 60) : cwd.split(sep).pop() || cwd),
         permissionMode: permissionMode ?? "default",
         resumeClaudeSessionId: resumeClaudeSessionId ?? null,
       }).room;
@@ -115,23 +129,12 @@ export class MachineRoom {
 
   async #resumable(msg: StoredMsg): Promise<void> {
     const body = ListResumable.safeParse(msg.body);
-    const cwd = body.success ? body.data.cwd : undefined;
-    const sessions = await listResumable(cwd === undefined ? null : cwd);
+    const asked = body.success ? body.data.cwd : undefined;
+    const cwd = asked === undefined ? null : await resolveUnderRoots(asked, this.info.roots);
+    if (asked !== undefined && cwd === null)
+      return this.#notice(msg.mid, "error", "cwd_not_allowed", CWD_REFUSED);
+    const sessions = await listResumable(cwd, this.info.roots);
     this.link.send("machine.resumable", { requestMid: msg.mid, sessions });
-  }
-
-  /** Resolves `..` and symlinks first, so a path cannot escape the roots by indirection. */
-  async #underRoot(path: string): Promise<{ ok: true; path: string } | { ok: false; why: string }> {
-    let real: string;
-    try {
-      real = await realpath(path);
-    } catch (err) {
-      return { ok: false, why: `${path} does not exist (${(err as NodeJS.ErrnoException).code})` };
-    }
-    for (const root of this.info.roots)
-      if (real === root || real.startsWith(root.endsWith(sep) ? root : root + sep))
-        return { ok: true, path: real };
-    return { ok: false, why: `${real} is not under a root of this bridge (${this.info.roots.join(", ")})` };
   }
 
   #notice(requestMid: string, level: NoticeLevel, code: MachineNoticeCode, text: string): void {

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import type { PermissionResult, PermissionUpdate } from "@anthropic-ai/claude-agent-sdk";
-import type { BodyOf, Decision, PermissionMode } from "../../shared/protocol/index.ts";
+import type { PermissionResult } from "@anthropic-ai/claude-agent-sdk";
+import { type BodyOf, type Decision, EDITABLE_TOOLS } from "../../shared/protocol/index.ts";
 import type { PermissionAsk } from "../claude/claude-run.ts";
 import type { RoomLink } from "../link/room-link.ts";
-import { allowanceOf } from "./allowances.ts";
+import { type Grant, grantOf, ruleCovers } from "./allowances.ts";
 import { clipValue } from "./clip.ts";
 import type { Registry } from "./registry.ts";
 
@@ -20,6 +20,8 @@ export type Answer = {
 
 type Pending = {
   ask: PermissionAsk;
+  /** What "Allow for this session" grants for this prompt (told to the phone with it). */
+  grant: Grant | null;
   mid: string;
   resolve(r: PermissionResult): void;
   timer: NodeJS.Timeout | null;
@@ -33,8 +35,10 @@ export type PermissionsOptions = {
   timeoutMs: number | null;
   /** The set of pending prompts changed. */
   onChange(): void;
-  /** A remembered grant switched the permission mode (e.g. acceptEdits for a Write). */
-  onMode(mode: PermissionMode): void;
+  /** The session's grants changed (the session's info lists them). */
+  onGrants(): void;
+  /** A response was refused: told in the room, naming the prompt. */
+  onRefused(requestId: string, code: "edit_not_allowed", text: string): void;
 };
 
 /**
@@ -55,9 +59,10 @@ export class Permissions {
   }
 
   ask(ask: PermissionAsk, inputMid: string | null): Promise<PermissionResult> {
-    // A bare tool grant is enforced here; rules and modes reach the CLI itself.
-    if (this.o.registry.allowances(this.o.room).tools.includes(ask.toolName))
+    // The session's grants are enforced here, for every process of the session (allowances.ts).
+    if (this.o.registry.grants(this.o.room).some((r) => ruleCovers(r, ask.toolName, ask.input)))
       return Promise.resolve({ behavior: "allow", updatedInput: ask.input });
+    const grant = grantOf(ask.toolName, ask.input, ask.suggestions);
     const requestId = `pr_${randomBytes(12).toString("base64url")}`;
     this.o.registry.openPermission(requestId, this.o.room, inputMid);
     const shown = clipValue(ask.input);
@@ -70,6 +75,7 @@ export class Permissions {
     if (shown.truncated) body.truncated = true;
     if (ask.title) body.title = ask.title;
     if (ask.suggestions.length > 0) body.suggestions = ask.suggestions;
+    if (grant) body.sessionGrant = grant.label;
     const mid = this.o.link.send("permission.request", body);
     return new Promise((resolve) => {
       const timeoutMs = this.o.timeoutMs;
@@ -79,7 +85,7 @@ export class Permissions {
             timeoutMs,
           )
         : null;
-      this.#pending.set(requestId, { ask, mid, resolve, timer });
+      this.#pending.set(requestId, { ask, grant, mid, resolve, timer });
       ask.signal.addEventListener(
         "abort",
         () => this.answer(requestId, cancelled("the turn was interrupted")),
@@ -89,6 +95,26 @@ export class Permissions {
     });
   }
 
+  /**
+   * A controller's answer. An edited input is taken only for tools whose input is the person's
+   * answer by design (EDITABLE_TOOLS: a question's answers, an edited plan); for any other tool it
+   * would run something else than every phone was shown, so it is refused and the prompt stays.
+   */
+  respond(requestId: string, a: Answer): "ok" | "unknown" | "refused" {
+    const p = this.#pending.get(requestId);
+    if (!p) return "unknown";
+    if (a.decision === "allow" && a.updatedInput && !EDITABLE_TOOLS.includes(p.ask.toolName)) {
+      this.o.onRefused(
+        requestId,
+        "edit_not_allowed",
+        `The answer changed the input of ${p.ask.toolName}, which only runs as asked; the prompt is still open.`,
+      );
+      return "refused";
+    }
+    this.answer(requestId, a);
+    return "ok";
+  }
+
   /** Resolves a pending prompt; false (and nothing published) when it is unknown or already answered. */
   answer(requestId: string, a: Answer): boolean {
     const p = this.#pending.get(requestId);
@@ -96,34 +122,27 @@ export class Permissions {
     this.#pending.delete(requestId);
     if (p.timer) clearTimeout(p.timer);
     this.o.registry.closePermission(requestId);
-    this.o.link.send("permission.resolved", {
-      requestId,
-      decision: a.decision,
-      by: a.by,
-      ...(a.reason ? { reason: a.reason } : {}),
-    });
-    p.resolve(a.decision === "allow" ? this.#allow(p.ask, a) : deny(a));
+    const body: BodyOf<"permission.resolved"> = { requestId, decision: a.decision, by: a.by };
+    if (a.reason) body.reason = a.reason;
+    const edited = a.decision === "allow" && a.updatedInput !== undefined;
+    if (edited) {
+      // What actually ran, for every phone's tool card.
+      const shown = clipValue(a.updatedInput);
+      body.edited = true;
+      body.input = shown.value;
+    }
+    const granted = a.decision === "allow" && a.remember && p.grant ? p.grant : null;
+    if (granted) body.granted = granted.label;
+    this.o.link.send("permission.resolved", body);
+    if (granted) {
+      this.o.registry.addGrant(this.o.room, granted.rules);
+      this.o.onGrants();
+    }
+    p.resolve(
+      a.decision === "allow" ? { behavior: "allow", updatedInput: a.updatedInput ?? p.ask.input } : deny(a),
+    );
     this.o.onChange();
     return true;
-  }
-
-  /**
-   * "Allow for this session": the CLI's own suggestions, scoped to the session, for the running
-   * process; the same grant kept in the registry (and the mode in the session's record) for the
-   * processes after it. Without suggestions the grant is the tool.
-   */
-  #allow(ask: PermissionAsk, a: Answer): PermissionResult {
-    const result: PermissionResult = { behavior: "allow", updatedInput: a.updatedInput ?? ask.input };
-    if (!a.remember) return result;
-    const grant = allowanceOf(ask.toolName, ask.suggestions);
-    this.o.registry.addAllowances(this.o.room, grant.tools, grant.directories);
-    if (grant.mode) this.o.onMode(grant.mode);
-    const rules = ask.suggestions.filter(
-      (x): x is PermissionUpdate => typeof x === "object" && x !== null && "type" in x,
-    );
-    if (rules.length > 0)
-      result.updatedPermissions = rules.map((r) => ({ ...r, destination: "session" }) as PermissionUpdate);
-    return result;
   }
 
   /** The relay refused a prompt for good: nobody can answer it, so it must not hold the turn. */

@@ -122,6 +122,10 @@ export class Registry {
     return r.changes > 0;
   }
 
+  hasInput(mid: string): boolean {
+    return this.#db.prepare("SELECT 1 FROM inputs WHERE mid = ?").get(mid) !== undefined;
+  }
+
   inputs(room: string, state: InputRecord["state"]): InputRecord[] {
     const rows = this.#db
       .prepare("SELECT room, mid, text, kind, state FROM inputs WHERE room = ? AND state = ? ORDER BY n")
@@ -164,19 +168,28 @@ export class Registry {
       .map((r) => String(r.request_id));
   }
 
-  /** "Allow for this session" grants (allow rules and directories), kept for the session's next processes. */
-  addAllowances(room: string, tools: readonly string[], directories: readonly string[]): void {
-    const add = this.#db.prepare("INSERT OR IGNORE INTO allowances VALUES (?, ?, ?)");
-    for (const t of tools) add.run(room, "tool", t);
-    for (const d of directories) add.run(room, "directory", d);
+  /**
+   * "Allow for this session" rules (allowances.ts), enforced by the bridge for every process of the
+   * session. Rows of kind `tool` are the allow rules older versions kept; they are read as rules too.
+   */
+  addGrant(room: string, rules: readonly string[]): void {
+    const add = this.#db.prepare("INSERT OR IGNORE INTO allowances VALUES (?, 'rule', ?)");
+    for (const r of rules) add.run(room, r);
   }
 
-  allowances(room: string): { tools: string[]; directories: string[] } {
-    const rows = this.#db
-      .prepare("SELECT kind, value FROM allowances WHERE room = ? ORDER BY rowid")
-      .all(room);
-    const of = (kind: string) => rows.filter((r) => r.kind === kind).map((r) => String(r.value));
-    return { tools: of("tool"), directories: of("directory") };
+  grants(room: string): string[] {
+    return this.#db
+      .prepare("SELECT value FROM allowances WHERE room = ? AND kind IN ('rule', 'tool') ORDER BY rowid")
+      .all(room)
+      .map((r) => String(r.value));
+  }
+
+  /** False when the session holds no such rule. */
+  revokeGrant(room: string, rule: string): boolean {
+    const r = this.#db
+      .prepare("DELETE FROM allowances WHERE room = ? AND kind IN ('rule', 'tool') AND value = ?")
+      .run(room, rule);
+    return Number(r.changes) > 0;
   }
 
   /** The pid of a room's live Claude CLI (null once it exited). */

@@ -17,7 +17,8 @@ export type Command =
   | { t: "clear" }
   | { t: "end" }
   | { t: "set_permission_mode"; mode: PermissionMode }
-  | { t: "set_model"; model: string | undefined };
+  | { t: "set_model"; model: string | undefined }
+  | { t: "revoke_grant"; rule: string };
 
 /** A controller message other than user.message, as what the session should do about it. */
 export type Control =
@@ -26,16 +27,18 @@ export type Control =
   | Command
   /** Told to the phone as a bad_command (or bad_model) notice naming the message. */
   | { t: "bad_command"; code: "bad_command" | "bad_model"; text: string }
-  /** Logged only: an answer or interrupt that does not parse names nothing a phone could be told about. */
+  /** Logged only: an interrupt that does not parse names nothing a phone could be told about. */
   | { t: "malformed"; kind: string }
+  /** A permission.response that does not parse: told, naming its requestId when readable, else its mid. */
+  | { t: "bad_response"; ref: { requestId: string } | { mid: string } }
   | { t: "none" };
 
 /** What handling a controller message needs of its session (SessionRunner). */
 export type ControlTarget = {
   readonly room: string;
-  readonly permissions: Pick<Permissions, "answer">;
-  readonly deps: { log: Logger; registry: Pick<Registry, "addInput"> };
-  readonly out: Pick<SessionRoom, "notice" | "update">;
+  readonly permissions: Pick<Permissions, "respond">;
+  readonly deps: { log: Logger; registry: Pick<Registry, "addInput" | "revokeGrant"> };
+  readonly out: Pick<SessionRoom, "notice" | "update" | "refusedResponse" | "publishInfo">;
   interrupt(): void;
   kick(): void;
   end(): Promise<void>;
@@ -48,13 +51,19 @@ export function handleControl(s: ControlTarget, msg: StoredMsg): void {
   const c = parseControl(msg);
   switch (c.t) {
     case "answer":
-      if (!s.permissions.answer(c.requestId, c.answer)) {
+      if (s.permissions.respond(c.requestId, c.answer) === "unknown") {
         log.info("ignoring a response to an unknown or already resolved permission request", {
           room: s.room,
           requestId: c.requestId,
         });
       }
       return;
+    case "bad_response":
+      return s.out.refusedResponse(
+        "bad_response",
+        "The bridge could not read this permission answer.",
+        c.ref,
+      );
     case "malformed":
       return log.warn(`ignoring malformed ${c.kind}`, { room: s.room, mid: msg.mid });
     case "interrupt":
@@ -90,6 +99,10 @@ async function command(s: ControlTarget, mid: string, c: Command): Promise<void>
       await run?.setModel(c.model);
       return s.out.update({ model: c.model ?? null });
     }
+    case "revoke_grant":
+      if (!s.deps.registry.revokeGrant(s.room, c.rule))
+        return s.out.notice("warn", "unknown_grant", "This session holds no such grant.", mid);
+      return s.out.publishInfo();
   }
 }
 
@@ -125,6 +138,8 @@ export function parseControl(msg: StoredMsg): Control {
       return { t: "set_model", model: c.data.value };
     case "set_permission_mode":
       return { t: "set_permission_mode", mode: c.data.value };
+    case "revoke_grant":
+      return { t: "revoke_grant", rule: c.data.value };
     default:
       return { t: c.data.name };
   }
@@ -132,7 +147,7 @@ export function parseControl(msg: StoredMsg): Control {
 
 function answer(msg: StoredMsg): Control {
   const r = PermissionResponse.safeParse(msg.body);
-  if (!r.success) return { t: "malformed", kind: msg.kind };
+  if (!r.success) return { t: "bad_response", ref: readableRequestId(msg) };
   const { requestId, decision, remember, message, updatedInput } = r.data;
   const answer = {
     decision,
@@ -145,4 +160,12 @@ function answer(msg: StoredMsg): Control {
 
 function modelValue(body: unknown): string {
   return describe((body as { value?: unknown }).value);
+}
+
+/** The requestId of a response that did not parse, when it is a plausible id; else the message's mid. */
+function readableRequestId(msg: StoredMsg): { requestId: string } | { mid: string } {
+  const body = msg.body;
+  const id =
+    typeof body === "object" && body !== null && !Array.isArray(body) ? Reflect.get(body, "requestId") : null;
+  return typeof id === "string" && /^[\w-]{1,128}$/.test(id) ? { requestId: id } : { mid: msg.mid };
 }

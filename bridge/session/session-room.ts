@@ -1,5 +1,6 @@
 import type { BodyOf, NoticeLevel, SessionNoticeCode } from "../../shared/protocol/index.ts";
 import type { RoomLink } from "../link/room-link.ts";
+import { grantsOf } from "./allowances.ts";
 import { clip } from "./clip.ts";
 import type { Registry, SessionRecord, SessionState } from "./registry.ts";
 import type { Input, TurnOutcome } from "./session-types.ts";
@@ -73,6 +74,11 @@ export class SessionRoom {
     this.link.send("session.notice", { level, code, text, ...(inputMid ? { inputMid } : {}) }, mid);
   }
 
+  /** A permission.response the bridge refused, named by its requestId or, unreadable, its mid. */
+  refusedResponse(code: SessionNoticeCode, text: string, ref: { requestId: string } | { mid: string }): void {
+    this.link.send("session.notice", { level: "warn", code, text, ...ref });
+  }
+
   /** The Claude session id comes only from init/result; a change after /clear is a transition. */
   follow(sessionId: string, clearing: boolean): void {
     const current = this.record.claudeSessionId;
@@ -118,6 +124,8 @@ export class SessionRoom {
     if (r.model) body.model = r.model;
     if (r.claudeSessionId) body.claudeSessionId = r.claudeSessionId;
     if (r.transitionedFrom) body.transitionedFrom = r.transitionedFrom;
+    const grants = grantsOf(this.deps.registry, r.room);
+    if (grants.length > 0) body.grants = grants;
     this.link.send("session.info", body);
     this.deps.changed();
   }

@@ -33,6 +33,8 @@ export type SessionDeps = {
   machineId: string;
   log: Logger;
   idleSleepMs: number;
+  /** At most this many inputs wait in the session; a message beyond gets `too_many_inputs`. */
+  maxQueued: number;
   permissionTimeoutMs: number | null;
   /** Called before a process starts, so the live-process cap can put another session to sleep. */
   admit(runner: SessionRunner): Promise<void>;
@@ -73,10 +75,8 @@ export class SessionRunner {
       registry: deps.registry,
       timeoutMs: deps.permissionTimeoutMs,
       onChange: () => this.#dispatch({ t: "waits", count: this.permissions.size }),
-      // The running process switched already (the grant's setMode); later ones start in it.
-      onMode: (mode) => {
-        if (this.out.record.permissionMode !== mode) this.out.update({ permissionMode: mode });
-      },
+      onGrants: () => this.out.publishInfo(),
+      onRefused: (requestId, code, text) => this.out.refusedResponse(code, text, { requestId }),
     });
     this.deltas = new Deltas(link);
     this.#procs = new ClaudeProcesses({
@@ -124,6 +124,7 @@ export class SessionRunner {
       }
       if (this.out.record.state === "ended")
         return this.out.notice("warn", "session_ended", "This session has ended; start a new one.", msg.mid);
+      if (this.#queueFull(msg.mid)) return this.#tooMany(msg.mid);
       if (this.deps.registry.addInput(this.room, msg.mid, text)) this.kick();
       return;
     }
@@ -135,6 +136,17 @@ export class SessionRunner {
     if (msg.role !== "controller") return;
     const text = skippedText(reason);
     this.out.notice("error", "message_skipped", text, msg.mid, derivedMid("sk", msg.mid));
+  }
+
+  /** A replayed message that is already recorded is never refused. */
+  #queueFull(mid: string): boolean {
+    const r = this.deps.registry;
+    return !r.hasInput(mid) && r.inputs(this.room, "pending").length >= this.deps.maxQueued;
+  }
+
+  #tooMany(mid: string): void {
+    const text = `Not sent to Claude: ${this.deps.maxQueued} messages are already waiting in this session.`;
+    this.out.notice("warn", "too_many_inputs", text, mid, derivedMid("nt", mid));
   }
 
   /** An input was recorded: the machine reads the registry's pending inputs when it gets to it. */
@@ -253,7 +265,6 @@ export class SessionRunner {
       cwd: r.cwd,
       resume: r.claudeSessionId,
       permissionMode: r.permissionMode as PermissionMode,
-      allowances: this.deps.registry.allowances(this.room),
       model: r.model,
     });
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { PermissionMode } from "../../shared/protocol/index.ts";
+import type { Caps } from "../config.ts";
 import type { OpenOptions } from "../link/relay-client.ts";
 import type { RoomHandlers, RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
@@ -19,6 +20,7 @@ export type SessionsOptions = {
   log: Logger;
   idleSleepMs: number;
   maxLive: number;
+  caps: Caps;
   permissionTimeoutMs: number | null;
   open(room: string, handlers: RoomHandlers, options?: OpenOptions): RoomLink;
   changed(): void;
@@ -37,6 +39,7 @@ export class Sessions {
       machineId: o.machineId,
       log: o.log,
       idleSleepMs: o.idleSleepMs,
+      maxQueued: o.caps.maxQueued,
       permissionTimeoutMs: o.permissionTimeoutMs,
       admit: (r) => this.#admit(r),
       changed: () => o.changed(),
@@ -74,6 +77,11 @@ export class Sessions {
     runner.out.publishInfo();
     runner.link.send("session.status", { state: record.state, at: now });
     return runner;
+  }
+
+  /** The machine holds as many sessions not ended as it may (`caps.maxSessions`). */
+  full(): boolean {
+    return this.o.registry.all().filter((s) => s.state !== "ended").length >= this.o.caps.maxSessions;
   }
 
   get(room: string): SessionRunner | null {

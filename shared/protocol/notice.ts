@@ -17,6 +17,13 @@ export const SessionNoticeCode = z.enum([
   "command_failed",
   "bad_model",
   "message_skipped",
+  // A permission.response the bridge refused (docs/protocol.md §9.6); the prompt stays open.
+  "bad_response",
+  "edit_not_allowed",
+  // revoke_grant named no grant of this session.
+  "unknown_grant",
+  // The sender has too many inputs waiting in this session (docs/protocol.md §9.5).
+  "too_many_inputs",
 ]);
 export type SessionNoticeCode = z.infer<typeof SessionNoticeCode>;
 
@@ -27,15 +34,23 @@ export const MachineNoticeCode = z.enum([
   "unknown_session",
   "internal",
   "message_skipped",
+  "resume_not_allowed",
+  "too_many_sessions",
 ]);
 export type MachineNoticeCode = z.infer<typeof MachineNoticeCode>;
 
-/** `inputMid`: the user.message (or create request, for a first prompt) the notice answers. */
+/**
+ * `inputMid`: the user.message (or create request, for a first prompt) the notice answers.
+ * `requestId`: the permission prompt a refused response named; `mid`: the refused message itself
+ * when its requestId could not be read.
+ */
 export const SessionNotice = z.object({
   level: NoticeLevel,
   code: SessionNoticeCode,
   text: z.string(),
   inputMid: z.string().optional(),
+  requestId: z.string().optional(),
+  mid: z.string().optional(),
 });
 export type SessionNotice = z.infer<typeof SessionNotice>;
 

@@ -10,8 +10,16 @@ export const Decision = z.enum(["allow", "deny"]);
 export type Decision = z.infer<typeof Decision>;
 
 /**
+ * Tools whose input is the person's own answer by design (a question's answers, an edited plan):
+ * the only ones a `permission.response` may change with `updatedInput`.
+ */
+export const EDITABLE_TOOLS: readonly string[] = ["AskUserQuestion", "ExitPlanMode"];
+
+/**
  * `suggestions`: Claude Code's own permission updates for this call, as the CLI gave them.
  * `truncated`: `input` was shortened to fit the relay's body limit.
+ * `sessionGrant`: what "Allow for this session" grants for this prompt, in words; absent when the
+ * bridge offers no session grant for it (then only allow once or deny).
  */
 export const PermissionRequest = z.object({
   requestId: z.string(),
@@ -21,6 +29,7 @@ export const PermissionRequest = z.object({
   title: z.string().optional(),
   suggestions: z.array(z.unknown()).optional(),
   truncated: z.literal(true).optional(),
+  sessionGrant: z.string().optional(),
 });
 export type PermissionRequest = z.infer<typeof PermissionRequest>;
 
@@ -31,8 +40,9 @@ export const TolerantPermissionRequest = PermissionRequest.extend({
 export type TolerantPermissionRequest = z.infer<typeof TolerantPermissionRequest>;
 
 /**
- * `remember`: allow for the rest of the Tether session. `message`: told to Claude on a deny.
- * `updatedInput`: the tool input to run instead (e.g. answers to a question).
+ * `remember`: allow for the rest of the Tether session what the request's `sessionGrant` says.
+ * `message`: told to Claude on a deny. `updatedInput`: the tool input to run instead, taken only
+ * for EDITABLE_TOOLS (e.g. answers to a question); for any other tool the response is refused.
  */
 export const PermissionResponse = z.object({
   requestId: z.string(),
@@ -43,11 +53,18 @@ export const PermissionResponse = z.object({
 });
 export type PermissionResponse = z.infer<typeof PermissionResponse>;
 
-/** `by`: the answering controller's cid, `"timeout"` or `"cancelled"`. */
+/**
+ * `by`: the answering controller's cid, `"timeout"` or `"cancelled"`. `edited`: allowed with an
+ * edited input, and `input` is what actually ran (shortened like a request's). `granted`: the
+ * session grant the answer added, in words.
+ */
 export const PermissionResolved = z.object({
   requestId: z.string(),
   decision: Decision,
   by: z.string(),
   reason: z.string().optional(),
+  edited: z.literal(true).optional(),
+  input: z.unknown().optional(),
+  granted: z.string().optional(),
 });
 export type PermissionResolved = z.infer<typeof PermissionResolved>;

@@ -25,6 +25,11 @@ export const SessionState = z.enum([
 export type SessionState = z.infer<typeof SessionState>;
 
 /** Sent on creation and on every change; `claudeSessionId` once Claude has named the session. */
+/** A session grant ("Allow for this session"): its rule (what revoke_grant names) and its words. */
+export const SessionGrant = z.object({ rule: z.string(), label: z.string() });
+export type SessionGrant = z.infer<typeof SessionGrant>;
+
+/** `grants`: what "Allow for this session" granted and is still in force; absent when none. */
 export const SessionInfo = z.object({
   title: z.string(),
   cwd: z.string(),
@@ -34,6 +39,7 @@ export const SessionInfo = z.object({
   claudeSessionId: z.string().optional(),
   transitionedFrom: z.string().optional(),
   createdAt: z.number(),
+  grants: z.array(SessionGrant).optional(),
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
@@ -45,6 +51,7 @@ export const TolerantSessionInfo = SessionInfo.extend({
   claudeSessionId: z.string().nullable().optional(),
   transitionedFrom: z.string().nullable().optional(),
   createdAt: z.number().optional(),
+  grants: z.array(SessionGrant).optional().catch(undefined),
 });
 export type TolerantSessionInfo = z.infer<typeof TolerantSessionInfo>;
 
@@ -88,6 +95,8 @@ export const SessionCommand = z.discriminatedUnion("name", [
   z.object({ name: z.literal("set_permission_mode"), value: PermissionMode }),
   /** Without a value: the CLI's default model. */
   z.object({ name: z.literal("set_model"), value: ModelName.optional() }),
+  /** Withdraws one session grant, named by its rule as session.info lists it. */
+  z.object({ name: z.literal("revoke_grant"), value: z.string().min(1).max(4096) }),
 ]);
 export type SessionCommand = z.infer<typeof SessionCommand>;
 

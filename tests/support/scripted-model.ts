@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
  *                                                   (size=N instead of content writes N × "x")
  *   [[bash cmd=echo_hi]]                          → a Bash tool call (underscores become spaces)
  *   [[slow chunks=200 ms=20]]                     → a long streamed answer "w0 w1 …" (for interrupts)
+ *   [[ask q=Which_color?]]                        → an AskUserQuestion call (options red, blue)
  * Anything else is answered "Echo: <prompt>". Every request is recorded for assertions.
  */
 export type Block =
@@ -111,6 +112,20 @@ export class ScriptedModel {
         return tool(id, "Bash", {
           command: (args.cmd ?? "true").replaceAll("_", " "),
           description: "scripted",
+        });
+      case "ask":
+        return tool(id, "AskUserQuestion", {
+          questions: [
+            {
+              question: (args.q ?? "Which?").replaceAll("_", " "),
+              header: "Choice",
+              options: [
+                { label: "red", description: "the red one" },
+                { label: "blue", description: "the blue one" },
+              ],
+              multiSelect: false,
+            },
+          ],
         });
       case "slow": {
         const chunks = Number(args.chunks ?? 100);

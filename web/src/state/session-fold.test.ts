@@ -92,9 +92,19 @@ describe("foldSession", () => {
     expect(v.pending).toEqual([]);
     expect(v.answered.map((r) => r.requestId)).toEqual(["r1"]);
 
-    // Answered elsewhere, then resolved: gone, and the tool card shows the decision.
+    // Stored and acknowledged here: still this tab's answer on its way.
+    const mine = msg("permission.response", { requestId: "r1", decision: "allow" }, { mid: "a1" });
+    const sent: Local = { ...emptyLocal, acked: new Set(["a1"]) };
+    expect(foldSession([...log, mine], sent).answered.map((r) => r.requestId)).toEqual(["r1"]);
+    // The bridge refused it: the prompt is back, with the reason.
+    const refused = msg("session.notice", { level: "warn", code: "bad_response", text: "no", mid: "a1" });
+    const back = foldSession([...log, mine, refused], sent);
+    expect(back.pending.map((r) => r.requestId)).toEqual(["r1"]);
+    expect(back.refusals.get("r1")).toBe("no");
+
+    // Answered elsewhere: open here until the bridge resolves it, then gone with the decision on the card.
     log.push(msg("permission.response", { requestId: "r1", decision: "allow" }));
-    expect(foldSession(log, emptyLocal).answered).toHaveLength(1);
+    expect(foldSession(log, emptyLocal).pending.map((r) => r.requestId)).toEqual(["r1"]);
     log.push(msg("permission.resolved", { requestId: "r1", decision: "allow", by: "phone-2" }));
     const done = foldSession(log, emptyLocal);
     expect(done.pending).toEqual([]);

@@ -54,10 +54,16 @@ export type SessionView = {
   info: TolerantSessionInfo | null;
   status: TolerantSessionStatus | null;
   items: Item[];
-  /** Prompts nobody has answered yet, oldest first: the sheet shows the first. */
+  /**
+   * Prompts the bridge has not resolved and this tab is not answering, oldest first: the sheet
+   * shows the first. A response stored in the log does not close a prompt (the bridge may refuse
+   * it); only its permission.resolved does.
+   */
   pending: TolerantPermissionRequest[];
-  /** Prompts answered (here or elsewhere) that the bridge has not settled yet. */
+  /** Prompts this tab's own answer is on its way for (in the outbox, or stored and not refused). */
   answered: TolerantPermissionRequest[];
+  /** requestId → why the bridge refused the last response to it (shown with the prompt). */
+  refusals: ReadonlyMap<string, string>;
   /** A turn is in progress (interrupt makes sense). */
   running: boolean;
   /** When the bridge last wrote to this room. */
@@ -84,7 +90,9 @@ export class StoredSession {
   tools = new Map<string, ToolCall>();
   blocksOf = new Map<string, number>();
   requests = new Map<string, TolerantPermissionRequest>();
-  responded = new Set<string>();
+  /** requestId → mids of stored responses the bridge has not refused (yet). */
+  responses = new Map<string, string[]>();
+  refusals = new Map<string, string>();
   resolved = new Map<string, PermissionResolved>();
   openTurns = new Set<string>();
   lastBridgeAt: number | null = null;
@@ -116,7 +124,7 @@ export class StoredSession {
         return this.#request(m.body);
       case "permission.response": {
         const b = readBody("permission.response", m.body);
-        if (b) this.responded.add(b.requestId);
+        if (b) this.responses.set(b.requestId, [...(this.responses.get(b.requestId) ?? []), m.mid]);
         return;
       }
       case "permission.resolved":
@@ -254,10 +262,28 @@ export class StoredSession {
     const b = readBody("session.notice", body);
     if (!b) return;
     this.items.push({ t: "notice", key, notice: b });
-    if (b.inputMid && b.code === "session_ended") {
+    this.#refused(b);
+    if (b.inputMid && (b.code === "session_ended" || b.code === "too_many_inputs")) {
       this.openTurns.delete(b.inputMid);
       this.#setUser(b.inputMid, "not_run", b.text);
     }
+  }
+
+  /** A notice that names a response (by its prompt or its mid) means the bridge refused it. */
+  #refused(n: TolerantSessionNotice): void {
+    if (n.requestId && this.requests.has(n.requestId)) {
+      this.responses.delete(n.requestId);
+      this.refusals.set(n.requestId, n.text);
+    }
+    if (n.mid)
+      for (const [id, mids] of this.responses)
+        if (mids.includes(n.mid)) {
+          this.responses.set(
+            id,
+            mids.filter((x) => x !== n.mid),
+          );
+          this.refusals.set(id, n.text);
+        }
   }
 
   #setUser(mid: string, status: UserStatus, note?: string): void {

@@ -11,7 +11,10 @@ export function foldSession(msgs: readonly StoredMsg[], local: Local): SessionVi
 /** Adds what this tab knows beyond the log (queued and refused messages, streams), without touching `s`. */
 export function overlay(s: StoredSession, local: Local): SessionView {
   const items: Item[] = [...s.items];
-  const responded = new Set(s.responded);
+  // This tab's own answers: stored ones it sent (acked here), and those still in the outbox.
+  const responded = new Set<string>();
+  for (const [requestId, mids] of s.responses)
+    if (mids.some((m) => local.acked.has(m))) responded.add(requestId);
   for (const row of local.outbox) {
     if (s.users.has(row.mid)) continue;
     if (row.kind === "permission.response") {
@@ -38,6 +41,7 @@ export function overlay(s: StoredSession, local: Local): SessionView {
     items,
     pending: open.filter((r) => !responded.has(r.requestId)),
     answered: open.filter((r) => responded.has(r.requestId)),
+    refusals: s.refusals,
     // The status is the bridge's own word; the turns are a fallback while it is not in the window.
     running: state ? state === "running" || state === "awaiting_permission" : s.openTurns.size > 0,
     lastBridgeAt: s.lastBridgeAt,

@@ -10,7 +10,13 @@ type Answer = Omit<PermissionResponse, "requestId">;
  * bridge has not resolved), so it stays until answered here or elsewhere, or cancelled, and comes
  * back after a reload.
  */
-export function PermissionSheet(p: { model: RoomModel; req: TolerantPermissionRequest; queued: number }) {
+export function PermissionSheet(p: {
+  model: RoomModel;
+  req: TolerantPermissionRequest;
+  queued: number;
+  /** Why the bridge refused the last answer to this prompt. */
+  refusal?: string | undefined;
+}) {
   const [message, setMessage] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -56,23 +62,25 @@ export function PermissionSheet(p: { model: RoomModel; req: TolerantPermissionRe
           Message to Claude if you deny (optional)
           <input value={message} onInput={(e) => setMessage(e.currentTarget.value)} disabled={busy} />
         </label>
-        {error ? (
+        {error || p.refusal ? (
           <p class="error" role="alert">
-            {error}
+            {error ?? `The bridge refused the answer: ${p.refusal}`}
           </p>
         ) : null}
         <div class="sheet-actions">
           <button type="button" class="btn danger" disabled={busy} onClick={() => void deny()}>
             Deny
           </button>
-          <button
-            type="button"
-            class="btn"
-            disabled={busy}
-            onClick={() => void answer({ decision: "allow", remember: true })}
-          >
-            Allow for this session
-          </button>
+          {p.req.sessionGrant ? (
+            <button
+              type="button"
+              class="btn"
+              disabled={busy}
+              onClick={() => void answer({ decision: "allow", remember: true })}
+            >
+              Allow for this session: {p.req.sessionGrant}
+            </button>
+          ) : null}
           <button
             type="button"
             class="btn primary"

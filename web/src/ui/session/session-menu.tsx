@@ -7,6 +7,7 @@ import {
 import { createShare } from "../../lib/api.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { permissionModeLabels } from "../format.ts";
+import { GrantList } from "./grant-list.tsx";
 
 /** Session controls: interrupt, /clear, permission mode, end, and share links. */
 export function SessionMenu(p: {
@@ -79,6 +80,7 @@ export function SessionMenu(p: {
                   ))}
                 </select>
               </label>
+              <GrantList model={p.model} grants={p.info?.grants ?? []} />
               <button
                 type="button"
                 class="btn danger"

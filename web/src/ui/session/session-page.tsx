@@ -81,7 +81,12 @@ function SessionBody(p: { model: RoomModel }) {
         )}
       </div>
       {sheet && view.pending[0] ? (
-        <PermissionSheet model={model} req={view.pending[0]} queued={view.pending.length} />
+        <PermissionSheet
+          model={model}
+          req={view.pending[0]}
+          queued={view.pending.length}
+          refusal={view.refusals.get(view.pending[0].requestId)}
+        />
       ) : null}
     </div>
   );
@@ -99,7 +104,7 @@ function Waiting(p: { view: SessionView; control: boolean }) {
   if (answered.length > 0)
     return (
       <p class="waiting" role="status">
-        Answer sent — waiting for the bridge to pass it to Claude…
+        Sending your answer — waiting for the bridge to pass it to Claude…
       </p>
     );
   return null;

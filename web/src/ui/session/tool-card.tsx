@@ -25,7 +25,9 @@ export function ToolCard(p: { tool: ToolCall }) {
         {t.decision ? (
           <span class={`badge ${t.decision.decision}`}>
             {t.decision.decision === "allow"
-              ? "allowed"
+              ? t.decision.edited
+                ? "allowed with edits"
+                : "allowed"
               : t.decision.by === "cancelled"
                 ? "cancelled"
                 : "denied"}
@@ -33,6 +35,12 @@ export function ToolCard(p: { tool: ToolCall }) {
         ) : null}
       </header>
       <ToolInput name={t.name} input={t.input} />
+      {t.decision?.edited ? (
+        <div class="ran-with-edits">
+          <span class="small muted">What ran (edited when it was allowed)</span>
+          <ToolInput name={t.name} input={t.decision.input} />
+        </div>
+      ) : null}
       {t.result ? (
         <Output text={t.result.content} isError={t.result.isError} truncated={t.result.truncated === true} />
       ) : null}
