@@ -12,7 +12,7 @@ export const UNCERTAIN =
   "error_bridge_restarted ('the bridge restarted during this turn') and every prompt left open with " +
   "permission.resolved deny by 'cancelled' ('the bridge restarted'); the Claude CLI is never asked " +
   "to run that call again. The web app shows the turn as 'Failed (error_bridge_restarted)' and the " +
-  "tool card without a result as 'interrupted — may not have finished'.";
+  "tool card without a result as 'interrupted before its result: it may or may not have run'.";
 
 export type SessionsReport = {
   seed: number;
