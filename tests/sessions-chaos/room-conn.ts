@@ -33,6 +33,10 @@ export class RoomConn {
   #loop: Promise<void> | null = null;
   #stopped = false;
   #wakeup: (() => void) | null = null;
+  /** A reload asked for a fresh view: the next socket starts from seq 1. */
+  #fresh = false;
+  /** Counts sockets: frames still arriving on a socket being closed are not applied. */
+  #generation = 0;
 
   constructor(o: ConnOptions) {
     this.o = o;
@@ -61,7 +65,7 @@ export class RoomConn {
 
   /** A reload: the socket goes, the view is rebuilt from seq 1 on the next connect. */
   reload(): void {
-    this.msgs = [];
+    this.#fresh = true;
     void this.#client?.close(4000, "reload");
   }
 
@@ -111,8 +115,12 @@ export class RoomConn {
 
   /** One socket's life: hello from the cursor, resend the outbox, run until it closes. */
   async #session(): Promise<boolean> {
+    const generation = ++this.#generation;
+    if (this.#fresh) [this.msgs, this.#fresh] = [[], false];
     const c = await WireClient.open(this.o.wsUrl(), this.o.room, this.o.token, {
-      onMsg: (m) => this.#apply(m),
+      onMsg: (m) => {
+        if (generation === this.#generation) this.#apply(m);
+      },
     });
     try {
       await c.hello({ cid: this.o.cid, since: this.last });

@@ -207,6 +207,10 @@ async function finalState(r: Run) {
   const token = r.world.deviceToken;
   const rooms = new Map<string, StoredMsg[]>();
   for (const room of r.rooms) rooms.set(room, await readRoom(url, room, token));
+  // The bridge may have written after the phones caught up with the observer: they get there too.
+  const reached = () =>
+    r.phones.every((p) => r.rooms.every((room) => p.conn(room).last >= (rooms.get(room)?.length ?? 0)));
+  if (!(await waitFor(reached, CATCH_UP_MS))) r.stalls.push("a phone did not reach the rooms' final heads");
   const views: PhoneView[] = r.phones.flatMap((p) =>
     [...p.conns]
       .filter(([room]) => room !== r.machineRoom)

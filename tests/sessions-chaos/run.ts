@@ -52,6 +52,6 @@ console.log(text);
 console.log(
   report.ok
     ? "chaos:sessions: every check held"
-    : `chaos:sessions: ${report.violations.total} violations, ${report.details.stalls.length} stalls`,
+    : `chaos:sessions: ${report.violations.total} violations, ${report.details.stalls.length} stalls, ${report.details.transportViolations.length} transport violations`,
 );
 process.exit(report.ok ? 0 : 1);
