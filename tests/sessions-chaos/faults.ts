@@ -27,6 +27,8 @@ export type FaultDeps = {
   phones: SessionPhone[];
   /** machine.info messages the observer has seen (a restarted bridge publishes one). */
   machineInfos: () => number;
+  /** Permission answers the phones have sent so far. */
+  answersSent: () => number;
 };
 
 export async function runFault(f: PlannedFault, d: FaultDeps): Promise<FaultRecord> {
@@ -69,7 +71,8 @@ async function bridgeKill(
   d: FaultDeps,
 ): Promise<FaultRecord> {
   const o = d.observer;
-  const triggered = await waitFor(() => moment(f.at, o), TRIGGER_MS);
+  const answers = d.answersSent();
+  const triggered = await waitFor(() => moment(f.at, o, d.answersSent() > answers), TRIGGER_MS);
   await sleep(f.delayMs);
   const under = {
     openTurns: o.openTurns.size,
@@ -92,7 +95,7 @@ async function bridgeKill(
   };
 }
 
-function moment(at: KillMoment, o: Observer): boolean {
+function moment(at: KillMoment, o: Observer, answered: boolean): boolean {
   switch (at) {
     case "mid_turn":
       return o.openTurns.size > 0;
@@ -100,6 +103,8 @@ function moment(at: KillMoment, o: Observer): boolean {
       return o.running.size > 0;
     case "permission_wait":
       return o.openPrompts.size > 0;
+    case "on_answer":
+      return answered;
     case "any":
       return true;
   }

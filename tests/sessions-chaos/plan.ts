@@ -29,7 +29,7 @@ export type PlannedInput = {
   gapMs: number;
 };
 
-export const KILL_MOMENTS = ["mid_turn", "mid_tool", "permission_wait", "any"] as const;
+export const KILL_MOMENTS = ["mid_turn", "mid_tool", "permission_wait", "on_answer", "any"] as const;
 export type KillMoment = (typeof KILL_MOMENTS)[number];
 
 export type PlannedFault =
@@ -94,12 +94,14 @@ function plannedInput(rng: Rng, c: SessionsConfig, i: number): PlannedInput {
 }
 
 function bridgeKill(rng: Rng): PlannedFault {
+  const at = rng.pick(KILL_MOMENTS);
   return {
     kind: "bridge_kill",
-    at: rng.pick(KILL_MOMENTS),
+    at,
     // Most crashes take the CLIs with them; some leave them running (the next start stops them).
     groupKill: rng.chance(0.7),
-    delayMs: rng.int(0, 150),
+    // on_answer aims at the bridge handling a phone's answer: a few ms after it left the phone.
+    delayMs: at === "on_answer" ? rng.int(0, 40) : rng.int(0, 150),
     restartAfterMs: rng.int(0, 1_500),
   };
 }

@@ -163,6 +163,7 @@ async function faultLane(r: Run): Promise<void> {
       observer: r.observer,
       phones: r.phones,
       machineInfos: () => r.machineInfos,
+      answersSent: () => r.phones.reduce((n, p) => n + p.answers, 0),
     });
     r.faults.push(rec);
     r.c.log(
