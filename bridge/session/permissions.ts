@@ -6,6 +6,7 @@ import type { RoomLink } from "../link/room-link.ts";
 import { allowanceOf } from "./allowances.ts";
 import { clipValue } from "./clip.ts";
 import type { Registry } from "./registry.ts";
+import { derivedMid } from "./turn-mids.ts";
 
 export type Answer = {
   decision: Decision;
@@ -95,13 +96,14 @@ export class Permissions {
     if (!p) return false;
     this.#pending.delete(requestId);
     if (p.timer) clearTimeout(p.timer);
+    // Published before the registry forgets the prompt, under a mid of its own: a crash between
+    // the two writes leaves it open, and the next start's cancellation is then stored once.
+    this.o.link.send(
+      "permission.resolved",
+      { requestId, decision: a.decision, by: a.by, ...(a.reason ? { reason: a.reason } : {}) },
+      derivedMid("pr", requestId),
+    );
     this.o.registry.closePermission(requestId);
-    this.o.link.send("permission.resolved", {
-      requestId,
-      decision: a.decision,
-      by: a.by,
-      ...(a.reason ? { reason: a.reason } : {}),
-    });
     p.resolve(a.decision === "allow" ? this.#allow(p.ask, a) : deny(a));
     this.o.onChange();
     return true;
@@ -141,13 +143,9 @@ export class Permissions {
   /** Prompts left open by an earlier bridge process: their Claude process is gone. */
   cancelOrphans(): void {
     for (const requestId of this.o.registry.openPermissions(this.o.room)) {
+      const body = { requestId, decision: "deny", by: "cancelled", reason: "the bridge restarted" } as const;
+      this.o.link.send("permission.resolved", body, derivedMid("pr", requestId));
       this.o.registry.closePermission(requestId);
-      this.o.link.send("permission.resolved", {
-        requestId,
-        decision: "deny",
-        by: "cancelled",
-        reason: "the bridge restarted",
-      });
     }
   }
 }
