@@ -6,6 +6,7 @@ import type { RoomLink } from "../link/room-link.ts";
 import { type Grant, grantOf, ruleCovers } from "./allowances.ts";
 import { clipValue } from "./clip.ts";
 import type { Registry } from "./registry.ts";
+import { derivedMid } from "./turn-mids.ts";
 
 export type Answer = {
   decision: Decision;
@@ -121,23 +122,23 @@ export class Permissions {
     if (!p) return false;
     this.#pending.delete(requestId);
     if (p.timer) clearTimeout(p.timer);
-    this.o.registry.closePermission(requestId);
     const body: BodyOf<"permission.resolved"> = { requestId, decision: a.decision, by: a.by };
     if (a.reason) body.reason = a.reason;
-    const edited = a.decision === "allow" && a.updatedInput !== undefined;
-    if (edited) {
+    if (a.decision === "allow" && a.updatedInput !== undefined) {
       // What actually ran, for every phone's tool card.
-      const shown = clipValue(a.updatedInput);
       body.edited = true;
-      body.input = shown.value;
+      body.input = clipValue(a.updatedInput).value;
     }
     const granted = a.decision === "allow" && a.remember && p.grant ? p.grant : null;
     if (granted) body.granted = granted.label;
-    this.o.link.send("permission.resolved", body);
+    // Published before the registry forgets the prompt, under a mid of its own: a crash between
+    // the two writes leaves it open, and the next start's cancellation is then stored once.
+    this.o.link.send("permission.resolved", body, derivedMid("pr", requestId));
     if (granted) {
       this.o.registry.addGrant(this.o.room, granted.rules);
       this.o.onGrants();
     }
+    this.o.registry.closePermission(requestId);
     p.resolve(
       a.decision === "allow" ? { behavior: "allow", updatedInput: a.updatedInput ?? p.ask.input } : deny(a),
     );
@@ -160,13 +161,9 @@ export class Permissions {
   /** Prompts left open by an earlier bridge process: their Claude process is gone. */
   cancelOrphans(): void {
     for (const requestId of this.o.registry.openPermissions(this.o.room)) {
+      const body = { requestId, decision: "deny", by: "cancelled", reason: "the bridge restarted" } as const;
+      this.o.link.send("permission.resolved", body, derivedMid("pr", requestId));
       this.o.registry.closePermission(requestId);
-      this.o.link.send("permission.resolved", {
-        requestId,
-        decision: "deny",
-        by: "cancelled",
-        reason: "the bridge restarted",
-      });
     }
   }
 }

@@ -65,6 +65,32 @@ describe("foldSession", () => {
     expect(tool?.t === "tool" && tool.tool.result?.content).toBe("ok");
   });
 
+  it("marks a tool call whose turn failed before its result (the bridge restarted) as interrupted", () => {
+    const bash = (id: string) => ({ type: "tool_use", id, name: "Bash", input: { command: "echo x" } });
+    const log = [
+      msg("user.message", { text: "go" }, { mid: "u1" }),
+      msg("turn.started", { inputMid: "u1" }),
+      msg("agent.message", { id: "a1", blocks: [bash("t1")] }),
+      msg("tool.result", { toolUseId: "t1", isError: false, content: "" }),
+      msg("agent.message", { id: "a2", blocks: [bash("t2")] }),
+    ];
+    const tool = (view: ReturnType<typeof foldSession>, id: string) =>
+      view.items.flatMap((i) => (i.t === "tool" && i.tool.id === id ? [i.tool] : []))[0];
+    expect(tool(foldSession(log, emptyLocal), "t2")?.interrupted).toBe(false);
+    log.push(
+      msg("turn.result", {
+        inputMid: "u1",
+        ok: false,
+        subtype: "error_bridge_restarted",
+        durationMs: 0,
+        error: "the bridge restarted during this turn",
+      }),
+    );
+    const view = foldSession(log, emptyLocal);
+    expect(tool(view, "t2")?.interrupted).toBe(true);
+    expect(tool(view, "t1")?.interrupted).toBe(false);
+  });
+
   it("derives the pending permission from the log, so a reload shows the same sheet", () => {
     const req = {
       requestId: "r1",

@@ -48,6 +48,11 @@ export type ToolCall = {
   decision: PermissionResolved | null;
   /** A permission prompt for this call is open. */
   asking: boolean;
+  /**
+   * Its turn failed before its result came (e.g. the bridge was killed while it ran): it may or
+   * may not have run, and nothing will tell.
+   */
+  interrupted: boolean;
 };
 
 export type SessionView = {
@@ -95,6 +100,8 @@ export class StoredSession {
   refusals = new Map<string, string>();
   resolved = new Map<string, PermissionResolved>();
   openTurns = new Set<string>();
+  /** Tool calls since the last turn.result (turns of a session run one at a time). */
+  turnTools: ToolCall[] = [];
   lastBridgeAt: number | null = null;
   fromStart = false;
 
@@ -201,8 +208,10 @@ export class StoredSession {
           result: null,
           decision: null,
           asking: false,
+          interrupted: false,
         };
         this.tools.set(block.id, tool);
+        this.turnTools.push(tool);
         this.items.push({ t: "tool", key: k, tool });
       }
     });
@@ -222,6 +231,7 @@ export class StoredSession {
         result: b,
         decision: null,
         asking: false,
+        interrupted: false,
       };
       this.items.push({ t: "tool", key, tool: orphan });
     }
@@ -234,6 +244,8 @@ export class StoredSession {
       this.openTurns.delete(b.inputMid);
       this.#setUser(b.inputMid, "done");
     }
+    if (!b.ok) for (const tool of this.turnTools) tool.interrupted = tool.result === null;
+    this.turnTools = [];
     this.items.push({ t: "turn", key, result: b });
   }
 

@@ -16,7 +16,9 @@ export function ToolCard(p: { tool: ToolCall }) {
       : "done"
     : t.decision?.decision === "deny"
       ? "denied"
-      : "running";
+      : t.interrupted
+        ? "interrupted"
+        : "running";
   return (
     <article class={`tool ${state}`} aria-label={`${t.name}: ${summary(t.name, t.input)}`}>
       <header class="tool-head">
@@ -43,6 +45,9 @@ export function ToolCard(p: { tool: ToolCall }) {
       ) : null}
       {t.result ? (
         <Output text={t.result.content} isError={t.result.isError} truncated={t.result.truncated === true} />
+      ) : null}
+      {state === "interrupted" ? (
+        <p class="muted small">interrupted before its result: it may or may not have run</p>
       ) : null}
       {!t.result && state === "running" ? (
         <p class="muted small">{t.asking ? "waiting for permission…" : "running…"}</p>
