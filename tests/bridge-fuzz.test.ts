@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_CAPS } from "../bridge/config.ts";
 import { applyGuarded } from "../bridge/link/guard.ts";
 import type { LinkState, RoomHandlers, RoomLink } from "../bridge/link/room-link.ts";
 import { StateDb } from "../bridge/link/state-db.ts";
@@ -170,6 +171,7 @@ describe("the session room, fuzzed", () => {
           machineId: "fuzz-machine",
           log,
           idleSleepMs: 60_000,
+          maxQueued: DEFAULT_CAPS.maxQueued,
           permissionTimeoutMs: null,
           admit: () => new Promise(() => {}),
           changed: () => {},
@@ -243,6 +245,7 @@ describe("the machine room, fuzzed", () => {
       log,
       idleSleepMs: 60_000,
       maxLive: 1,
+      caps: DEFAULT_CAPS,
       permissionTimeoutMs: null,
       open: (room) => {
         const l = new RecordingLink(room);
