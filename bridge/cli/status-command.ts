@@ -1,3 +1,4 @@
+import { stripControlCharsByLine } from "../../shared/protocol/index.ts";
 import { type StatusRes, StatusRes as StatusSchema } from "../control/control-api.ts";
 import { askBridge } from "./ask-bridge.ts";
 import { parseFlags } from "./options.ts";
@@ -24,7 +25,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-function render(s: StatusRes): string {
+/** The status for a person; the machine's name and the relay URL are printed without control characters. */
+export function render(s: StatusRes): string {
   const uptime = Math.round((Date.now() - s.startedAt) / 1000);
   const live = s.sessions.filter((x) => x.live).length;
   const sleeping = s.sessions.filter((x) => x.state === "sleeping").length;
@@ -36,5 +38,5 @@ function render(s: StatusRes): string {
     "",
   ];
   const rooms = s.rooms.map((r) => [r.room, r.state, String(r.outboxDepth)]);
-  return `${lines.join("\n")}\n${table(["ROOM", "LINK", "OUTBOX"], rooms)}`;
+  return `${stripControlCharsByLine(lines.join("\n"))}\n${table(["ROOM", "LINK", "OUTBOX"], rooms)}`;
 }

@@ -9,6 +9,7 @@ import {
   type MachineNoticeCode,
   type NoticeLevel,
   type StoredMsg,
+  stripControlChars,
 } from "../../shared/protocol/index.ts";
 import type { RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
@@ -80,7 +81,7 @@ export class MachineRoom {
         msg.mid,
         "error",
         "bad_request",
-        `create_session: ${body.error.issues[0]?.message}`,
+        `create_session: ${issueText(body.error.issues[0])}`,
       );
     const { title, permissionMode, resumeClaudeSessionId, prompt } = body.data;
     // A replayed request (the bridge crashed after creating the room) creates nothing twice.
@@ -90,7 +91,9 @@ export class MachineRoom {
       if (!cwd.ok) return this.#notice(msg.mid, "error", "cwd_not_allowed", cwd.why);
       room = this.sessions.create({
         cwd: cwd.path,
-        title: title ?? (prompt ? prompt.slice(0, 60) : cwd.path.split(sep).pop() || cwd.path),
+        // A title made from the prompt or the folder is shown in terminals: no control characters.
+        title:
+          title ?? stripControlChars(prompt ? prompt.slice(0, 60) : cwd.path.split(sep).pop() || cwd.path),
         permissionMode: permissionMode ?? "default",
         resumeClaudeSessionId: resumeClaudeSessionId ?? null,
       }).room;
@@ -131,4 +134,10 @@ export class MachineRoom {
   #notice(requestMid: string, level: NoticeLevel, code: MachineNoticeCode, text: string): void {
     this.link.send("machine.notice", { requestMid, level, code, text });
   }
+}
+
+/** Names the field a refusal is about, never echoing its value. */
+function issueText(issue: { path: PropertyKey[]; message: string } | undefined): string {
+  if (issue === undefined) return "invalid body";
+  return issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message;
 }
