@@ -152,7 +152,7 @@ async function welcome(
   else
     t.print(
       `\nTether is up: relay ${relay.url} (embedded), machine ${config.machineId}.\n` +
-        `Sessions may run in: ${roots.join(", ")}\nState: ${stateDir}\n${plainHttpNote(relay.url)}`,
+        `Sessions may run in: ${roots.join(", ")}\nState: ${stateDir}\n`,
     );
   if (t.json && plainHttpNote(relay.url) !== "")
     t.log.warn("the relay serves plain HTTP on the local network; use it only on a network you trust", {
@@ -168,7 +168,9 @@ async function welcome(
     : 0;
   if (paired > 0) {
     if (!t.json)
-      t.print(`${paired} phone${paired === 1 ? " is" : "s are"} paired. Another one: tether pair\n`);
+      t.print(
+        `${paired} phone${paired === 1 ? " is" : "s are"} paired. Another one: tether pair\n${plainHttpNote(relay.url)}`,
+      );
   } else await printPairing(t, bearer, "Pair your phone: scan this code or open the link");
   if (!t.json && relay.host === "127.0.0.1")
     t.print(
