@@ -1,4 +1,4 @@
-import { mkdirSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import type { SessionGrant, SessionState } from "../shared/protocol/index.ts";
 import { VERSION } from "../shared/version.ts";
@@ -8,6 +8,7 @@ import type { LinkState } from "./link/room-link.ts";
 import { StateDb } from "./link/state-db.ts";
 import type { Logger } from "./log.ts";
 import { MachineRoom } from "./machine/machine-room.ts";
+import { securePrivateDir } from "./private-files.ts";
 import { grantsOf } from "./session/allowances.ts";
 import { Registry } from "./session/registry.ts";
 import { Sessions } from "./session/sessions.ts";
@@ -60,7 +61,7 @@ export class Bridge {
   private readonly o: BridgeOptions;
   constructor(o: BridgeOptions) {
     this.o = o;
-    mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+    securePrivateDir(o.stateDir);
     this.#db = new StateDb(join(o.stateDir, "outbox.db"));
     this.#registry = new Registry(join(o.stateDir, "sessions.db"));
     this.#client = new RelayClient({

@@ -49,8 +49,9 @@ api.delete("/tokens/:id", async (c) => {
   if (caller === null) return unauthorized(c);
   const revoked = await directory(c).revokeToken(caller, c.req.param("id"), Date.now());
   if (!revoked.ok) return fail(c, revoked);
-  await closeSockets(c.env, revoked.value);
-  return c.body(null, 204);
+  const { id, shares } = revoked.value;
+  await Promise.all([revoked.value, ...shares].map((token) => closeSockets(c.env, token)));
+  return c.json({ id, shares: shares.map((s) => s.id) }, 200);
 });
 
 api.post("/pairings", async (c) => {

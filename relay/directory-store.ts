@@ -14,6 +14,8 @@ export const TokenRow = z.object({
   machineId: z.string(),
   rooms: z.array(z.string()),
   label: z.string().nullable(),
+  /** The minting token's id; null for the relay secret, a pairing, and rows older than the column. */
+  createdBy: z.string().nullable(),
   createdAt: z.number(),
   expiresAt: z.number().nullable(),
   revokedAt: z.number().nullable(),
@@ -33,7 +35,7 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS tokens (
     id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, role TEXT NOT NULL,
     machine_id TEXT NOT NULL, rooms TEXT NOT NULL, label TEXT, created_at INTEGER NOT NULL,
-    expires_at INTEGER, revoked_at INTEGER)`,
+    expires_at INTEGER, revoked_at INTEGER, created_by TEXT)`,
   "CREATE INDEX IF NOT EXISTS tokens_by_machine ON tokens (machine_id)",
   `CREATE TABLE IF NOT EXISTS rooms (
     room TEXT PRIMARY KEY, machine_id TEXT NOT NULL, state TEXT NOT NULL,
@@ -44,7 +46,11 @@ const SCHEMA = [
     expires_at INTEGER NOT NULL, used_at INTEGER)`,
 ];
 
-const TOKEN_COLUMNS = `id, hash, kind, role, machine_id AS machineId, rooms, label,
+/** Columns added after the first schema; a table of an older relay gets them when the Directory starts. */
+const ADDED_TOKEN_COLUMNS = [{ name: "created_by", type: "TEXT" }];
+const AFTER_MIGRATION = ["CREATE INDEX IF NOT EXISTS tokens_by_creator ON tokens (created_by)"];
+
+const TOKEN_COLUMNS = `id, hash, kind, role, machine_id AS machineId, rooms, label, created_by AS createdBy,
   created_at AS createdAt, expires_at AS expiresAt, revoked_at AS revokedAt`;
 
 export class DirectoryStore {
@@ -53,6 +59,8 @@ export class DirectoryStore {
   constructor(sql: SqlStorage) {
     this.#sql = sql;
     for (const statement of SCHEMA) sql.exec(statement);
+    migrateTokens(sql);
+    for (const statement of AFTER_MIGRATION) sql.exec(statement);
   }
 
   tokenByHash(hash: string): TokenRow | null {
@@ -77,8 +85,8 @@ export class DirectoryStore {
 
   insertToken(t: TokenRow): void {
     this.#sql.exec(
-      `INSERT INTO tokens (id, hash, kind, role, machine_id, rooms, label, created_at, expires_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO tokens (id, hash, kind, role, machine_id, rooms, label, created_by, created_at, expires_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       t.id,
       t.hash,
       t.kind,
@@ -86,6 +94,7 @@ export class DirectoryStore {
       t.machineId,
       JSON.stringify(t.rooms),
       t.label,
+      t.createdBy,
       t.createdAt,
       t.expiresAt,
       t.revokedAt,
@@ -95,6 +104,21 @@ export class DirectoryStore {
   /** Keeps the first revocation time when revoked twice. */
   revokeToken(id: string, now: number): void {
     this.#sql.exec("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", now, id);
+  }
+
+  /** Revokes the live shares `creatorId` made; returns them (id and room) so their sockets can be closed. */
+  revokeSharesOf(creatorId: string, now: number): TokenRow[] {
+    return this.#sql
+      .exec(
+        `UPDATE tokens SET revoked_at = ? WHERE created_by = ? AND kind = 'share' AND revoked_at IS NULL
+         AND (expires_at IS NULL OR expires_at > ?) RETURNING ${TOKEN_COLUMNS}`,
+        now,
+        creatorId,
+        now,
+      )
+      .toArray()
+      .map(toTokenRow)
+      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
   room(room: string): RoomRow | null {
@@ -162,6 +186,18 @@ export class DirectoryStore {
   #oneToken(query: string, binding: string): TokenRow | null {
     const row = this.#sql.exec(query, binding).toArray()[0];
     return row === undefined ? null : toTokenRow(row);
+  }
+}
+
+function migrateTokens(sql: SqlStorage): void {
+  const present = new Set(
+    sql
+      .exec<{ name: string }>("SELECT name FROM pragma_table_info('tokens')")
+      .toArray()
+      .map((c) => c.name),
+  );
+  for (const column of ADDED_TOKEN_COLUMNS) {
+    if (!present.has(column.name)) sql.exec(`ALTER TABLE tokens ADD COLUMN ${column.name} ${column.type}`);
   }
 }
 

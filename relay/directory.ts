@@ -34,6 +34,8 @@ export type Caller = { kind: "secret" } | { kind: "token"; value: string };
 export type MintedToken = { id: string; token: string; expiresAt: number | null };
 /** A revoked token and every room where it may still have open sockets. */
 export type RevokedToken = { id: string; rooms: string[] };
+/** A revoked token and the live shares it had made, revoked with it (docs/protocol.md §2.2). */
+export type Revocation = RevokedToken & { shares: RevokedToken[] };
 export type Pairing = { code: string; expiresAt: number };
 
 type Fresh = { id: string; value: string; hash: string };
@@ -81,6 +83,7 @@ export class Directory extends DurableObject<Env> {
       machineId: req.machineId,
       rooms,
       label: req.label ?? null,
+      createdBy: creatorOf(p.value),
       expiresAt,
     };
     return { ok: true, value: this.#insert(fresh, token, now) };
@@ -99,15 +102,20 @@ export class Directory extends DurableObject<Env> {
     return { ok: true, value: { tokens } };
   }
 
-  async revokeToken(caller: Caller, id: string, now: number): Promise<Outcome<RevokedToken>> {
+  /** Revokes a token and, in the same transaction, the live shares it made: no link outlives its grant. */
+  async revokeToken(caller: Caller, id: string, now: number): Promise<Outcome<Revocation>> {
     const p = await this.#principal(caller, now);
     if (!p.ok) return p;
     const target = this.#store.tokenById(id);
     if (target === null) return failure("not_found", "no such token");
     const may = mayRevoke(p.value, target);
     if (!may.ok) return may;
-    this.#store.revokeToken(id, now);
-    return { ok: true, value: { id, rooms: this.#roomsOf(target) } };
+    const shares = this.ctx.storage.transactionSync(() => {
+      this.#store.revokeToken(id, now);
+      return this.#store.revokeSharesOf(id, now);
+    });
+    const revokedShares = shares.map((s) => ({ id: s.id, rooms: this.#roomsOf(s) }));
+    return { ok: true, value: { id, rooms: this.#roomsOf(target), shares: revokedShares } };
   }
 
   async createPairing(caller: Caller, label: string | null, now: number): Promise<Outcome<Pairing>> {
@@ -136,7 +144,13 @@ export class Directory extends DurableObject<Env> {
       const pairing = this.#store.takePairing(hash, now);
       if (pairing === null) return null;
       const { machineId } = pairing;
-      const token = { kind: "device" as const, role: "controller" as const, machineId, expiresAt: null };
+      const token = {
+        kind: "device" as const,
+        role: "controller" as const,
+        machineId,
+        expiresAt: null,
+        createdBy: null,
+      };
       this.#insert(fresh, { ...token, rooms: machineScope(machineId), label: label ?? pairing.label }, now);
       return { token: fresh.value, machineId };
     });
@@ -163,8 +177,17 @@ export class Directory extends DurableObject<Env> {
     if (!may.ok) return may;
     const ttlSeconds = req.ttlSeconds ?? Limits.shareTtlDefaultSeconds;
     const kind: TokenKind = "share";
-    const token = { kind, role: req.role, machineId: row.machineId, rooms: [req.room], label: null };
-    return { ok: true, value: this.#insert(fresh, { ...token, expiresAt: now + ttlSeconds * 1000 }, now) };
+    const createdBy = creatorOf(p.value);
+    const token = {
+      kind,
+      role: req.role,
+      machineId: row.machineId,
+      rooms: [req.room],
+      label: null,
+      createdBy,
+    };
+    const expiresAt = shareExpiry(p.value, now + ttlSeconds * 1000);
+    return { ok: true, value: this.#insert(fresh, { ...token, expiresAt }, now) };
   }
 
   /** Marks a session room deleted for good; the caller then destroys the Room itself. */
@@ -206,6 +229,16 @@ export class Directory extends DurableObject<Env> {
       return rooms;
     });
   }
+}
+
+function creatorOf(p: Principal): string | null {
+  return p.kind === "token" ? p.token.id : null;
+}
+
+/** A share ends no later than the token that makes it (a 60 s device cannot mint a 30-day link). */
+function shareExpiry(p: Principal, asked: number): number {
+  const limit = p.kind === "token" ? p.token.expiresAt : null;
+  return limit === null ? asked : Math.min(asked, limit);
 }
 
 function machineScope(machineId: string): string[] {

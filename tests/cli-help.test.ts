@@ -4,7 +4,7 @@ import { runTether } from "./support/tether-process.ts";
 /** Every command answers --help with its usage and flags; the overview names every command. */
 const COMMANDS: Record<string, string[]> = {
   up: ["--lan", "--port", "--state-dir", "--root", "--json", "8787"],
-  init: ["--relay", "--secret", "--force"],
+  init: ["--relay", "--secret", "TETHER_RELAY_SECRET", "--force"],
   bridge: ["--relay", "--token", "--machine", "--json", "control API", "--max-sessions", "--max-queued"],
   pair: ["--label", "--state-dir", "--json"],
   devices: ["--all", "--state-dir", "--json"],

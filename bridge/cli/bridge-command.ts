@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { type Caps, DEFAULT_CAPS, defaultStateDir, installCid, loadConfig } from "../config.ts";
-import { CliError, durationMs, parseFlags, positiveInt, relayUrl } from "./options.ts";
+import { CliError, durationMs, machineName, parseFlags, positiveInt, relayUrl } from "./options.ts";
 import { runBridge, stopOnSignals } from "./run-bridge.ts";
 import { makeTerminal } from "./terminal.ts";
 
@@ -47,7 +47,7 @@ export async function bridgeCommand(argv: string[]): Promise<number> {
   const machineId = values.machine ?? env.TETHER_MACHINE_ID ?? saved?.machineId;
   if (!relay || !token || !machineId) {
     throw new CliError(
-      "no relay configured: run `tether init --relay URL --secret SECRET` first, or pass --relay, --token and --machine",
+      "no relay configured: run `tether init --relay URL` (relay secret in TETHER_RELAY_SECRET or typed when asked) first, or pass --relay, --token and --machine",
     );
   }
   const terminal = makeTerminal(values.json ?? false);
@@ -58,7 +58,7 @@ export async function bridgeCommand(argv: string[]): Promise<number> {
       token,
       machineId,
       cid: saved?.cid ?? installCid(stateDir),
-      name: values.name ?? saved?.name ?? hostname(),
+      name: machineName(values.name) ?? saved?.name ?? hostname(),
     },
     stateDir,
     ...bridgeTuning(values),

@@ -7,7 +7,8 @@ import { table } from "./table.ts";
 const HELP = `Usage: tether devices [--all] [--state-dir DIR] [--json]
 
 Lists the phones paired with this machine (device tokens) and the share links of its sessions
-(share tokens), from the relay. "tether revoke ID" removes one.
+(share tokens), from the relay, with who made each share (BY). "tether revoke ID" removes one;
+revoking a phone also revokes the share links it made.
 
   --all              also list revoked and expired ones
   --state-dir DIR    state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)
@@ -35,16 +36,27 @@ export async function devicesCommand(argv: string[]): Promise<number> {
     process.stdout.write("No paired phones or share links. Pair a phone with: tether pair\n");
     return 0;
   }
+  const byId = new Map(tokens.map((k) => [k.id, k]));
   const rows = shown.map((k) => [
     k.id,
     k.kind === "share" ? `share (${k.role})` : "phone",
     k.kind === "share" ? (k.rooms[0] ?? "") : (k.label ?? ""),
+    k.kind === "share" ? creator(k.createdBy, byId) : "-",
     day(k.createdAt),
     k.expiresAt === null ? "never" : day(k.expiresAt),
     status(k, now),
   ]);
-  process.stdout.write(table(["ID", "KIND", "LABEL / ROOM", "CREATED", "EXPIRES", "STATUS"], rows));
+  process.stdout.write(table(["ID", "KIND", "LABEL / ROOM", "BY", "CREATED", "EXPIRES", "STATUS"], rows));
   return 0;
+}
+
+/** Who made a share: this machine's bridge, a phone (its label and id), or unknown (the relay secret, an older relay). */
+function creator(id: string | null, byId: Map<string, TokenInfo>): string {
+  if (id === null) return "-";
+  const token = byId.get(id);
+  if (token?.kind === "bridge") return "this machine";
+  if (token?.label) return `${token.label} (${id})`;
+  return id;
 }
 
 function status(k: TokenInfo, now: number): "active" | "revoked" | "expired" {

@@ -1,14 +1,19 @@
 import { CreateTokenRes } from "../../shared/protocol/index.ts";
 import { defaultStateDir, loadConfig, newId, type SavedConfig, saveConfig } from "../config.ts";
-import { CliError, parseFlags, relayUrl } from "./options.ts";
+import { securePrivateDir } from "../private-files.ts";
+import { askSecret } from "./ask-secret.ts";
+import { CliError, machineName, parseFlags, relayUrl } from "./options.ts";
 
-const HELP = `Usage: tether init --relay URL --secret RELAY_SECRET [--name NAME] [--state-dir DIR] [--force]
+const HELP = `Usage: tether init --relay URL [--name NAME] [--state-dir DIR] [--force]
 
 Mints a bridge token for a new machine id on the relay (POST /api/tokens with the relay secret)
 and saves relay URL, token and machine id in the state dir, so that "tether bridge" needs no flags.
 
+The relay secret (TETHER_RELAY_SECRET of the Worker) is read from the environment variable
+TETHER_RELAY_SECRET, or asked for at the terminal without echo. It is never taken as a flag:
+--secret would leave it in the process list and the shell history, so it is refused.
+
   --relay URL        the relay's origin (env TETHER_RELAY_URL)
-  --secret SECRET    the relay secret, TETHER_RELAY_SECRET of the Worker (env TETHER_RELAY_SECRET)
   --name NAME        a name for this machine (default: its hostname)
   --state-dir DIR    where Tether keeps its state (env TETHER_STATE_DIR, default ~/.local/state/tether)
   --force            replace an existing configuration
@@ -26,14 +31,15 @@ export async function initCommand(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  if (values.secret !== undefined) throw new CliError(SECRET_FLAG_REFUSED);
   const relay = relayUrl(values.relay ?? process.env.TETHER_RELAY_URL ?? missing("--relay"));
-  const secret = values.secret ?? process.env.TETHER_RELAY_SECRET ?? missing("--secret");
+  const secret = await relaySecret();
   const stateDir = values["state-dir"] ?? defaultStateDir();
   const config = await initMachine({
     relay,
     secret,
     stateDir,
-    name: values.name,
+    name: machineName(values.name),
     force: values.force ?? false,
   });
   process.stdout.write(
@@ -58,6 +64,7 @@ export async function initMachine(o: InitOptions): Promise<SavedConfig> {
       `${o.stateDir} already holds machine ${existing.machineId} on ${existing.relayUrl}; use --force to replace it`,
     );
   }
+  securePrivateDir(o.stateDir);
   const machineId = newId("mc", 12);
   const minted = await mintBridgeToken(o.relay, o.secret, machineId, o.name);
   const config: SavedConfig = {
@@ -85,7 +92,8 @@ async function mintBridgeToken(relay: string, secret: string, machineId: string,
       1,
     );
   }
-  if (res.status === 401) throw new CliError("the relay refused the secret (401): check --secret", 1);
+  if (res.status === 401)
+    throw new CliError("the relay refused the secret (401): check TETHER_RELAY_SECRET", 1);
   if (res.status !== 201)
     throw new CliError(`the relay answered ${res.status}: ${(await res.text()).slice(0, 300)}`, 1);
   const body = CreateTokenRes.safeParse(await res.json());
@@ -95,6 +103,20 @@ async function mintBridgeToken(relay: string, secret: string, machineId: string,
       1,
     );
   return body.data;
+}
+
+const SECRET_HOW =
+  "set TETHER_RELAY_SECRET in the environment (e.g. read -rs TETHER_RELAY_SECRET && export TETHER_RELAY_SECRET), or run tether init at a terminal to be asked for it";
+
+const SECRET_FLAG_REFUSED = `--secret is refused: a secret on the command line shows in the process list and the shell history; ${SECRET_HOW}`;
+
+/** TETHER_RELAY_SECRET, or asked for at the terminal without echo. */
+async function relaySecret(): Promise<string> {
+  const fromEnv = process.env.TETHER_RELAY_SECRET;
+  if (fromEnv) return fromEnv;
+  const typed = await askSecret("Relay secret (not shown): ", SECRET_HOW);
+  if (typed === "") throw new CliError(`no relay secret given: ${SECRET_HOW}`);
+  return typed;
 }
 
 function missing(flag: string): never {

@@ -1,4 +1,5 @@
 import { enableCompileCache } from "node:module";
+import { stripControlCharsByLine } from "../../shared/core/util/text.ts";
 import { CliError } from "./options.ts";
 
 const HELP = `tether: drive Claude Code sessions on this machine from your phone.
@@ -9,7 +10,7 @@ Start here:
   up         run a local relay and the bridge, print a pairing QR code (npm start)
 
 With a relay elsewhere (e.g. on Cloudflare):
-  init       mint a bridge token on a relay and save it (tether init --relay URL --secret SECRET)
+  init       mint a bridge token on a relay and save it (tether init --relay URL; the secret from TETHER_RELAY_SECRET or a prompt)
   bridge     run the bridge in the foreground until Ctrl-C
 
 Phones and links:
@@ -59,7 +60,8 @@ export async function main(argv: string[]): Promise<number> {
     return await command(rest);
   } catch (err) {
     if (err instanceof CliError) {
-      process.stderr.write(`tether ${name}: ${err.message}\n`);
+      // A message may quote the relay's answer: no control characters reach the terminal.
+      process.stderr.write(`tether ${name}: ${stripControlCharsByLine(err.message)}\n`);
       return err.exitCode;
     }
     process.stderr.write(`tether ${name}: unexpected error: ${(err as Error).stack ?? String(err)}\n`);

@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { hasControlChars } from "../../shared/core/util/text.ts";
 
 /** An expected failure with a message meant for the person at the terminal. */
 export class CliError extends Error {
@@ -58,4 +59,11 @@ export function relayUrl(text: string): string {
     throw new CliError(`--relay: unsupported scheme ${url.protocol}`);
   url.protocol = url.protocol.replace("ws", "http");
   return url.origin;
+}
+
+/** A machine name the phone and the terminal will show: no control characters (an ESC could drive a terminal). */
+export function machineName(text: string | undefined): string | undefined {
+  if (text !== undefined && hasControlChars(text))
+    throw new CliError("--name: must not contain control characters (escape sequences, line breaks, tabs)");
+  return text;
 }

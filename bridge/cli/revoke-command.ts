@@ -5,7 +5,8 @@ import { orFail, savedBearer } from "./saved-bearer.ts";
 const HELP = `Usage: tether revoke ID [--state-dir DIR] [--force]
 
 Revokes a paired phone or a share link (an ID from "tether devices"). Its open connections are
-closed at once and it cannot connect again.
+closed at once and it cannot connect again. Revoking a phone also revokes every share link that
+phone made (they are listed).
 
   --state-dir DIR    state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)
   --force            allow revoking this machine's own bridge token (the bridge stops working
@@ -33,7 +34,13 @@ export async function revokeCommand(argv: string[]): Promise<number> {
   const revoked = await relayApi.revokeToken(bearer, id);
   if (!revoked.ok && revoked.code === "not_found")
     throw new CliError(`no token ${id} on this machine (see tether devices)`, 1);
-  orFail(revoked, bearer.relayUrl);
-  process.stdout.write(`Revoked ${id}.\n`);
+  const { shares } = orFail(revoked, bearer.relayUrl);
+  process.stdout.write(`${revokedLine(id, shares)}\n`);
   return 0;
+}
+
+function revokedLine(id: string, shares: string[]): string {
+  if (shares.length === 0) return `Revoked ${id}.`;
+  const links = shares.length === 1 ? "1 share link" : `${shares.length} share links`;
+  return `Revoked ${id} and the ${links} it made: ${shares.join(", ")}.`;
 }

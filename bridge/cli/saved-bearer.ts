@@ -7,7 +7,7 @@ export function savedBearer(stateDir = defaultStateDir()): Bearer & { machineId:
   const config = loadConfig(stateDir);
   if (config === null)
     throw new CliError(
-      `no machine is set up in ${stateDir}: run \`tether up\` (local relay) or \`tether init --relay URL --secret SECRET\``,
+      `no machine is set up in ${stateDir}: run \`tether up\` (local relay) or \`tether init --relay URL\` (remote relay)`,
       1,
     );
   return { relayUrl: config.relayUrl, token: config.token, machineId: config.machineId };

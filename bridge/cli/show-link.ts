@@ -16,7 +16,21 @@ export async function showLink(
   const type = process.stdout.isTTY ? "terminal" : "utf8";
   const qr = await QRCode.toString(link.url, { type, small: true });
   const expiry = link.expiresAt === null ? "" : ` (valid until ${when(link.expiresAt)})`;
-  t.print(`\n${heading}${expiry}:\n\n${qr}\n  ${link.url}\n`);
+  t.print(`\n${heading}${expiry}:\n\n${qr}\n  ${link.url}\n${plainHttpNote(link.url)}`);
+}
+
+/**
+ * A link another device opens over plain HTTP (`tether up --lan`): the network carries the code or
+ * token and everything after it unencrypted, so the person is told; loopback and HTTPS say nothing.
+ */
+export function plainHttpNote(url: string): string {
+  const { protocol, hostname } = new URL(url);
+  if (protocol !== "http:" || hostname === "127.0.0.1" || hostname === "localhost" || hostname === "[::1]")
+    return "";
+  return (
+    "  Plain HTTP: anyone on this network can read this link and the traffic after it. Use it only on\n" +
+    "  a network you trust; from anywhere else, use a relay deployed with HTTPS (see the README).\n"
+  );
 }
 
 /** A time today is enough for a 10-minute pairing code; a share lasting days needs the date. */

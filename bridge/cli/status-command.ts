@@ -1,3 +1,4 @@
+import { stripControlCharsByLine } from "../../shared/protocol/index.ts";
 import { RevokeGrantRes, type StatusRes, StatusRes as StatusSchema } from "../control/control-api.ts";
 import { askBridge } from "./ask-bridge.ts";
 import { CliError, parseFlags } from "./options.ts";
@@ -41,7 +42,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-function render(s: StatusRes): string {
+/** The status for a person; the machine's name and the relay URL are printed without control characters. */
+export function render(s: StatusRes): string {
   const uptime = Math.round((Date.now() - s.startedAt) / 1000);
   const live = s.sessions.filter((x) => x.live).length;
   const sleeping = s.sessions.filter((x) => x.state === "sleeping").length;
@@ -56,5 +58,5 @@ function render(s: StatusRes): string {
   const grants = s.sessions.flatMap((x) => (x.grants ?? []).map((g) => [x.room, g.rule, g.label]));
   const granted =
     grants.length > 0 ? `\nAllowed for the session:\n${table(["ROOM", "RULE", "ALLOWS"], grants)}` : "";
-  return `${lines.join("\n")}\n${table(["ROOM", "LINK", "OUTBOX"], rooms)}${granted}`;
+  return `${stripControlCharsByLine(lines.join("\n"))}\n${table(["ROOM", "LINK", "OUTBOX"], rooms)}${granted}`;
 }

@@ -4,11 +4,13 @@ import { defaultStateDir, loadConfig, type SavedConfig, saveConfig } from "../co
 import { relayApi } from "../control/relay-api.ts";
 import { type EmbeddedRelay, startEmbeddedRelay } from "../embedded/embedded-relay.ts";
 import { lanAddress } from "../embedded/ports.ts";
+import { securePrivateDir } from "../private-files.ts";
 import { BRIDGE_FLAGS, bridgeTuning } from "./bridge-command.ts";
 import { initMachine } from "./init-command.ts";
-import { CliError, parseFlags, portNumber } from "./options.ts";
+import { CliError, machineName, parseFlags, portNumber } from "./options.ts";
 import { printPairing } from "./pair-command.ts";
 import { runBridge, stopOnSignals } from "./run-bridge.ts";
+import { plainHttpNote } from "./show-link.ts";
 import { makeTerminal, type Terminal } from "./terminal.ts";
 
 const HELP = `Usage: tether up [options]        (npm start -- [options])
@@ -18,8 +20,10 @@ account needed) and the bridge. The first start registers this machine with that
 prints a pairing QR code and link for your phone. Ctrl-C stops both; the next start carries on
 with the same machine, sessions, paired phones and history.
 
-  --lan                     listen on this machine's LAN address, so a phone on the same
-                            network can open the link (default: 127.0.0.1, this machine only)
+  --lan                     listen on this machine's private LAN address (192.168.x, 10.x,
+                            172.16-31.x, 169.254.x or an IPv6 ULA; never a public one), so a
+                            phone on the same network can open the link. Plain HTTP: use it
+                            only on a network you trust (default: 127.0.0.1, this machine only)
   --port N                  relay port (default: the last start's port, else 8787, else a free
                             one; an explicit port that is in use is an error; 0 = any free port)
   --name NAME               machine name shown on the phone (default: hostname)
@@ -50,9 +54,14 @@ export async function upCommand(argv: string[]): Promise<number> {
   const stateDir = values["state-dir"] ?? defaultStateDir();
   const tuning = bridgeTuning(values);
   const host = values.lan ? lanAddress() : "127.0.0.1";
-  if (host === null) throw new CliError("--lan: this machine has no non-loopback IPv4 address", 1);
+  if (host === null)
+    throw new CliError(
+      "--lan: this machine has no private network address (RFC 1918, link-local or IPv6 ULA); a public one is never used, since --lan serves plain HTTP",
+      1,
+    );
   const t = makeTerminal(values.json ?? false);
   const stopSignal = stopOnSignals(t);
+  securePrivateDir(stateDir);
   const started = await startEmbeddedRelay({
     stateDir,
     host,
@@ -64,7 +73,7 @@ export async function upCommand(argv: string[]): Promise<number> {
   try {
     t.log.info("relay started", { url: relay.url, bundle: relay.bundle.rebuilt ? "rebuilt" : "cached" });
     if (stopSignal.aborted) return 0;
-    const machine = await ensureMachine(stateDir, relay, values.name);
+    const machine = await ensureMachine(stateDir, relay, machineName(values.name));
     return await runBridge({
       config: { ...machine.config, name: values.name ?? machine.config.name ?? hostname() },
       stateDir,
@@ -147,6 +156,10 @@ async function welcome(
       `\nTether is up: relay ${relay.url} (embedded), machine ${config.machineId}.\n` +
         `Sessions may run in: ${roots.join(", ")}\nState: ${stateDir}\n`,
     );
+  if (t.json && plainHttpNote(relay.url) !== "")
+    t.log.warn("the relay serves plain HTTP on the local network; use it only on a network you trust", {
+      url: relay.url,
+    });
   const bearer = { relayUrl: relay.url, token: config.token };
   const tokens = await relayApi.listTokens(bearer);
   const now = Date.now();
@@ -157,7 +170,9 @@ async function welcome(
     : 0;
   if (paired > 0) {
     if (!t.json)
-      t.print(`${paired} phone${paired === 1 ? " is" : "s are"} paired. Another one: tether pair\n`);
+      t.print(
+        `${paired} phone${paired === 1 ? " is" : "s are"} paired. Another one: tether pair\n${plainHttpNote(relay.url)}`,
+      );
   } else await printPairing(t, bearer, "Pair your phone: scan this code or open the link");
   if (!t.json && relay.host === "127.0.0.1")
     t.print(

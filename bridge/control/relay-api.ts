@@ -1,10 +1,11 @@
-import { z } from "zod";
+import type { z } from "zod";
 import {
   CreatePairingRes,
   type CreateShareReq,
   CreateShareRes,
   HttpError,
   MeRes,
+  RevokeTokenRes,
   TokenList,
 } from "../../shared/protocol/index.ts";
 
@@ -21,7 +22,7 @@ export const relayApi = {
     call(b, "POST", "/api/pairings", CreatePairingRes, label ? { label } : {}),
   listTokens: (b: Bearer) => call(b, "GET", "/api/tokens", TokenList),
   revokeToken: (b: Bearer, id: string) =>
-    call(b, "DELETE", `/api/tokens/${encodeURIComponent(id)}`, z.null()),
+    call(b, "DELETE", `/api/tokens/${encodeURIComponent(id)}`, RevokeTokenRes),
   createShare: (b: Bearer, req: CreateShareReq) => call(b, "POST", "/api/shares", CreateShareRes, req),
   me: (b: Bearer) => call(b, "GET", "/api/me", MeRes),
 };

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import type { Logger } from "../log.ts";
+import { withPrivateUmask } from "../private-files.ts";
 import { type Bundle, bundleWorker } from "./bundle-worker.ts";
 import { choosePort, type PortChoice, rememberPort } from "./ports.ts";
 import { RELAY_CONFIG, REPO_ROOT } from "./relay-config.ts";
@@ -83,13 +84,20 @@ async function startLocked(o: EmbeddedRelayOptions, relayDir: string): Promise<S
       o.log.warn(`port ${choice.wanted} is in use; the relay takes ${choice.port} instead`);
     const url = `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${choice.port}`;
     const inputs = { root, relayDir, bundle, secret, url, choice, host: o.host, log: o.log };
-    const instance = withoutSignalExit(() => new mf.Miniflare(miniflareOptions(mf, inputs)));
-    try {
-      await instance.ready;
-    } catch (err) {
+    // workerd inherits the umask when it is spawned, and creates the Durable Objects' files with it.
+    const { instance, error } = await withPrivateUmask(async () => {
+      const mfi = withoutSignalExit(() => new mf.Miniflare(miniflareOptions(mf, inputs)));
+      try {
+        await mfi.ready;
+        return { instance: mfi, error: null };
+      } catch (err) {
+        return { instance: mfi, error: err };
+      }
+    });
+    if (error !== null) {
       await instance.dispose();
       // Another process can take a free port between our probe and workerd's bind: try another.
-      if (!(err instanceof mf.MiniflareCoreError && err.code === "ERR_ADDRESS_IN_USE")) throw err;
+      if (!(error instanceof mf.MiniflareCoreError && error.code === "ERR_ADDRESS_IN_USE")) throw error;
       if (o.port !== null || attempt >= 3)
         return { ok: false, code: "port_in_use", message: `port ${choice.port} on ${o.host} is in use` };
       continue;

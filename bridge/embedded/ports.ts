@@ -4,6 +4,7 @@ import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../config.ts";
+import { pickLanAddress } from "./lan-address.ts";
 
 export const DEFAULT_PORT = 8787;
 
@@ -74,10 +75,7 @@ function freePort(host: string): Promise<number> {
   });
 }
 
-/** The first non-internal IPv4 address: what a phone on the same Wi-Fi can reach. */
+/** The private address a phone on the same network can reach (never a public one); null when none. */
 export function lanAddress(): string | null {
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const a of addresses ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
-  }
-  return null;
+  return pickLanAddress(networkInterfaces());
 }

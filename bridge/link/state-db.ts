@@ -4,6 +4,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { z } from "zod";
 import type { ClientStore } from "../../shared/core/client/sync-driver.ts";
 import { outboxEntry } from "../../shared/core/client/sync-engine.ts";
+import { ensurePrivateFile } from "../private-files.ts";
 
 /** A message waiting for the relay's ack, as stored: its body already serialized. */
 export type QueuedMsg = { mid: string; kind: string; bodyJson: string };
@@ -52,7 +53,8 @@ export class StateDb {
 
   constructor(path: string) {
     this.path = path;
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    ensurePrivateFile(path);
     // A second process (or a test's second client) may hold the file for a moment.
     this.#db = new DatabaseSync(path, { timeout: 5_000 });
     this.#db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");

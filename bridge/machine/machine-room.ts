@@ -8,6 +8,7 @@ import {
   type MachineNoticeCode,
   type NoticeLevel,
   type StoredMsg,
+  stripControlChars,
 } from "../../shared/protocol/index.ts";
 import { skippedText } from "../link/guard.ts";
 import type { RoomLink, SkipReason } from "../link/room-link.ts";
@@ -91,7 +92,7 @@ export class MachineRoom {
         msg.mid,
         "error",
         "bad_request",
-        `create_session: ${body.error.issues[0]?.message}`,
+        `create_session: ${issueText(body.error.issues[0])}`,
       );
     const { title, permissionMode, resumeClaudeSessionId, prompt } = body.data;
     // A replayed request (the bridge crashed after creating the room) creates nothing twice.
@@ -110,7 +111,8 @@ export class MachineRoom {
         return this.#notice(msg.mid, "error", "resume_not_allowed", RESUME_REFUSED);
       room = this.sessions.create({
         cwd,
-        title: title ?? (prompt ? prompt.slice(0, 60) : cwd.split(sep).pop() || cwd),
+        // A title made from the prompt or the folder is shown in terminals: no control characters.
+        title: title ?? stripControlChars(prompt ? prompt.slice(0, 60) : cwd.split(sep).pop() || cwd),
         permissionMode: permissionMode ?? "default",
         resumeClaudeSessionId: resumeClaudeSessionId ?? null,
       }).room;
@@ -140,4 +142,10 @@ export class MachineRoom {
   #notice(requestMid: string, level: NoticeLevel, code: MachineNoticeCode, text: string): void {
     this.link.send("machine.notice", { requestMid, level, code, text });
   }
+}
+
+/** Names the field a refusal is about, never echoing its value. */
+function issueText(issue: { path: PropertyKey[]; message: string } | undefined): string {
+  if (issue === undefined) return "invalid body";
+  return issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message;
 }

@@ -1,5 +1,6 @@
 import { DatabaseSync } from "node:sqlite";
 import type { ChainLink, PermissionMode, SessionState } from "../../shared/protocol/index.ts";
+import { ensurePrivateFile } from "../private-files.ts";
 
 export type { SessionState };
 
@@ -52,6 +53,7 @@ export class Registry {
   #db: DatabaseSync;
 
   constructor(path: string) {
+    ensurePrivateFile(path);
     this.#db = new DatabaseSync(path);
     this.#db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
     this.#db.exec(SCHEMA);

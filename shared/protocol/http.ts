@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { MachineId, Role, RoomId, SessionRoomId, TokenKind } from "./ids.ts";
 import { Limits } from "./limits.ts";
+import { plainText } from "./text.ts";
 
 /** HTTP bodies of docs/protocol.md §3. Timestamps are epoch ms; absent values are null. */
 
-const Label = z.string().max(200);
+const Label = plainText(200);
 const Ttl = z.number().int().positive();
 
 export const CreateTokenReq = z.object({
@@ -29,6 +30,8 @@ export const TokenInfo = z.object({
   machineId: MachineId,
   rooms: z.array(z.string()),
   label: z.string().nullable(),
+  /** The token that minted this one (a share's device or bridge); null for the relay secret, a pairing, or a row older than the field. */
+  createdBy: z.string().nullable().default(null),
   createdAt: z.number(),
   expiresAt: z.number().nullable(),
   revokedAt: z.number().nullable(),
@@ -37,6 +40,10 @@ export type TokenInfo = z.infer<typeof TokenInfo>;
 
 export const TokenList = z.object({ tokens: z.array(TokenInfo) });
 export type TokenList = z.infer<typeof TokenList>;
+
+/** The revoked token and the live shares it had made, revoked with it (docs/protocol.md §2.2). */
+export const RevokeTokenRes = z.object({ id: z.string(), shares: z.array(z.string()) });
+export type RevokeTokenRes = z.infer<typeof RevokeTokenRes>;
 
 export const CreatePairingReq = z.object({ label: Label.optional() });
 export const CreatePairingRes = z.object({ code: z.string(), url: z.string(), expiresAt: z.number() });

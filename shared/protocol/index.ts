@@ -8,3 +8,4 @@ export * from "./machine.ts";
 export * from "./notice.ts";
 export * from "./permission.ts";
 export * from "./session.ts";
+export * from "./text.ts";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PermissionMode, SessionState } from "./session.ts";
+import { plainText } from "./text.ts";
 
 /**
  * Machine room bodies (docs/protocol.md §9): what the workstation offers, and the controller's
@@ -64,7 +65,8 @@ export type TolerantMachineSessions = z.infer<typeof TolerantMachineSessions>;
 /** `cwd` must be under a root (else `cwd_not_allowed`); `prompt` becomes the session's first turn. */
 export const CreateSession = z.object({
   cwd: z.string().min(1),
-  title: z.string().max(200).optional(),
+  /** Shown in terminals (`tether sessions`) and on phones: no control characters (§9.3). */
+  title: plainText(200).optional(),
   permissionMode: PermissionMode.optional(),
   resumeClaudeSessionId: z.string().optional(),
   prompt: z.string().optional(),

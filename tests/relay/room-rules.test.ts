@@ -202,7 +202,7 @@ describe("revocation", () => {
       { cid: "phone-cid-01" },
     );
     const started = Date.now();
-    expect((await call("DELETE", `/api/tokens/${device.id}`, { bearer: bridge.token })).status).toBe(204);
+    expect((await call("DELETE", `/api/tokens/${device.id}`, { bearer: bridge.token })).status).toBe(200);
     const [a, c] = await Promise.all([phone.closed, machinePhone.closed]);
     expect([a.code, c.code]).toEqual([4001, 4001]);
     expect(Date.now() - started).toBeLessThan(5000);

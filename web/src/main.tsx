@@ -3,11 +3,13 @@ import { App } from "./app.tsx";
 import { loadCredentials } from "./lib/credentials.ts";
 import { installWake } from "./net/wake.ts";
 import { installRouter } from "./router.ts";
+import { forgetRevokedCredentials } from "./state/forget.ts";
 import { flushOutboxes } from "./state/rooms.ts";
 import "./styles.css";
 
 installRouter();
 installWake();
+forgetRevokedCredentials();
 const root = document.getElementById("app");
 if (!root) throw new Error("index.html has no #app element");
 render(<App />, root);

@@ -64,6 +64,26 @@ export async function removeShare(room: string): Promise<void> {
   await kvSet("shares", shares);
 }
 
+/** Session rooms this phone has recorded as `machineId`'s. */
+export async function roomsOfMachine(machineId: string): Promise<string[]> {
+  const map = parseOr(RoomMachines, await kvGet("roomMachine"), {});
+  return Object.keys(map).filter((room) => map[room] === machineId);
+}
+
+/**
+ * Drops every credential and record this phone keeps of a machine: its device token, which of
+ * `rooms` are its, and any share token for them.
+ */
+export async function dropMachineCredentials(machineId: string, rooms: readonly string[]): Promise<void> {
+  const map = parseOr(RoomMachines, await kvGet("roomMachine"), {});
+  for (const room of Object.keys(map)) if (map[room] === machineId || rooms.includes(room)) delete map[room];
+  await kvSet("roomMachine", map);
+  const shares = await loadShares();
+  for (const room of rooms) delete shares[room];
+  await kvSet("shares", shares);
+  await removeDevice(machineId);
+}
+
 /** Remembers which machine a session room belongs to, so a reload of /s/<room> finds its token. */
 export async function rememberRoomMachine(room: string, machineId: string): Promise<void> {
   const map = parseOr(RoomMachines, await kvGet("roomMachine"), {});

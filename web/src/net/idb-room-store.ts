@@ -128,6 +128,27 @@ export function clientStore(store: IdbRoomStore, events: RoomEvents): ClientStor
   };
 }
 
+/**
+ * Deletes everything kept of `rooms` (mirrored messages, cursors, queued messages) in one
+ * transaction; resolves once it is durable. A write queued before it commits first (IndexedDB
+ * runs overlapping read-write transactions in order), so nothing of these rooms is left behind.
+ */
+export function wipeRooms(rooms: readonly string[]): Promise<void> {
+  return tx(["log", "cursors", "outbox"], "readwrite", (t) => {
+    const outbox = t.objectStore("outbox");
+    for (const room of rooms) {
+      t.objectStore("log").delete(
+        IDBKeyRange.bound([room, Number.NEGATIVE_INFINITY], [room, Number.POSITIVE_INFINITY]),
+      );
+      t.objectStore("cursors").delete(room);
+      const keys = outbox.index("room").getAllKeys(room);
+      keys.onsuccess = () => {
+        for (const key of keys.result) outbox.delete(key);
+      };
+    }
+  });
+}
+
 /** Rooms that still have queued messages (sent from a page that was closed before they went out). */
 export async function roomsWithOutbox(): Promise<string[]> {
   const d = await db();

@@ -85,6 +85,12 @@ export class RoomModel {
     this.socket.close();
   }
 
+  /** Closes a room whose credential the relay refused elsewhere (another room of the same key got 4001). */
+  closeRevoked(): void {
+    this.socket.close();
+    if (this.conn.value.kind !== "fatal") this.conn.value = { kind: "fatal", code: 4001, reason: "revoked" };
+  }
+
   #events(): RoomEvents {
     return {
       loaded: (msgs, outbox) =>

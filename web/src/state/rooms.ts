@@ -59,9 +59,25 @@ export async function flushOutboxes(): Promise<void> {
   sweeper ??= window.setInterval(sweep, SWEEP_MS);
 }
 
+let revoked: ((model: RoomModel) => void) | null = null;
+
+/** Who hears of a room whose credential the relay refused (close 4001): unauthorized, revoked or expired. */
+export function onRevoked(listener: (model: RoomModel) => void): void {
+  revoked = listener;
+}
+
 function openRoom(room: string, cred: Credential, essential: string, refs: number): Entry {
   const model = new RoomModel(room, cred, essential);
-  const unwake = onWake({ wake: () => model.socket.wake(), hide: () => model.socket.hide() });
+  const stopWatching = model.conn.subscribe((c) => {
+    if (c.kind !== "fatal" || c.code !== 4001) return;
+    queueMicrotask(() => stopWatching());
+    revoked?.(model);
+  });
+  const wakeOff = onWake({ wake: () => model.socket.wake(), hide: () => model.socket.hide() });
+  const unwake = () => {
+    wakeOff();
+    stopWatching();
+  };
   const entry: Entry = { model, refs, idleSince: refs === 0 ? Date.now() : null, unwake };
   open.set(room, entry);
   return entry;
@@ -83,11 +99,15 @@ function sweep(): void {
   }
 }
 
-/** Forgets a room whose credential went away (revoked share, re-pairing). */
-export function dropRoom(room: string): void {
+/**
+ * Forgets a room whose credential went away (revoked share, re-pairing). `revoked`: the relay
+ * refused that credential, so a page still showing the room says so instead of "closed".
+ */
+export function dropRoom(room: string, revoked = false): void {
   const e = open.get(room);
   if (!e) return;
   e.unwake();
-  e.model.close();
+  if (revoked) e.model.closeRevoked();
+  else e.model.close();
   open.delete(room);
 }

@@ -70,6 +70,17 @@ export function Notice(p: { level: "info" | "warn" | "error"; children: Componen
   );
 }
 
+/** What became of the data of a revoked credential on this phone. */
+export function ForgottenNote(p: { done: boolean }) {
+  return (
+    <span data-testid="forgotten">
+      {p.done
+        ? "Its messages, drafts and prompts were removed from this phone."
+        : "Removing its messages, drafts and prompts from this phone…"}
+    </span>
+  );
+}
+
 export function Centered(p: { children: ComponentChildren }) {
   return <main class="centered">{p.children}</main>;
 }

@@ -1,7 +1,6 @@
 import type { PermissionMode } from "../../../shared/protocol/session.ts";
 
-/** localStorage key prefix for the first prompt of a session this device created, by request mid. */
-export const PROMPT_KEY = "tether.prompt.";
+export { PROMPT_KEY } from "../lib/storage-keys.ts";
 
 /** Human formats for times, durations, costs, paths and modes. Pure. */
 

@@ -1,6 +1,7 @@
 import { devices } from "../lib/credentials.ts";
 import { onLinkClick } from "../router.ts";
-import { Centered, TopBar } from "./common.tsx";
+import { forgotten } from "../state/forget.ts";
+import { Centered, Notice, TopBar } from "./common.tsx";
 import { MachinePage } from "./machine-page.tsx";
 
 /** One paired machine: its page. None: how to pair. Several: pick one. */
@@ -12,6 +13,7 @@ export function HomePage() {
     return (
       <Centered>
         <h1>Tether</h1>
+        <ForgottenMachines />
         <p>Follow and steer the Claude Code sessions on your workstation from this phone.</p>
         <p>
           To pair, run <code>tether pair</code> on the workstation and open the link or scan the QR code it
@@ -23,6 +25,7 @@ export function HomePage() {
     <>
       <TopBar title="Machines" />
       <main class="page">
+        <ForgottenMachines />
         <ul class="list" aria-label="Paired machines">
           {all.map((d) => (
             <li key={d.machineId}>
@@ -35,5 +38,17 @@ export function HomePage() {
         </ul>
       </main>
     </>
+  );
+}
+
+/** Machines whose pairing the relay refused while this page was open: said once their data is gone. */
+function ForgottenMachines() {
+  const gone = [...forgotten.value].filter((key) => !key.includes(":"));
+  if (gone.length === 0) return null;
+  return (
+    <Notice level="error">
+      The pairing with {gone.join(", ")} was revoked. Its sessions, drafts and prompts were removed from this
+      phone.
+    </Notice>
   );
 }

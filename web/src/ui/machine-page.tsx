@@ -1,13 +1,13 @@
 import { useComputed } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
 import type { CreateSession } from "../../../shared/protocol/index.ts";
-import { rememberRoomMachine, removeDevice } from "../lib/credentials.ts";
+import { rememberRoomMachine } from "../lib/credentials.ts";
+import { PENDING_KEY, PROMPT_KEY } from "../lib/storage-keys.ts";
 import { navigate } from "../router.ts";
+import { forgotten } from "../state/forget.ts";
 import { foldMachine, type MachineView } from "../state/machine-fold.ts";
 import type { RoomModel } from "../state/room-model.ts";
-import { dropRoom } from "../state/rooms.ts";
-import { Centered, ConnectionBar, Notice, TopBar } from "./common.tsx";
-import { PROMPT_KEY } from "./format.ts";
+import { Centered, ConnectionBar, ForgottenNote, Notice, TopBar } from "./common.tsx";
 import { useRoom } from "./hooks.ts";
 import { NewSessionForm } from "./new-session-form.tsx";
 import { ResumePanel } from "./resume-panel.tsx";
@@ -44,9 +44,7 @@ function MachineBody(p: { model: RoomModel; machineId: string }) {
       />
       <ConnectionBar model={p.model} lastBridgeAt={view.lastBridgeAt} />
       <main class="page">
-        {conn.kind === "fatal" && conn.code === 4001 ? (
-          <Revoked machineId={p.machineId} room={p.model.room} />
-        ) : null}
+        {conn.kind === "fatal" && conn.code === 4001 ? <Revoked machineId={p.machineId} /> : null}
         <div class="actions">
           <button
             type="button"
@@ -88,8 +86,6 @@ function MachineBody(p: { model: RoomModel; machineId: string }) {
   );
 }
 
-const PENDING_KEY = "tether.create.";
-
 /**
  * A create_session request in flight. Its mid is kept in sessionStorage, so after a reload the
  * page still follows it to the new session (or shows the bridge's refusal).
@@ -118,18 +114,11 @@ function usePendingCreate(model: RoomModel, view: MachineView, machineId: string
   return { start, waiting: mid !== null && !room && !notice, error };
 }
 
-function Revoked(p: { machineId: string; room: string }) {
-  const forget = async () => {
-    dropRoom(p.room);
-    await removeDevice(p.machineId);
-    navigate("/", true);
-  };
+function Revoked(p: { machineId: string }) {
   return (
     <Notice level="error">
-      This phone's pairing was revoked. Pair again with <code>tether pair</code>.{" "}
-      <button type="button" class="link-btn" onClick={() => void forget()}>
-        Forget this machine
-      </button>
+      This phone's pairing was revoked, and the share links it made with it. Pair again with{" "}
+      <code>tether pair</code>. <ForgottenNote done={forgotten.value.has(p.machineId)} />
     </Notice>
   );
 }

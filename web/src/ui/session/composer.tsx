@@ -1,7 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { DRAFT_KEY } from "../../lib/storage-keys.ts";
 import type { RoomModel } from "../../state/room-model.ts";
-
-const DRAFT = "tether.draft.";
 
 /**
  * The message box. The draft is written to localStorage on every keystroke (synchronous, so a
@@ -9,7 +8,7 @@ const DRAFT = "tether.draft.";
  * is cleared, so there is no moment where the text exists nowhere.
  */
 export function Composer(p: { model: RoomModel; running: boolean; disabled: boolean }) {
-  const key = DRAFT + p.model.room;
+  const key = DRAFT_KEY + p.model.room;
   const [text, setText] = useState(() => localStorage.getItem(key) ?? "");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

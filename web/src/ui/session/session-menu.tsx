@@ -5,6 +5,7 @@ import {
   type TolerantSessionInfo,
 } from "../../../../shared/protocol/index.ts";
 import { createShare } from "../../lib/api.ts";
+import { forgetCredentialOf } from "../../state/forget.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { permissionModeLabels } from "../format.ts";
 import { GrantList } from "./grant-list.tsx";
@@ -102,17 +103,24 @@ export function SessionMenu(p: {
 
 /** Creates a share link and hands it to the system share sheet, or copies it. */
 function ShareButtons(p: { model: RoomModel; title: string }) {
-  const [result, setResult] = useState<{ url: string; how: string } | { error: string } | null>(null);
+  const [result, setResult] = useState<
+    { url: string; how: string; lasts: string } | { error: string } | null
+  >(null);
   const share = async (role: "viewer" | "controller") => {
     setResult(null);
     const r = await createShare(p.model.cred.token, p.model.room, role);
-    if (!r.ok) return setResult({ error: `Could not create the link: ${r.message}` });
+    if (!r.ok) {
+      // The relay no longer knows this phone's key: everything of it goes (docs/protocol.md §2.2).
+      if (r.status === 401) void forgetCredentialOf(p.model);
+      return setResult({ error: `Could not create the link: ${r.message}` });
+    }
     const url = r.data.url;
+    const lasts = shareLifetime(r.data.expiresAt, p.model.cred.kind === "device");
     const text = role === "viewer" ? "Watch my Claude session" : "Help steer my Claude session";
     if (typeof navigator.share === "function") {
       try {
         await navigator.share({ title: p.title, text, url });
-        return setResult({ url, how: "Shared." });
+        return setResult({ url, how: "Shared.", lasts });
       } catch (err) {
         // Dismissing the share sheet is an AbortError; the link is still shown below to copy.
         console.info("tether: share sheet closed", err);
@@ -122,7 +130,7 @@ function ShareButtons(p: { model: RoomModel; title: string }) {
       () => true,
       () => false,
     );
-    setResult({ url, how: copied ? "Link copied." : "Copy the link:" });
+    setResult({ url, how: copied ? "Link copied." : "Copy the link:", lasts });
   };
   return (
     <div class="share">
@@ -138,11 +146,22 @@ function ShareButtons(p: { model: RoomModel; title: string }) {
         </p>
       ) : null}
       {result && "url" in result ? (
-        <label>
-          {result.how}
-          <input readOnly value={result.url} onFocus={(e) => e.currentTarget.select()} />
-        </label>
+        <>
+          <label>
+            {result.how}
+            <input readOnly value={result.url} onFocus={(e) => e.currentTarget.select()} />
+          </label>
+          <p class="sub" data-testid="share-lifetime">
+            {result.lasts}
+          </p>
+        </>
       ) : null}
     </div>
   );
+}
+
+/** When a new link stops working; a link made by a paired phone also ends when that pairing is revoked. */
+function shareLifetime(expiresAt: number, byDevice: boolean): string {
+  const until = `Works until ${new Date(expiresAt).toLocaleString()}`;
+  return byDevice ? `${until}, or until this phone's pairing is revoked: its links go with it.` : `${until}.`;
 }

@@ -1,12 +1,13 @@
 import { useComputed } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
-import { addShare, removeShare } from "../../lib/credentials.ts";
+import { addShare } from "../../lib/credentials.ts";
 import { scrubHash } from "../../router.ts";
+import { isForgotten, lostAccess } from "../../state/forget.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { dropRoom } from "../../state/rooms.ts";
 import { foldStored, type SessionView } from "../../state/session-fold.ts";
 import { overlay } from "../../state/session-overlay.ts";
-import { Centered, ConnectionBar, Notice, TopBar } from "../common.tsx";
+import { Centered, ConnectionBar, ForgottenNote, Notice, TopBar } from "../common.tsx";
 import { shortPath } from "../format.ts";
 import { useRoom } from "../hooks.ts";
 import { stateLabel } from "../session-list.tsx";
@@ -33,13 +34,24 @@ export function SessionPage(p: { room: string; shareToken: string | null }) {
 
 function SessionRoom(p: { room: string }) {
   const h = useRoom(p.room, "session.info");
-  if (h.missing)
+  if (h.missing) {
+    const lost = lostAccess(p.room);
     return (
       <Centered>
         <h1>No access</h1>
-        <p>This device has no key for that session. Open its share link, or pair with its machine.</p>
+        {lost ? (
+          <Notice level="error">
+            {lost === "share"
+              ? "This link was revoked or has expired. "
+              : "This phone's pairing with the session's machine was revoked. "}
+            <ForgottenNote done={true} />
+          </Notice>
+        ) : (
+          <p>This device has no key for that session. Open its share link, or pair with its machine.</p>
+        )}
       </Centered>
     );
+  }
   if (!h.model) return <Centered>Opening…</Centered>;
   return <SessionBody model={h.model} />;
 }
@@ -114,25 +126,18 @@ function FatalNotice(p: { model: RoomModel }) {
   const c = p.model.conn.value;
   if (c.kind !== "fatal") return null;
   const share = p.model.cred.kind === "share";
-  const forget = async () => {
-    await removeShare(p.model.room);
-    dropRoom(p.model.room);
-  };
   if (c.code === 4001)
     return (
       <Notice level="error">
         {share ? (
-          "This link was revoked or has expired."
+          "This link was revoked or has expired. "
         ) : (
           <>
-            This phone's pairing was revoked. Pair again with <code>tether pair</code>.
+            This phone's pairing was revoked, and the share links it made with it. Pair again with{" "}
+            <code>tether pair</code>.{" "}
           </>
         )}
-        {share ? (
-          <button type="button" class="link-btn" onClick={() => void forget()}>
-            Forget it
-          </button>
-        ) : null}
+        <ForgottenNote done={isForgotten(p.model)} />
       </Notice>
     );
   return <Notice level="error">This session cannot be opened with this device's key ({c.code}).</Notice>;
