@@ -90,8 +90,10 @@ async function run(): Promise<void> {
   // The permission sheet: the tool, the file, and the content as a diff.
   const sheet = page.getByRole("dialog", { name: "Allow Write?" });
   await sheet.waitFor();
-  await sheet.getByText(target).waitFor();
+  await sheet.getByText(target, { exact: true }).waitFor();
   await sheet.locator(".dl.add", { hasText: "hi there" }).waitFor();
+  // The session button names exactly what it would grant: this one file, not every Write.
+  await sheet.getByRole("button", { name: `Allow for this session: Write on ${target}` }).waitFor();
   await transcript.locator(".msg.user[data-status='delivered']").waitFor();
   expect(existsSync(target)).toBe(false);
   await screenshot(page, "03-permission-sheet");

@@ -78,9 +78,9 @@ async function run(): Promise<void> {
   const three = `three-2c9 [[write path=${target} content=survived_a_reload]]`;
   await typeAndSend(page, three);
   const sheet = page.getByRole("dialog", { name: "Allow Write?" });
-  await sheet.getByText(target).waitFor();
+  await sheet.getByText(target, { exact: true }).waitFor();
   await page.reload();
-  await sheet.getByText(target).waitFor();
+  await sheet.getByText(target, { exact: true }).waitFor();
   await sheet.locator(".dl.add", { hasText: "survived a reload" }).waitFor();
   await screenshot(page, "reload-02-permission-sheet-after-reload");
   expect(existsSync(target)).toBe(false);
