@@ -155,7 +155,8 @@ describe("a hostile controller, end to end", () => {
         for (const m of out) if (!refused.has(m.mid)) stored.push({ phone, ...m });
       }
     }
-    expect(stored.length).toBeGreaterThan(300);
+    // The relay refuses some with a typed error (too deep, too large, not allowed); most are stored.
+    expect(stored.length).toBeGreaterThan(250);
     // Every malformed command is answered with a notice naming it, in order with the rest.
     const malformed = stored.filter(
       (m) => m.kind === "session.command" && !kinds["session.command"].body.safeParse(m.body).success,
