@@ -36,7 +36,8 @@ function tighten(dir: string): void {
 
 function chmodIfPresent(path: string, mode: number): void {
   try {
-    if (lstatSync(path).isFile() && (lstatSync(path).mode & 0o777) !== mode) chmodSync(path, mode);
+    const st = lstatSync(path);
+    if (st.isFile() && (st.mode & 0o777) !== mode) chmodSync(path, mode);
   } catch (err) {
     // A file can vanish between listing and chmod (a temp file renamed); nothing to tighten then.
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
