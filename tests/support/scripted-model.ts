@@ -1,37 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
+import { DIRECTIVES } from "./model-scripts/index.ts";
+import { afterTool, ownText, turnOf } from "./model-scripts/turn.ts";
+import type { Block, MessagesRequest, Reply } from "./model-scripts/types.ts";
+
+export type { Block, MessagesRequest, Reply } from "./model-scripts/types.ts";
+
 /**
  * The one fake in the test suite: an Anthropic Messages API on loopback that the real Claude Code
- * CLI talks to. Replies are scripted by directives in the user's prompt, e.g.
- *   [[write path=/abs/file.txt content=hello]]   → a Write tool call, then "done" after its result
- *                                                   (size=N instead of content writes N × "x")
- *   [[bash cmd=echo_hi]]                          → a Bash tool call (underscores become spaces)
- *   [[slow chunks=200 ms=20]]                     → a long streamed answer "w0 w1 …" (for interrupts)
- *   [[ask q=Which_color?]]                        → an AskUserQuestion call (options red, blue)
- * Anything else is answered "Echo: <prompt>". Every request is recorded for assertions.
+ * CLI talks to. Replies are scripted by a `[[name key=value …]]` directive in the user's prompt;
+ * the directives live in model-scripts/ (basic.ts: write, bash, slow, ask; one file per topic) and
+ * see the tool results of their turn, so one can script several steps. Anything else is answered
+ * "Echo: <prompt>". Every request is recorded for assertions.
  */
-export type Block =
-  | { type: "text"; text: string }
-  | { type: "thinking"; thinking: string }
-  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
-
-export type Reply = { blocks: Block[]; stop: "end_turn" | "tool_use"; chunks?: number; chunkMs?: number };
-
 export type RecordedRequest = { path: string; body: MessagesRequest; at: number };
-
-type ContentPart = {
-  type: string;
-  text?: string;
-  tool_use_id?: string;
-  is_error?: boolean;
-  content?: unknown;
-};
-export type MessagesRequest = {
-  model?: string;
-  stream?: boolean;
-  messages: { role: "user" | "assistant" | "system"; content: string | ContentPart[] }[];
-};
 
 export class ScriptedModel {
   requests: RecordedRequest[] = [];
@@ -84,66 +67,18 @@ export class ScriptedModel {
 
   /** Decides the reply from the conversation so far. */
   script(body: MessagesRequest): Reply {
-    // The CLI appends a `system`-role message after the conversation; the turn is the last user message.
-    const last = body.messages.findLast((m) => m.role === "user");
-    const parts =
-      typeof last?.content === "string" ? [{ type: "text", text: last.content }] : (last?.content ?? []);
-    const result = parts.find((p) => p.type === "tool_result");
-    if (result) {
-      return {
-        blocks: [{ type: "text", text: result.is_error ? "The tool was refused." : "done" }],
-        stop: "end_turn",
-      };
-    }
+    const { parts, results } = turnOf(body);
     const prompt = parts.map((p) => p.text ?? "").join("\n");
     const directive = /\[\[(\w+)([^\]]*)\]\]/.exec(prompt);
+    const run = directive ? DIRECTIVES.get(directive[1] ?? "") : undefined;
+    if (!run) {
+      if (results.length > 0) return afterTool(results);
+      return { blocks: [{ type: "text", text: `Echo: ${ownText(parts).slice(0, 200)}` }], stop: "end_turn" };
+    }
     const args = Object.fromEntries(
       [...(directive?.[2] ?? "").matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]]),
-    );
-    const id = `toolu_scripted_${++this.#ids}`;
-    switch (directive?.[1]) {
-      case "write":
-        return tool(id, "Write", {
-          file_path: args.path,
-          // size=N writes N bytes of "x" (for oversized inputs)
-          content: args.size ? "x".repeat(Number(args.size)) : (args.content ?? "").replaceAll("_", " "),
-        });
-      case "bash":
-        return tool(id, "Bash", {
-          command: (args.cmd ?? "true").replaceAll("_", " "),
-          description: "scripted",
-        });
-      case "ask":
-        return tool(id, "AskUserQuestion", {
-          questions: [
-            {
-              question: (args.q ?? "Which?").replaceAll("_", " "),
-              header: "Choice",
-              options: [
-                { label: "red", description: "the red one" },
-                { label: "blue", description: "the blue one" },
-              ],
-              multiSelect: false,
-            },
-          ],
-        });
-      case "slow": {
-        const chunks = Number(args.chunks ?? 100);
-        // Distinct words, so compression on the wire does not flatter the figures.
-        const text = Array.from({ length: chunks }, (_, i) => `w${i} `).join("");
-        return {
-          blocks: [{ type: "text", text }],
-          stop: "end_turn",
-          chunks,
-          chunkMs: Number(args.ms ?? 20),
-        };
-      }
-      default:
-        return {
-          blocks: [{ type: "text", text: `Echo: ${ownText(parts).slice(0, 200)}` }],
-          stop: "end_turn",
-        };
-    }
+    ) as Record<string, string>;
+    return run({ args, results, body, nextId: () => `toolu_scripted_${++this.#ids}` });
   }
 
   async #stream(res: ServerResponse, reply: Reply, model: string): Promise<void> {
@@ -199,23 +134,6 @@ export class ScriptedModel {
       }),
     );
   }
-}
-
-/** The user's own words: the CLI puts its system reminders in earlier text parts of the message. */
-function ownText(parts: readonly ContentPart[]): string {
-  return (
-    parts.filter((p) => p.type === "text" && !p.text?.startsWith("<system-reminder>")).at(-1)?.text ?? ""
-  );
-}
-
-function tool(id: string, name: string, input: Record<string, unknown>): Reply {
-  return {
-    blocks: [
-      { type: "text", text: `Using ${name}.` },
-      { type: "tool_use", id, name, input },
-    ],
-    stop: "tool_use",
-  };
 }
 
 function envelope(model: string, id: string) {
