@@ -1,5 +1,7 @@
+import { stripControlChars } from "../../shared/core/util/text.ts";
 import { CreateTokenRes } from "../../shared/protocol/index.ts";
 import { defaultStateDir, loadConfig, newId, type SavedConfig, saveConfig } from "../config.ts";
+import { boundedText, jsonOf } from "../http-body.ts";
 import { securePrivateDir } from "../private-files.ts";
 import { askSecret } from "./ask-secret.ts";
 import { CliError, machineName, parseFlags, relayUrl } from "./options.ts";
@@ -85,6 +87,7 @@ async function mintBridgeToken(relay: string, secret: string, machineId: string,
       method: "POST",
       headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
       body: JSON.stringify({ kind: "bridge", machineId, ...(label ? { label } : {}) }),
+      signal: AbortSignal.timeout(30_000),
     });
   } catch (err) {
     throw new CliError(
@@ -94,9 +97,12 @@ async function mintBridgeToken(relay: string, secret: string, machineId: string,
   }
   if (res.status === 401)
     throw new CliError("the relay refused the secret (401): check TETHER_RELAY_SECRET", 1);
+  const text = await boundedText(res, { ms: 30_000, maxBytes: 1 << 20 }).catch((err: Error) => {
+    throw new CliError(`the relay's answer to POST /api/tokens failed: ${err.message}`, 1);
+  });
   if (res.status !== 201)
-    throw new CliError(`the relay answered ${res.status}: ${(await res.text()).slice(0, 300)}`, 1);
-  const body = CreateTokenRes.safeParse(await res.json());
+    throw new CliError(`the relay answered ${res.status}: ${stripControlChars(text.slice(0, 300))}`, 1);
+  const body = CreateTokenRes.safeParse(jsonOf(text));
   if (!body.success)
     throw new CliError(
       `${relay} does not look like a Tether relay (unexpected answer to POST /api/tokens)`,

@@ -1,8 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
+import { BodyError, boundedText, jsonOf } from "../http-body.ts";
 import { pidAlive } from "../pid-alive.ts";
 import { ControlError, ControlFile } from "./control-api.ts";
+
+/** The control API answers with small JSON documents. */
+const BODY = { ms: 20_000, maxBytes: 4 << 20 };
 
 export type ControlResult<T> =
   | { ok: true; value: T }
@@ -34,7 +38,16 @@ export async function controlCall<T>(
     const why = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
     return notRunning(stateDir, `its control API (pid ${pid}, port ${port}) does not answer: ${why}`);
   }
-  const json: unknown = await res.json().catch((err: Error) => ({ notJson: err.message }));
+  let json: unknown;
+  try {
+    json = jsonOf(await boundedText(res, BODY));
+  } catch (err) {
+    if (!(err instanceof BodyError)) throw err;
+    return notRunning(
+      stateDir,
+      `its control API (pid ${pid}, port ${port}) stopped answering: ${err.message}`,
+    );
+  }
   if (res.ok) {
     const parsed = schema.safeParse(json);
     if (parsed.success) return { ok: true, value: parsed.data };

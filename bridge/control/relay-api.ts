@@ -8,6 +8,7 @@ import {
   RevokeTokenRes,
   TokenList,
 } from "../../shared/protocol/index.ts";
+import { BodyError, boundedText, jsonOf } from "../http-body.ts";
 
 /** The relay's answer, or why there is none: `unreachable` and `not_a_relay` come from here, not the relay. */
 export type RelayApiResult<T> =
@@ -15,6 +16,9 @@ export type RelayApiResult<T> =
   | { ok: false; status: number; code: string; message: string };
 
 export type Bearer = { relayUrl: string; token: string };
+
+/** The API's answers are small JSON documents; a slower or larger one is not the relay's. */
+const BODY = { ms: 15_000, maxBytes: 1 << 20 };
 
 /** The bridge token's calls of docs/protocol.md §3.2. */
 export const relayApi = {
@@ -55,8 +59,14 @@ async function call<T>(
       message: `cannot reach the relay at ${b.relayUrl} (${why})`,
     };
   }
-  const text = await res.text();
-  const json = parseJson(text);
+  let text: string;
+  try {
+    text = await boundedText(res, BODY);
+  } catch (err) {
+    if (!(err instanceof BodyError)) throw err;
+    return { ok: false, status: res.status, code: "unreachable", message: `${b.relayUrl}: ${err.message}` };
+  }
+  const json = jsonOf(text);
   if (res.ok) {
     const parsed = schema.safeParse(res.status === 204 ? null : json);
     if (parsed.success) return { ok: true, value: parsed.data };
@@ -70,15 +80,6 @@ async function call<T>(
     code: "not_a_relay",
     message: `${b.relayUrl} does not look like a Tether relay (${method} ${path} answered ${res.status} ${text.slice(0, 120)})`,
   };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    // Not an error here: the caller reports what the body looked like.
-    return { notJson: (err as Error).message };
-  }
 }
 
 /** One sentence for the terminal, with what to do next where there is something to do. */
