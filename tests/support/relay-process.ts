@@ -55,8 +55,24 @@ process.once("exit", () => {
   for (const pgid of live) signalGroup(pgid, "SIGKILL");
 });
 
-/** Starts the relay and resolves once `/healthz` answers `{ok:true}` from this very process. */
+/**
+ * Starts the relay and resolves once `/healthz` answers `{ok:true}` from this very process. On a
+ * port it chose itself, a start that lost a port race to another process (two batteries started in
+ * the same second) is tried again on new ports.
+ */
 export async function startRelay(options: RelayOptions = {}): Promise<RelayProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      const raced = /Address already in use/.test((err as Error).message);
+      if (!raced || options.port !== undefined || attempt >= 3) throw err;
+      options.progress?.(`port race (attempt ${attempt}): starting again on new ports`);
+    }
+  }
+}
+
+async function startOnce(options: RelayOptions): Promise<RelayProcess> {
   const port = options.port ?? (await freePort());
   const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "tether-relay-"));
   const ownsPersistDir = options.ownsPersistDir ?? options.persistDir === undefined;
