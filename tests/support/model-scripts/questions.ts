@@ -79,7 +79,7 @@ function toolNameOf(body: MessagesRequest, id: string | undefined): string | nul
 /** Where plan mode's reminder tells Claude to write its plan (absent outside plan mode). */
 function planFile(body: MessagesRequest): string | null {
   const text = JSON.stringify(body.messages);
-  return /create your plan at (\S+?\.md) using the Write tool/.exec(text)?.[1] ?? null;
+  return /(?:create your plan at|plan file already exists at) (\S+?\.md)/.exec(text)?.[1] ?? null;
 }
 
 function choice(question: string, header: string, labels: string[], multiSelect: boolean) {
