@@ -16,7 +16,9 @@ export type RunEvent =
       usage: unknown;
       error: string | null;
     }
-  | { t: "reset" };
+  | { t: "reset" }
+  /** The CLI's permission mode changed (a mode command, an approved plan, Claude leaving plan mode). */
+  | { t: "mode"; mode: string };
 
 export type AgentBlock =
   | { type: "text"; text: string }
@@ -32,6 +34,7 @@ export function mapSdk(m: SDKMessage): RunEvent[] {
     case "system":
       if (m.subtype === "init")
         return [{ t: "init", sessionId: m.session_id, model: m.model, permissionMode: m.permissionMode }];
+      if (m.subtype === "status" && m.permissionMode) return [{ t: "mode", mode: m.permissionMode }];
       return [];
     case "assistant":
       return [{ t: "assistant", id: m.message.id, blocks: (m.message.content as Part[]).flatMap(block) }];

@@ -1,6 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { PermissionResult } from "@anthropic-ai/claude-agent-sdk";
-import { type BodyOf, type Decision, EDITABLE_TOOLS } from "../../shared/protocol/index.ts";
+import {
+  type BodyOf,
+  type Decision,
+  EDITABLE_TOOLS,
+  type PermissionMode,
+  type PromptKind,
+  promptKindOf,
+} from "../../shared/protocol/index.ts";
 import type { PermissionAsk } from "../claude/claude-run.ts";
 import type { RoomLink } from "../link/room-link.ts";
 import { type Grant, grantOf, ruleCovers } from "./allowances.ts";
@@ -15,12 +22,15 @@ export type Answer = {
   remember?: boolean;
   message?: string;
   updatedInput?: Record<string, unknown>;
+  /** Approving a plan: the permission mode Claude continues in. */
+  mode?: PermissionMode;
   /** Deny and end the turn (used for interrupts and cancellations). */
   interrupt?: boolean;
 };
 
 type Pending = {
   ask: PermissionAsk;
+  kind: PromptKind;
   /** What "Allow for this session" grants for this prompt (told to the phone with it). */
   grant: Grant | null;
   mid: string;
@@ -39,7 +49,7 @@ export type PermissionsOptions = {
   /** The session's grants changed (the session's info lists them). */
   onGrants(): void;
   /** A response was refused: told in the room, naming the prompt. */
-  onRefused(requestId: string, code: "edit_not_allowed", text: string): void;
+  onRefused(requestId: string, code: "edit_not_allowed" | "bad_response", text: string): void;
 };
 
 /**
@@ -60,10 +70,15 @@ export class Permissions {
   }
 
   ask(ask: PermissionAsk, inputMid: string | null): Promise<PermissionResult> {
+    // A question or a plan is the person's to answer every time: no grant covers it, none is offered.
+    const kind = promptKindOf(ask.toolName);
     // The session's grants are enforced here, for every process of the session (allowances.ts).
-    if (this.o.registry.grants(this.o.room).some((r) => ruleCovers(r, ask.toolName, ask.input)))
+    if (
+      kind === "tool" &&
+      this.o.registry.grants(this.o.room).some((r) => ruleCovers(r, ask.toolName, ask.input))
+    )
       return Promise.resolve({ behavior: "allow", updatedInput: ask.input });
-    const grant = grantOf(ask.toolName, ask.input, ask.suggestions);
+    const grant = kind === "tool" ? grantOf(ask.toolName, ask.input, ask.suggestions) : null;
     const requestId = `pr_${randomBytes(12).toString("base64url")}`;
     this.o.registry.openPermission(requestId, this.o.room, inputMid);
     const shown = clipValue(ask.input);
@@ -72,6 +87,7 @@ export class Permissions {
       toolName: ask.toolName,
       input: shown.value,
       toolUseId: ask.toolUseId,
+      kind,
     };
     if (shown.truncated) body.truncated = true;
     if (ask.title) body.title = ask.title;
@@ -86,7 +102,7 @@ export class Permissions {
             timeoutMs,
           )
         : null;
-      this.#pending.set(requestId, { ask, grant, mid, resolve, timer });
+      this.#pending.set(requestId, { ask, kind, grant, mid, resolve, timer });
       ask.signal.addEventListener(
         "abort",
         () => this.answer(requestId, cancelled("the turn was interrupted")),
@@ -112,6 +128,12 @@ export class Permissions {
       );
       return "refused";
     }
+    if (p.kind === "plan" && a.decision === "allow" && a.mode === "plan") {
+      const text =
+        "A plan is approved to leave plan mode; choose default or acceptEdits. The prompt is still open.";
+      this.o.onRefused(requestId, "bad_response", text);
+      return "refused";
+    }
     this.answer(requestId, a);
     return "ok";
   }
@@ -131,6 +153,8 @@ export class Permissions {
     }
     const granted = a.decision === "allow" && a.remember && p.grant ? p.grant : null;
     if (granted) body.granted = granted.label;
+    const mode = a.decision === "allow" && p.kind === "plan" ? a.mode : undefined;
+    if (mode) body.mode = mode;
     // Published before the registry forgets the prompt, under a mid of its own: a crash between
     // the two writes leaves it open, and the next start's cancellation is then stored once.
     this.o.link.send("permission.resolved", body, derivedMid("pr", requestId));
@@ -139,9 +163,7 @@ export class Permissions {
       this.o.onGrants();
     }
     this.o.registry.closePermission(requestId);
-    p.resolve(
-      a.decision === "allow" ? { behavior: "allow", updatedInput: a.updatedInput ?? p.ask.input } : deny(a),
-    );
+    p.resolve(a.decision === "allow" ? allow(a.updatedInput ?? p.ask.input, mode) : deny(a));
     this.o.onChange();
     return true;
   }
@@ -166,6 +188,19 @@ export class Permissions {
       this.o.registry.closePermission(requestId);
     }
   }
+}
+
+/**
+ * An approved plan continues in the chosen mode: Claude Code switches when it leaves plan mode and
+ * says so (system/status), and the session's record follows that (session-runner.ts).
+ */
+function allow(updatedInput: Record<string, unknown>, mode: PermissionMode | undefined): PermissionResult {
+  if (!mode) return { behavior: "allow", updatedInput };
+  return {
+    behavior: "allow",
+    updatedInput,
+    updatedPermissions: [{ type: "setMode", mode, destination: "session" }],
+  };
 }
 
 function deny(a: Answer): PermissionResult {

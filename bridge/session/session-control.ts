@@ -149,12 +149,13 @@ export function parseControl(msg: StoredMsg): Control {
 function answer(msg: StoredMsg): Control {
   const r = PermissionResponse.safeParse(msg.body);
   if (!r.success) return { t: "bad_response", ref: readableRequestId(msg) };
-  const { requestId, decision, remember, message, updatedInput } = r.data;
+  const { requestId, decision, remember, message, updatedInput, mode } = r.data;
   const answer = {
     decision,
     by: msg.cid,
     ...(remember ? { remember } : {}),
     ...(message ? { message } : {}),
+    ...(mode ? { mode } : {}),
   };
   return { t: "answer", requestId, answer: { ...answer, ...(updatedInput ? { updatedInput } : {}) } };
 }

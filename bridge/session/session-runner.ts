@@ -7,6 +7,7 @@ import type { RoomLink, SkipReason } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
 import { ClaudeProcesses } from "./claude-processes.ts";
 import { Deltas } from "./deltas.ts";
+import { followMode } from "./follow-mode.ts";
 import { stopLeftover } from "./leftover.ts";
 import { Permissions } from "./permissions.ts";
 import type { InputRecord, Registry, SessionRecord } from "./registry.ts";
@@ -277,6 +278,11 @@ export class SessionRunner {
     if (event) this.#dispatch(event);
     else if (e.t === "delta" || e.t === "assistant" || e.t === "tool_result")
       forwardOutput(this.link, this.deltas, e);
+    else if (e.t === "mode" && followMode(this.out, e.mode) === "unknown")
+      this.deps.log.info("the CLI is in a mode Tether does not offer", {
+        room: this.room,
+        mode: e.mode.slice(0, 40),
+      });
   }
 
   #onExit(proc: number, error: string | null): void {

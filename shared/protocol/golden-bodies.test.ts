@@ -142,11 +142,26 @@ const bridge: Omit<Golden, ControllerKind> = {
       toolUseId: "toolu_2",
       truncated: true,
     },
+    {
+      requestId: "pr_q",
+      toolName: "AskUserQuestion",
+      input: { questions: [{ question: "Which?", header: "Pick", options: [], multiSelect: false }] },
+      toolUseId: "toolu_3",
+      kind: "question",
+    },
+    {
+      requestId: "pr_p",
+      toolName: "ExitPlanMode",
+      input: { plan: "# Plan" },
+      toolUseId: "toolu_4",
+      kind: "plan",
+    },
   ],
   "permission.resolved": [
     { requestId: "pr_a", decision: "allow", by: "phAbcdefgh" },
     { requestId: "pr_a", decision: "deny", by: "timeout", reason: "no answer in time" },
     { requestId: "pr_a", decision: "deny", by: "cancelled", reason: "the bridge restarted" },
+    { requestId: "pr_p", decision: "allow", by: "phAbcdefgh", mode: "acceptEdits" },
   ],
   "turn.result": [
     {
@@ -224,6 +239,13 @@ const phone: Pick<Golden, ControllerKind> = {
     { requestId: "pr_a", decision: "allow" },
     { requestId: "pr_a", decision: "allow", remember: true },
     { requestId: "pr_a", decision: "deny", message: "not that file" },
+    {
+      requestId: "pr_q",
+      decision: "allow",
+      updatedInput: { questions: [], answers: { "Which?": "red, blue" } },
+    },
+    { requestId: "pr_p", decision: "allow", mode: "acceptEdits" },
+    { requestId: "pr_p", decision: "deny", message: "Split step 2 first" },
   ],
   "session.interrupt": [{}],
   "session.command": [

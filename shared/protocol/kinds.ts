@@ -27,6 +27,7 @@ import {
   PermissionResolved,
   PermissionResponse,
   TolerantPermissionRequest,
+  TolerantPermissionResolved,
 } from "./permission.ts";
 import {
   SessionCommand,
@@ -64,7 +65,7 @@ export const kinds = {
   "tool.result": stored("bridge", ToolResult),
   "permission.request": stored("bridge", PermissionRequest, TolerantPermissionRequest),
   "permission.response": stored("controller", PermissionResponse),
-  "permission.resolved": stored("bridge", PermissionResolved),
+  "permission.resolved": stored("bridge", PermissionResolved, TolerantPermissionResolved),
   "turn.result": stored("bridge", TurnResult, TolerantTurnResult),
   "session.interrupt": stored("controller", SessionInterrupt),
   "session.command": stored("controller", SessionCommand),

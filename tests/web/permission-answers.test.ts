@@ -75,9 +75,10 @@ async function run(): Promise<void> {
     decision: "allow",
     updatedInput: answers,
   });
-  const card = transcript(page).getByRole("article").filter({ hasText: "AskUserQuestion" });
-  await card.locator(".badge", { hasText: "allowed with edits" }).waitFor();
-  await card.getByText("What ran (edited when it was allowed)").waitFor();
+  // A question's card shows the answer it got (issue 11: answered-card.tsx), not the edited JSON.
+  const card = transcript(page).getByRole("article", { name: "Question: Which color?" });
+  await card.locator(".badge", { hasText: "answered" }).waitFor();
+  await card.getByText("blue", { exact: true }).waitFor();
   await screenshot(page, "perm-03-allowed-with-edits");
   expect(phone.log.filter((l) => l.startsWith("pageerror"))).toEqual([]);
 }

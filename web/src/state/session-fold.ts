@@ -1,7 +1,7 @@
 import type {
-  PermissionResolved,
   StoredMsg,
   TolerantPermissionRequest,
+  TolerantPermissionResolved,
   TolerantSessionInfo,
   TolerantSessionNotice,
   TolerantSessionStatus,
@@ -45,7 +45,7 @@ export type ToolCall = {
   name: string;
   input: unknown;
   result: ToolResult | null;
-  decision: PermissionResolved | null;
+  decision: TolerantPermissionResolved | null;
   /** A permission prompt for this call is open. */
   asking: boolean;
   /**
@@ -98,7 +98,7 @@ export class StoredSession {
   /** requestId → mids of stored responses the bridge has not refused (yet). */
   responses = new Map<string, string[]>();
   refusals = new Map<string, string>();
-  resolved = new Map<string, PermissionResolved>();
+  resolved = new Map<string, TolerantPermissionResolved>();
   openTurns = new Set<string>();
   /** Tool calls since the last turn.result (turns of a session run one at a time). */
   turnTools: ToolCall[] = [];

@@ -1,22 +1,44 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { PermissionResponse, TolerantPermissionRequest } from "../../../../shared/protocol/index.ts";
+import {
+  type PermissionResponse,
+  promptKind,
+  type TolerantPermissionRequest,
+} from "../../../../shared/protocol/index.ts";
+import { questionsOf } from "../../state/prompt-input.ts";
 import type { RoomModel } from "../../state/room-model.ts";
+import { PlanSheet } from "./plan-sheet.tsx";
+import { QuestionSheet } from "./question-sheet.tsx";
 import { summary, ToolInput } from "./tool-card.tsx";
 
 type Answer = Omit<PermissionResponse, "requestId">;
+
+type SheetProps = {
+  model: RoomModel;
+  req: TolerantPermissionRequest;
+  queued: number;
+  /** Why the bridge refused the last answer to this prompt. */
+  refusal?: string | undefined;
+};
+
+/**
+ * The sheet for a prompt's kind (the bridge's hint, else the tool's name): a question to answer, a
+ * plan to approve, or a tool to allow. A question whose input this app cannot read (or that was
+ * shortened, so its answers could not be sent whole) gets the plain sheet, which can still answer.
+ */
+export function PermissionSheet(p: SheetProps) {
+  const kind = promptKind(p.req);
+  const questions = kind === "question" && !p.req.truncated ? questionsOf(p.req.input) : null;
+  if (questions) return <QuestionSheet key={p.req.requestId} {...p} questions={questions} />;
+  if (kind === "plan") return <PlanSheet key={p.req.requestId} {...p} />;
+  return <ToolSheet {...p} />;
+}
 
 /**
  * A pending permission prompt. It is derived from the room log (a request nobody answered and the
  * bridge has not resolved), so it stays until answered here or elsewhere, or cancelled, and comes
  * back after a reload.
  */
-export function PermissionSheet(p: {
-  model: RoomModel;
-  req: TolerantPermissionRequest;
-  queued: number;
-  /** Why the bridge refused the last answer to this prompt. */
-  refusal?: string | undefined;
-}) {
+function ToolSheet(p: SheetProps) {
   const [message, setMessage] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

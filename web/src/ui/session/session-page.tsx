@@ -13,6 +13,7 @@ import { useRoom } from "../hooks.ts";
 import { stateLabel } from "../session-list.tsx";
 import { Composer } from "./composer.tsx";
 import { PermissionSheet } from "./permission-sheet.tsx";
+import { waitingText } from "./prompt-answer.ts";
 import { SessionMenu } from "./session-menu.tsx";
 import { Transcript } from "./transcript.tsx";
 
@@ -107,10 +108,10 @@ function SessionBody(p: { model: RoomModel }) {
 /** Prompts this device cannot or need not answer, shown as a line above the composer. */
 function Waiting(p: { view: SessionView; control: boolean }) {
   const { pending, answered } = p.view;
-  if (!p.control && pending.length > 0)
+  if (!p.control && pending[0])
     return (
       <p class="waiting" role="status">
-        Claude is waiting for permission to use {pending[0]?.toolName}.
+        {waitingText(pending[0])}
       </p>
     );
   if (answered.length > 0)

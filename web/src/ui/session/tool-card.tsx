@@ -1,6 +1,7 @@
 import { describe, nestedDeeper } from "../../../../shared/core/util/describe.ts";
 import { Limits } from "../../../../shared/protocol/index.ts";
 import type { ToolCall } from "../../state/session-fold.ts";
+import { answeredCard } from "./answered-card.tsx";
 import { DiffView, filePathOf, isDiffTool } from "./diff-view.tsx";
 
 /** Output longer than this starts collapsed. */
@@ -10,6 +11,8 @@ const LONG_LINES = 12;
 /** A tool call as a compact card: what it does, a diff for edits, its result (collapsed when long). */
 export function ToolCard(p: { tool: ToolCall }) {
   const t = p.tool;
+  const answered = answeredCard(t);
+  if (answered) return answered;
   const state = t.result
     ? t.result.isError
       ? "error"
