@@ -35,14 +35,17 @@ export async function stopRunningTasks(s: TaskTarget): Promise<void> {
   const run = s.liveRun();
   const running = s.tasks.running();
   if (!run || running.length === 0) return;
-  const outcomes = await Promise.all(
-    running.map((t) => run.stopTask(t.id, STOP_MS).catch((err: Error) => (log(s, t.id, err), false))),
-  );
+  const outcomes = await Promise.all(running.map((t) => stopOne(s, run, t.id)));
   const kept = running.filter((_, i) => !outcomes[i]).map((t) => t.description);
   if (kept.length > 0)
     s.out.notice("warn", "command_failed", `Still running after the interrupt: ${kept.join(", ")}.`);
 }
 
-function log(s: TaskTarget, id: string, err: Error): void {
-  s.deps.log.warn("stop_task failed", { room: s.room, task: id, error: err.message });
+async function stopOne(s: TaskTarget, run: Pick<ClaudeRun, "stopTask">, id: string): Promise<boolean> {
+  try {
+    return await run.stopTask(id, STOP_MS);
+  } catch (err) {
+    s.deps.log.warn("stop_task failed", { room: s.room, task: id, error: (err as Error).message });
+    return false;
+  }
 }

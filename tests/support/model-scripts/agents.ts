@@ -53,7 +53,10 @@ function subStep(step: number, args: Record<string, string>, nextId: () => strin
         run_in_background: true,
       });
     case 2:
-      return tool(nextId(), "Bash", { command: `echo sub-two > ${dir}/sub.txt`, description: "Write sub.txt" });
+      return tool(nextId(), "Bash", {
+        command: `echo sub-two > ${dir}/sub.txt`,
+        description: "Write sub.txt",
+      });
     case 3: {
       // A slow streamed reply (a long standalone `sleep` is refused by the CLI): time to stop it.
       const chunks = Math.max(1, Number(args.sleep ?? "60") * 5);
