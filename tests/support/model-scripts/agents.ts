@@ -4,10 +4,12 @@ import type { Directive, Reply } from "./types.ts";
 /**
  *   [[todo]]                       → TodoWrite three times (each step further along), then "todos done"
  *   [[agent name=Helper dir=/abs]] → a Task call running a subagent whose prompt is `[[sub dir=/abs]]`;
- *                                    after its result, "agent done: <the result's first line>"
+ *                                    after its result, "agent done: <the result's first line>" (bg=1: in the background)
  *   [[sub dir=/abs sleep=60]]      → (the subagent) Bash `echo sub-one`, a background Bash, a Bash that
  *                                    writes dir/sub.txt (a permission prompt in default mode), then
  *                                    its final reply streamed slowly over about N seconds (to be stopped)
+ *   [[bg sleep=30 slow=20]]        → a background Bash `sleep N; echo bg-done`, then "bg started" (or,
+ *                                    with slow=S, a final reply streamed over about S seconds)
  */
 export const agents: Record<string, Directive> = {
   todo: ({ results, nextId }) => {
@@ -31,14 +33,34 @@ export const agents: Record<string, Directive> = {
     });
   },
   sub: ({ args, results, nextId }) => subStep(results.length, args, nextId),
+  bg: ({ args, results, nextId }) => {
+    if (results.length > 0) return args.slow ? slowReply(Number(args.slow)) : text("bg started");
+    return tool(nextId(), "Bash", {
+      command: `sleep ${args.sleep ?? "30"}; echo bg-done`,
+      description: "Background sleeper",
+      run_in_background: true,
+    });
+  },
 };
 
+function text(t: string): Reply {
+  return { blocks: [{ type: "text", text: t }], stop: "end_turn" };
+}
+
+/** A final reply streamed over about `seconds` (a long standalone `sleep` is refused by the CLI). */
+function slowReply(seconds: number): Reply {
+  const chunks = Math.max(1, seconds * 5);
+  const words = Array.from({ length: chunks }, (_, i) => `s${i} `).join("");
+  return { blocks: [{ type: "text", text: words }], stop: "end_turn", chunks, chunkMs: 200 };
+}
+
 const TODOS = ["Read the code", "Write the fix", "Run the tests"];
+const ACTIVE = ["Reading the code", "Writing the fix", "Running the tests"];
 
 /** Item i at step s: done before s, in progress at s, pending after. */
 function todoAt(content: string, i: number, step: number) {
   const status = i < step ? "completed" : i === step ? "in_progress" : "pending";
-  return { content, status, activeForm: `${content.replace(/^\w+/, (w) => `${w}ing`)}` };
+  return { content, status, activeForm: ACTIVE[i] ?? content };
 }
 
 function subStep(step: number, args: Record<string, string>, nextId: () => string): Reply {
@@ -57,12 +79,8 @@ function subStep(step: number, args: Record<string, string>, nextId: () => strin
         command: `echo sub-two > ${dir}/sub.txt`,
         description: "Write sub.txt",
       });
-    case 3: {
-      // A slow streamed reply (a long standalone `sleep` is refused by the CLI): time to stop it.
-      const chunks = Math.max(1, Number(args.sleep ?? "60") * 5);
-      const text = Array.from({ length: chunks }, (_, i) => `s${i} `).join("");
-      return { blocks: [{ type: "text", text }], stop: "end_turn", chunks, chunkMs: 200 };
-    }
+    case 3:
+      return slowReply(Number(args.sleep ?? "60"));
     default:
       return { blocks: [{ type: "text", text: "sub finished" }], stop: "end_turn" };
   }
