@@ -103,6 +103,15 @@ export class ClaudeRun {
     return Promise.race([answered, timeout]);
   }
 
+  /**
+   * Stops one task (a subagent, a background shell) and what it started; the turn goes on. The CLI
+   * confirms with a task_notification `stopped`. False when it did not answer within `ms`.
+   */
+  async stopTask(id: string, ms: number): Promise<boolean> {
+    const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), ms).unref());
+    return Promise.race([this.#query.stopTask(id).then(() => true), timeout]);
+  }
+
   async setPermissionMode(mode: PermissionMode): Promise<void> {
     await this.#query.setPermissionMode(mode);
   }

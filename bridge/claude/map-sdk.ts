@@ -1,11 +1,14 @@
 import type { SDKMessage, SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
+import { mapTask, parentOf, type TaskEvent } from "./map-tasks.ts";
 
 /** What the session logic needs to know from the SDK's message stream; everything else is dropped. */
 export type RunEvent =
   | { t: "init"; sessionId: string; model: string; permissionMode: string }
-  | { t: "assistant"; id: string; blocks: AgentBlock[] }
+  /** `parent`: the Task/Agent tool call of the subagent that produced it; null for the main conversation. */
+  | { t: "assistant"; id: string; blocks: AgentBlock[]; parent?: string | null }
   | { t: "delta"; messageId: string; index: number; text: string }
-  | { t: "tool_result"; toolUseId: string; isError: boolean; content: string }
+  | { t: "tool_result"; toolUseId: string; isError: boolean; content: string; parent?: string | null }
+  | { t: "task"; task: TaskEvent }
   | {
       t: "result";
       sessionId: string;
@@ -35,12 +38,16 @@ export function mapSdk(m: SDKMessage): RunEvent[] {
       if (m.subtype === "init")
         return [{ t: "init", sessionId: m.session_id, model: m.model, permissionMode: m.permissionMode }];
       if (m.subtype === "status" && m.permissionMode) return [{ t: "mode", mode: m.permissionMode }];
-      return [];
-    case "assistant":
-      return [{ t: "assistant", id: m.message.id, blocks: (m.message.content as Part[]).flatMap(block) }];
+      return taskEvents(m);
+    case "assistant": {
+      const blocks = (m.message.content as Part[]).flatMap(block);
+      return [{ t: "assistant", id: m.message.id, blocks, parent: parentOf(m) }];
+    }
     case "user":
-      return toolResults(m.message.content);
+      return toolResults(m.message.content, parentOf(m));
     case "stream_event":
+      // A subagent's text streams too; its card shows the stored message, not the stream.
+      if (parentOf(m)) return [];
       return delta(m.event as { type: string; index?: number; delta?: { type?: string; text?: string } }, m);
     case "result":
       return [
@@ -62,6 +69,11 @@ export function mapSdk(m: SDKMessage): RunEvent[] {
   }
 }
 
+function taskEvents(m: SDKMessage): RunEvent[] {
+  const task = mapTask(m);
+  return task ? [{ t: "task", task }] : [];
+}
+
 function block(p: Part): AgentBlock[] {
   if (p.type === "text") return [{ type: "text", text: p.text ?? "" }];
   if (p.type === "thinking") return [{ type: "thinking", text: p.thinking ?? "" }];
@@ -70,7 +82,7 @@ function block(p: Part): AgentBlock[] {
   return [];
 }
 
-function toolResults(content: unknown): RunEvent[] {
+function toolResults(content: unknown, parent: string | null): RunEvent[] {
   if (!Array.isArray(content)) return [];
   return (content as ToolResultPart[])
     .filter((p) => p.type === "tool_result")
@@ -79,6 +91,7 @@ function toolResults(content: unknown): RunEvent[] {
       toolUseId: p.tool_use_id ?? "",
       isError: p.is_error === true,
       content: textOf(p.content),
+      parent,
     }));
 }
 

@@ -12,13 +12,15 @@ import type { Logger } from "../log.ts";
 import type { Answer, Permissions } from "./permissions.ts";
 import type { Registry } from "./registry.ts";
 import type { SessionRoom } from "./session-room.ts";
+import { stopTask, type TaskTarget } from "./task-control.ts";
 
 export type Command =
   | { t: "clear" }
   | { t: "end" }
   | { t: "set_permission_mode"; mode: PermissionMode }
   | { t: "set_model"; model: string | undefined }
-  | { t: "revoke_grant"; rule: string };
+  | { t: "revoke_grant"; rule: string }
+  | { t: "stop_task"; id: string };
 
 /** A controller message other than user.message, as what the session should do about it. */
 export type Control =
@@ -36,13 +38,14 @@ export type Control =
 /** What handling a controller message needs of its session (SessionRunner). */
 export type ControlTarget = {
   readonly room: string;
+  readonly tasks: TaskTarget["tasks"];
   readonly permissions: Pick<Permissions, "respond">;
   readonly deps: { log: Logger; registry: Pick<Registry, "addInput" | "revokeGrant"> };
   readonly out: Pick<SessionRoom, "notice" | "update" | "refusedResponse" | "publishInfo">;
   interrupt(): void;
   kick(): void;
   end(): Promise<void>;
-  liveRun(): Pick<ClaudeRun, "setPermissionMode" | "setModel" | "models"> | null;
+  liveRun(): Pick<ClaudeRun, "setPermissionMode" | "setModel" | "models" | "stopTask"> | null;
 };
 
 /** Controller messages other than user.message: permission answers, interrupts and commands. */
@@ -104,6 +107,8 @@ async function command(s: ControlTarget, mid: string, c: Command): Promise<void>
       if (!s.deps.registry.revokeGrant(s.room, c.rule))
         return s.out.notice("warn", "unknown_grant", "This session holds no such grant.", mid);
       return s.out.publishInfo();
+    case "stop_task":
+      return stopTask(s, mid, c.id);
   }
 }
 
@@ -141,6 +146,8 @@ export function parseControl(msg: StoredMsg): Control {
       return { t: "set_permission_mode", mode: c.data.value };
     case "revoke_grant":
       return { t: "revoke_grant", rule: c.data.value };
+    case "stop_task":
+      return { t: "stop_task", id: c.data.value };
     default:
       return { t: c.data.name };
   }

@@ -37,7 +37,7 @@ export function forwardOutput(link: RoomLink, deltas: Deltas, e: Output): void {
       const blocks = e.blocks.map((b) =>
         b.type === "tool_use" ? { ...b, ...inputOf(b.input) } : { ...b, ...clip(b.text) },
       );
-      return void link.send("agent.message", { id: e.id, blocks });
+      return void link.send("agent.message", { id: e.id, blocks, ...parentOf(e) });
     }
     case "tool_result": {
       const { text, truncated } = clip(e.content);
@@ -46,9 +46,15 @@ export function forwardOutput(link: RoomLink, deltas: Deltas, e: Output): void {
         isError: e.isError,
         content: text,
         ...(truncated ? { truncated } : {}),
+        ...parentOf(e),
       });
     }
   }
+}
+
+/** A subagent's output names its Task call; the main conversation's carries no field (older bodies). */
+function parentOf(e: { parent?: string | null }): { parentToolUseId?: string } {
+  return e.parent ? { parentToolUseId: e.parent.slice(0, 128) } : {};
 }
 
 function inputOf(input: unknown): { input: unknown; truncated?: true } {

@@ -27,6 +27,8 @@ import {
   turnInput,
 } from "./session-machine.ts";
 import { SessionRoom } from "./session-room.ts";
+import { SessionTasks } from "./session-tasks.ts";
+import { stopRunningTasks } from "./task-control.ts";
 import { derivedMid } from "./turn-mids.ts";
 
 export type SessionDeps = {
@@ -57,6 +59,8 @@ export class SessionRunner {
   lastActive = Date.now();
   readonly permissions: Permissions;
   readonly deltas: Deltas;
+  /** Claude's todo list and the session's subagents and background tasks. */
+  readonly tasks: SessionTasks;
   /** The record and the room's session.* and turn.* messages. */
   readonly out: SessionRoom;
   readonly deps: SessionDeps;
@@ -80,6 +84,7 @@ export class SessionRunner {
       onRefused: (requestId, code, text) => this.out.refusedResponse(code, text, { requestId }),
     });
     this.deltas = new Deltas(link);
+    this.tasks = new SessionTasks(link);
     this.#procs = new ClaudeProcesses({
       onEvent: (proc, e) => this.#onRunEvent(proc, e),
       onExit: (proc, error) => this.#onExit(proc, error),
@@ -175,8 +180,9 @@ export class SessionRunner {
     if (run?.closing) await run.done;
   }
 
+  /** Background work (a subagent, a shell) keeps the process awake after its turn. */
   isIdle(): boolean {
-    return canSleep(this.#machine);
+    return canSleep(this.#machine) && this.tasks.running().length === 0;
   }
 
   /** Counted by the live-process cap, also while a process is being started. */
@@ -184,8 +190,10 @@ export class SessionRunner {
     return holdsProcess(this.#machine);
   }
 
+  /** Stops the turn and the session's background work with it (docs/protocol.md §9.9). */
   interrupt(): void {
     this.#dispatch({ t: "interrupt" });
+    void stopRunningTasks(this);
   }
 
   #dispatch(e: Pending): void {
@@ -276,9 +284,11 @@ export class SessionRunner {
     this.lastActive = Date.now();
     const event = machineEventOf(proc, e);
     if (event) this.#dispatch(event);
-    else if (e.t === "delta" || e.t === "assistant" || e.t === "tool_result")
+    else if (e.t === "task") this.tasks.onTask(e.task);
+    else if (e.t === "delta" || e.t === "assistant" || e.t === "tool_result") {
+      this.tasks.onOutput(e);
       forwardOutput(this.link, this.deltas, e);
-    else if (e.t === "mode" && followMode(this.out, e.mode) === "unknown")
+    } else if (e.t === "mode" && followMode(this.out, e.mode) === "unknown")
       this.deps.log.info("the CLI is in a mode Tether does not offer", {
         room: this.room,
         mode: e.mode.slice(0, 40),
@@ -286,7 +296,10 @@ export class SessionRunner {
   }
 
   #onExit(proc: number, error: string | null): void {
-    if (this.#machine.proc?.id === proc) this.deps.registry.setPid(this.room, null);
+    if (this.#machine.proc?.id === proc) {
+      this.deps.registry.setPid(this.room, null);
+      this.tasks.processEnded();
+    }
     this.deltas.flush();
     this.#dispatch({ t: "exited", proc, error });
   }
@@ -308,7 +321,11 @@ export class SessionRunner {
     if (this.#idle) clearTimeout(this.#idle);
     this.#idle = null;
     if (!arm) return;
-    this.#idle = setTimeout(() => void this.sleep(), this.deps.idleSleepMs);
+    this.#idle = setTimeout(() => {
+      // Background work outlives its turn: the process sleeps once that is done too.
+      if (this.tasks.running().length > 0) this.#idleTimer(true);
+      else void this.sleep();
+    }, this.deps.idleSleepMs);
     this.#idle.unref();
   }
 

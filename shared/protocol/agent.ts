@@ -60,13 +60,24 @@ export const AgentBlock = z.discriminatedUnion("type", [
 ]);
 export type AgentBlock = z.infer<typeof AgentBlock>;
 
+/**
+ * A subagent's output names the Task (or Agent) tool call that runs it (docs/protocol.md §9.9);
+ * absent for the main conversation and from older bridges.
+ */
+const ParentToolUseId = z.string().max(128).optional();
+
 /** One per content block as the SDK streams it: messages sharing an `id` append their blocks. */
-export const AgentMessage = z.object({ id: z.string(), blocks: z.array(AgentBlock) });
+export const AgentMessage = z.object({
+  id: z.string(),
+  blocks: z.array(AgentBlock),
+  parentToolUseId: ParentToolUseId,
+});
 export type AgentMessage = z.infer<typeof AgentMessage>;
 
 /** Blocks of types this app does not know are dropped one by one instead of losing the message. */
 export const TolerantAgentMessage = z.object({
   id: z.string(),
+  parentToolUseId: z.string().nullable().optional(),
   blocks: z.array(z.unknown()).transform((bs) =>
     bs.flatMap((b) => {
       const r = AgentBlock.safeParse(b);
@@ -81,6 +92,7 @@ export const ToolResult = z.object({
   isError: z.boolean(),
   content: z.string(),
   truncated: z.boolean().optional(),
+  parentToolUseId: ParentToolUseId,
 });
 export type ToolResult = z.infer<typeof ToolResult>;
 

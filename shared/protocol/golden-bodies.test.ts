@@ -121,9 +121,15 @@ const bridge: Omit<Golden, ControllerKind> = {
         },
       ],
     },
+    {
+      id: "msg_3",
+      blocks: [{ type: "tool_use", id: "toolu_4", name: "Bash", input: { command: "ls" } }],
+      parentToolUseId: "toolu_3",
+    },
   ],
   "tool.result": [
     { toolUseId: "toolu_1", isError: false, content: "File created" },
+    { toolUseId: "toolu_4", isError: false, content: "a.txt", parentToolUseId: "toolu_3" },
     { toolUseId: "toolu_2", isError: true, content: "long output", truncated: true },
   ],
   "permission.request": [
@@ -197,6 +203,44 @@ const bridge: Omit<Golden, ControllerKind> = {
     { inputMid: "m_1", ok: false, subtype: "session_ended", durationMs: 0, error: "the session ended" },
   ],
   "session.transition": [{ reason: "clear", fromClaudeSessionId: "c1", toClaudeSessionId: "c2", at }],
+  "session.todos": [
+    {
+      todos: [
+        { content: "Read the code", status: "completed", activeForm: "Reading the code" },
+        { content: "Run the tests", status: "in_progress", activeForm: "Running the tests" },
+        { content: "Ship it", status: "pending" },
+      ],
+      at,
+    },
+    { todos: [], at },
+  ],
+  "session.tasks": [
+    {
+      tasks: [
+        {
+          id: "a7444853af1ed1996",
+          kind: "agent",
+          description: "Explore the tests",
+          status: "running",
+          toolUseId: "toolu_3",
+          startedAt: at,
+        },
+        {
+          id: "btyr5wj57",
+          kind: "bash",
+          description: "Run the dev server",
+          status: "stopped",
+          toolUseId: "toolu_5",
+          parentId: "a7444853af1ed1996",
+          background: true,
+          startedAt: at,
+          endedAt: at + 5000,
+          summary: "Background command stopped",
+        },
+      ],
+      at,
+    },
+  ],
   "session.notice": [
     {
       level: "warn",
@@ -253,6 +297,7 @@ const phone: Pick<Golden, ControllerKind> = {
     { name: "end" },
     { name: "set_permission_mode", value: "plan" },
     { name: "set_model", value: "claude-scripted-2" },
+    { name: "stop_task", value: "a7444853af1ed1996" },
   ],
   "machine.create_session": [
     { cwd: "/home/me/src/app", permissionMode: "acceptEdits", title: "fix", prompt: "run the tests" },

@@ -8,4 +8,5 @@ export * from "./machine.ts";
 export * from "./notice.ts";
 export * from "./permission.ts";
 export * from "./session.ts";
+export * from "./tasks.ts";
 export * from "./text.ts";

@@ -32,6 +32,8 @@ const STORED = [
   "session.command",
   "session.transition",
   "session.notice",
+  "session.todos",
+  "session.tasks",
 ];
 const SIGNALS = ["agent.delta", "typing"];
 
@@ -68,6 +70,8 @@ const before = {
     "session.status",
     "session.transition",
     "session.notice",
+    "session.todos",
+    "session.tasks",
     "permission.request",
     "permission.resolved",
     "machine.info",
@@ -202,6 +206,23 @@ const examples: { [K in AnyKind]: { valid: BodyOf<K>; invalid: unknown } } = {
     valid: { level: "warn", code: "empty_message", text: "empty", inputMid: "m1" },
     invalid: { level: "warn", text: "empty" },
   },
+  "session.todos": {
+    valid: {
+      todos: [{ content: "Run the tests", status: "in_progress", activeForm: "Running the tests" }],
+      at: 1,
+    },
+    invalid: { todos: [{ content: "Run the tests", status: "started" }], at: 1 },
+  },
+  "session.tasks": {
+    valid: {
+      tasks: [{ id: "a1", kind: "agent", description: "Helper", status: "running", startedAt: 1 }],
+      at: 1,
+    },
+    invalid: {
+      tasks: [{ id: "", kind: "agent", description: "Helper", status: "running", startedAt: 1 }],
+      at: 1,
+    },
+  },
   "agent.delta": {
     valid: { messageId: "msg_1", index: 0, offset: 0, text: "he" },
     invalid: { messageId: "msg_1", index: -1, offset: 0, text: "he" },
@@ -263,6 +284,16 @@ describe("bodies", () => {
         at: 1,
       }).success,
     ).toBe(true);
+    const todos = { todos: [{ content: "a", status: "blocked" }, { status: "pending" }], at: 1 };
+    expect(read("session.todos", todos).data).toEqual({
+      todos: [{ content: "a", status: "blocked" }],
+      at: 1,
+    });
+    const tasks = {
+      tasks: [{ id: "w", kind: "workflow", description: "d", status: "paused", startedAt: 1 }, 7],
+      at: 1,
+    };
+    expect(read("session.tasks", tasks).data).toMatchObject({ tasks: [{ id: "w", status: "paused" }] });
     const mixed = { id: "m", blocks: [{ type: "image" }, { type: "text", text: "kept" }] };
     expect(read("agent.message", mixed).data).toEqual({ id: "m", blocks: [{ type: "text", text: "kept" }] });
   });

@@ -41,6 +41,7 @@ import {
   Typing,
   UserMessage,
 } from "./session.ts";
+import { SessionTasks, SessionTodos, TolerantSessionTasks, TolerantSessionTodos } from "./tasks.ts";
 
 /**
  * Every kind of the session layer, declared once: its body schema, whether the room stores it or
@@ -71,6 +72,8 @@ export const kinds = {
   "session.command": stored("controller", SessionCommand),
   "session.transition": stored("bridge", SessionTransition, TolerantSessionTransition),
   "session.notice": stored("bridge", SessionNotice, TolerantSessionNotice),
+  "session.todos": stored("bridge", SessionTodos, TolerantSessionTodos),
+  "session.tasks": stored("bridge", SessionTasks, TolerantSessionTasks),
   "agent.delta": signal("bridge", AgentDelta),
   typing: signal("controller", Typing),
 } as const;

@@ -24,6 +24,8 @@ export const SessionNoticeCode = z.enum([
   "unknown_grant",
   // The sender has too many inputs waiting in this session (docs/protocol.md §9.5).
   "too_many_inputs",
+  // stop_task named no running task of this session.
+  "unknown_task",
 ]);
 export type SessionNoticeCode = z.infer<typeof SessionNoticeCode>;
 

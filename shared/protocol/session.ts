@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { StopTaskCommand } from "./tasks.ts";
 
 /**
  * Session room bodies that describe and steer the session (docs/protocol.md §9). Each strict schema
@@ -97,6 +98,8 @@ export const SessionCommand = z.discriminatedUnion("name", [
   z.object({ name: z.literal("set_model"), value: ModelName.optional() }),
   /** Withdraws one session grant, named by its rule as session.info lists it. */
   z.object({ name: z.literal("revoke_grant"), value: z.string().min(1).max(4096) }),
+  /** Stops one running subagent or background task, named by its id as session.tasks lists it. */
+  StopTaskCommand,
 ]);
 export type SessionCommand = z.infer<typeof SessionCommand>;
 

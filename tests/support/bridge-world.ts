@@ -40,6 +40,8 @@ export class BridgeWorld {
   bridgeToken = "";
   deviceToken = "";
   bridge: BridgeProcess | null = null;
+  /** More environment for the bridge and its Claude CLI (e.g. a CLI feature switch a test needs). */
+  extraEnv: NodeJS.ProcessEnv = {};
   #phones: Phone[] = [];
 
   static async start(): Promise<BridgeWorld> {
@@ -63,6 +65,7 @@ export class BridgeWorld {
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
       DISABLE_TELEMETRY: "1",
       DISABLE_AUTOUPDATER: "1",
+      ...this.extraEnv,
     };
   }
 

@@ -25,7 +25,7 @@ export type WebWorld = {
  * browser, then `phones` phone pages at once; default 1) and afterAll (stop them all), and
  * returns the world they fill in. Call it at the top level of a test file.
  */
-export function useWebWorld(o: { proxy?: boolean; phones?: number } = {}): WebWorld {
+export function useWebWorld(o: { proxy?: boolean; phones?: number; env?: NodeJS.ProcessEnv } = {}): WebWorld {
   let w: BridgeWorld | undefined;
   let proxy: TcpProxy | undefined;
   let browser: Browser | undefined;
@@ -33,6 +33,7 @@ export function useWebWorld(o: { proxy?: boolean; phones?: number } = {}): WebWo
 
   beforeAll(async () => {
     w = await BridgeWorld.start();
+    w.extraEnv = o.env ?? {};
     w.startBridge();
     if (o.proxy) {
       proxy = new TcpProxy();

@@ -5,9 +5,12 @@ import type {
   TolerantSessionInfo,
   TolerantSessionNotice,
   TolerantSessionStatus,
+  TolerantSessionTask,
+  TolerantSessionTodos,
   TolerantTurnResult,
   ToolResult,
 } from "../../../shared/protocol/index.ts";
+import { itemsFor, shownAsChecklist } from "./agents-fold.ts";
 import { readBody } from "./bodies.ts";
 
 /**
@@ -53,6 +56,8 @@ export type ToolCall = {
    * may not have run, and nothing will tell.
    */
   interrupted: boolean;
+  /** A subagent's (Task call's) own output: tool calls and text that name it as their parent. */
+  children?: Item[];
 };
 
 export type SessionView = {
@@ -73,6 +78,10 @@ export type SessionView = {
   running: boolean;
   /** When the bridge last wrote to this room. */
   lastBridgeAt: number | null;
+  /** Claude's latest todo list (session.todos), if it made one. */
+  todos: TolerantSessionTodos | null;
+  /** The latest list of subagents and background tasks (session.tasks). */
+  tasks: TolerantSessionTask[];
 };
 
 /**
@@ -104,6 +113,8 @@ export class StoredSession {
   turnTools: ToolCall[] = [];
   lastBridgeAt: number | null = null;
   fromStart = false;
+  todos: TolerantSessionTodos | null = null;
+  tasks: TolerantSessionTask[] = [];
 
   apply(m: StoredMsg): void {
     if (m.role === "bridge") this.lastBridgeAt = m.ts;
@@ -156,6 +167,12 @@ export class StoredSession {
       case "session.status":
         this.status = readBody("session.status", m.body) ?? this.status;
         return;
+      case "session.todos":
+        this.todos = readBody("session.todos", m.body) ?? this.todos;
+        return;
+      case "session.tasks":
+        this.tasks = readBody("session.tasks", m.body)?.tasks ?? this.tasks;
+        return;
     }
   }
 
@@ -194,12 +211,13 @@ export class StoredSession {
     const b = readBody("agent.message", body);
     if (!b) return;
     this.blocksOf.set(b.id, (this.blocksOf.get(b.id) ?? 0) + b.blocks.length);
+    const items = itemsFor(this.tools, this.items, b.parentToolUseId);
     b.blocks.forEach((block, i) => {
       const k = `${key}.${i}`;
       if (block.type === "text") {
         const truncated = block.truncated === true;
-        this.items.push({ t: "text", key: k, text: block.text, ...(truncated ? { truncated } : {}) });
-      } else if (block.type === "thinking") this.items.push({ t: "thinking", key: k, text: block.text });
+        items.push({ t: "text", key: k, text: block.text, ...(truncated ? { truncated } : {}) });
+      } else if (block.type === "thinking") items.push({ t: "thinking", key: k, text: block.text });
       else {
         const tool: ToolCall = {
           id: block.id,
@@ -212,7 +230,7 @@ export class StoredSession {
         };
         this.tools.set(block.id, tool);
         this.turnTools.push(tool);
-        this.items.push({ t: "tool", key: k, tool });
+        if (!shownAsChecklist(block.name, b.parentToolUseId)) items.push({ t: "tool", key: k, tool });
       }
     });
   }
@@ -233,7 +251,7 @@ export class StoredSession {
         asking: false,
         interrupted: false,
       };
-      this.items.push({ t: "tool", key, tool: orphan });
+      itemsFor(this.tools, this.items, b.parentToolUseId).push({ t: "tool", key, tool: orphan });
     }
   }
 

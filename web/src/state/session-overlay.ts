@@ -45,6 +45,8 @@ export function overlay(s: StoredSession, local: Local): SessionView {
     // The status is the bridge's own word; the turns are a fallback while it is not in the window.
     running: state ? state === "running" || state === "awaiting_permission" : s.openTurns.size > 0,
     lastBridgeAt: s.lastBridgeAt,
+    todos: s.todos,
+    tasks: s.tasks,
   };
 }
 

@@ -15,6 +15,8 @@ import { Composer } from "./composer.tsx";
 import { PermissionSheet } from "./permission-sheet.tsx";
 import { waitingText } from "./prompt-answer.ts";
 import { SessionMenu } from "./session-menu.tsx";
+import { TaskStrip } from "./task-strip.tsx";
+import { TodoList } from "./todo-list.tsx";
 import { Transcript } from "./transcript.tsx";
 
 /** /s/<room>[#t=<share token>]: one session. A share token is kept on the device, then hidden. */
@@ -83,6 +85,8 @@ function SessionBody(p: { model: RoomModel }) {
         </TopBar>
         <ConnectionBar model={model} lastBridgeAt={view.lastBridgeAt} />
         {fatal ? <FatalNotice model={model} /> : null}
+        <TodoList todos={view.todos} />
+        <TaskStrip model={model} tasks={view.tasks} control={control} />
         <Transcript model={model} view={view} />
         <Waiting view={view} control={control} />
         {role === "viewer" ? (

@@ -1,9 +1,12 @@
 import { useLayoutEffect, useRef } from "preact/hooks";
+import type { TolerantSessionTask } from "../../../../shared/protocol/index.ts";
+import { isSubagent, taskOf } from "../../state/agents-fold.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import type { Item, SessionView, UserStatus } from "../../state/session-fold.ts";
 import { Notice } from "../common.tsx";
 import { cost, duration, PROMPT_KEY } from "../format.ts";
 import { Markdown } from "./markdown.tsx";
+import { SubagentCard } from "./subagent-card.tsx";
 import { ToolCard } from "./tool-card.tsx";
 
 /** Within this distance of the bottom the view follows new content. */
@@ -55,13 +58,13 @@ export function Transcript(p: { model: RoomModel; view: SessionView }) {
       ) : null}
       {items.length === 0 ? <p class="muted center">No messages yet. Say what Claude should do.</p> : null}
       {items.map((it) => (
-        <ItemView key={it.key} item={it} />
+        <ItemView key={it.key} item={it} tasks={p.view.tasks} />
       ))}
     </div>
   );
 }
 
-function ItemView(p: { item: Item }) {
+function ItemView(p: { item: Item; tasks: readonly TolerantSessionTask[] }) {
   const it = p.item;
   switch (it.t) {
     case "user":
@@ -87,6 +90,10 @@ function ItemView(p: { item: Item }) {
         </details>
       );
     case "tool":
+      if (isSubagent(it.tool.name)) {
+        const render = (child: Item) => <ItemView key={child.key} item={child} tasks={p.tasks} />;
+        return <SubagentCard tool={it.tool} task={taskOf(p.tasks, it.tool.id)} render={render} />;
+      }
       return <ToolCard tool={it.tool} />;
     case "turn":
       return <TurnLine item={it} />;

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BodyOf } from "../shared/protocol/index.ts";
+import { BridgeWorld, type Phone } from "./support/bridge-world.ts";
+
+// Issue 11, at the bridge: stop_task stops a background task of the real CLI and names an id that
+// is not running with `unknown_task` (the CLI itself accepts any id silently); an interrupt stops
+// the session's background work too. The bridge keeps serving the session throughout.
+let w: BridgeWorld;
+let machine: Phone;
+
+beforeAll(async () => {
+  w = await BridgeWorld.start();
+  w.startBridge();
+  machine = await w.machinePhone();
+}, 90_000);
+afterAll(() => w?.stop(), 60_000);
+
+type Tasks = BodyOf<"session.tasks">;
+const bash = (b: Tasks, status: string) => b.tasks.find((t) => t.kind === "bash" && t.status === status);
+
+describe("stop_task", () => {
+  it("refuses unknown ids with a notice and stops a running background task", async () => {
+    const s = await w.createSession(machine, { title: "tasks" });
+    const early = await s.send("session.command", { name: "stop_task", value: "no-such-task" });
+    expect(await s.wait("session.notice", (n) => n.inputMid === early)).toMatchObject({
+      level: "warn",
+      code: "unknown_task",
+    });
+
+    const input = await s.send("user.message", { text: "[[bg sleep=60]]" });
+    expect(await s.wait("turn.result", (r) => r.inputMid === input, 90_000)).toMatchObject({ ok: true });
+    const running = bash(await s.wait("session.tasks", (b) => bash(b, "running") !== undefined), "running");
+    expect(running).toMatchObject({ description: "Background sleeper", background: true });
+    const id = running?.id ?? "";
+
+    const unknown = await s.send("session.command", { name: "stop_task", value: `${id}-not` });
+    expect(await s.wait("session.notice", (n) => n.inputMid === unknown)).toMatchObject({
+      code: "unknown_task",
+    });
+    await s.send("session.command", { name: "stop_task", value: id });
+    const stopped = await s.wait("session.tasks", (b) =>
+      b.tasks.some((t) => t.id === id && t.status === "stopped"),
+    );
+    expect(stopped.tasks.find((t) => t.id === id)?.endedAt).toBeGreaterThanOrEqual(running?.startedAt ?? 0);
+    const again = await s.send("session.command", { name: "stop_task", value: id });
+    expect(await s.wait("session.notice", (n) => n.inputMid === again)).toMatchObject({
+      code: "unknown_task",
+    });
+
+    // The session goes on.
+    const next = await s.send("user.message", { text: "still there?" });
+    expect(await s.wait("turn.result", (r) => r.inputMid === next, 90_000)).toMatchObject({ ok: true });
+  }, 240_000);
+
+  it("an interrupt stops the turn's background work too", async () => {
+    const s = await w.createSession(machine, { title: "interrupt" });
+    const input = await s.send("user.message", { text: "[[bg sleep=60 slow=60]]" });
+    const running = bash(
+      await s.wait("session.tasks", (b) => bash(b, "running") !== undefined, 90_000),
+      "running",
+    );
+    await s.send("session.interrupt", {});
+    expect(await s.wait("turn.result", (r) => r.inputMid === input, 90_000)).toMatchObject({ ok: false });
+    await s.wait("session.tasks", (b) => b.tasks.some((t) => t.id === running?.id && t.status === "stopped"));
+  }, 240_000);
+});
