@@ -16,7 +16,13 @@ export type RunEvent =
       usage: unknown;
       error: string | null;
     }
-  | { t: "reset" };
+  | { t: "reset" }
+  /** Claude Code summarised the conversation (compact_boundary). */
+  | { t: "compacted"; trigger: string; preTokens: number; postTokens: number | null }
+  /** The CLI's slash-command list changed (commands_changed). */
+  | { t: "commands_changed" }
+  /** Output of a command Claude Code ran itself (local_command_output), shown as Claude's text. */
+  | { t: "local_output"; id: string; text: string };
 
 export type AgentBlock =
   | { type: "text"; text: string }
@@ -32,7 +38,7 @@ export function mapSdk(m: SDKMessage): RunEvent[] {
     case "system":
       if (m.subtype === "init")
         return [{ t: "init", sessionId: m.session_id, model: m.model, permissionMode: m.permissionMode }];
-      return [];
+      return systemEvent(m);
     case "assistant":
       return [{ t: "assistant", id: m.message.id, blocks: (m.message.content as Part[]).flatMap(block) }];
     case "user":
@@ -54,6 +60,24 @@ export function mapSdk(m: SDKMessage): RunEvent[] {
       ];
     case "conversation_reset":
       return [{ t: "reset" }];
+    default:
+      return [];
+  }
+}
+
+/** The system messages of the catalog (bridge/session/session-catalog.ts). */
+function systemEvent(m: Extract<SDKMessage, { type: "system" }>): RunEvent[] {
+  switch (m.subtype) {
+    case "compact_boundary": {
+      const c = m.compact_metadata;
+      return [
+        { t: "compacted", trigger: c.trigger, preTokens: c.pre_tokens, postTokens: c.post_tokens ?? null },
+      ];
+    }
+    case "commands_changed":
+      return [{ t: "commands_changed" }];
+    case "local_command_output":
+      return [{ t: "local_output", id: m.uuid, text: m.content }];
     default:
       return [];
   }

@@ -32,6 +32,9 @@ const STORED = [
   "session.command",
   "session.transition",
   "session.notice",
+  "session.commands",
+  "session.context",
+  "session.compacted",
 ];
 const SIGNALS = ["agent.delta", "typing"];
 
@@ -68,6 +71,9 @@ const before = {
     "session.status",
     "session.transition",
     "session.notice",
+    "session.commands",
+    "session.context",
+    "session.compacted",
     "permission.request",
     "permission.resolved",
     "machine.info",
@@ -201,6 +207,22 @@ const examples: { [K in AnyKind]: { valid: BodyOf<K>; invalid: unknown } } = {
   "session.notice": {
     valid: { level: "warn", code: "empty_message", text: "empty", inputMid: "m1" },
     invalid: { level: "warn", text: "empty" },
+  },
+  "session.commands": {
+    valid: {
+      commands: [{ name: "greet", description: "Greets", argumentHint: "<name>" }],
+      models: [],
+      at: 1,
+    },
+    invalid: { commands: [{ name: "/greet", description: "Greets" }], models: [], at: 1 },
+  },
+  "session.context": {
+    valid: { usedTokens: 700, maxTokens: 1000, percent: 70, at: 1 },
+    invalid: { usedTokens: 700, maxTokens: 0, percent: 70, at: 1 },
+  },
+  "session.compacted": {
+    valid: { trigger: "manual", preTokens: 700, postTokens: 20, at: 1 },
+    invalid: { trigger: "sometimes", preTokens: 700, at: 1 },
   },
   "agent.delta": {
     valid: { messageId: "msg_1", index: 0, offset: 0, text: "he" },

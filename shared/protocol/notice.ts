@@ -24,6 +24,10 @@ export const SessionNoticeCode = z.enum([
   "unknown_grant",
   // The sender has too many inputs waiting in this session (docs/protocol.md §9.5).
   "too_many_inputs",
+  // set_permission_mode with a mode the bridge refuses; the text says why (docs/protocol.md §9.9).
+  "bad_permission_mode",
+  // A user.message starting with a /command this session's Claude Code does not list.
+  "unlisted_command",
 ]);
 export type SessionNoticeCode = z.infer<typeof SessionNoticeCode>;
 
