@@ -211,7 +211,7 @@ describe("the session room, fuzzed", () => {
             !kinds["session.command"].body.safeParse(msg.body).success
           )
             expect(told.map((t) => (t.body as { code: string }).code)).toEqual([
-              (msg.body as { name?: unknown })?.name === "set_model" ? "bad_model" : "bad_command",
+              refusalCode((msg.body as { name?: unknown })?.name),
             ]);
           else if (msg.kind === "user.message") {
             // Either recorded as an input (it runs, or is settled at the end) or answered with a notice.
@@ -326,4 +326,10 @@ function withoutPromptInRoot(kind: string, body: unknown): unknown {
   if (typeof b.cwd !== "string" || !b.cwd.startsWith(root) || !("prompt" in b)) return body;
   const { prompt: _dropped, ...rest } = b;
   return rest;
+}
+
+/** The notice code for a session.command that does not parse, by its name (bridge/session/session-control.ts). */
+function refusalCode(name: unknown): string {
+  if (name === "set_model") return "bad_model";
+  return name === "set_permission_mode" ? "bad_permission_mode" : "bad_command";
 }

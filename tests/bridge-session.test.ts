@@ -230,7 +230,9 @@ describe("edge cases from review", () => {
     const s = await w.createSession(machine, { title: "bad-mode" });
     // Not a mode of the contract (it needs a launch flag): sent raw, as an old phone would have.
     await s.sendRaw("session.command", { name: "set_permission_mode", value: "bypassPermissions" });
-    expect(await s.wait("session.notice")).toMatchObject({ code: "bad_command" });
+    const refused = await s.wait("session.notice");
+    expect(refused).toMatchObject({ code: "bad_permission_mode" });
+    expect(refused.text).toContain("--dangerously-skip-permissions");
     const mid = await s.send("user.message", { text: "still fine?" });
     expect((await s.wait("turn.result", (t) => t.inputMid === mid)).ok).toBe(true);
     expect(s.bodies("session.info").every((i) => i.permissionMode === "default")).toBe(true);

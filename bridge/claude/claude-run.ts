@@ -6,7 +6,9 @@ import {
   type PermissionResult,
   type Query,
   query,
+  type SDKControlGetContextUsageResponse,
   type SDKUserMessage,
+  type SlashCommand,
 } from "@anthropic-ai/claude-agent-sdk";
 import { InputQueue } from "./input-queue.ts";
 import { mapSdk, type RunEvent } from "./map-sdk.ts";
@@ -127,6 +129,21 @@ export class ClaudeRun {
     return Promise.race([listed, timeout]);
   }
 
+  /** The slash commands the CLI offers (once it answered initialize), or null when not within `ms`. */
+  async commands(ms: number): Promise<SlashCommand[] | null> {
+    return within(this.#query.supportedCommands(), ms);
+  }
+
+  /** The models the CLI offers, or null when not within `ms`. */
+  async modelList(ms: number): Promise<ModelInfo[] | null> {
+    return within(this.#query.supportedModels(), ms);
+  }
+
+  /** How full the context is, from the last response's usage (no token-count calls); null when not within `ms`. */
+  async contextUsage(ms: number): Promise<SDKControlGetContextUsageResponse | null> {
+    return within(this.#query.getContextUsage({ detail: "summary" }), ms);
+  }
+
   /** Ends the process (stdin closed, then SIGTERM/SIGKILL by the SDK) and waits for it. */
   async close(): Promise<void> {
     this.#closing = true;
@@ -153,4 +170,10 @@ export class ClaudeRun {
     }
     opts.onExit(error);
   }
+}
+
+/** The promise's value, or null when it fails or takes longer than `ms`. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), ms).unref());
+  return Promise.race([p.catch(() => null), timeout]);
 }

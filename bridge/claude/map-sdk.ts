@@ -21,7 +21,13 @@ export type RunEvent =
     }
   | { t: "reset" }
   /** The CLI's permission mode changed (a mode command, an approved plan, Claude leaving plan mode). */
-  | { t: "mode"; mode: string };
+  | { t: "mode"; mode: string }
+  /** Claude Code summarised the conversation (compact_boundary). */
+  | { t: "compacted"; trigger: string; preTokens: number; postTokens: number | null }
+  /** The CLI's slash-command list changed (commands_changed). */
+  | { t: "commands_changed" }
+  /** Output of a command Claude Code ran itself (local_command_output), shown as Claude's text. */
+  | { t: "local_output"; id: string; text: string };
 
 export type AgentBlock =
   | { type: "text"; text: string }
@@ -38,7 +44,7 @@ export function mapSdk(m: SDKMessage): RunEvent[] {
       if (m.subtype === "init")
         return [{ t: "init", sessionId: m.session_id, model: m.model, permissionMode: m.permissionMode }];
       if (m.subtype === "status" && m.permissionMode) return [{ t: "mode", mode: m.permissionMode }];
-      return taskEvents(m);
+      return systemEvent(m);
     case "assistant": {
       const blocks = (m.message.content as Part[]).flatMap(block);
       return [{ t: "assistant", id: m.message.id, blocks, parent: parentOf(m) }];
@@ -69,9 +75,24 @@ export function mapSdk(m: SDKMessage): RunEvent[] {
   }
 }
 
-function taskEvents(m: SDKMessage): RunEvent[] {
-  const task = mapTask(m);
-  return task ? [{ t: "task", task }] : [];
+/** The other system messages: the catalog's (session-catalog.ts) and the tasks' (map-tasks.ts). */
+function systemEvent(m: Extract<SDKMessage, { type: "system" }>): RunEvent[] {
+  switch (m.subtype) {
+    case "compact_boundary": {
+      const c = m.compact_metadata;
+      return [
+        { t: "compacted", trigger: c.trigger, preTokens: c.pre_tokens, postTokens: c.post_tokens ?? null },
+      ];
+    }
+    case "commands_changed":
+      return [{ t: "commands_changed" }];
+    case "local_command_output":
+      return [{ t: "local_output", id: m.uuid, text: m.content }];
+    default: {
+      const task = mapTask(m);
+      return task ? [{ t: "task", task }] : [];
+    }
+  }
 }
 
 function block(p: Part): AgentBlock[] {

@@ -5,12 +5,15 @@ import {
   SessionCommand,
   SessionInterrupt,
   SetModelCommand,
+  SetPermissionModeCommand,
   type StoredMsg,
 } from "../../shared/protocol/index.ts";
 import type { ClaudeRun } from "../claude/claude-run.ts";
 import type { Logger } from "../log.ts";
+import { refusedModeText } from "./catalog-body.ts";
 import type { Answer, Permissions } from "./permissions.ts";
 import type { Registry } from "./registry.ts";
+import type { SessionCatalog } from "./session-catalog.ts";
 import type { SessionRoom } from "./session-room.ts";
 import { stopTask, type TaskTarget } from "./task-control.ts";
 
@@ -28,7 +31,7 @@ export type Control =
   | { t: "interrupt" }
   | Command
   /** Told to the phone as a bad_command (or bad_model) notice naming the message. */
-  | { t: "bad_command"; code: "bad_command" | "bad_model"; text: string }
+  | { t: "bad_command"; code: "bad_command" | "bad_model" | "bad_permission_mode"; text: string }
   /** Logged only: an interrupt that does not parse names nothing a phone could be told about. */
   | { t: "malformed"; kind: string }
   /** A permission.response that does not parse: told, naming its requestId when readable, else its mid. */
@@ -42,6 +45,8 @@ export type ControlTarget = {
   readonly permissions: Pick<Permissions, "respond">;
   readonly deps: { log: Logger; registry: Pick<Registry, "addInput" | "revokeGrant"> };
   readonly out: Pick<SessionRoom, "notice" | "update" | "refusedResponse" | "publishInfo">;
+  /** The CLI's last model list, for set_model while no process runs. */
+  readonly catalog: Pick<SessionCatalog, "offers">;
   interrupt(): void;
   kick(): void;
   end(): Promise<void>;
@@ -96,7 +101,10 @@ async function command(s: ControlTarget, mid: string, c: Command): Promise<void>
       return s.out.update({ permissionMode: c.mode });
     case "set_model": {
       const run = s.liveRun();
-      if (run && c.model !== undefined && !(await offered(run, c.model))) {
+      // With no process, the list the last one gave (a model chosen before any list is checked at the next start).
+      const known =
+        c.model === undefined || (run ? await offered(run, c.model) : s.catalog.offers(c.model) !== false);
+      if (!known) {
         const text = `${c.model} is not a model this Claude Code offers; the model is unchanged.`;
         return s.out.notice("warn", "bad_model", text, mid);
       }
@@ -133,6 +141,8 @@ export function parseControl(msg: StoredMsg): Control {
     // Described, never stringified: the body is untrusted and may be nested deep enough to overflow.
     if (SetModelCommand.safeParse(msg.body).success)
       return { t: "bad_command", code: "bad_model", text: `Not a model name (${modelValue(msg.body)}).` };
+    if (SetPermissionModeCommand.safeParse(msg.body).success)
+      return { t: "bad_command", code: "bad_permission_mode", text: refusedModeText(commandValue(msg.body)) };
     return {
       t: "bad_command",
       code: "bad_command",
@@ -168,7 +178,11 @@ function answer(msg: StoredMsg): Control {
 }
 
 function modelValue(body: unknown): string {
-  return describe((body as { value?: unknown }).value);
+  return describe(commandValue(body));
+}
+
+function commandValue(body: unknown): unknown {
+  return (body as { value?: unknown }).value;
 }
 
 /** The requestId of a response that did not parse, when it is a plausible id; else the message's mid. */

@@ -12,6 +12,7 @@ import { stopLeftover } from "./leftover.ts";
 import { Permissions } from "./permissions.ts";
 import type { InputRecord, Registry, SessionRecord } from "./registry.ts";
 import { Serial } from "./serial.ts";
+import { SessionCatalog } from "./session-catalog.ts";
 import { handleControl } from "./session-control.ts";
 import { forwardOutput, machineEventOf } from "./session-events.ts";
 import {
@@ -64,6 +65,8 @@ export class SessionRunner {
   /** The record and the room's session.* and turn.* messages. */
   readonly out: SessionRoom;
   readonly deps: SessionDeps;
+  /** The CLI's commands, models and context fill, published beside the turns. */
+  readonly catalog: SessionCatalog;
   #machine: Machine;
   readonly #procs: ClaudeProcesses;
   /** Events wait here while an earlier one's effects run (an effect may cause an event). */
@@ -85,6 +88,7 @@ export class SessionRunner {
     });
     this.deltas = new Deltas(link);
     this.tasks = new SessionTasks(link);
+    this.catalog = new SessionCatalog(this.out, deps.log);
     this.#procs = new ClaudeProcesses({
       onEvent: (proc, e) => this.#onRunEvent(proc, e),
       onExit: (proc, error) => this.#onExit(proc, error),
@@ -131,7 +135,10 @@ export class SessionRunner {
       if (this.out.record.state === "ended")
         return this.out.notice("warn", "session_ended", "This session has ended; start a new one.", msg.mid);
       if (this.#queueFull(msg.mid)) return this.#tooMany(msg.mid);
-      if (this.deps.registry.addInput(this.room, msg.mid, text)) this.kick();
+      if (this.deps.registry.addInput(this.room, msg.mid, text)) {
+        this.catalog.input(msg.mid, text);
+        this.kick();
+      }
       return;
     }
     handleControl(this, msg);
@@ -276,12 +283,17 @@ export class SessionRunner {
       permissionMode: r.permissionMode as PermissionMode,
       model: r.model,
     });
+    const run = this.#procs.get(proc);
+    if (run) this.catalog.started(run);
   }
 
   /** Claude's events; those of a process that is no longer current are dropped. */
   #onRunEvent(proc: number, e: RunEvent): void {
     if (this.#machine.proc?.id !== proc) return;
     this.lastActive = Date.now();
+    const run = this.#procs.get(proc);
+    if (run && this.catalog.onEvent(e, run)) return;
+    if (run && e.t === "result") this.catalog.turnEnded(run);
     const event = machineEventOf(proc, e);
     if (event) this.#dispatch(event);
     else if (e.t === "task") this.tasks.onTask(e.task);

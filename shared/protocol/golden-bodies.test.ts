@@ -262,6 +262,34 @@ const bridge: Omit<Golden, ControllerKind> = {
     },
     { level: "warn", code: "bad_command", text: "Unknown or malformed command: {}" },
     { level: "error", code: "command_failed", text: "set_model failed: boom" },
+    {
+      level: "warn",
+      code: "bad_permission_mode",
+      text: "Bypass permissions is not offered…",
+      inputMid: "m_1",
+    },
+    { level: "info", code: "unlisted_command", text: "/login is not a command…", inputMid: "m_1" },
+  ],
+  "session.commands": [
+    {
+      commands: [
+        { name: "greet", description: "Greets someone (project)", argumentHint: "<name>", source: "custom" },
+        { name: "clear", description: "Start a new session", source: "builtin", aliases: ["reset", "new"] },
+      ],
+      models: [
+        { value: "default", displayName: "Default (recommended)", description: "Opus 5.5" },
+        { value: "haiku", displayName: "Haiku" },
+      ],
+      at,
+    },
+  ],
+  "session.context": [
+    { usedTokens: 700_000, maxTokens: 1_000_000, percent: 70, model: "claude-opus-5-5", at },
+    { usedTokens: 14_422, maxTokens: 200_000, percent: 7, autoCompactTokens: 167_000, at },
+  ],
+  "session.compacted": [
+    { trigger: "manual", preTokens: 700_012, postTokens: 2_615, at },
+    { trigger: "auto", preTokens: 967_000, at },
   ],
   "agent.delta": [{ messageId: "msg_1", index: 0, offset: 5, text: " world" }],
 };

@@ -34,6 +34,9 @@ const STORED = [
   "session.notice",
   "session.todos",
   "session.tasks",
+  "session.commands",
+  "session.context",
+  "session.compacted",
 ];
 const SIGNALS = ["agent.delta", "typing"];
 
@@ -72,6 +75,9 @@ const before = {
     "session.notice",
     "session.todos",
     "session.tasks",
+    "session.commands",
+    "session.context",
+    "session.compacted",
     "permission.request",
     "permission.resolved",
     "machine.info",
@@ -222,6 +228,22 @@ const examples: { [K in AnyKind]: { valid: BodyOf<K>; invalid: unknown } } = {
       tasks: [{ id: "", kind: "agent", description: "Helper", status: "running", startedAt: 1 }],
       at: 1,
     },
+  },
+  "session.commands": {
+    valid: {
+      commands: [{ name: "greet", description: "Greets", argumentHint: "<name>" }],
+      models: [],
+      at: 1,
+    },
+    invalid: { commands: [{ name: "/greet", description: "Greets" }], models: [], at: 1 },
+  },
+  "session.context": {
+    valid: { usedTokens: 700, maxTokens: 1000, percent: 70, at: 1 },
+    invalid: { usedTokens: 700, maxTokens: 0, percent: 70, at: 1 },
+  },
+  "session.compacted": {
+    valid: { trigger: "manual", preTokens: 700, postTokens: 20, at: 1 },
+    invalid: { trigger: "sometimes", preTokens: 700, at: 1 },
   },
   "agent.delta": {
     valid: { messageId: "msg_1", index: 0, offset: 0, text: "he" },

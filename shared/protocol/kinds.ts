@@ -8,6 +8,14 @@ import {
   TurnResult,
   TurnStarted,
 } from "./agent.ts";
+import {
+  SessionCommands,
+  SessionCompacted,
+  SessionContext,
+  TolerantSessionCommands,
+  TolerantSessionCompacted,
+  TolerantSessionContext,
+} from "./commands.ts";
 import type { Role } from "./ids.ts";
 import {
   CreateSession,
@@ -74,6 +82,9 @@ export const kinds = {
   "session.notice": stored("bridge", SessionNotice, TolerantSessionNotice),
   "session.todos": stored("bridge", SessionTodos, TolerantSessionTodos),
   "session.tasks": stored("bridge", SessionTasks, TolerantSessionTasks),
+  "session.commands": stored("bridge", SessionCommands, TolerantSessionCommands),
+  "session.context": stored("bridge", SessionContext, TolerantSessionContext),
+  "session.compacted": stored("bridge", SessionCompacted, TolerantSessionCompacted),
   "agent.delta": signal("bridge", AgentDelta),
   typing: signal("controller", Typing),
 } as const;

@@ -26,6 +26,10 @@ export const SessionNoticeCode = z.enum([
   "too_many_inputs",
   // stop_task named no running task of this session.
   "unknown_task",
+  // set_permission_mode with a mode the bridge refuses; the text says why (docs/protocol.md §9.5).
+  "bad_permission_mode",
+  // A user.message starting with a /command this session's Claude Code does not list.
+  "unlisted_command",
 ]);
 export type SessionNoticeCode = z.infer<typeof SessionNoticeCode>;
 

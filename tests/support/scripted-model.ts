@@ -85,7 +85,8 @@ export class ScriptedModel {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     const send = (type: string, data: object) =>
       res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-    send("message_start", { message: { ...envelope(model, `msg_scripted_${++this.#ids}`), content: [] } });
+    const start = envelope(model, `msg_scripted_${++this.#ids}`, reply.inputTokens);
+    send("message_start", { message: { ...start, content: [] } });
     for (const [index, block] of reply.blocks.entries()) {
       if (res.destroyed) return;
       await this.#streamBlock(send, index, block, reply);
@@ -128,7 +129,7 @@ export class ScriptedModel {
     res.writeHead(200, { "content-type": "application/json" });
     res.end(
       JSON.stringify({
-        ...envelope(model, `msg_scripted_${++this.#ids}`),
+        ...envelope(model, `msg_scripted_${++this.#ids}`, reply.inputTokens),
         content: reply.blocks,
         stop_reason: reply.stop,
       }),
@@ -136,7 +137,7 @@ export class ScriptedModel {
   }
 }
 
-function envelope(model: string, id: string) {
+function envelope(model: string, id: string, inputTokens = 10) {
   return {
     id,
     type: "message",
@@ -144,7 +145,12 @@ function envelope(model: string, id: string) {
     model,
     stop_reason: null,
     stop_sequence: null,
-    usage: { input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    usage: {
+      input_tokens: inputTokens,
+      output_tokens: 1,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    },
   };
 }
 

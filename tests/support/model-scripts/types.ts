@@ -5,7 +5,14 @@ export type Block =
   | { type: "thinking"; thinking: string }
   | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
 
-export type Reply = { blocks: Block[]; stop: "end_turn" | "tool_use"; chunks?: number; chunkMs?: number };
+/** `inputTokens`: what the reply's usage reports as its prompt's size (default 10), e.g. for a full context. */
+export type Reply = {
+  blocks: Block[];
+  stop: "end_turn" | "tool_use";
+  chunks?: number;
+  chunkMs?: number;
+  inputTokens?: number;
+};
 
 export type ContentPart = {
   type: string;

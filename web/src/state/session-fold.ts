@@ -41,7 +41,9 @@ export type Item =
   | { t: "tool"; key: string; tool: ToolCall }
   | { t: "turn"; key: string; result: TolerantTurnResult }
   | { t: "notice"; key: string; notice: TolerantSessionNotice }
-  | { t: "transition"; key: string; from: string; to: string; at: number };
+  | { t: "transition"; key: string; from: string; to: string; at: number }
+  /** Claude Code summarised the conversation (session.compacted). */
+  | { t: "compacted"; key: string; trigger: string; preTokens: number; postTokens?: number };
 
 export type ToolCall = {
   id: string;
@@ -164,6 +166,12 @@ export class StoredSession {
       case "session.info":
         this.info = readBody("session.info", m.body) ?? this.info;
         return;
+      case "session.compacted": {
+        const b = readBody("session.compacted", m.body);
+        if (b)
+          this.items.push({ t: "compacted", key, trigger: b.trigger, preTokens: b.preTokens, ...post(b) });
+        return;
+      }
       case "session.status":
         this.status = readBody("session.status", m.body) ?? this.status;
         return;
@@ -322,4 +330,8 @@ export class StoredSession {
     u.status = status;
     if (note) u.note = note;
   }
+}
+
+function post(b: { postTokens?: number | undefined }): { postTokens?: number } {
+  return b.postTokens === undefined ? {} : { postTokens: b.postTokens };
 }

@@ -1,13 +1,22 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { CommandEntry } from "../../../../shared/protocol/index.ts";
 import { DRAFT_KEY } from "../../lib/storage-keys.ts";
 import type { RoomModel } from "../../state/room-model.ts";
+import { inserted } from "../../state/slash-filter.ts";
+import { useSlashPicker } from "./slash-picker.tsx";
 
 /**
  * The message box. The draft is written to localStorage on every keystroke (synchronous, so a
  * reload cannot lose it); Send makes the message durable in the IndexedDB outbox before the draft
  * is cleared, so there is no moment where the text exists nowhere.
  */
-export function Composer(p: { model: RoomModel; running: boolean; disabled: boolean }) {
+export function Composer(p: {
+  model: RoomModel;
+  running: boolean;
+  disabled: boolean;
+  /** The session's commands (session.commands), offered when the box starts with `/`. */
+  commands?: readonly CommandEntry[];
+}) {
   const key = DRAFT_KEY + p.model.room;
   const [text, setText] = useState(() => localStorage.getItem(key) ?? "");
   const [busy, setBusy] = useState(false);
@@ -39,7 +48,12 @@ export function Composer(p: { model: RoomModel; running: boolean; disabled: bool
     if (current.current.trim() === body) edit("");
     area.current?.focus();
   };
+  const slash = useSlashPicker(text, p.commands ?? [], (name) => {
+    edit(inserted(name));
+    area.current?.focus();
+  });
   const onKey = (e: KeyboardEvent) => {
+    if (slash.onKey(e)) return;
     // Enter is a newline on a phone keyboard; Ctrl/Cmd+Enter sends from a hardware keyboard.
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) void send();
   };
@@ -51,6 +65,7 @@ export function Composer(p: { model: RoomModel; running: boolean; disabled: bool
           {error}
         </p>
       ) : null}
+      {p.disabled ? null : slash.view}
       <div class="composer-row">
         <label class="sr-only" for="composer-text">
           Message to Claude

@@ -5,9 +5,11 @@ import {
   type TolerantSessionInfo,
 } from "../../../../shared/protocol/index.ts";
 import { createShare } from "../../lib/api.ts";
+import type { CatalogView } from "../../state/catalog-fold.ts";
 import { forgetCredentialOf } from "../../state/forget.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { permissionModeLabels } from "../format.ts";
+import { CompactButton, ModelPicker, Refusal } from "./catalog-controls.tsx";
 import { GrantList } from "./grant-list.tsx";
 
 /** Session controls: interrupt, /clear, permission mode, end, and share links. */
@@ -16,6 +18,8 @@ export function SessionMenu(p: {
   info: TolerantSessionInfo | null;
   running: boolean;
   ended: boolean;
+  /** The CLI's commands and models, context fill, and refused changes (catalog-fold.ts). */
+  catalog?: CatalogView;
 }) {
   const [open, setOpen] = useState(false);
   useEffect(() => {
@@ -68,6 +72,7 @@ export function SessionMenu(p: {
               >
                 Clear context (/clear)
               </button>
+              <CompactButton model={p.model} />
               <label>
                 Permissions
                 <select
@@ -81,6 +86,8 @@ export function SessionMenu(p: {
                   ))}
                 </select>
               </label>
+              <Refusal text={p.catalog?.modeRefusal ?? null} />
+              {p.catalog ? <ModelPicker model={p.model} info={p.info} catalog={p.catalog} /> : null}
               <GrantList model={p.model} grants={p.info?.grants ?? []} />
               <button
                 type="button"

@@ -2,6 +2,7 @@ import { useComputed } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
 import { addShare } from "../../lib/credentials.ts";
 import { scrubHash } from "../../router.ts";
+import { foldCatalog } from "../../state/catalog-fold.ts";
 import { isForgotten, lostAccess } from "../../state/forget.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { dropRoom } from "../../state/rooms.ts";
@@ -12,6 +13,7 @@ import { shortPath } from "../format.ts";
 import { useRoom } from "../hooks.ts";
 import { stateLabel } from "../session-list.tsx";
 import { Composer } from "./composer.tsx";
+import { ContextMeter } from "./context-meter.tsx";
 import { PermissionSheet } from "./permission-sheet.tsx";
 import { waitingText } from "./prompt-answer.ts";
 import { SessionMenu } from "./session-menu.tsx";
@@ -63,6 +65,7 @@ function SessionBody(p: { model: RoomModel }) {
   const { model } = p;
   const stored = useComputed(() => foldStored(model.msgs.value));
   const view = useComputed(() => overlay(stored.value, model.local.value)).value;
+  const catalog = useComputed(() => foldCatalog(model.msgs.value)).value;
   const role = model.role.value;
   const conn = model.conn.value;
   const fatal = conn.kind === "fatal";
@@ -81,9 +84,16 @@ function SessionBody(p: { model: RoomModel }) {
           subtitle={subtitle.filter(Boolean).join(" · ")}
           {...(back ? { back } : {})}
         >
-          <SessionMenu model={model} info={view.info} running={view.running} ended={state === "ended"} />
+          <SessionMenu
+            model={model}
+            info={view.info}
+            running={view.running}
+            ended={state === "ended"}
+            catalog={catalog}
+          />
         </TopBar>
         <ConnectionBar model={model} lastBridgeAt={view.lastBridgeAt} />
+        <ContextMeter model={model} context={catalog.context} control={control && state !== "ended"} />
         {fatal ? <FatalNotice model={model} /> : null}
         <TodoList todos={view.todos} />
         <TaskStrip model={model} tasks={view.tasks} control={control} />
@@ -94,7 +104,12 @@ function SessionBody(p: { model: RoomModel }) {
             View only — this link cannot send messages.
           </p>
         ) : (
-          <Composer model={model} running={view.running} disabled={!control || state === "ended"} />
+          <Composer
+            model={model}
+            running={view.running}
+            disabled={!control || state === "ended"}
+            commands={catalog.commands}
+          />
         )}
       </div>
       {sheet && view.pending[0] ? (

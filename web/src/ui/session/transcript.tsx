@@ -105,6 +105,14 @@ function ItemView(p: { item: Item; tasks: readonly TolerantSessionTask[] }) {
           Context cleared — new Claude session <code>{it.to.slice(0, 8)}</code>
         </p>
       );
+    case "compacted":
+      return (
+        <p class="divider">
+          Context compacted{it.trigger === "auto" ? " automatically" : ""}:{" "}
+          {it.preTokens.toLocaleString("en")} →{" "}
+          {it.postTokens === undefined ? "?" : it.postTokens.toLocaleString("en")} tokens
+        </p>
+      );
   }
 }
 
