@@ -18,7 +18,9 @@ export type Command =
   | { t: "end" }
   | { t: "set_permission_mode"; mode: PermissionMode }
   | { t: "set_model"; model: string | undefined }
-  | { t: "revoke_grant"; rule: string };
+  | { t: "revoke_grant"; rule: string }
+  | { t: "set_auto_continue"; on: boolean }
+  | { t: "continue" };
 
 /** A controller message other than user.message, as what the session should do about it. */
 export type Control =
@@ -41,6 +43,9 @@ export type ControlTarget = {
   readonly out: Pick<SessionRoom, "notice" | "update" | "refusedResponse" | "publishInfo">;
   interrupt(): void;
   kick(): void;
+  /** The input held for a usage limit or the account is tried again now. */
+  continueHeld(): void;
+  setAutoContinue(on: boolean): void;
   end(): Promise<void>;
   liveRun(): Pick<ClaudeRun, "setPermissionMode" | "setModel" | "models"> | null;
 };
@@ -100,6 +105,10 @@ async function command(s: ControlTarget, mid: string, c: Command): Promise<void>
       await run?.setModel(c.model);
       return s.out.update({ model: c.model ?? null });
     }
+    case "set_auto_continue":
+      return s.setAutoContinue(c.on);
+    case "continue":
+      return s.continueHeld();
     case "revoke_grant":
       if (!s.deps.registry.revokeGrant(s.room, c.rule))
         return s.out.notice("warn", "unknown_grant", "This session holds no such grant.", mid);
@@ -141,6 +150,8 @@ export function parseControl(msg: StoredMsg): Control {
       return { t: "set_permission_mode", mode: c.data.value };
     case "revoke_grant":
       return { t: "revoke_grant", rule: c.data.value };
+    case "set_auto_continue":
+      return { t: "set_auto_continue", on: c.data.value };
     default:
       return { t: c.data.name };
   }

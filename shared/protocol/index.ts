@@ -9,3 +9,4 @@ export * from "./notice.ts";
 export * from "./permission.ts";
 export * from "./session.ts";
 export * from "./text.ts";
+export * from "./usage.ts";

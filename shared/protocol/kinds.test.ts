@@ -32,6 +32,9 @@ const STORED = [
   "session.command",
   "session.transition",
   "session.notice",
+  "session.usage",
+  "machine.account",
+  "machine.check_account",
 ];
 const SIGNALS = ["agent.delta", "typing"];
 
@@ -75,6 +78,8 @@ const before = {
     "machine.session_created",
     "machine.resumable",
     "machine.notice",
+    "session.usage",
+    "machine.account",
   ]),
   controller: new Set([
     "user.message",
@@ -84,6 +89,7 @@ const before = {
     "machine.create_session",
     "machine.end_session",
     "machine.list_resumable",
+    "machine.check_account",
   ]),
 };
 function oldMaySend(role: Role, kind: string): boolean {
@@ -202,6 +208,15 @@ const examples: { [K in AnyKind]: { valid: BodyOf<K>; invalid: unknown } } = {
     valid: { level: "warn", code: "empty_message", text: "empty", inputMid: "m1" },
     invalid: { level: "warn", text: "empty" },
   },
+  "session.usage": {
+    valid: { limits: [{ kind: "five_hour", status: "rejected", resetsAt: 1, utilization: 1 }], at: 1 },
+    invalid: { limits: [{ kind: "five_hour", status: "exhausted" }], at: 1 },
+  },
+  "machine.account": {
+    valid: { ok: false, problem: { code: "not_signed_in", text: "Not logged in", fix: "run claude" }, at: 1 },
+    invalid: { ok: false, problem: { code: "sad", text: "", fix: "" }, at: 1 },
+  },
+  "machine.check_account": { valid: {}, invalid: null },
   "agent.delta": {
     valid: { messageId: "msg_1", index: 0, offset: 0, text: "he" },
     invalid: { messageId: "msg_1", index: -1, offset: 0, text: "he" },

@@ -40,6 +40,13 @@ import {
   Typing,
   UserMessage,
 } from "./session.ts";
+import {
+  CheckAccount,
+  MachineAccount,
+  SessionUsage,
+  TolerantMachineAccount,
+  TolerantSessionUsage,
+} from "./usage.ts";
 
 /**
  * Every kind of the session layer, declared once: its body schema, whether the room stores it or
@@ -56,6 +63,8 @@ export const kinds = {
   "machine.list_resumable": stored("controller", ListResumable),
   "machine.resumable": stored("bridge", MachineResumable, TolerantMachineResumable),
   "machine.notice": stored("bridge", MachineNotice, TolerantMachineNotice),
+  "machine.account": stored("bridge", MachineAccount, TolerantMachineAccount),
+  "machine.check_account": stored("controller", CheckAccount),
   "session.info": stored("bridge", SessionInfo, TolerantSessionInfo),
   "session.status": stored("bridge", SessionStatus, TolerantSessionStatus),
   "user.message": stored("controller", UserMessage),
@@ -70,6 +79,7 @@ export const kinds = {
   "session.command": stored("controller", SessionCommand),
   "session.transition": stored("bridge", SessionTransition, TolerantSessionTransition),
   "session.notice": stored("bridge", SessionNotice, TolerantSessionNotice),
+  "session.usage": stored("bridge", SessionUsage, TolerantSessionUsage),
   "agent.delta": signal("bridge", AgentDelta),
   typing: signal("controller", Typing),
 } as const;
