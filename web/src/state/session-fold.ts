@@ -5,6 +5,7 @@ import type {
   TolerantSessionInfo,
   TolerantSessionNotice,
   TolerantSessionStatus,
+  TolerantSessionUsage,
   TolerantTurnResult,
   ToolResult,
 } from "../../../shared/protocol/index.ts";
@@ -58,6 +59,8 @@ export type ToolCall = {
 export type SessionView = {
   info: TolerantSessionInfo | null;
   status: TolerantSessionStatus | null;
+  /** The account's usage windows as last reported (session.usage). */
+  usage: TolerantSessionUsage | null;
   items: Item[];
   /**
    * Prompts the bridge has not resolved and this tab is not answering, oldest first: the sheet
@@ -90,6 +93,7 @@ export function foldStored(msgs: readonly StoredMsg[]): StoredSession {
 export class StoredSession {
   info: TolerantSessionInfo | null = null;
   status: TolerantSessionStatus | null = null;
+  usage: TolerantSessionUsage | null = null;
   items: Item[] = [];
   users = new Map<string, Extract<Item, { t: "user" }>>();
   tools = new Map<string, ToolCall>();
@@ -155,6 +159,9 @@ export class StoredSession {
         return;
       case "session.status":
         this.status = readBody("session.status", m.body) ?? this.status;
+        return;
+      case "session.usage":
+        this.usage = readBody("session.usage", m.body) ?? this.usage;
         return;
     }
   }

@@ -8,6 +8,7 @@ import { createShare } from "../../lib/api.ts";
 import { forgetCredentialOf } from "../../state/forget.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { permissionModeLabels } from "../format.ts";
+import { AutoContinueToggle } from "./auto-continue.tsx";
 import { GrantList } from "./grant-list.tsx";
 
 /** Session controls: interrupt, /clear, permission mode, end, and share links. */
@@ -82,6 +83,7 @@ export function SessionMenu(p: {
                 </select>
               </label>
               <GrantList model={p.model} grants={p.info?.grants ?? []} />
+              <AutoContinueToggle model={p.model} on={p.info?.autoContinue !== false} />
               <button
                 type="button"
                 class="btn danger"

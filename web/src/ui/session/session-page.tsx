@@ -12,6 +12,7 @@ import { shortPath } from "../format.ts";
 import { useRoom } from "../hooks.ts";
 import { stateLabel } from "../session-list.tsx";
 import { Composer } from "./composer.tsx";
+import { LimitsBar } from "./limits-bar.tsx";
 import { PermissionSheet } from "./permission-sheet.tsx";
 import { SessionMenu } from "./session-menu.tsx";
 import { Transcript } from "./transcript.tsx";
@@ -84,6 +85,7 @@ function SessionBody(p: { model: RoomModel }) {
         {fatal ? <FatalNotice model={model} /> : null}
         <Transcript model={model} view={view} />
         <Waiting view={view} control={control} />
+        <LimitsBar model={model} view={view} control={control} />
         {role === "viewer" ? (
           <p class="viewer-note" role="note">
             View only — this link cannot send messages.

@@ -5,6 +5,7 @@ import { Notice } from "../common.tsx";
 import { cost, duration, PROMPT_KEY } from "../format.ts";
 import { Markdown } from "./markdown.tsx";
 import { ToolCard } from "./tool-card.tsx";
+import { turnLabel } from "./turn-label.ts";
 
 /** Within this distance of the bottom the view follows new content. */
 const STICKY_PX = 120;
@@ -105,7 +106,7 @@ function TurnLine(p: { item: Extract<Item, { t: "turn" }> }) {
   const r = p.item.result;
   const parts = [duration(r.durationMs)];
   if (r.costUsd !== undefined) parts.push(cost(r.costUsd));
-  const label = r.ok ? "Done" : r.subtype === "interrupted" ? "Interrupted" : `Failed (${r.subtype})`;
+  const label = turnLabel(r);
   return (
     <div class={`turn ${r.ok ? "ok" : "bad"}`} data-testid="turn-result">
       <span aria-hidden="true">{r.ok ? "✓" : "✗"}</span> {label} · {parts.join(" · ")}
