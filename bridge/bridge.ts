@@ -2,11 +2,13 @@ import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import type { SessionGrant, SessionState } from "../shared/protocol/index.ts";
 import { VERSION } from "../shared/version.ts";
+import { apiReachable, envAccount, probeAccount } from "./claude/account-probe.ts";
 import { type Caps, DEFAULT_CAPS } from "./config.ts";
 import { type ClientState, RelayClient } from "./link/relay-client.ts";
 import type { LinkState } from "./link/room-link.ts";
 import { StateDb } from "./link/state-db.ts";
 import type { Logger } from "./log.ts";
+import { AccountWatch } from "./machine/account-watch.ts";
 import { MachineRoom } from "./machine/machine-room.ts";
 import { securePrivateDir } from "./private-files.ts";
 import { grantsOf } from "./session/allowances.ts";
@@ -26,6 +28,8 @@ export type BridgeOptions = {
   /** Default DEFAULT_CAPS. */
   caps?: Caps;
   permissionTimeoutMs: number | null;
+  /** A usage-limited input continues by itself after the reset (default true; `--no-auto-continue`). */
+  autoContinue?: boolean;
   log: Logger;
   /** Retrying cannot help (fenced, revoked): the process should exit with this message. */
   fatal(message: string): void;
@@ -57,6 +61,7 @@ export class Bridge {
   #client: RelayClient;
   #sessions: Sessions;
   #machine: MachineRoom | null = null;
+  readonly account: AccountWatch;
 
   private readonly o: BridgeOptions;
   constructor(o: BridgeOptions) {
@@ -72,7 +77,15 @@ export class Bridge {
       log: o.log,
       onState: () => o.onChange?.(),
     });
+    this.account = new AccountWatch({
+      probe: async () => envAccount() ?? probeAccount(o.roots[0] ?? process.cwd()),
+      reachable: () => apiReachable(),
+      publish: (a) => this.#machine?.publishAccount(a),
+      log: o.log,
+    });
     this.#sessions = new Sessions({
+      account: this.account,
+      autoContinue: o.autoContinue ?? true,
       registry: this.#registry,
       machineId: o.machineId,
       log: o.log,
@@ -109,6 +122,7 @@ export class Bridge {
       this.#sessions,
       this.o.log,
     );
+    this.#machine.onCheckAccount = () => void this.account.check();
     this.#machine.publishInfo();
     this.#sessions.resumeAll();
     this.#machine.publishSessions();
@@ -142,6 +156,7 @@ export class Bridge {
 
   /** Ends every Claude process, then the relay links; queued messages stay in the outbox on disk. */
   async stop(): Promise<void> {
+    this.account.stop();
     await this.#sessions.close();
     this.#client.close();
     this.#registry.close();

@@ -3,9 +3,12 @@ import { runTether } from "./support/tether-process.ts";
 
 /** Every command answers --help with its usage and flags; the overview names every command. */
 const COMMANDS: Record<string, string[]> = {
-  up: ["--lan", "--port", "--state-dir", "--root", "--json", "8787"],
+  up: ["--lan", "--port", "--state-dir", "--root", "--json", "8787", "--no-auto-continue"],
   init: ["--relay", "--secret", "TETHER_RELAY_SECRET", "--force"],
-  bridge: ["--relay", "--token", "--machine", "--json", "control API", "--max-sessions", "--max-queued"],
+  bridge: [
+    ...["--relay", "--token", "--machine", "--json", "control API", "--max-sessions", "--max-queued"],
+    "--no-auto-continue",
+  ],
   pair: ["--label", "--state-dir", "--json"],
   devices: ["--all", "--state-dir", "--json"],
   revoke: ["ID", "--force"],

@@ -1,11 +1,16 @@
-import type { SDKMessage, SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
+import type { SDKMessage, SDKRateLimitInfo, SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
 import { mapTask, parentOf, type TaskEvent } from "./map-tasks.ts";
 
 /** What the session logic needs to know from the SDK's message stream; everything else is dropped. */
 export type RunEvent =
   | { t: "init"; sessionId: string; model: string; permissionMode: string }
-  /** `parent`: the Task/Agent tool call of the subagent that produced it; null for the main conversation. */
-  | { t: "assistant"; id: string; blocks: AgentBlock[]; parent?: string | null }
+  /**
+   * `parent`: the Task/Agent tool call of the subagent that produced it; null for the main conversation.
+   * `error`: the CLI's own reply for a failed API call (rate_limit, authentication_failed, …).
+   */
+  | { t: "assistant"; id: string; blocks: AgentBlock[]; parent?: string | null; error?: string }
+  /** The subscription's usage windows changed (`rate_limit_event`). */
+  | { t: "rate_limit"; info: SDKRateLimitInfo & { unifiedWindows?: unknown } }
   | { t: "delta"; messageId: string; index: number; text: string }
   | { t: "tool_result"; toolUseId: string; isError: boolean; content: string; parent?: string | null }
   | { t: "task"; task: TaskEvent }
@@ -47,8 +52,11 @@ export function mapSdk(m: SDKMessage): RunEvent[] {
       return systemEvent(m);
     case "assistant": {
       const blocks = (m.message.content as Part[]).flatMap(block);
-      return [{ t: "assistant", id: m.message.id, blocks, parent: parentOf(m) }];
+      const error = m.error ? { error: m.error } : {};
+      return [{ t: "assistant", id: m.message.id, blocks, parent: parentOf(m), ...error }];
     }
+    case "rate_limit_event":
+      return [{ t: "rate_limit", info: m.rate_limit_info }];
     case "user":
       return toolResults(m.message.content, parentOf(m));
     case "stream_event":
@@ -65,7 +73,13 @@ export function mapSdk(m: SDKMessage): RunEvent[] {
           durationMs: m.duration_ms,
           costUsd: m.total_cost_usd,
           usage: m.usage,
-          error: m.subtype === "success" ? null : m.errors.join("; ") || m.subtype,
+          // A turn that ended on an API error is a `success` with is_error and the CLI's words as result.
+          error:
+            m.subtype === "success"
+              ? m.is_error
+                ? m.result || "Claude could not answer"
+                : null
+              : m.errors.join("; ") || m.subtype,
         },
       ];
     case "conversation_reset":

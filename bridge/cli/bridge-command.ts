@@ -21,6 +21,8 @@ relayed to your phone. Options fall back to the environment, then to what "tethe
   --max-sessions N          at most N sessions not ended (env TETHER_MAX_SESSIONS, default 20)
   --max-queued N            at most N inputs waiting per session (env TETHER_MAX_QUEUED, default 50)
   --permission-timeout DUR  deny a permission prompt nobody answered (default: never)
+  --no-auto-continue        a message stopped by a usage limit waits for "Continue" on the
+                            phone instead of continuing by itself after the reset
   --json                    JSON log lines (and no status line)
 
 While it runs, "tether status", "tether sessions" and "tether share" talk to it through a local
@@ -78,6 +80,7 @@ export const BRIDGE_FLAGS = {
   "max-sessions": { type: "string" },
   "max-queued": { type: "string" },
   "permission-timeout": { type: "string" },
+  "no-auto-continue": { type: "boolean" },
   json: { type: "boolean" },
 } as const;
 
@@ -88,6 +91,7 @@ export type TuningFlags = {
   "max-sessions"?: string | undefined;
   "max-queued"?: string | undefined;
   "permission-timeout"?: string | undefined;
+  "no-auto-continue"?: boolean | undefined;
 };
 
 /** The session flags `tether bridge` and `tether up` share. */
@@ -103,6 +107,7 @@ export function bridgeTuning(values: TuningFlags, env: NodeJS.ProcessEnv = proce
     permissionTimeoutMs: values["permission-timeout"]
       ? durationMs(values["permission-timeout"], "--permission-timeout")
       : null,
+    autoContinue: values["no-auto-continue"] !== true,
   };
 }
 

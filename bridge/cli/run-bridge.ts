@@ -13,6 +13,8 @@ export type RunBridgeOptions = {
   maxLive: number;
   caps: Caps;
   permissionTimeoutMs: number | null;
+  /** A usage-limited input continues by itself after the reset (`--no-auto-continue` turns it off). */
+  autoContinue?: boolean;
   terminal: Terminal;
   /** `tether up`: the relay lives in this process and stops with it. */
   embedded: boolean;
@@ -39,6 +41,7 @@ export async function runBridge(o: RunBridgeOptions): Promise<number> {
     maxLive: o.maxLive,
     caps: o.caps,
     permissionTimeoutMs: o.permissionTimeoutMs,
+    autoContinue: o.autoContinue ?? true,
     log: t.log,
     fatal: (message) => {
       t.log.error(message);
@@ -64,6 +67,7 @@ export async function runBridge(o: RunBridgeOptions): Promise<number> {
   try {
     bridge.start();
     refresh();
+    void tellAccount(bridge, t);
     await Promise.race([o.onStarted?.(), untilAborted(o.stopSignal), untilAborted(fatal.signal)]);
     await Promise.race([untilAborted(o.stopSignal), untilAborted(fatal.signal)]);
   } finally {
@@ -118,6 +122,14 @@ export function statusLine(s: BridgeStatus): string {
   ];
   if (outbox > 0) parts.push(`${outbox} queued`);
   return parts.join(" · ");
+}
+
+/** Checks Claude Code's account once at start and says what to do when it cannot answer. */
+async function tellAccount(bridge: Bridge, t: Terminal): Promise<void> {
+  const a = await bridge.account.check();
+  if (a.ok || !a.problem) return t.log.info("Claude Code account: ok");
+  if (t.json) return t.log.warn("Claude Code cannot answer", { problem: a.problem });
+  t.print(`\n${a.problem.text}\n${a.problem.fix}\nMessages sent meanwhile wait and run once it works.\n`);
 }
 
 function untilAborted(signal: AbortSignal): Promise<void> {

@@ -36,6 +36,8 @@ with the same machine, sessions, paired phones and history.
   --max-sessions N          at most N sessions not ended (env TETHER_MAX_SESSIONS, default 20)
   --max-queued N            at most N inputs waiting per session (env TETHER_MAX_QUEUED, default 50)
   --permission-timeout DUR  deny a permission prompt nobody answered (default: never)
+  --no-auto-continue        a message stopped by a usage limit waits for "Continue" on the
+                            phone instead of continuing by itself after the reset
   --json                    JSON log lines (and no status line or QR code)
 
 For a relay on Cloudflare instead, see "tether init --help" and "tether bridge --help".

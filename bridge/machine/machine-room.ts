@@ -1,9 +1,11 @@
 import { hostname, platform } from "node:os";
 import { sep } from "node:path";
 import {
+  CheckAccount,
   CreateSession,
   EndSession,
   ListResumable,
+  type MachineAccount,
   type MachineInfo,
   type MachineNoticeCode,
   type NoticeLevel,
@@ -33,6 +35,8 @@ export class MachineRoom {
   private readonly registry: Registry;
   private readonly sessions: Sessions;
   private readonly log: Logger;
+  /** The phone asked to check Claude Code's account again (machine.check_account). */
+  onCheckAccount: () => void = () => {};
 
   constructor(link: RoomLink, info: MachineFacts, registry: Registry, sessions: Sessions, log: Logger) {
     this.link = link;
@@ -49,6 +53,10 @@ export class MachineRoom {
       platform: platform(),
       at: Date.now(),
     });
+  }
+
+  publishAccount(a: MachineAccount): void {
+    this.link.send("machine.account", a);
   }
 
   /** The whole list, after every change. */
@@ -73,6 +81,7 @@ export class MachineRoom {
       if (msg.kind === "machine.create_session") await this.#create(msg);
       else if (msg.kind === "machine.end_session") await this.#end(msg);
       else if (msg.kind === "machine.list_resumable") await this.#resumable(msg);
+      else if (msg.kind === "machine.check_account") this.#checkAccount(msg);
     };
     run().catch((err: Error) => {
       this.log.error("machine request failed", { kind: msg.kind, mid: msg.mid, error: err.message });
@@ -137,6 +146,11 @@ export class MachineRoom {
       return this.#notice(msg.mid, "error", "cwd_not_allowed", CWD_REFUSED);
     const sessions = await listResumable(cwd, this.info.roots);
     this.link.send("machine.resumable", { requestMid: msg.mid, sessions });
+  }
+
+  #checkAccount(msg: StoredMsg): void {
+    if (CheckAccount.safeParse(msg.body).success) return this.onCheckAccount();
+    this.#notice(msg.mid, "error", "bad_request", "check_account: expected an empty object");
   }
 
   #notice(requestMid: string, level: NoticeLevel, code: MachineNoticeCode, text: string): void {

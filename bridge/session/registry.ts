@@ -1,6 +1,7 @@
 import { DatabaseSync } from "node:sqlite";
 import type { ChainLink, PermissionMode, SessionState } from "../../shared/protocol/index.ts";
 import { ensurePrivateFile } from "../private-files.ts";
+import type { Held, Hold } from "./session-types.ts";
 
 export type { SessionState };
 
@@ -27,7 +28,8 @@ export type InputRecord = {
   mid: string;
   text: string;
   kind: "message" | "prompt" | "command";
-  state: "pending" | "started" | "done";
+  /** `held`: stopped by a usage limit or the account; it continues later (table holds says why). */
+  state: "pending" | "started" | "held" | "done";
 };
 
 const SCHEMA = `
@@ -43,6 +45,8 @@ CREATE TABLE IF NOT EXISTS processes(room TEXT PRIMARY KEY, pid INTEGER NOT NULL
 CREATE TABLE IF NOT EXISTS permissions(request_id TEXT PRIMARY KEY, room TEXT NOT NULL, input_mid TEXT);
 CREATE TABLE IF NOT EXISTS allowances(room TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
   PRIMARY KEY(room, kind, value));
+CREATE TABLE IF NOT EXISTS holds(mid TEXT PRIMARY KEY, hold TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS session_options(room TEXT PRIMARY KEY, auto_continue INTEGER NOT NULL);
 `;
 
 /**
@@ -153,6 +157,40 @@ export class Registry {
 
   setInput(mid: string, state: InputRecord["state"]): void {
     this.#db.prepare("UPDATE inputs SET state = ? WHERE mid = ?").run(state, mid);
+    this.#db.prepare("DELETE FROM holds WHERE mid = ?").run(mid);
+  }
+
+  /** The input waits (state `held`) for the reason given; both written at once. */
+  hold(mid: string, hold: Hold): void {
+    this.#db.exec("BEGIN");
+    try {
+      this.#db.prepare("UPDATE inputs SET state = 'held' WHERE mid = ?").run(mid);
+      this.#db.prepare("INSERT OR REPLACE INTO holds VALUES (?, ?)").run(mid, JSON.stringify(hold));
+      this.#db.exec("COMMIT");
+    } catch (err) {
+      this.#db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  /** The room's held input with why it waits (a session holds at most one). */
+  held(room: string): Held | null {
+    const input = this.inputs(room, "held")[0];
+    if (!input) return null;
+    const row = this.#db.prepare("SELECT hold FROM holds WHERE mid = ?").get(input.mid);
+    // Written only by hold(), from a typed Hold.
+    const hold = row ? (JSON.parse(String(row.hold)) as Hold) : { t: "limit" as const, resetsAt: 0 };
+    return { input: { mid: input.mid, text: input.text, kind: input.kind }, hold };
+  }
+
+  /** Whether a usage-limited input of the room continues by itself after the reset (default `fallback`). */
+  autoContinue(room: string, fallback: boolean): boolean {
+    const row = this.#db.prepare("SELECT auto_continue FROM session_options WHERE room = ?").get(room);
+    return row ? Number(row.auto_continue) === 1 : fallback;
+  }
+
+  setAutoContinue(room: string, on: boolean): void {
+    this.#db.prepare("INSERT OR REPLACE INTO session_options VALUES (?, ?)").run(room, on ? 1 : 0);
   }
 
   openPermission(requestId: string, room: string, inputMid: string | null): void {

@@ -23,7 +23,9 @@ export type Command =
   | { t: "set_permission_mode"; mode: PermissionMode }
   | { t: "set_model"; model: string | undefined }
   | { t: "revoke_grant"; rule: string }
-  | { t: "stop_task"; id: string };
+  | { t: "stop_task"; id: string }
+  | { t: "set_auto_continue"; on: boolean }
+  | { t: "continue" };
 
 /** A controller message other than user.message, as what the session should do about it. */
 export type Control =
@@ -49,6 +51,9 @@ export type ControlTarget = {
   readonly catalog: Pick<SessionCatalog, "offers">;
   interrupt(): void;
   kick(): void;
+  /** The input held for a usage limit or the account is tried again now. */
+  continueHeld(): void;
+  setAutoContinue(on: boolean): void;
   end(): Promise<void>;
   liveRun(): Pick<ClaudeRun, "setPermissionMode" | "setModel" | "models" | "stopTask"> | null;
 };
@@ -111,6 +116,10 @@ async function command(s: ControlTarget, mid: string, c: Command): Promise<void>
       await run?.setModel(c.model);
       return s.out.update({ model: c.model ?? null });
     }
+    case "set_auto_continue":
+      return s.setAutoContinue(c.on);
+    case "continue":
+      return s.continueHeld();
     case "revoke_grant":
       if (!s.deps.registry.revokeGrant(s.room, c.rule))
         return s.out.notice("warn", "unknown_grant", "This session holds no such grant.", mid);
@@ -158,6 +167,8 @@ export function parseControl(msg: StoredMsg): Control {
       return { t: "revoke_grant", rule: c.data.value };
     case "stop_task":
       return { t: "stop_task", id: c.data.value };
+    case "set_auto_continue":
+      return { t: "set_auto_continue", on: c.data.value };
     default:
       return { t: c.data.name };
   }

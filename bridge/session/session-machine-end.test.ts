@@ -52,7 +52,7 @@ describe("session machine: end", () => {
 
   it("an ended session opened after a crash settles its inputs and publishes no state", () => {
     const r = run(
-      [{ t: "recover", started: [msg("a")], pending: [msg("b")], claudeSession: true }],
+      [{ t: "recover", started: [msg("a")], pending: [msg("b")], held: null, claudeSession: true }],
       initialMachine("ended"),
     );
     expect(said(r.effects).map((e) => e.t)).toEqual(["turn_result", "mark", "ended_notice", "mark"]);
@@ -133,7 +133,7 @@ describe("session machine: sleep, restarts, failures", () => {
 
   it("recover: inputs a killed bridge had started end as error_bridge_restarted; pending ones run", () => {
     const r = run([
-      { t: "recover", started: [msg("a"), clear("c")], pending: [msg("b")], claudeSession: true },
+      { t: "recover", started: [msg("a"), clear("c")], pending: [msg("b")], held: null, claudeSession: true },
     ]);
     expect(said(r.effects)).toEqual([
       {

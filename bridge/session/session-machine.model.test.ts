@@ -31,6 +31,8 @@ const OPS = [
   "crash",
   "crash_between_effects",
   "fail",
+  "limited",
+  "continue",
 ] as const;
 type Op = { op: (typeof OPS)[number]; pick: number; variant: number };
 
@@ -40,6 +42,21 @@ const ABORTED: TurnOutcome = {
   subtype: "error_during_execution",
   durationMs: 1,
   error: "aborted",
+};
+/** Claude could not answer for a passing reason: the input is held, not spent. */
+const LIMITED: TurnOutcome = {
+  ok: false,
+  subtype: "success",
+  durationMs: 0,
+  error: "You've hit your limit",
+  hold: { t: "limit", resetsAt: 2_000_000_000_000 },
+};
+const NO_ACCOUNT: TurnOutcome = {
+  ok: false,
+  subtype: "success",
+  durationMs: 0,
+  error: "Not logged in",
+  hold: { t: "account", code: "not_signed_in", text: "Not logged in" },
 };
 const NOT_FOUND: TurnOutcome = {
   ok: false,
@@ -118,6 +135,10 @@ function apply(w: World, { op, pick, variant }: Op): void {
       return;
     case "fail":
       return w.dispatch({ t: "failed", error: "a bridge bug" });
+    case "limited": // the turn at hand stops on a usage limit (variant 1: the account does not work)
+      return id === undefined ? undefined : w.result(id, variant === 1 ? NO_ACCOUNT : LIMITED);
+    case "continue": // the reset time came, the account works again, or the phone asked
+      return w.dispatch({ t: "continue" });
   }
 }
 
@@ -135,6 +156,7 @@ function settle(w: World): void {
       w.waits = 0;
       w.dispatch({ t: "waits", count: 0 });
     } else if (w.interrupts.length > 0) w.interrupts = [];
+    else if (w.holding && w.machine.turn.t === "idle") w.dispatch({ t: "continue" });
     else {
       const busy = w.liveIds().find((id) => w.procs.get(id)!.handed.length > 0);
       const closing = w.liveIds().find((id) => w.procs.get(id)!.closing || w.procs.get(id)!.dying);
@@ -193,15 +215,19 @@ describe("session machine against a model (fast-check)", () => {
         settle(w);
         for (const m of w.stored.values()) seen.add(m.subtype ?? m.key.split(":")[0]!);
         if (w.crashedBetweenEffects > 0) seen.add("crash between effects");
+        if (w.heldCount > 0) seen.add("held");
+        if ([...w.handed.values()].some((n) => n.again > 0)) seen.add("continued");
       }),
       { numRuns: 1000 },
     );
     expect([...seen].sort()).toEqual([
+      "continued",
       "crash between effects",
       "error_bridge",
       "error_bridge_restarted",
       "error_during_execution",
       "error_process_exited",
+      "held",
       "interrupted",
       "nt",
       "rf",

@@ -1,14 +1,22 @@
 import { andThen, done, dropped, finish, log, outcome, sessionId, status } from "./session-steps.ts";
-import type { Effect, Input, Machine, MachineEvent, Step, TurnOutcome } from "./session-types.ts";
+import type { Effect, Held, Hold, Input, Machine, MachineEvent, Step, TurnOutcome } from "./session-types.ts";
 
 export type * from "./session-types.ts";
 
 /** What the CLI says when `--resume` names a session it has no transcript for. */
 const NO_CONVERSATION = "No conversation found with session ID";
 
+/**
+ * What a held input's process is sent when it continues. The attempt that was stopped left the
+ * input in Claude's transcript (the CLI keeps the user message, drops its own error reply from the
+ * next request and joins the two user messages), so sending the text again would show it to
+ * Claude twice; "continue" is what a person types there. A fresh session gets the text itself.
+ */
+export const CONTINUE_TEXT = "continue";
+
 /** A session's machine when its runner is made; `ended` for an ended session opened to settle its inputs. */
 export function initialMachine(life: "open" | "ended" = "open"): Machine {
-  return { life, turn: { t: "idle" }, proc: null, queue: [], waits: 0, nextProc: 1 };
+  return { life, turn: { t: "idle" }, proc: null, queue: [], held: null, waits: 0, nextProc: 1 };
 }
 
 /**
@@ -18,7 +26,9 @@ export function initialMachine(life: "open" | "ended" = "open"): Machine {
 export function step(s: Machine, e: MachineEvent): Step {
   switch (e.t) {
     case "recover":
-      return recover(s, e.started, e.pending, e.claudeSession);
+      return recover(s, e.started, e.pending, e.held, e.claudeSession);
+    case "continue":
+      return continueHeld(s);
     case "inputs":
       return inputs(s, e.pending);
     case "prepared":
@@ -69,12 +79,22 @@ export function turnInput(s: Machine): Input | null {
   return s.turn.t === "idle" ? null : s.turn.input;
 }
 
-/** Inputs the previous bridge process had started are answered; pending ones run. */
-function recover(s: Machine, started: Input[], pending: Input[], claudeSession: boolean): Step {
+/** Inputs the previous bridge process had started are answered; a held one waits on; pending ones run. */
+function recover(
+  s: Machine,
+  started: Input[],
+  pending: Input[],
+  held: Held | null,
+  claudeSession: boolean,
+): Step {
   const restarted = outcome("error_bridge_restarted", "the bridge restarted during this turn");
   const effects = started.flatMap((input) => finish(input, restarted));
-  effects.push(...status(s, claudeSession ? "sleeping" : "idle"));
-  return andThen(done(s, effects), (x) => inputs(x, pending));
+  if (held && s.life === "ended")
+    effects.push(...finish(held.input, outcome("session_ended", "the session ended")));
+  else if (held) effects.push({ t: "hold", held });
+  else effects.push(...status(s, claudeSession ? "sleeping" : "idle"));
+  const state = held && s.life !== "ended" ? { ...s, held } : s;
+  return andThen(done(state, effects), (x) => inputs(x, pending));
 }
 
 function inputs(s: Machine, pending: Input[]): Step {
@@ -84,24 +104,36 @@ function inputs(s: Machine, pending: Input[]): Step {
   return next({ ...s, queue: pending.filter((i) => i.mid !== current) });
 }
 
-/** When nothing runs: announce the next input, then hand it to the live process or get one. */
+/** When nothing runs and nothing is held: announce the next input, then start it. */
 function next(s: Machine): Step {
   const input = s.queue[0];
-  if (s.life !== "open" || s.turn.t !== "idle" || !input) return done(s);
+  if (s.life !== "open" || s.turn.t !== "idle" || s.held || !input) return done(s);
+  const announce: Effect[] = input.kind === "command" ? [] : [{ t: "turn_started", input }];
+  return begin({ ...s, queue: s.queue.slice(1) }, input, false, announce);
+}
+
+/** The held input runs again; its turn.started was sent when it first ran. */
+function continueHeld(s: Machine): Step {
+  const held = s.held;
+  if (!held || s.life !== "open" || s.turn.t !== "idle") return done(s);
+  return begin({ ...s, held: null }, held.input, true, []);
+}
+
+/** Hands the input to the live process, or gets one. */
+function begin(s: Machine, input: Input, again: boolean, announce: Effect[]): Step {
   const effects: Effect[] = [
-    ...(input.kind === "command" ? [] : [{ t: "turn_started", input } as const]),
+    ...announce,
     { t: "mark", mid: input.mid, state: "started" },
     ...status(s, "running"),
     { t: "idle_timer", arm: false },
   ];
-  const rest: Machine = { ...s, queue: s.queue.slice(1) };
   if (s.proc && !s.proc.closing)
-    return andThen(done(rest, effects), (x) => hand(x, input, s.proc!.id, false));
+    return andThen(done(s, effects), (x) => hand(x, input, s.proc!.id, false, again));
   // A process on its way out (idle sleep, an unanswered interrupt) is awaited, never reused.
   if (s.proc)
-    return done({ ...rest, turn: { t: "starting", input, waitFor: "exit", interrupt: false } }, effects);
-  const turn = { t: "starting", input, waitFor: "prepare", interrupt: false } as const;
-  return done({ ...rest, turn }, [...effects, { t: "prepare", inputMid: input.mid }]);
+    return done({ ...s, turn: { t: "starting", input, waitFor: "exit", interrupt: false, again } }, effects);
+  const turn = { t: "starting", input, waitFor: "prepare", interrupt: false, again } as const;
+  return done({ ...s, turn }, [...effects, { t: "prepare", inputMid: input.mid }]);
 }
 
 /** The turn is still waiting for this preparation (not ended, not shutting down meanwhile). */
@@ -115,20 +147,21 @@ function prepared(s: Machine, inputMid: string, missing: boolean): Step {
   // No process is started for a turn that ended meanwhile.
   if (t.t !== "starting" || !preparing(s, inputMid)) return done(s);
   const fresh: Effect[] = missing ? [{ t: "started_fresh", inputMid, why: "its transcript is missing" }] : [];
-  const spawned = andThen(done(s, fresh), (x) => spawn(x, t.input, missing));
+  const spawned = andThen(done(s, fresh), (x) => spawn(x, t.input, missing, t.again));
   return t.interrupt ? andThen(spawned, interrupt) : spawned;
 }
 
-function spawn(s: Machine, input: Input, fresh: boolean): Step {
+function spawn(s: Machine, input: Input, fresh: boolean, again: boolean): Step {
   const id = s.nextProc;
   const state: Machine = { ...s, nextProc: id + 1, proc: { id, closing: false } };
-  return andThen(done(state, [{ t: "spawn", proc: id }]), (x) => hand(x, input, id, fresh));
+  return andThen(done(state, [{ t: "spawn", proc: id }]), (x) => hand(x, input, id, fresh, again));
 }
 
-function hand(s: Machine, input: Input, proc: number, fresh: boolean): Step {
+function hand(s: Machine, input: Input, proc: number, fresh: boolean, again: boolean): Step {
   const clearing = input.kind === "command";
-  const turn = { t: "running", input, proc, clearing, resumeFailed: false, fresh } as const;
-  return done({ ...s, turn }, [{ t: "send", proc, text: input.text }]);
+  const turn = { t: "running", input, proc, clearing, resumeFailed: false, fresh, again } as const;
+  const text = again && !fresh ? CONTINUE_TEXT : input.text;
+  return done({ ...s, turn }, [{ t: "send", proc, text }]);
 }
 
 function result(s: Machine, proc: number, id: string, o: TurnOutcome): Step {
@@ -140,7 +173,20 @@ function result(s: Machine, proc: number, id: string, o: TurnOutcome): Step {
   }
   // A late result of a process being replaced is not the starting input's.
   if (t.t === "starting") return done(s, [sessionId(s, id)]);
+  if (o.hold && t.t === "running" && s.life !== "ended" && t.input.kind !== "command")
+    return andThen(done(s, [sessionId(s, id)]), (x) => hold(x, t.input, o.hold!));
   return andThen(done(s, [sessionId(s, id)]), (x) => endTurn(x, o));
+}
+
+/** The input is not spent: it waits, ahead of every other, until it continues (no turn.result yet). */
+function hold(s: Machine, input: Input, why: Hold): Step {
+  const held = { input, hold: why };
+  const effects: Effect[] = [
+    log("info", "turn held", { inputMid: input.mid, why: why.t }),
+    { t: "hold", held },
+    { t: "idle_timer", arm: true },
+  ];
+  return done({ ...s, turn: { t: "idle" }, held }, effects);
 }
 
 function exited(s: Machine, proc: number, error: string | null): Step {
@@ -157,7 +203,7 @@ function exited(s: Machine, proc: number, error: string | null): Step {
   const cancel: Effect = { t: "cancel_prompts", reason: "the Claude process ended" };
   if (s.life === "open" && !t.fresh && (t.resumeFailed || error?.includes(NO_CONVERSATION))) {
     const fresh: Effect = { t: "started_fresh", inputMid: t.input.mid, why: "Claude could not resume it" };
-    return andThen(done(gone, [cancel, fresh]), (x) => spawn(x, t.input, true));
+    return andThen(done(gone, [cancel, fresh]), (x) => spawn(x, t.input, true, t.again));
   }
   const o = error
     ? outcome("error_process_exited", error)
@@ -168,7 +214,8 @@ function exited(s: Machine, proc: number, error: string | null): Step {
 
 /** No process and nothing to run: the session sleeps, or shows the error that ended its process. */
 function afterExit(s: Machine, error: string | null): Step {
-  if (s.proc || s.turn.t !== "idle") return done(s);
+  // A held input's status (waiting for …) stays until it continues.
+  if (s.proc || s.turn.t !== "idle" || s.held) return done(s);
   return done(s, error ? status(s, "error", error) : status(s, "sleeping"));
 }
 
@@ -197,11 +244,19 @@ function waits(s: Machine, count: number): Step {
 /** Pending prompts end as cancelled and the CLI is asked to stop; before Claude has the input, later. */
 function interrupt(s: Machine): Step {
   const t = s.turn;
+  if (t.t === "idle" && s.held) return giveUp(s, s.held);
   if (t.t === "starting") return done({ ...s, turn: { ...t, interrupt: true } });
   if (t.t !== "running") return done(s);
   const effects: Effect[] = [{ t: "cancel_prompts", reason: "interrupted from the phone" }];
   if (!s.proc?.closing) effects.push({ t: "interrupt", proc: t.proc, inputMid: t.input.mid });
   return done(s, effects);
+}
+
+/** An interrupt while an input waits: the phone stopped waiting, so it ends; the next may run. */
+function giveUp(s: Machine, held: Held): Step {
+  const o = outcome("interrupted", "stopped from the phone while it waited");
+  const effects = [...finish(held.input, o), ...status(s, "idle")];
+  return andThen(done({ ...s, held: null }, effects), next);
 }
 
 /** The same process, still on the same turn, is closed; never a later turn's. */
@@ -223,9 +278,10 @@ function end(s: Machine): Step {
   const t = s.turn;
   const effects: Effect[] = [{ t: "status", state: "ended" }];
   if (t.t === "starting") effects.push(...finish(t.input, outcome("session_ended", "the session ended")));
+  if (s.held) effects.push(...finish(s.held.input, outcome("session_ended", "the session ended")));
   effects.push(...s.queue.flatMap(dropped), { t: "cancel_prompts", reason: "the session ended" });
   const turn = t.t === "starting" ? { t: "idle" as const } : t;
-  return andThen(done({ ...s, life: "ended", turn, queue: [] }, effects), close);
+  return andThen(done({ ...s, life: "ended", turn, queue: [], held: null }, effects), close);
 }
 
 /** The bridge shuts down: processes go, nothing new starts; started inputs are settled at the next start. */

@@ -8,6 +8,8 @@ import { derivedMid } from "./turn-mids.ts";
 
 export type SessionRoomDeps = {
   registry: Registry;
+  /** The bridge's default for session.info `autoContinue` (true when not given). */
+  autoContinue?: boolean;
   machineId: string;
   /** The session list changed (state, title, ids): the machine room republishes it. */
   changed(): void;
@@ -98,16 +100,17 @@ export class SessionRoom {
     this.publishInfo();
   }
 
-  /** Publishes a state change. Nothing brings an ended session back. */
-  setState(state: SessionState, detail?: string): void {
+  /** Publishes a state change (`resetsAt`: when a waiting input continues). Nothing brings an ended session back. */
+  setState(state: SessionState, detail?: string, resetsAt?: number): void {
     if (this.record.state === "ended" && state !== "ended") return;
-    if (this.record.state === state && !detail) return;
+    if (this.record.state === state && !detail && resetsAt === undefined) return;
     this.record = { ...this.record, state, updatedAt: Date.now() };
     this.save();
     this.link.send("session.status", {
       state,
       at: Date.now(),
       ...(detail ? { detail: clip(detail, 4000).text } : {}),
+      ...(resetsAt !== undefined ? { resetsAt } : {}),
     });
     this.deps.changed();
   }
@@ -126,6 +129,7 @@ export class SessionRoom {
     if (r.transitionedFrom) body.transitionedFrom = r.transitionedFrom;
     const grants = grantsOf(this.deps.registry, r.room);
     if (grants.length > 0) body.grants = grants;
+    body.autoContinue = this.deps.registry.autoContinue(r.room, this.deps.autoContinue ?? true);
     this.link.send("session.info", body);
     this.deps.changed();
   }

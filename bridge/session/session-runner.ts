@@ -5,6 +5,7 @@ import type { RunEvent } from "../claude/map-sdk.ts";
 import { skippedText } from "../link/guard.ts";
 import type { RoomLink, SkipReason } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
+import type { AccountHooks } from "../machine/account-watch.ts";
 import { ClaudeProcesses } from "./claude-processes.ts";
 import { Deltas } from "./deltas.ts";
 import { followMode } from "./follow-mode.ts";
@@ -29,8 +30,10 @@ import {
 } from "./session-machine.ts";
 import { SessionRoom } from "./session-room.ts";
 import { SessionTasks } from "./session-tasks.ts";
+import type { Held } from "./session-types.ts";
 import { stopRunningTasks } from "./task-control.ts";
 import { derivedMid } from "./turn-mids.ts";
+import { TurnTrouble } from "./turn-trouble.ts";
 
 export type SessionDeps = {
   registry: Registry;
@@ -44,9 +47,15 @@ export type SessionDeps = {
   admit(runner: SessionRunner): Promise<void>;
   /** The session list changed (state, title, ids): the machine room republishes it. */
   changed(): void;
+  /** Claude Code's account, for inputs held until it works (machine.account). */
+  account?: AccountHooks;
+  /** A usage-limited input continues by itself after the reset, unless its session says otherwise (default true). */
+  autoContinue?: boolean;
 };
 
 const INTERRUPT_MS = 5000;
+/** setTimeout's longest delay; a later reset is waited for in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type Pending = MachineEvent | (() => MachineEvent);
 
@@ -72,6 +81,9 @@ export class SessionRunner {
   /** Events wait here while an earlier one's effects run (an effect may cause an event). */
   readonly #events = new Serial<Pending>((e) => this.#apply(e));
   #idle: NodeJS.Timeout | null = null;
+  readonly #trouble = new TurnTrouble();
+  #held: Held | null = null;
+  #holdTimer: NodeJS.Timeout | null = null;
 
   constructor(record: SessionRecord, link: RoomLink, deps: SessionDeps) {
     this.deps = deps;
@@ -120,6 +132,7 @@ export class SessionRunner {
       t: "recover",
       started: this.deps.registry.inputs(this.room, "started").map(inputOf),
       pending: this.#pending(),
+      held: this.deps.registry.held(this.room),
       claudeSession: this.out.record.claudeSessionId !== null,
     }));
   }
@@ -203,6 +216,21 @@ export class SessionRunner {
     void stopRunningTasks(this);
   }
 
+  /** The held input is tried again now (its reset came, the account may work, or the phone asked). */
+  continueHeld(): void {
+    this.#dispatch({ t: "continue" });
+  }
+
+  get autoContinue(): boolean {
+    return this.deps.registry.autoContinue(this.room, this.deps.autoContinue ?? true);
+  }
+
+  setAutoContinue(on: boolean): void {
+    this.deps.registry.setAutoContinue(this.room, on);
+    this.out.publishInfo();
+    if (this.#held) this.#wait(this.#held);
+  }
+
   #dispatch(e: Pending): void {
     this.#events.push(e);
   }
@@ -237,7 +265,10 @@ export class SessionRunner {
       case "started_fresh":
         return this.out.startedFresh(e.inputMid, e.why);
       case "mark":
+        if (e.mid === this.#held?.input.mid) this.#unhold();
         return this.deps.registry.setInput(e.mid, e.state);
+      case "hold":
+        return this.#hold(e.held);
       case "status":
         return this.out.setState(e.state, e.detail);
       case "session_id":
@@ -294,7 +325,18 @@ export class SessionRunner {
     const run = this.#procs.get(proc);
     if (run && this.catalog.onEvent(e, run)) return;
     if (run && e.t === "result") this.catalog.turnEnded(run);
+    if (e.t === "rate_limit")
+      return void this.link.send("session.usage", {
+        limits: this.#trouble.rateLimit(e.info),
+        at: Date.now(),
+      });
+    if (e.t === "assistant" && this.#trouble.assistant(e)) return;
     const event = machineEventOf(proc, e);
+    if (event?.t === "result") {
+      const hold = this.#trouble.take(event.outcome.ok);
+      if (hold) event.outcome.hold = hold;
+      else if (event.outcome.ok) this.deps.account?.works();
+    }
     if (event) this.#dispatch(event);
     else if (e.t === "task") this.tasks.onTask(e.task);
     else if (e.t === "delta" || e.t === "assistant" || e.t === "tool_result") {
@@ -339,6 +381,48 @@ export class SessionRunner {
       else void this.sleep();
     }, this.deps.idleSleepMs);
     this.#idle.unref();
+  }
+
+  /** Kept durably, said in session.status, and waited for: the reset time or the account. */
+  #hold(held: Held): void {
+    this.deps.registry.hold(held.input.mid, held.hold);
+    this.#held = held;
+    const h = held.hold;
+    if (h.t === "limit") {
+      const auto = this.autoContinue;
+      const detail = auto ? undefined : "It continues when you tap Continue (auto-continue is off).";
+      this.out.setState("waiting_limit", detail, h.resetsAt);
+    } else {
+      this.out.setState("waiting_account", h.text);
+      this.deps.account?.report(h.code, h.text);
+      // A new process reads the credentials afresh when the input continues.
+      this.#dispatch({ t: "sleep" });
+    }
+    this.#wait(held);
+  }
+
+  #wait(held: Held): void {
+    this.#clearHoldTimer();
+    const h = held.hold;
+    if (h.t === "account") return this.deps.account?.waitFor(this.room, () => this.continueHeld());
+    if (!this.autoContinue) return;
+    const delay = Math.min(Math.max(0, h.resetsAt - Date.now()), MAX_TIMER_MS);
+    this.#holdTimer = setTimeout(() => {
+      this.#holdTimer = null;
+      if (Date.now() >= h.resetsAt) this.continueHeld();
+      else this.#wait(held);
+    }, delay);
+    this.#holdTimer.unref();
+  }
+
+  #unhold(): void {
+    this.#held = null;
+    this.#clearHoldTimer();
+  }
+
+  #clearHoldTimer(): void {
+    if (this.#holdTimer) clearTimeout(this.#holdTimer);
+    this.#holdTimer = null;
   }
 
   #pending(): Input[] {

@@ -18,7 +18,18 @@ export type TurnOutcome = {
   costUsd?: number;
   usage?: unknown;
   error: string | null;
+  /** Claude could not answer for a reason that passes (a usage limit, the account): the input waits. */
+  hold?: Hold;
 };
+
+/**
+ * Why an input waits instead of ending (docs/protocol.md §9.11): a usage limit until `resetsAt`
+ * (epoch ms), or the account (`code` as in machine.account; `text` what Claude Code said).
+ */
+export type Hold = { t: "limit"; resetsAt: number } | { t: "account"; code: string; text: string };
+
+/** The input that waits, after its turn.started; it is answered once it continues and ends. */
+export type Held = { input: Input; hold: Hold };
 
 /** What happens to the input at hand. At most one input is between turn.started and turn.result. */
 export type Turn =
@@ -28,11 +39,12 @@ export type Turn =
    * is still closing (`exit`), or the runtime is admitting a new one and checking its transcript
    * (`prepare`). An interrupt now is kept for the moment the input reaches Claude.
    */
-  | { t: "starting"; input: Input; waitFor: "exit" | "prepare"; interrupt: boolean }
+  | { t: "starting"; input: Input; waitFor: "exit" | "prepare"; interrupt: boolean; again: boolean }
   /**
    * Handed to process `proc`. `clearing`: the Claude session id changes as a /clear
    * (session.transition). `resumeFailed`: the CLI said it found no conversation and exits next.
    * `fresh`: this input started a fresh Claude session already, so a second failure ends the turn.
+   * `again`: a held input continuing; Claude has it in its transcript already (see `hand`).
    */
   | {
       t: "running";
@@ -41,6 +53,7 @@ export type Turn =
       clearing: boolean;
       resumeFailed: boolean;
       fresh: boolean;
+      again: boolean;
     };
 
 /** `ended` by the user (final); `stopped` while the bridge shuts down (nothing new starts). */
@@ -55,6 +68,8 @@ export type Machine = {
   proc: Proc | null;
   /** The registry's pending inputs, oldest first (not including the turn's input). */
   queue: Input[];
+  /** An input stopped by a usage limit or the account; nothing else starts before it continues. */
+  held: Held | null;
   /** Permission prompts waiting for an answer. */
   waits: number;
   /** The id the next spawned process gets; ids are never reused, so a late event of an old one is told apart. */
@@ -63,7 +78,9 @@ export type Machine = {
 
 export type MachineEvent =
   /** The bridge (re)started: inputs it had started are answered, pending ones run. */
-  | { t: "recover"; started: Input[]; pending: Input[]; claudeSession: boolean }
+  | { t: "recover"; started: Input[]; pending: Input[]; held: Held | null; claudeSession: boolean }
+  /** The held input is tried again: its reset time came, the account works, or the phone asked. */
+  | { t: "continue" }
   /** The registry's pending inputs, read after an input was recorded. */
   | { t: "inputs"; pending: Input[] }
   /** The runtime admitted a new process; `missing`: the transcript to resume is gone. */
@@ -96,6 +113,8 @@ export type Effect =
   | { t: "started_fresh"; inputMid: string; why: string }
   /** The registry's record of an input; always after the message it stands for, so a crash resends. */
   | { t: "mark"; mid: string; state: "started" | "done" }
+  /** Keep the input as held (durably), say so in session.status, and wait for its reset or the account. */
+  | { t: "hold"; held: Held }
   | { t: "status"; state: SessionState; detail?: string }
   /** Admit a new process (live-process cap), check the transcript, then report `prepared`. */
   | { t: "prepare"; inputMid: string }

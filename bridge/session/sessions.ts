@@ -4,6 +4,7 @@ import type { Caps } from "../config.ts";
 import type { OpenOptions } from "../link/relay-client.ts";
 import type { RoomHandlers, RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
+import type { AccountHooks } from "../machine/account-watch.ts";
 import type { Registry, SessionRecord } from "./registry.ts";
 import { type SessionDeps, SessionRunner } from "./session-runner.ts";
 
@@ -24,6 +25,10 @@ export type SessionsOptions = {
   permissionTimeoutMs: number | null;
   open(room: string, handlers: RoomHandlers, options?: OpenOptions): RoomLink;
   changed(): void;
+  /** Claude Code's account (machine.account); inputs held for it wait on it. */
+  account?: AccountHooks;
+  /** A usage-limited input continues by itself after the reset (default true; per session too). */
+  autoContinue?: boolean;
 };
 
 /** Every session of this machine: creation, lookup, the live-process cap and shutdown. */
@@ -43,6 +48,8 @@ export class Sessions {
       permissionTimeoutMs: o.permissionTimeoutMs,
       admit: (r) => this.#admit(r),
       changed: () => o.changed(),
+      ...(o.account ? { account: o.account } : {}),
+      autoContinue: o.autoContinue ?? true,
     };
   }
 

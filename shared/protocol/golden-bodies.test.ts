@@ -292,6 +292,23 @@ const bridge: Omit<Golden, ControllerKind> = {
     { trigger: "auto", preTokens: 967_000, at },
   ],
   "agent.delta": [{ messageId: "msg_1", index: 0, offset: 5, text: " world" }],
+  "session.usage": [
+    {
+      limits: [
+        { kind: "five_hour", status: "rejected", resetsAt: at, utilization: 1 },
+        { kind: "seven_day", status: "allowed", resetsAt: at, utilization: 0.4 },
+      ],
+      at,
+    },
+  ],
+  "machine.account": [
+    { ok: true, at },
+    {
+      ok: false,
+      problem: { code: "not_signed_in", text: "Not logged in · Please run /login", fix: "Run claude." },
+      at,
+    },
+  ],
 };
 
 type ControllerKind =
@@ -302,6 +319,7 @@ type ControllerKind =
   | "machine.create_session"
   | "machine.end_session"
   | "machine.list_resumable"
+  | "machine.check_account"
   | "typing";
 
 /** What the phone sends (web/src/ui/*). */
@@ -326,6 +344,8 @@ const phone: Pick<Golden, ControllerKind> = {
     { name: "set_permission_mode", value: "plan" },
     { name: "set_model", value: "claude-scripted-2" },
     { name: "stop_task", value: "a7444853af1ed1996" },
+    { name: "set_auto_continue", value: false },
+    { name: "continue" },
   ],
   "machine.create_session": [
     { cwd: "/home/me/src/app", permissionMode: "acceptEdits", title: "fix", prompt: "run the tests" },
@@ -333,6 +353,7 @@ const phone: Pick<Golden, ControllerKind> = {
   ],
   "machine.end_session": [{ room }],
   "machine.list_resumable": [{}],
+  "machine.check_account": [{}],
   typing: [{}],
 };
 

@@ -11,3 +11,4 @@ export * from "./permission.ts";
 export * from "./session.ts";
 export * from "./tasks.ts";
 export * from "./text.ts";
+export * from "./usage.ts";

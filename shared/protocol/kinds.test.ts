@@ -37,6 +37,9 @@ const STORED = [
   "session.commands",
   "session.context",
   "session.compacted",
+  "session.usage",
+  "machine.account",
+  "machine.check_account",
 ];
 const SIGNALS = ["agent.delta", "typing"];
 
@@ -85,6 +88,8 @@ const before = {
     "machine.session_created",
     "machine.resumable",
     "machine.notice",
+    "session.usage",
+    "machine.account",
   ]),
   controller: new Set([
     "user.message",
@@ -94,6 +99,7 @@ const before = {
     "machine.create_session",
     "machine.end_session",
     "machine.list_resumable",
+    "machine.check_account",
   ]),
 };
 function oldMaySend(role: Role, kind: string): boolean {
@@ -245,6 +251,15 @@ const examples: { [K in AnyKind]: { valid: BodyOf<K>; invalid: unknown } } = {
     valid: { trigger: "manual", preTokens: 700, postTokens: 20, at: 1 },
     invalid: { trigger: "sometimes", preTokens: 700, at: 1 },
   },
+  "session.usage": {
+    valid: { limits: [{ kind: "five_hour", status: "rejected", resetsAt: 1, utilization: 1 }], at: 1 },
+    invalid: { limits: [{ kind: "five_hour", status: "exhausted" }], at: 1 },
+  },
+  "machine.account": {
+    valid: { ok: false, problem: { code: "not_signed_in", text: "Not logged in", fix: "run claude" }, at: 1 },
+    invalid: { ok: false, problem: { code: "sad", text: "", fix: "" }, at: 1 },
+  },
+  "machine.check_account": { valid: {}, invalid: null },
   "agent.delta": {
     valid: { messageId: "msg_1", index: 0, offset: 0, text: "he" },
     invalid: { messageId: "msg_1", index: -1, offset: 0, text: "he" },

@@ -50,6 +50,13 @@ import {
   UserMessage,
 } from "./session.ts";
 import { SessionTasks, SessionTodos, TolerantSessionTasks, TolerantSessionTodos } from "./tasks.ts";
+import {
+  CheckAccount,
+  MachineAccount,
+  SessionUsage,
+  TolerantMachineAccount,
+  TolerantSessionUsage,
+} from "./usage.ts";
 
 /**
  * Every kind of the session layer, declared once: its body schema, whether the room stores it or
@@ -66,6 +73,8 @@ export const kinds = {
   "machine.list_resumable": stored("controller", ListResumable),
   "machine.resumable": stored("bridge", MachineResumable, TolerantMachineResumable),
   "machine.notice": stored("bridge", MachineNotice, TolerantMachineNotice),
+  "machine.account": stored("bridge", MachineAccount, TolerantMachineAccount),
+  "machine.check_account": stored("controller", CheckAccount),
   "session.info": stored("bridge", SessionInfo, TolerantSessionInfo),
   "session.status": stored("bridge", SessionStatus, TolerantSessionStatus),
   "user.message": stored("controller", UserMessage),
@@ -85,6 +94,7 @@ export const kinds = {
   "session.commands": stored("bridge", SessionCommands, TolerantSessionCommands),
   "session.context": stored("bridge", SessionContext, TolerantSessionContext),
   "session.compacted": stored("bridge", SessionCompacted, TolerantSessionCompacted),
+  "session.usage": stored("bridge", SessionUsage, TolerantSessionUsage),
   "agent.delta": signal("bridge", AgentDelta),
   typing: signal("controller", Typing),
 } as const;

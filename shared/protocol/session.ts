@@ -22,6 +22,10 @@ export const SessionState = z.enum([
   "sleeping",
   "ended",
   "error",
+  /** An input waits for a usage limit to reset (`resetsAt`), then continues (docs/protocol.md §9.11). */
+  "waiting_limit",
+  /** An input waits until Claude Code's account works (machine.account says what is wrong). */
+  "waiting_account",
 ]);
 export type SessionState = z.infer<typeof SessionState>;
 
@@ -41,6 +45,8 @@ export const SessionInfo = z.object({
   transitionedFrom: z.string().optional(),
   createdAt: z.number(),
   grants: z.array(SessionGrant).optional(),
+  /** An input stopped by a usage limit continues by itself after the reset (default true). */
+  autoContinue: z.boolean().optional(),
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
@@ -53,16 +59,24 @@ export const TolerantSessionInfo = SessionInfo.extend({
   transitionedFrom: z.string().nullable().optional(),
   createdAt: z.number().optional(),
   grants: z.array(SessionGrant).optional().catch(undefined),
+  autoContinue: z.boolean().optional().catch(undefined),
 });
 export type TolerantSessionInfo = z.infer<typeof TolerantSessionInfo>;
 
-export const SessionStatus = z.object({ state: SessionState, detail: z.string().optional(), at: z.number() });
+/** `resetsAt` (epoch ms): with `waiting_limit`, when the input continues. */
+export const SessionStatus = z.object({
+  state: SessionState,
+  detail: z.string().optional(),
+  at: z.number(),
+  resetsAt: z.number().optional(),
+});
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
 /** A state this app does not know yet is still shown, by name. */
 export const TolerantSessionStatus = SessionStatus.extend({
   state: z.string(),
   detail: z.string().nullable().optional(),
+  resetsAt: z.number().nullable().optional(),
 });
 export type TolerantSessionStatus = z.infer<typeof TolerantSessionStatus>;
 
@@ -100,6 +114,10 @@ export const SessionCommand = z.discriminatedUnion("name", [
   z.object({ name: z.literal("revoke_grant"), value: z.string().min(1).max(4096) }),
   /** Stops one running subagent or background task, named by its id as session.tasks lists it. */
   StopTaskCommand,
+  /** Whether an input stopped by a usage limit continues by itself after the reset. */
+  z.object({ name: z.literal("set_auto_continue"), value: z.boolean() }),
+  /** The input waiting for a limit or the account is tried again now. */
+  z.object({ name: z.literal("continue") }),
 ]);
 export type SessionCommand = z.infer<typeof SessionCommand>;
 

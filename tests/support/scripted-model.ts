@@ -18,6 +18,11 @@ export type RecordedRequest = { path: string; body: MessagesRequest; at: number 
 
 export class ScriptedModel {
   requests: RecordedRequest[] = [];
+  /**
+   * A test's own HTTP answer to a request (status, headers, error body), instead of the script's;
+   * it returns false to let the script answer. Recorded requests include those it answered.
+   */
+  respond: ((req: RecordedRequest, res: ServerResponse) => boolean) | null = null;
   #server: Server;
   #ids = 0;
   url = "";
@@ -59,7 +64,9 @@ export class ScriptedModel {
       return;
     }
     const body = JSON.parse(raw) as MessagesRequest;
-    this.requests.push({ path: url.pathname, body, at: Date.now() });
+    const recorded = { path: url.pathname, body, at: Date.now() };
+    this.requests.push(recorded);
+    if (this.respond?.(recorded, res)) return;
     const reply = this.script(body);
     if (body.stream) await this.#stream(res, reply, body.model ?? "claude-scripted");
     else this.#json(res, reply, body.model ?? "claude-scripted");

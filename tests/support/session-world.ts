@@ -1,5 +1,6 @@
 import {
   type Effect,
+  type Held,
   type Input,
   initialMachine,
   type Machine,
@@ -24,7 +25,11 @@ type Stored = { key: string; order: number; subtype: string | null };
 export class World {
   machine: Machine = initialMachine();
   /** The registry's inputs, in insertion order; it survives bridge crashes. */
-  readonly inputs = new Map<string, { input: Input; state: "pending" | "started" | "done" }>();
+  readonly inputs = new Map<string, { input: Input; state: "pending" | "started" | "held" | "done" }>();
+  /** The registry's hold of an input (kept with it, across crashes). */
+  holds = new Map<string, Held>();
+  /** How often each input was handed to a process as itself and as "continue". */
+  readonly handed = new Map<string, { text: number; again: number }>();
   /** The relay's log: one entry per mid, whoever sent it how often. */
   readonly stored = new Map<string, Stored>();
   readonly violations: string[] = [];
@@ -39,6 +44,7 @@ export class World {
   /** Kill the bridge after this many more effects. */
   crashAt: number | null = null;
   crashedBetweenEffects = 0;
+  heldCount = 0;
   #n = 0;
 
   newInput(kind: Input["kind"]): void {
@@ -67,10 +73,12 @@ export class World {
     this.sentNow = new Set();
     this.crashAt = null;
     const started = this.#withState("started");
+    const held = this.#withState("held")[0];
     this.dispatch({
       t: "recover",
       started,
       pending: this.#withState("pending"),
+      held: held ? (this.holds.get(held.mid) ?? null) : null,
       claudeSession: this.claudeSession !== null,
     });
   }
@@ -105,6 +113,8 @@ export class World {
         return this.#send(`rf:${e.inputMid}`);
       case "mark":
         return this.#mark(e.mid, e.state);
+      case "hold":
+        return this.#hold(e.held);
       case "status":
         if (this.endedPublished) this.violations.push(`status ${e.state} after ended`);
         if (e.state === "ended") this.endedPublished = true;
@@ -120,7 +130,7 @@ export class World {
       case "send": {
         const p = this.procs.get(e.proc);
         if (!p || p.closing) this.violations.push(`send to ${p ? "closing" : "missing"} process ${e.proc}`);
-        p?.handed.push(e.text);
+        p?.handed.push(this.#countHand(e.text));
         return;
       }
       case "interrupt":
@@ -154,8 +164,40 @@ export class World {
     const row = this.inputs.get(mid);
     if (!row) return void this.violations.push(`mark of unknown input ${mid}`);
     if (row.state === "done") this.violations.push(`${mid} marked ${state} after done`);
-    if (state === "started" && row.state !== "pending") this.violations.push(`${mid} started twice`);
+    // A held input starts again when it continues.
+    if (state === "started" && row.state !== "pending" && row.state !== "held")
+      this.violations.push(`${mid} started twice`);
     row.state = state;
+    this.holds.delete(mid);
+  }
+
+  #hold(held: Held): void {
+    const row = this.inputs.get(held.input.mid);
+    if (!row) return void this.violations.push(`hold of unknown input ${held.input.mid}`);
+    if (row.state === "done") this.violations.push(`${held.input.mid} held after done`);
+    if (this.#withState("held").some((i) => i.mid !== held.input.mid))
+      this.violations.push(`${held.input.mid} held beside another held input`);
+    if (!this.stored.has(`ts:${held.input.mid}`))
+      this.violations.push(`${held.input.mid} held before turn.started`);
+    row.state = "held";
+    this.holds.set(held.input.mid, held);
+    this.heldCount++;
+  }
+
+  /**
+   * "continue" stands for the input the machine's turn holds: Claude must have had that input's
+   * own text before. Returns what the process answers for.
+   */
+  #countHand(text: string): string {
+    const t = this.machine.turn;
+    if (t.t === "idle") return text;
+    const n = this.handed.get(t.input.mid) ?? { text: 0, again: 0 };
+    if (text === "continue") n.again++;
+    else n.text++;
+    if (text === "continue" && n.text === 0)
+      this.violations.push(`"continue" for ${t.input.mid} before its text`);
+    this.handed.set(t.input.mid, n);
+    return text === "continue" ? t.input.text : text;
   }
 
   /** A result the CLI gave for one input must never end another input's turn. */
@@ -165,7 +207,7 @@ export class World {
         this.violations.push(`the result for ${text} ended ${e.inputMid}'s turn`);
   }
 
-  #withState(state: "pending" | "started"): Input[] {
+  #withState(state: "pending" | "started" | "held"): Input[] {
     return [...this.inputs.values()].filter((r) => r.state === state).map((r) => r.input);
   }
 
@@ -179,6 +221,11 @@ export class World {
       { t: "result", proc: id, sessionId: `c-${id}`, outcome },
       text.startsWith("t:") ? text : null,
     );
+  }
+
+  /** Whether an input is held now (it waits for a reset or the account). */
+  get holding(): boolean {
+    return this.machine.held !== null;
   }
 
   exit(id: number, error: string | null): void {

@@ -1,5 +1,6 @@
 import type {
   StoredMsg,
+  TolerantMachineAccount,
   TolerantMachineInfo,
   TolerantMachineNotice,
   TolerantResumable,
@@ -18,6 +19,8 @@ export type MachineView = {
   /** Notices that answer no request (newest last). */
   general: TolerantMachineNotice[];
   lastBridgeAt: number | null;
+  /** Whether Claude Code can answer on the machine (machine.account), as last checked. */
+  account: TolerantMachineAccount | null;
 };
 
 export function foldMachine(msgs: readonly StoredMsg[]): MachineView {
@@ -28,6 +31,7 @@ export function foldMachine(msgs: readonly StoredMsg[]): MachineView {
   const notices = new Map<string, TolerantMachineNotice>();
   const general: TolerantMachineNotice[] = [];
   let lastBridgeAt: number | null = null;
+  let account: TolerantMachineAccount | null = null;
   for (const m of msgs) {
     if (m.role !== "bridge") continue;
     lastBridgeAt = m.ts;
@@ -48,6 +52,9 @@ export function foldMachine(msgs: readonly StoredMsg[]): MachineView {
         if (b) resumable.set(b.requestMid, b.sessions);
         break;
       }
+      case "machine.account":
+        account = readBody("machine.account", m.body) ?? account;
+        break;
       case "machine.notice": {
         const b = readBody("machine.notice", m.body);
         if (b?.requestMid) notices.set(b.requestMid, b);
@@ -64,6 +71,7 @@ export function foldMachine(msgs: readonly StoredMsg[]): MachineView {
     notices,
     general: general.slice(-5),
     lastBridgeAt,
+    account,
   };
 }
 

@@ -7,6 +7,7 @@ import type {
   TolerantSessionStatus,
   TolerantSessionTask,
   TolerantSessionTodos,
+  TolerantSessionUsage,
   TolerantTurnResult,
   ToolResult,
 } from "../../../shared/protocol/index.ts";
@@ -65,6 +66,8 @@ export type ToolCall = {
 export type SessionView = {
   info: TolerantSessionInfo | null;
   status: TolerantSessionStatus | null;
+  /** The account's usage windows as last reported (session.usage). */
+  usage: TolerantSessionUsage | null;
   items: Item[];
   /**
    * Prompts the bridge has not resolved and this tab is not answering, oldest first: the sheet
@@ -101,6 +104,7 @@ export function foldStored(msgs: readonly StoredMsg[]): StoredSession {
 export class StoredSession {
   info: TolerantSessionInfo | null = null;
   status: TolerantSessionStatus | null = null;
+  usage: TolerantSessionUsage | null = null;
   items: Item[] = [];
   users = new Map<string, Extract<Item, { t: "user" }>>();
   tools = new Map<string, ToolCall>();
@@ -180,6 +184,9 @@ export class StoredSession {
         return;
       case "session.tasks":
         this.tasks = readBody("session.tasks", m.body)?.tasks ?? this.tasks;
+        return;
+      case "session.usage":
+        this.usage = readBody("session.usage", m.body) ?? this.usage;
         return;
     }
   }

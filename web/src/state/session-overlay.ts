@@ -38,6 +38,7 @@ export function overlay(s: StoredSession, local: Local): SessionView {
   return {
     info: s.info,
     status: s.status,
+    usage: s.usage,
     items,
     pending: open.filter((r) => !responded.has(r.requestId)),
     answered: open.filter((r) => responded.has(r.requestId)),

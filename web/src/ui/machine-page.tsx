@@ -7,6 +7,7 @@ import { navigate } from "../router.ts";
 import { forgotten } from "../state/forget.ts";
 import { foldMachine, type MachineView } from "../state/machine-fold.ts";
 import type { RoomModel } from "../state/room-model.ts";
+import { AccountBanner } from "./account-banner.tsx";
 import { Centered, ConnectionBar, ForgottenNote, Notice, TopBar } from "./common.tsx";
 import { useRoom } from "./hooks.ts";
 import { NewSessionForm } from "./new-session-form.tsx";
@@ -45,6 +46,7 @@ function MachineBody(p: { model: RoomModel; machineId: string }) {
       <ConnectionBar model={p.model} lastBridgeAt={view.lastBridgeAt} />
       <main class="page">
         {conn.kind === "fatal" && conn.code === 4001 ? <Revoked machineId={p.machineId} /> : null}
+        <AccountBanner model={p.model} account={view.account} />
         <div class="actions">
           <button
             type="button"

@@ -85,4 +85,6 @@ const stateLabels: Record<SessionState, string> = {
   sleeping: "sleeping",
   ended: "ended",
   error: "error",
+  waiting_limit: "waiting for usage limit",
+  waiting_account: "waiting for account",
 };

@@ -9,6 +9,7 @@ import type { CatalogView } from "../../state/catalog-fold.ts";
 import { forgetCredentialOf } from "../../state/forget.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { permissionModeLabels } from "../format.ts";
+import { AutoContinueToggle } from "./auto-continue.tsx";
 import { CompactButton, ModelPicker, Refusal } from "./catalog-controls.tsx";
 import { GrantList } from "./grant-list.tsx";
 
@@ -89,6 +90,7 @@ export function SessionMenu(p: {
               <Refusal text={p.catalog?.modeRefusal ?? null} />
               {p.catalog ? <ModelPicker model={p.model} info={p.info} catalog={p.catalog} /> : null}
               <GrantList model={p.model} grants={p.info?.grants ?? []} />
+              <AutoContinueToggle model={p.model} on={p.info?.autoContinue !== false} />
               <button
                 type="button"
                 class="btn danger"

@@ -14,6 +14,7 @@ import { useRoom } from "../hooks.ts";
 import { stateLabel } from "../session-list.tsx";
 import { Composer } from "./composer.tsx";
 import { ContextMeter } from "./context-meter.tsx";
+import { LimitsBar } from "./limits-bar.tsx";
 import { PermissionSheet } from "./permission-sheet.tsx";
 import { waitingText } from "./prompt-answer.ts";
 import { SessionMenu } from "./session-menu.tsx";
@@ -99,6 +100,7 @@ function SessionBody(p: { model: RoomModel }) {
         <TaskStrip model={model} tasks={view.tasks} control={control} />
         <Transcript model={model} view={view} />
         <Waiting view={view} control={control} />
+        <LimitsBar model={model} view={view} control={control} />
         {role === "viewer" ? (
           <p class="viewer-note" role="note">
             View only — this link cannot send messages.

@@ -8,6 +8,7 @@ import { cost, duration, PROMPT_KEY } from "../format.ts";
 import { Markdown } from "./markdown.tsx";
 import { SubagentCard } from "./subagent-card.tsx";
 import { ToolCard } from "./tool-card.tsx";
+import { turnLabel } from "./turn-label.ts";
 
 /** Within this distance of the bottom the view follows new content. */
 const STICKY_PX = 120;
@@ -120,7 +121,7 @@ function TurnLine(p: { item: Extract<Item, { t: "turn" }> }) {
   const r = p.item.result;
   const parts = [duration(r.durationMs)];
   if (r.costUsd !== undefined) parts.push(cost(r.costUsd));
-  const label = r.ok ? "Done" : r.subtype === "interrupted" ? "Interrupted" : `Failed (${r.subtype})`;
+  const label = turnLabel(r);
   return (
     <div class={`turn ${r.ok ? "ok" : "bad"}`} data-testid="turn-result">
       <span aria-hidden="true">{r.ok ? "✓" : "✗"}</span> {label} · {parts.join(" · ")}
