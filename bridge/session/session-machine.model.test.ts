@@ -218,7 +218,7 @@ describe("session machine against a model (fast-check)", () => {
         if (w.heldCount > 0) seen.add("held");
         if ([...w.handed.values()].some((n) => n.again > 0)) seen.add("continued");
       }),
-      { numRuns: 1000 },
+      { numRuns: 4000 },
     );
     expect([...seen].sort()).toEqual([
       "continued",
