@@ -97,6 +97,12 @@ describe("tether CLI", () => {
     expect(flag.stderr).toContain("--secret is refused");
     expect(flag.stderr).toContain("TETHER_RELAY_SECRET");
     expect(flag.stderr).not.toContain(relay.secret);
+    // A secret starting with "-" (base64url allows it) gets the same refusal, not a parser error.
+    for (const form of [["--secret", "-abc"], ["--secret=-abc"]]) {
+      const dashed = await tether(["init", "--relay", relay.url, ...form, "--state-dir", dir]);
+      expect(dashed.code).toBe(2);
+      expect(dashed.stderr).toContain("--secret is refused");
+    }
     const none = await tether(["init", "--relay", relay.url, "--state-dir", dir], {
       TETHER_RELAY_SECRET: "",
     });

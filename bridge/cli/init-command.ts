@@ -22,9 +22,11 @@ TETHER_RELAY_SECRET, or asked for at the terminal without echo. It is never take
 `;
 
 export async function initCommand(argv: string[]): Promise<number> {
+  // Before parsing: a secret that starts with "-" would make the parser's error quote the flag instead.
+  if (argv.some((a) => a === "--secret" || a.startsWith("--secret=")))
+    throw new CliError(SECRET_FLAG_REFUSED);
   const { values } = parseFlags(argv, {
     relay: { type: "string" },
-    secret: { type: "string" },
     name: { type: "string" },
     "state-dir": { type: "string" },
     force: { type: "boolean" },
@@ -33,7 +35,6 @@ export async function initCommand(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  if (values.secret !== undefined) throw new CliError(SECRET_FLAG_REFUSED);
   const relay = relayUrl(values.relay ?? process.env.TETHER_RELAY_URL ?? missing("--relay"));
   const secret = await relaySecret();
   const stateDir = values["state-dir"] ?? defaultStateDir();

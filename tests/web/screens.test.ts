@@ -101,7 +101,8 @@ async function run(): Promise<void> {
   await page.getByRole("button", { name: "End session" }).waitFor();
   // The mode menu offers what the bridge accepts, nothing it would refuse (bypassPermissions).
   const modes = await page
-    .locator("#session-menu select option")
+    .getByLabel("Permissions")
+    .locator("option")
     .evaluateAll((os) => os.map((o) => o.getAttribute("value")));
   expect(modes).toEqual(PermissionMode.options);
   await shot(page, "screen-08-session-menu");
