@@ -12,7 +12,15 @@ export type RunEvent =
   /** The subscription's usage windows changed (`rate_limit_event`). */
   | { t: "rate_limit"; info: SDKRateLimitInfo & { unifiedWindows?: unknown } }
   | { t: "delta"; messageId: string; index: number; text: string }
-  | { t: "tool_result"; toolUseId: string; isError: boolean; content: string; parent?: string | null }
+  /** `structured`: the CLI's own result object (`tool_use_result`), when the message holds one result. */
+  | {
+      t: "tool_result";
+      toolUseId: string;
+      isError: boolean;
+      content: string;
+      parent?: string | null;
+      structured?: unknown;
+    }
   | { t: "task"; task: TaskEvent }
   | {
       t: "result";
@@ -58,7 +66,7 @@ export function mapSdk(m: SDKMessage): RunEvent[] {
     case "rate_limit_event":
       return [{ t: "rate_limit", info: m.rate_limit_info }];
     case "user":
-      return toolResults(m.message.content, parentOf(m));
+      return toolResults(m.message.content, parentOf(m), m.tool_use_result);
     case "stream_event":
       // A subagent's text streams too; its card shows the stored message, not the stream.
       if (parentOf(m)) return [];
@@ -117,17 +125,17 @@ function block(p: Part): AgentBlock[] {
   return [];
 }
 
-function toolResults(content: unknown, parent: string | null): RunEvent[] {
+function toolResults(content: unknown, parent: string | null, structured: unknown): RunEvent[] {
   if (!Array.isArray(content)) return [];
-  return (content as ToolResultPart[])
-    .filter((p) => p.type === "tool_result")
-    .map((p) => ({
-      t: "tool_result",
-      toolUseId: p.tool_use_id ?? "",
-      isError: p.is_error === true,
-      content: textOf(p.content),
-      parent,
-    }));
+  const parts = (content as ToolResultPart[]).filter((p) => p.type === "tool_result");
+  return parts.map((p) => ({
+    t: "tool_result",
+    toolUseId: p.tool_use_id ?? "",
+    isError: p.is_error === true,
+    content: textOf(p.content),
+    parent,
+    ...(parts.length === 1 && structured !== undefined ? { structured } : {}),
+  }));
 }
 
 function delta(

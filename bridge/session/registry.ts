@@ -2,6 +2,7 @@ import { DatabaseSync } from "node:sqlite";
 import type { ChainLink, PermissionMode, SessionState } from "../../shared/protocol/index.ts";
 import { ensurePrivateFile } from "../private-files.ts";
 import type { Held, Hold } from "./session-types.ts";
+import { type SavedTodos, savedTodosOf } from "./todo-tools.ts";
 
 export type { SessionState };
 
@@ -47,6 +48,7 @@ CREATE TABLE IF NOT EXISTS allowances(room TEXT NOT NULL, kind TEXT NOT NULL, va
   PRIMARY KEY(room, kind, value));
 CREATE TABLE IF NOT EXISTS holds(mid TEXT PRIMARY KEY, hold TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS session_options(room TEXT PRIMARY KEY, auto_continue INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS todo_lists(room TEXT PRIMARY KEY, claude_session_id TEXT NOT NULL, todos TEXT NOT NULL);
 `;
 
 /**
@@ -191,6 +193,18 @@ export class Registry {
 
   setAutoContinue(room: string, on: boolean): void {
     this.#db.prepare("INSERT OR REPLACE INTO session_options VALUES (?, ?)").run(room, on ? 1 : 0);
+  }
+
+  /** The todo list kept with Claude Code's task tools (todo-tools.ts), and the Claude session it is of. */
+  todoList(room: string): SavedTodos | null {
+    const row = this.#db.prepare("SELECT claude_session_id, todos FROM todo_lists WHERE room = ?").get(room);
+    return row ? savedTodosOf(String(row.claude_session_id), String(row.todos)) : null;
+  }
+
+  setTodoList(room: string, saved: SavedTodos): void {
+    this.#db
+      .prepare("INSERT OR REPLACE INTO todo_lists VALUES (?, ?, ?)")
+      .run(room, saved.claudeSessionId, JSON.stringify(saved.todos));
   }
 
   openPermission(requestId: string, room: string, inputMid: string | null): void {

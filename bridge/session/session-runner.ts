@@ -99,7 +99,10 @@ export class SessionRunner {
       onRefused: (requestId, code, text) => this.out.refusedResponse(code, text, { requestId }),
     });
     this.deltas = new Deltas(link);
-    this.tasks = new SessionTasks(link);
+    this.tasks = new SessionTasks(link, {
+      load: () => deps.registry.todoList(record.room),
+      save: (saved) => deps.registry.setTodoList(record.room, saved),
+    });
     this.catalog = new SessionCatalog(this.out, deps.log);
     this.#procs = new ClaudeProcesses({
       onEvent: (proc, e) => this.#onRunEvent(proc, e),
@@ -331,6 +334,7 @@ export class SessionRunner {
         at: Date.now(),
       });
     if (e.t === "assistant" && this.#trouble.assistant(e)) return;
+    if (e.t === "init") this.tasks.claudeSession(e.sessionId);
     const event = machineEventOf(proc, e);
     if (event?.t === "result") {
       const hold = this.#trouble.take(event.outcome.ok);

@@ -3,6 +3,9 @@ import type { Directive, Reply } from "./types.ts";
 
 /**
  *   [[todo]]                       → TodoWrite three times (each step further along), then "todos done"
+ *   [[tasklist]]                   → the same list with the CLI's task tools: TaskCreate ×3, TaskUpdate #1
+ *                                    in progress, then "tasks made"
+ *   [[taskstep id=N status=S]]     → TaskUpdate #N to S (deleted too), then "task updated"
  *   [[agent name=Helper dir=/abs]] → a Task call running a subagent whose prompt is `[[sub dir=/abs]]`;
  *                                    after its result, "agent done: <the result's first line>" (bg=1: in the background)
  *   [[sub dir=/abs sleep=60]]      → (the subagent) Bash `echo sub-one`, a background Bash, a Bash that
@@ -17,6 +20,21 @@ export const agents: Record<string, Directive> = {
     if (step >= 3) return { blocks: [{ type: "text", text: "todos done" }], stop: "end_turn" };
     return tool(nextId(), "TodoWrite", { todos: TODOS.map((t, i) => todoAt(t, i, step)) });
   },
+  tasklist: ({ results, nextId }) => {
+    const step = results.length;
+    if (step < TODOS.length)
+      return tool(nextId(), "TaskCreate", {
+        subject: TODOS[step],
+        description: "d",
+        activeForm: ACTIVE[step],
+      });
+    if (step === TODOS.length) return tool(nextId(), "TaskUpdate", { taskId: "1", status: "in_progress" });
+    return text("tasks made");
+  },
+  taskstep: ({ args, results, nextId }) =>
+    results.length > 0
+      ? text("task updated")
+      : tool(nextId(), "TaskUpdate", { taskId: args.id ?? "1", status: args.status ?? "completed" }),
   agent: ({ args, results, nextId }) => {
     if (results.length > 0) {
       const first = resultText(results.at(-1)).split("\n")[0] ?? "";

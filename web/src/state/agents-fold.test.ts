@@ -36,6 +36,23 @@ describe("todos, subagents and tasks in the session view", () => {
     });
   });
 
+  it("shows Claude Code's task tools as the checklist too, but a subagent's as cards", () => {
+    const log = [
+      call("c1", "TaskCreate", { subject: "a", description: "a" }),
+      call("c2", "TaskUpdate", { taskId: "1", status: "in_progress" }),
+      call("c3", "TaskList", {}),
+      msg("session.todos", { todos: [todo("a", "in_progress")], at: 1 }),
+      call("sub", "Task", { description: "Helper", prompt: "go" }),
+      call("c4", "TaskCreate", { subject: "b", description: "b" }, "sub"),
+    ];
+    const view = foldSession(log, emptyLocal);
+    const tools = view.items.filter((i) => i.t === "tool");
+    expect(tools.map((i) => i.t === "tool" && i.tool.id)).toEqual(["sub"]);
+    const card = tools[0]?.t === "tool" ? tools[0].tool : null;
+    expect(card?.children?.map((i) => i.t === "tool" && i.tool.id)).toEqual(["c4"]);
+    expect(view.todos?.todos.map((t) => t.content)).toEqual(["a"]);
+  });
+
   it("groups a subagent's calls, text and results under its Task card", () => {
     const log = [
       call("task1", "Task", { description: "Helper task", prompt: "go" }),

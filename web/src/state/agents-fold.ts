@@ -9,8 +9,11 @@ import type { TolerantSessionTask, TolerantTodoItem } from "../../../shared/prot
 
 /** The tool names Claude Code runs a subagent with (`Agent` is the newer name of `Task`). */
 const SUBAGENT_TOOLS = new Set(["Task", "Agent"]);
-/** The tool whose calls are shown as the pinned checklist instead of one card per update. */
-const TODO_TOOL = "TodoWrite";
+/**
+ * The tools whose calls are shown as the pinned checklist instead of one card per update: TodoWrite,
+ * or Claude Code's task tools where the session has those instead (docs/protocol.md §9.9).
+ */
+const CHECKLIST_TOOLS = new Set(["TodoWrite", "TaskCreate", "TaskUpdate", "TaskList"]);
 
 export function isSubagent(name: string): boolean {
   return SUBAGENT_TOOLS.has(name);
@@ -32,9 +35,9 @@ export function itemsFor<I, T extends { children?: I[] }>(
   return call.children;
 }
 
-/** A TodoWrite call of the main conversation: the checklist shows it, not a card. */
+/** A todo-list call of the main conversation: the checklist shows it, not a card. */
 export function shownAsChecklist(name: string, parent: unknown): boolean {
-  return name === TODO_TOOL && !parent;
+  return CHECKLIST_TOOLS.has(name) && !parent;
 }
 
 export type TodoCounts = { done: number; total: number; current: TolerantTodoItem | null };
