@@ -37,6 +37,8 @@ export type RunEvent =
   | { t: "mode"; mode: string }
   /** Claude Code summarised the conversation (compact_boundary). */
   | { t: "compacted"; trigger: string; preTokens: number; postTokens: number | null }
+  /** The CLI is retrying a failed API call (`api_retry`); `status` is the HTTP status, if any. */
+  | { t: "api_retry"; error: string; status: number | null }
   /** The CLI's slash-command list changed (commands_changed). */
   | { t: "commands_changed" }
   /** Output of a command Claude Code ran itself (local_command_output), shown as Claude's text. */
@@ -108,6 +110,8 @@ function systemEvent(m: Extract<SDKMessage, { type: "system" }>): RunEvent[] {
     }
     case "commands_changed":
       return [{ t: "commands_changed" }];
+    case "api_retry":
+      return [{ t: "api_retry", error: String(m.error), status: m.error_status ?? null }];
     case "local_command_output":
       return [{ t: "local_output", id: m.uuid, text: m.content }];
     default: {

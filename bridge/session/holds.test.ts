@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { holdOf, LIMIT_FALLBACK_MS, mergeLimits, rejectedReset } from "./holds.ts";
+import { holdOf, LIMIT_FALLBACK_MS, mergeLimits, rejectedReset, retryProblem } from "./holds.ts";
+import { TurnTrouble } from "./turn-trouble.ts";
 
 const now = 1_800_000_000_000;
 
@@ -59,5 +60,29 @@ describe("usage windows from rate_limit_event", () => {
       { kind: "seven_day", status: "allowed_warning", resetsAt: 5000, utilization: 0.85 },
     ]);
     expect(mergeLimits([], { unifiedWindows: { x: { status: "exploded" }, y: null } })).toEqual([]);
+  });
+});
+
+describe("retryProblem: what the CLI's retries say about the account", () => {
+  it("a refused key, an account problem, no answer; nothing for overload or a limit", () => {
+    expect(retryProblem("authentication_failed", 401)).toEqual({
+      code: "invalid_key",
+      text: "authentication_failed (HTTP 401), and it keeps retrying",
+    });
+    expect(retryProblem("billing_error", 402)?.code).toBe("account_problem");
+    expect(retryProblem("unknown", null)?.code).toBe("unreachable");
+    expect(retryProblem("unknown", 500)).toBeNull();
+    expect(retryProblem("server_error", 529)).toBeNull();
+    expect(retryProblem("rate_limit", 429)).toBeNull();
+    expect(retryProblem("x".repeat(10_000), null)).toBeNull();
+  });
+
+  it("is said once per kind and turn", () => {
+    const t = new TurnTrouble();
+    expect(t.retry("authentication_failed", 401)?.code).toBe("invalid_key");
+    expect(t.retry("authentication_failed", 401)).toBeNull();
+    expect(t.retry("unknown", null)?.code).toBe("unreachable");
+    t.take(true);
+    expect(t.retry("unknown", null)?.code).toBe("unreachable");
   });
 });

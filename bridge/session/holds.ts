@@ -42,6 +42,24 @@ export function holdOf(trouble: Trouble | null, resetsAt: number | null, now: nu
   return null;
 }
 
+/**
+ * What a retry the CLI is making says about the account (its `api_retry` message, sent within a
+ * second or two while it goes on retrying for minutes): a refused key, an account problem, or an
+ * API it cannot reach. Null for a retry that says nothing about the account (overload, 5xx, 429).
+ */
+export function retryProblem(
+  error: string,
+  status: number | null,
+): { code: "invalid_key" | "account_problem" | "unreachable"; text: string } | null {
+  // What the CLI said, in its own terms (problemOf quotes it after the problem in words).
+  const text = `${error.slice(0, 64)}${status === null ? "" : ` (HTTP ${status})`}, and it keeps retrying`;
+  if (error === "authentication_failed") return { code: "invalid_key", text };
+  if (ACCOUNT_ERRORS.has(error)) return { code: "account_problem", text };
+  if (error === "unknown" && status === null)
+    return { code: "unreachable", text: "no answer from the API, and it keeps retrying" };
+  return null;
+}
+
 /** The rate_limit_event's info as the SDK types it, plus the per-window detail the CLI adds. */
 export type LimitInfo = {
   status?: string;

@@ -334,6 +334,7 @@ export class SessionRunner {
         at: Date.now(),
       });
     if (e.t === "assistant" && this.#trouble.assistant(e)) return;
+    if (e.t === "api_retry") return this.#retrying(e.error, e.status);
     if (e.t === "init") this.tasks.claudeSession(e.sessionId);
     const event = machineEventOf(proc, e);
     if (event?.t === "result") {
@@ -385,6 +386,12 @@ export class SessionRunner {
       else void this.sleep();
     }, this.deps.idleSleepMs);
     this.#idle.unref();
+  }
+
+  /** The CLI retries a call the API refused: the machine's banner says why within seconds, not minutes. */
+  #retrying(error: string, status: number | null): void {
+    const problem = this.#trouble.retry(error, status);
+    if (problem) this.deps.account?.report(problem.code, problem.text);
   }
 
   /** Kept durably, said in session.status, and waited for: the reset time or the account. */

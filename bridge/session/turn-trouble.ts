@@ -1,6 +1,6 @@
 import type { UsageLimit } from "../../shared/protocol/index.ts";
 import type { RunEvent } from "../claude/map-sdk.ts";
-import { holdOf, type LimitInfo, mergeLimits, rejectedReset, type Trouble } from "./holds.ts";
+import { holdOf, type LimitInfo, mergeLimits, rejectedReset, retryProblem, type Trouble } from "./holds.ts";
 import type { Hold } from "./session-types.ts";
 
 type Assistant = Extract<RunEvent, { t: "assistant" }>;
@@ -14,6 +14,7 @@ export class TurnTrouble {
   limits: UsageLimit[] = [];
   #trouble: Trouble | null = null;
   #reset: number | null = null;
+  #retrying: string | null = null;
 
   /** A rate_limit_event: the windows after it. */
   rateLimit(info: LimitInfo): UsageLimit[] {
@@ -33,11 +34,20 @@ export class TurnTrouble {
     return holdOf(this.#trouble, this.#reset, Date.now()) !== null;
   }
 
+  /** An account problem the CLI's retries show, once per kind and turn (null: nothing new to say). */
+  retry(error: string, status: number | null): ReturnType<typeof retryProblem> {
+    const problem = retryProblem(error, status);
+    if (!problem || problem.code === this.#retrying) return null;
+    this.#retrying = problem.code;
+    return problem;
+  }
+
   /** The hold for the turn that just ended (null: it ends as usual); the next turn starts clean. */
   take(ok: boolean): Hold | null {
     const hold = ok ? null : holdOf(this.#trouble, this.#reset, Date.now());
     this.#trouble = null;
     this.#reset = null;
+    this.#retrying = null;
     return hold;
   }
 }

@@ -11,6 +11,7 @@ import type { ContentPart, Directive, MessagesRequest } from "./types.ts";
  *                  anthropic-ratelimit-unified-* headers, reset a set time after the first refusal),
  *                  then, from the reset on, the script's answers with the windows allowed again.
  *   badKey       → 401 authentication_error, as for an invalid API key.
+ *   noAnswer     → the connection closes without an answer, as when the API cannot be reached.
  * The CLI shows a subscription's limit only to a subscriber: give it CLAUDE_CODE_OAUTH_TOKEN (any
  * value; the scripted model does not check it) instead of ANTHROPIC_API_KEY.
  */
@@ -93,5 +94,12 @@ export function badKey(req: Request, res: ServerResponse): boolean {
   res.writeHead(401, { "content-type": "application/json" });
   const error = { type: "authentication_error", message: "invalid x-api-key" };
   res.end(JSON.stringify({ type: "error", error }));
+  return true;
+}
+
+/** For ScriptedModel.respond: every conversation request's connection closes without an answer. */
+export function noAnswer(req: Request, res: ServerResponse): boolean {
+  if (req.body.stream !== true) return false;
+  res.socket?.destroy();
   return true;
 }
