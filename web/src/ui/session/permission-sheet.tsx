@@ -7,6 +7,7 @@ import {
 import { questionsOf } from "../../state/prompt-input.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { PlanSheet } from "./plan-sheet.tsx";
+import { PromptSheet } from "./prompt-sheet.tsx";
 import { QuestionSheet } from "./question-sheet.tsx";
 import { summary, ToolInput } from "./tool-card.tsx";
 
@@ -61,58 +62,51 @@ function ToolSheet(p: SheetProps) {
   };
   const deny = () => answer({ decision: "deny", ...(message.trim() ? { message: message.trim() } : {}) });
   return (
-    <div class="sheet-backdrop">
-      <section
-        ref={dialog}
-        tabIndex={-1}
-        class="sheet"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="perm-title"
-        aria-describedby="perm-sum"
-      >
-        <h2 id="perm-title">
-          Allow {p.req.toolName}?{p.queued > 1 ? <span class="muted small"> (1 of {p.queued})</span> : null}
-        </h2>
-        <p id="perm-sum" class="perm-sum">
-          {p.req.title ?? summary(p.req.toolName, p.req.input)}
+    <PromptSheet
+      dialog={dialog}
+      id="perm"
+      title={`Allow ${p.req.toolName}?`}
+      queued={p.queued}
+      describedBy="perm-sum"
+    >
+      <p id="perm-sum" class="perm-sum">
+        {p.req.title ?? summary(p.req.toolName, p.req.input)}
+      </p>
+      <div class="sheet-body">
+        <ToolInput name={p.req.toolName} input={p.req.input} />
+      </div>
+      <label class="deny-msg">
+        Message to Claude if you deny (optional)
+        <input value={message} onInput={(e) => setMessage(e.currentTarget.value)} disabled={busy} />
+      </label>
+      {error || p.refusal ? (
+        <p class="error" role="alert">
+          {error ?? `The bridge refused the answer: ${p.refusal}`}
         </p>
-        <div class="sheet-body">
-          <ToolInput name={p.req.toolName} input={p.req.input} />
-        </div>
-        <label class="deny-msg">
-          Message to Claude if you deny (optional)
-          <input value={message} onInput={(e) => setMessage(e.currentTarget.value)} disabled={busy} />
-        </label>
-        {error || p.refusal ? (
-          <p class="error" role="alert">
-            {error ?? `The bridge refused the answer: ${p.refusal}`}
-          </p>
-        ) : null}
-        <div class="sheet-actions">
-          <button type="button" class="btn danger" disabled={busy} onClick={() => void deny()}>
-            Deny
-          </button>
-          {p.req.sessionGrant ? (
-            <button
-              type="button"
-              class="btn"
-              disabled={busy}
-              onClick={() => void answer({ decision: "allow", remember: true })}
-            >
-              Allow for this session: {p.req.sessionGrant}
-            </button>
-          ) : null}
+      ) : null}
+      <div class="sheet-actions">
+        <button type="button" class="btn danger" disabled={busy} onClick={() => void deny()}>
+          Deny
+        </button>
+        {p.req.sessionGrant ? (
           <button
             type="button"
-            class="btn primary"
+            class="btn"
             disabled={busy}
-            onClick={() => void answer({ decision: "allow" })}
+            onClick={() => void answer({ decision: "allow", remember: true })}
           >
-            Allow
+            Allow for this session: {p.req.sessionGrant}
           </button>
-        </div>
-      </section>
-    </div>
+        ) : null}
+        <button
+          type="button"
+          class="btn primary"
+          disabled={busy}
+          onClick={() => void answer({ decision: "allow" })}
+        >
+          Allow
+        </button>
+      </div>
+    </PromptSheet>
   );
 }

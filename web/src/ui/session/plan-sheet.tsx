@@ -4,6 +4,7 @@ import { planOf } from "../../state/prompt-input.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { Markdown } from "./markdown.tsx";
 import { usePromptAnswer } from "./prompt-answer.ts";
+import { PromptSheet } from "./prompt-sheet.tsx";
 
 /** The modes an approved plan may continue in, in the words the sheet offers them. */
 export const PLAN_MODES: readonly { mode: PermissionMode; label: string }[] = [
@@ -31,69 +32,57 @@ export function PlanSheet(p: {
   const plan = planOf(p.req.input);
   const keepPlanning = () => void send({ decision: "deny", message: feedback.trim() || KEEP_PLANNING });
   return (
-    <div class="sheet-backdrop">
-      <section
-        ref={dialog}
-        tabIndex={-1}
-        class="sheet plan-sheet"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="plan-title"
-      >
-        <h2 id="plan-title">
-          Approve Claude's plan?
-          {p.queued > 1 ? <span class="muted small"> (1 of {p.queued})</span> : null}
-        </h2>
-        <div class="sheet-body" role="document" aria-label="Plan">
-          {plan ? (
-            <Markdown text={plan} class="plan-md" />
-          ) : (
-            <p class="muted">Claude Code sent no plan text with this request.</p>
-          )}
-          {p.req.truncated ? <p class="muted small">The plan was shortened to fit.</p> : null}
-        </div>
-        <fieldset class="plan-mode" disabled={busy}>
-          <legend>After approving</legend>
-          {PLAN_MODES.map((m) => (
-            <label key={m.mode} class="choice">
-              <input
-                type="radio"
-                name="plan-mode"
-                checked={mode === m.mode}
-                onChange={() => setMode(m.mode)}
-              />
-              <span class="choice-label">{m.label}</span>
-            </label>
-          ))}
-        </fieldset>
-        <label class="deny-msg">
-          Feedback if you keep planning (optional)
-          <textarea
-            rows={2}
-            value={feedback}
-            onInput={(e) => setFeedback(e.currentTarget.value)}
-            disabled={busy}
-          />
-        </label>
-        {error || p.refusal ? (
-          <p class="error" role="alert">
-            {error ?? `The bridge refused the answer: ${p.refusal}`}
-          </p>
-        ) : null}
-        <div class="sheet-actions">
-          <button type="button" class="btn" disabled={busy} onClick={keepPlanning}>
-            Keep planning
-          </button>
-          <button
-            type="button"
-            class="btn primary"
-            disabled={busy}
-            onClick={() => void send({ decision: "allow", mode })}
-          >
-            Approve
-          </button>
-        </div>
-      </section>
-    </div>
+    <PromptSheet
+      dialog={dialog}
+      id="plan"
+      class="plan-sheet"
+      title="Approve Claude's plan?"
+      queued={p.queued}
+    >
+      <div class="sheet-body" role="document" aria-label="Plan">
+        {plan ? (
+          <Markdown text={plan} class="plan-md" />
+        ) : (
+          <p class="muted">Claude Code sent no plan text with this request.</p>
+        )}
+        {p.req.truncated ? <p class="muted small">The plan was shortened to fit.</p> : null}
+      </div>
+      <fieldset class="plan-mode" disabled={busy}>
+        <legend>After approving</legend>
+        {PLAN_MODES.map((m) => (
+          <label key={m.mode} class="choice">
+            <input type="radio" name="plan-mode" checked={mode === m.mode} onChange={() => setMode(m.mode)} />
+            <span class="choice-label">{m.label}</span>
+          </label>
+        ))}
+      </fieldset>
+      <label class="deny-msg">
+        Feedback if you keep planning (optional)
+        <textarea
+          rows={2}
+          value={feedback}
+          onInput={(e) => setFeedback(e.currentTarget.value)}
+          disabled={busy}
+        />
+      </label>
+      {error || p.refusal ? (
+        <p class="error" role="alert">
+          {error ?? `The bridge refused the answer: ${p.refusal}`}
+        </p>
+      ) : null}
+      <div class="sheet-actions">
+        <button type="button" class="btn" disabled={busy} onClick={keepPlanning}>
+          Keep planning
+        </button>
+        <button
+          type="button"
+          class="btn primary"
+          disabled={busy}
+          onClick={() => void send({ decision: "allow", mode })}
+        >
+          Approve
+        </button>
+      </div>
+    </PromptSheet>
   );
 }

@@ -3,6 +3,7 @@ import type { TolerantPermissionRequest } from "../../../../shared/protocol/inde
 import { answersOf, type Choice, type Question } from "../../state/prompt-input.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { usePromptAnswer } from "./prompt-answer.ts";
+import { PromptSheet } from "./prompt-sheet.tsx";
 
 /** What Claude Code tells Claude when the person declines to answer. */
 const DECLINED = "The user chose not to answer these questions.";
@@ -31,51 +32,44 @@ export function QuestionSheet(p: {
   };
   const one = p.questions.length === 1;
   return (
-    <div class="sheet-backdrop">
-      <section
-        ref={dialog}
-        tabIndex={-1}
-        class="sheet question-sheet"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="question-title"
-      >
-        <h2 id="question-title">
-          {one ? "Claude has a question" : "Claude has questions"}
-          {p.queued > 1 ? <span class="muted small"> (1 of {p.queued})</span> : null}
-        </h2>
-        <div class="sheet-body">
-          {p.questions.map((q, i) => (
-            <QuestionField
-              key={q.question}
-              index={i}
-              q={q}
-              choice={choices.get(q.question)}
-              disabled={busy}
-              onChange={(c) => set(q.question, c)}
-            />
-          ))}
-        </div>
-        {error || p.refusal ? (
-          <p class="error" role="alert">
-            {error ?? `The bridge refused the answer: ${p.refusal}`}
-          </p>
-        ) : null}
-        <div class="sheet-actions">
-          <button
-            type="button"
-            class="btn"
+    <PromptSheet
+      dialog={dialog}
+      id="question"
+      class="question-sheet"
+      title={one ? "Claude has a question" : "Claude has questions"}
+      queued={p.queued}
+    >
+      <div class="sheet-body">
+        {p.questions.map((q, i) => (
+          <QuestionField
+            key={q.question}
+            index={i}
+            q={q}
+            choice={choices.get(q.question)}
             disabled={busy}
-            onClick={() => void send({ decision: "deny", message: DECLINED })}
-          >
-            Don't answer
-          </button>
-          <button type="button" class="btn primary" disabled={busy || !answers} onClick={submit}>
-            {one ? "Send answer" : "Send answers"}
-          </button>
-        </div>
-      </section>
-    </div>
+            onChange={(c) => set(q.question, c)}
+          />
+        ))}
+      </div>
+      {error || p.refusal ? (
+        <p class="error" role="alert">
+          {error ?? `The bridge refused the answer: ${p.refusal}`}
+        </p>
+      ) : null}
+      <div class="sheet-actions">
+        <button
+          type="button"
+          class="btn"
+          disabled={busy}
+          onClick={() => void send({ decision: "deny", message: DECLINED })}
+        >
+          Don't answer
+        </button>
+        <button type="button" class="btn primary" disabled={busy || !answers} onClick={submit}>
+          {one ? "Send answer" : "Send answers"}
+        </button>
+      </div>
+    </PromptSheet>
   );
 }
 
