@@ -1,23 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BridgeWorld, type Phone } from "./support/bridge-world.ts";
+import { describe, expect, it } from "vitest";
 import { badKey, noAnswer } from "./support/model-scripts/limits.ts";
+import { useBridgeWorld } from "./support/use-bridge-world.ts";
 
 // Issue 11: a refused key and an API out of reach. The real CLI retries such a call for about
 // three minutes before the turn ends (measured with CLI 2.1.330), so the bridge reads its retries:
 // the machine's banner names the problem within seconds, and once the API answers again the same
 // message runs to its result and the banner clears. Nothing is spent or lost meanwhile.
-let w: BridgeWorld;
-let machine: Phone;
-
-beforeAll(async () => {
-  w = await BridgeWorld.start();
-  w.startBridge();
-  machine = await w.machinePhone();
-}, 90_000);
-afterAll(() => w?.stop(), 60_000);
+const world = useBridgeWorld();
 
 describe("the account while Claude Code retries", () => {
   it("a refused key, then no answer, show on the machine within seconds; the message runs once the API answers", async () => {
+    const { w, machine } = world;
     const s = await w.createSession(machine, { title: "retries" });
     w.model.respond = badKey;
     const t0 = Date.now();

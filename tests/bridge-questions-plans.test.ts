@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
+import { describe, expect, it } from "vitest";
+import { until } from "./support/bridge-world.ts";
+import { useBridgeWorld } from "./support/use-bridge-world.ts";
 
 // Issue 11, at the wire: questions and plans are never granted for the session, a plan cannot be
 // approved into plan mode, and the session's mode follows the CLI's own (it leaves plan mode when
 // a plan is approved). The real CLI through the real bridge and relay; only the model is scripted.
-let w: BridgeWorld;
-let machine: Phone;
-
-beforeAll(async () => {
-  w = await BridgeWorld.start();
-  w.startBridge();
-  machine = await w.machinePhone();
-}, 90_000);
-afterAll(() => w?.stop(), 60_000);
+const world = useBridgeWorld();
 
 describe("questions", () => {
   it("offer no session grant, and an answer with remember grants nothing: the next question asks again", async () => {
+    const { w, machine } = world;
     const s = await w.createSession(machine, { title: "remember" });
     const first = await s.send("user.message", { text: "[[question q=Which_color?]]" });
     const req = await s.wait("permission.request", (r) => r.toolName === "AskUserQuestion");
@@ -43,6 +37,7 @@ describe("questions", () => {
 
 describe("plans", () => {
   it("cannot be approved into plan mode; approved without a mode, the session follows the CLI out of plan mode", async () => {
+    const { w, machine } = world;
     const s = await w.createSession(machine, { title: "plan" });
     await s.send("session.command", { name: "set_permission_mode", value: "plan" });
     await s.wait("session.info", (i) => i.permissionMode === "plan");

@@ -1,27 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { BodyOf } from "../shared/protocol/index.ts";
-import { BridgeWorld, type Phone } from "./support/bridge-world.ts";
+import { useBridgeWorld } from "./support/use-bridge-world.ts";
 
 // Issue 11: where Claude Code keeps the todo list with its task tools (TaskCreate/TaskUpdate, as
 // with the models that have them) instead of TodoWrite, the phone gets the same checklist; the
 // list survives a bridge restart, and a /clear (a new Claude session) empties it.
-let w: BridgeWorld;
-let machine: Phone;
-
-beforeAll(async () => {
-  w = await BridgeWorld.start();
-  // The CLI's switch for its todo tools (the scripted model's name is not one it knows).
-  w.extraEnv = { CLAUDE_CODE_ENABLE_TODO_TOOLS: "1" };
-  w.startBridge();
-  machine = await w.machinePhone();
-}, 90_000);
-afterAll(() => w?.stop(), 60_000);
+// The CLI's switch for its todo tools (the scripted model's name is not one it knows).
+const world = useBridgeWorld({ env: { CLAUDE_CODE_ENABLE_TODO_TOOLS: "1" } });
 
 type Todos = BodyOf<"session.todos">;
 const statuses = (b: Todos) => b.todos.map((t) => `${t.content}:${t.status}`);
 
 describe("the todo list from Claude Code's task tools", () => {
   it("follows TaskCreate/TaskUpdate, survives a bridge restart, and a /clear empties it", async () => {
+    const { w, machine } = world;
     const s = await w.createSession(machine, { title: "task tools" });
     const first = await s.send("user.message", { text: "[[tasklist]]" });
     expect(await s.wait("turn.result", (r) => r.inputMid === first, 90_000)).toMatchObject({ ok: true });

@@ -1,25 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { BodyOf } from "../shared/protocol/index.ts";
-import { BridgeWorld, type Phone } from "./support/bridge-world.ts";
+import { useBridgeWorld } from "./support/use-bridge-world.ts";
 
 // Issue 11, at the bridge: stop_task stops a background task of the real CLI and names an id that
 // is not running with `unknown_task` (the CLI itself accepts any id silently); an interrupt stops
 // the session's background work too. The bridge keeps serving the session throughout.
-let w: BridgeWorld;
-let machine: Phone;
-
-beforeAll(async () => {
-  w = await BridgeWorld.start();
-  w.startBridge();
-  machine = await w.machinePhone();
-}, 90_000);
-afterAll(() => w?.stop(), 60_000);
+const world = useBridgeWorld();
 
 type Tasks = BodyOf<"session.tasks">;
 const bash = (b: Tasks, status: string) => b.tasks.find((t) => t.kind === "bash" && t.status === status);
 
 describe("stop_task", () => {
   it("refuses unknown ids with a notice and stops a running background task", async () => {
+    const { w, machine } = world;
     const s = await w.createSession(machine, { title: "tasks" });
     const early = await s.send("session.command", { name: "stop_task", value: "no-such-task" });
     expect(await s.wait("session.notice", (n) => n.inputMid === early)).toMatchObject({
@@ -53,6 +46,7 @@ describe("stop_task", () => {
   }, 240_000);
 
   it("an interrupt stops the turn's background work too", async () => {
+    const { w, machine } = world;
     const s = await w.createSession(machine, { title: "interrupt" });
     const input = await s.send("user.message", { text: "[[bg sleep=60 slow=60]]" });
     const running = bash(
