@@ -16,6 +16,7 @@ import { Serial } from "./serial.ts";
 import { SessionCatalog } from "./session-catalog.ts";
 import { handleControl } from "./session-control.ts";
 import { forwardOutput, machineEventOf } from "./session-events.ts";
+import { SessionHolds } from "./session-holds.ts";
 import {
   canSleep,
   type Effect,
@@ -30,7 +31,6 @@ import {
 } from "./session-machine.ts";
 import { SessionRoom } from "./session-room.ts";
 import { SessionTasks } from "./session-tasks.ts";
-import type { Held } from "./session-types.ts";
 import { stopRunningTasks } from "./task-control.ts";
 import { derivedMid } from "./turn-mids.ts";
 import { TurnTrouble } from "./turn-trouble.ts";
@@ -54,8 +54,6 @@ export type SessionDeps = {
 };
 
 const INTERRUPT_MS = 5000;
-/** setTimeout's longest delay; a later reset is waited for in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type Pending = MachineEvent | (() => MachineEvent);
 
@@ -76,14 +74,14 @@ export class SessionRunner {
   readonly deps: SessionDeps;
   /** The CLI's commands, models and context fill, published beside the turns. */
   readonly catalog: SessionCatalog;
+  /** The input held for a usage limit or the account, and auto-continue. */
+  readonly holds: SessionHolds;
   #machine: Machine;
   readonly #procs: ClaudeProcesses;
   /** Events wait here while an earlier one's effects run (an effect may cause an event). */
   readonly #events = new Serial<Pending>((e) => this.#apply(e));
   #idle: NodeJS.Timeout | null = null;
   readonly #trouble = new TurnTrouble();
-  #held: Held | null = null;
-  #holdTimer: NodeJS.Timeout | null = null;
 
   constructor(record: SessionRecord, link: RoomLink, deps: SessionDeps) {
     this.deps = deps;
@@ -104,6 +102,16 @@ export class SessionRunner {
       save: (saved) => deps.registry.setTodoList(record.room, saved),
     });
     this.catalog = new SessionCatalog(this.out, deps.log);
+    this.holds = new SessionHolds({
+      room: record.room,
+      registry: deps.registry,
+      out: this.out,
+      account: deps.account,
+      autoContinue: deps.autoContinue ?? true,
+      continueHeld: () => this.continueHeld(),
+      // A new process reads the credentials afresh when the input continues.
+      sleep: () => this.#dispatch({ t: "sleep" }),
+    });
     this.#procs = new ClaudeProcesses({
       onEvent: (proc, e) => this.#onRunEvent(proc, e),
       onExit: (proc, error) => this.#onExit(proc, error),
@@ -224,14 +232,8 @@ export class SessionRunner {
     this.#dispatch({ t: "continue" });
   }
 
-  get autoContinue(): boolean {
-    return this.deps.registry.autoContinue(this.room, this.deps.autoContinue ?? true);
-  }
-
   setAutoContinue(on: boolean): void {
-    this.deps.registry.setAutoContinue(this.room, on);
-    this.out.publishInfo();
-    if (this.#held) this.#wait(this.#held);
+    this.holds.setAutoContinue(on);
   }
 
   #dispatch(e: Pending): void {
@@ -268,10 +270,10 @@ export class SessionRunner {
       case "started_fresh":
         return this.out.startedFresh(e.inputMid, e.why);
       case "mark":
-        if (e.mid === this.#held?.input.mid) this.#unhold();
+        this.holds.marked(e.mid);
         return this.deps.registry.setInput(e.mid, e.state);
       case "hold":
-        return this.#hold(e.held);
+        return this.holds.hold(e.held);
       case "status":
         return this.out.setState(e.state, e.detail);
       case "session_id":
@@ -392,48 +394,6 @@ export class SessionRunner {
   #retrying(error: string, status: number | null): void {
     const problem = this.#trouble.retry(error, status);
     if (problem) this.deps.account?.report(problem.code, problem.text);
-  }
-
-  /** Kept durably, said in session.status, and waited for: the reset time or the account. */
-  #hold(held: Held): void {
-    this.deps.registry.hold(held.input.mid, held.hold);
-    this.#held = held;
-    const h = held.hold;
-    if (h.t === "limit") {
-      const auto = this.autoContinue;
-      const detail = auto ? undefined : "It continues when you tap Continue (auto-continue is off).";
-      this.out.setState("waiting_limit", detail, h.resetsAt);
-    } else {
-      this.out.setState("waiting_account", h.text);
-      this.deps.account?.report(h.code, h.text);
-      // A new process reads the credentials afresh when the input continues.
-      this.#dispatch({ t: "sleep" });
-    }
-    this.#wait(held);
-  }
-
-  #wait(held: Held): void {
-    this.#clearHoldTimer();
-    const h = held.hold;
-    if (h.t === "account") return this.deps.account?.waitFor(this.room, () => this.continueHeld());
-    if (!this.autoContinue) return;
-    const delay = Math.min(Math.max(0, h.resetsAt - Date.now()), MAX_TIMER_MS);
-    this.#holdTimer = setTimeout(() => {
-      this.#holdTimer = null;
-      if (Date.now() >= h.resetsAt) this.continueHeld();
-      else this.#wait(held);
-    }, delay);
-    this.#holdTimer.unref();
-  }
-
-  #unhold(): void {
-    this.#held = null;
-    this.#clearHoldTimer();
-  }
-
-  #clearHoldTimer(): void {
-    if (this.#holdTimer) clearTimeout(this.#holdTimer);
-    this.#holdTimer = null;
   }
 
   #pending(): Input[] {
