@@ -40,6 +40,8 @@ export class BrowserPhone {
   #keys = new Map<string, string>();
   #queuedKeys = new Set<string>();
   #acked = new Set<string>();
+  /** The last commit report seen from each document (page-probe.ts numbers them). */
+  #reports = new Map<string, number>();
   #lastKey: string | null = null;
   #loads = 0;
 
@@ -168,6 +170,10 @@ export class BrowserPhone {
     const parsed = IdbCommit.safeParse(payload);
     if (!parsed.success) return void this.notes.push(`unreadable IndexedDB commit: ${parsed.error.message}`);
     const c = parsed.data;
+    const before = this.#reports.get(c.doc) ?? 0;
+    if (c.n !== before + 1)
+      this.notes.push(`IndexedDB commit report ${c.n} of document ${c.doc} came after ${before}`);
+    this.#reports.set(c.doc, Math.max(before, c.n));
     const room = this.#o.room;
     for (const q of c.outbox.filter((r) => r.room === room)) {
       const key = keyOf(JSON.parse(q.bodyJson));

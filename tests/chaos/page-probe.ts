@@ -7,18 +7,21 @@ import { StoredMsg } from "../../shared/protocol/index.ts";
  * Watches the app's IndexedDB from inside the page without changing it: every committed
  * transaction that wrote log rows, a cursor or outbox rows is reported to the runner. A commit of
  * log rows with a cursor is what the app calls "applied" (IdbRoomStore.persist); an outbox row is a
- * message durably queued. Plain JavaScript: it runs in the page.
+ * message durably queued. Reports are numbered per document (\`doc\`, \`n\`), so one that never
+ * reaches the runner shows as a gap. Plain JavaScript: it runs in the page.
  */
 export const IDB_WATCH = `(() => {
   const put = IDBObjectStore.prototype.put;
   const seen = new WeakMap();
+  const doc = Math.random().toString(36).slice(2);
+  let n = 0;
   IDBObjectStore.prototype.put = function (value, key) {
     const t = this.transaction;
     let rec = seen.get(t);
     if (!rec) {
       rec = { log: [], cursors: [], outbox: [] };
       seen.set(t, rec);
-      t.addEventListener("complete", () => window.__chaosIdb(rec));
+      t.addEventListener("complete", () => window.__chaosIdb({ ...rec, doc, n: ++n }));
     }
     if (this.name === "log") rec.log.push(value);
     else if (this.name === "cursors") rec.cursors.push({ room: key, seq: value });
@@ -28,6 +31,8 @@ export const IDB_WATCH = `(() => {
 })();`;
 
 export const IdbCommit = z.object({
+  doc: z.string(),
+  n: z.number(),
   log: z.array(StoredMsg.extend({ room: z.string() })),
   cursors: z.array(z.object({ room: z.string(), seq: z.number() })),
   outbox: z.array(z.object({ room: z.string(), mid: z.string(), bodyJson: z.string() })),
