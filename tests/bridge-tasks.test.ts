@@ -58,3 +58,33 @@ describe("stop_task", () => {
     await s.wait("session.tasks", (b) => b.tasks.some((t) => t.id === running?.id && t.status === "stopped"));
   }, 240_000);
 });
+
+describe("a turn Claude Code starts by itself", () => {
+  it("when a background agent ends does not answer the message sent meanwhile", async () => {
+    const { w, machine } = world;
+    const s = await w.createSession(machine, { title: "notified" });
+    // The agent runs in the background; when it ends, the CLI runs a turn of its own (4 s long).
+    const first = await s.send("user.message", {
+      text: `[[agent name=Bg dir=${w.project} bg=1 sleep=1 notify=4]]`,
+    });
+    expect(await s.wait("turn.result", (r) => r.inputMid === first, 90_000)).toMatchObject({ ok: true });
+    const prompt = await s.wait("permission.request", () => true, 90_000);
+    await s.send("permission.response", { requestId: prompt.requestId, decision: "allow" });
+    await s.wait("session.tasks", (b) => b.tasks.some((t) => t.kind === "agent" && t.status === "completed"));
+    const second = await s.send("user.message", { text: "hello meanwhile" });
+    expect(await s.wait("turn.result", (r) => r.inputMid === second, 90_000)).toMatchObject({ ok: true });
+    // The CLI answers in order: its own turn first, then ours; our result comes after our answer.
+    const seqOf = (pred: (m: { kind: string; body: unknown }) => boolean) => s.msgs.find(pred)?.seq ?? -1;
+    const noticed = seqOf(
+      (m) => m.kind === "agent.message" && JSON.stringify(m.body).includes("agent noticed"),
+    );
+    const echo = seqOf(
+      (m) => m.kind === "agent.message" && JSON.stringify(m.body).includes("Echo: hello meanwhile"),
+    );
+    const result = seqOf((m) => m.kind === "turn.result" && JSON.stringify(m.body).includes(second));
+    expect(noticed).toBeGreaterThan(0);
+    expect(noticed).toBeLessThan(echo);
+    expect(echo).toBeLessThan(result);
+    expect(s.bodies("turn.result").filter((r) => r.inputMid === second)).toHaveLength(1);
+  }, 240_000);
+});

@@ -22,6 +22,11 @@ export type RunEvent =
       structured?: unknown;
     }
   | { t: "task"; task: TaskEvent }
+  /**
+   * `byCli`: the result of a turn Claude Code started by itself (a background task's notification,
+   * an automatic continuation), not of an input the bridge sent; it comes first, ahead of an input
+   * sent meanwhile (measured with CLI 2.1.330).
+   */
   | {
       t: "result";
       sessionId: string;
@@ -31,6 +36,7 @@ export type RunEvent =
       costUsd: number;
       usage: unknown;
       error: string | null;
+      byCli: boolean;
     }
   | { t: "reset" }
   /** The CLI's permission mode changed (a mode command, an approved plan, Claude leaving plan mode). */
@@ -90,6 +96,7 @@ export function mapSdk(m: SDKMessage): RunEvent[] {
                 ? m.result || "Claude could not answer"
                 : null
               : m.errors.join("; ") || m.subtype,
+          byCli: m.origin !== undefined && m.origin.kind !== "human",
         },
       ];
     case "conversation_reset":

@@ -4,7 +4,10 @@ import { clip, clipValue } from "./clip.ts";
 import type { Deltas } from "./deltas.ts";
 import type { MachineEvent } from "./session-types.ts";
 
-/** The turn lifecycle part of Claude's events, for the session machine; null for output. */
+/**
+ * The turn lifecycle part of Claude's events, for the session machine; null for output, and for
+ * the result of a turn Claude Code started by itself (no input of the session's is answered by it).
+ */
 export function machineEventOf(proc: number, e: RunEvent): MachineEvent | null {
   switch (e.t) {
     case "init":
@@ -12,6 +15,7 @@ export function machineEventOf(proc: number, e: RunEvent): MachineEvent | null {
     case "reset":
       return { t: "reset", proc };
     case "result": {
+      if (e.byCli) return null;
       const { ok, subtype, durationMs, costUsd, usage, error } = e;
       return {
         t: "result",

@@ -338,6 +338,8 @@ export class SessionRunner {
     if (e.t === "assistant" && this.#trouble.assistant(e)) return;
     if (e.t === "api_retry") return this.#retrying(e.error, e.status);
     if (e.t === "init") this.tasks.claudeSession(e.sessionId);
+    // A turn Claude Code ran by itself leaves no trouble behind for the input that comes next.
+    if (e.t === "result" && e.byCli) this.#trouble.take(true);
     const event = machineEventOf(proc, e);
     if (event?.t === "result") {
       const hold = this.#trouble.take(event.outcome.ok);

@@ -1,5 +1,5 @@
 import { resultText, tool } from "./turn.ts";
-import type { Directive, Reply } from "./types.ts";
+import type { Directive, MessagesRequest, Reply } from "./types.ts";
 
 /**
  *   [[todo]]                       → TodoWrite three times (each step further along), then "todos done"
@@ -7,7 +7,8 @@ import type { Directive, Reply } from "./types.ts";
  *                                    in progress, then "tasks made"
  *   [[taskstep id=N status=S]]     → TaskUpdate #N to S (deleted too), then "task updated"
  *   [[agent name=Helper dir=/abs]] → a Task call running a subagent whose prompt is `[[sub dir=/abs]]`;
- *                                    after its result, "agent done: <the result's first line>" (bg=1: in the background)
+ *                                    after its result, "agent done: <the result's first line>" (bg=1: in the background;
+ *                                    notify=S: the turn Claude Code starts by itself when it ends streams over S seconds)
  *   [[sub dir=/abs sleep=60]]      → (the subagent) Bash `echo sub-one`, a background Bash, a Bash that
  *                                    writes dir/sub.txt (a permission prompt in default mode), then
  *                                    its final reply streamed slowly over about N seconds (to be stopped)
@@ -35,7 +36,8 @@ export const agents: Record<string, Directive> = {
     results.length > 0
       ? text("task updated")
       : tool(nextId(), "TaskUpdate", { taskId: args.id ?? "1", status: args.status ?? "completed" }),
-  agent: ({ args, results, nextId }) => {
+  agent: ({ args, results, body, nextId }) => {
+    if (args.notify && notified(body)) return slowReply(Number(args.notify), "agent noticed");
     if (results.length > 0) {
       const first = resultText(results.at(-1)).split("\n")[0] ?? "";
       return { blocks: [{ type: "text", text: `agent done: ${first.slice(0, 200)}` }], stop: "end_turn" };
@@ -65,10 +67,16 @@ function text(t: string): Reply {
   return { blocks: [{ type: "text", text: t }], stop: "end_turn" };
 }
 
+/** The request is of a turn Claude Code started by itself: a background task's notification. */
+function notified(body: MessagesRequest): boolean {
+  const last = body.messages.filter((m) => m.role === "user").at(-1);
+  return JSON.stringify(last?.content ?? "").includes("[SYSTEM NOTIFICATION");
+}
+
 /** A final reply streamed over about `seconds` (a long standalone `sleep` is refused by the CLI). */
-function slowReply(seconds: number): Reply {
+function slowReply(seconds: number, lead = ""): Reply {
   const chunks = Math.max(1, seconds * 5);
-  const words = Array.from({ length: chunks }, (_, i) => `s${i} `).join("");
+  const words = lead + Array.from({ length: chunks }, (_, i) => ` s${i}`).join("");
   return { blocks: [{ type: "text", text: words }], stop: "end_turn", chunks, chunkMs: 200 };
 }
 
