@@ -1,7 +1,9 @@
+import type { RunEvent } from "../claude/map-sdk.ts";
 import type { AccountHooks } from "../machine/account-watch.ts";
 import type { Registry } from "./registry.ts";
 import type { SessionRoom } from "./session-room.ts";
-import type { Held } from "./session-types.ts";
+import type { Held, TurnOutcome } from "./session-types.ts";
+import { TurnTrouble } from "./turn-trouble.ts";
 
 /** setTimeout's longest delay; a later reset is waited for in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -20,12 +22,14 @@ export type HoldsDeps = {
 };
 
 /**
- * One session's held input (docs/protocol.md §9.11): kept durably, said in session.status, and
- * waited for (the limit's reset time, or the account), then handed back to the session machine.
+ * One session's held input (docs/protocol.md §9.11): what Claude Code said about limits and the
+ * account while a turn ran, whether the turn's input waits, and the wait itself (kept durably, said
+ * in session.status, until the limit's reset time or the account), then back to the session machine.
  */
 export class SessionHolds {
   #held: Held | null = null;
   #timer: NodeJS.Timeout | null = null;
+  readonly #trouble = new TurnTrouble();
   readonly #deps: HoldsDeps;
 
   constructor(deps: HoldsDeps) {
@@ -40,6 +44,42 @@ export class SessionHolds {
     this.#deps.registry.setAutoContinue(this.#deps.room, on);
     this.#deps.out.publishInfo();
     if (this.#held) this.#wait(this.#held);
+  }
+
+  /**
+   * What Claude Code says about limits and the account while a turn runs; true when the event is
+   * taken here (the usage windows, a retry, the CLI's own error reply for an input that will wait).
+   */
+  onRunEvent(e: RunEvent): boolean {
+    switch (e.t) {
+      case "rate_limit":
+        this.#deps.out.link.send("session.usage", {
+          limits: this.#trouble.rateLimit(e.info),
+          at: Date.now(),
+        });
+        return true;
+      case "assistant":
+        return this.#trouble.assistant(e);
+      case "api_retry": {
+        // The CLI retries a call the API refused: the machine's banner says why within seconds.
+        const problem = this.#trouble.retry(e.error, e.status);
+        if (problem) this.#deps.account?.report(problem.code, problem.text);
+        return true;
+      }
+      case "result":
+        // A turn Claude Code ran by itself leaves no trouble behind for the input that comes next.
+        if (e.byCli) this.#trouble.take(true);
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  /** A turn of an input ended: the outcome says whether the input waits; a turn that worked clears the account. */
+  turnEnded(outcome: TurnOutcome): void {
+    const hold = this.#trouble.take(outcome.ok);
+    if (hold) outcome.hold = hold;
+    else if (outcome.ok) this.#deps.account?.works();
   }
 
   hold(held: Held): void {

@@ -33,7 +33,6 @@ import { SessionRoom } from "./session-room.ts";
 import { SessionTasks } from "./session-tasks.ts";
 import { stopRunningTasks } from "./task-control.ts";
 import { derivedMid } from "./turn-mids.ts";
-import { TurnTrouble } from "./turn-trouble.ts";
 
 export type SessionDeps = {
   registry: Registry;
@@ -81,7 +80,6 @@ export class SessionRunner {
   /** Events wait here while an earlier one's effects run (an effect may cause an event). */
   readonly #events = new Serial<Pending>((e) => this.#apply(e));
   #idle: NodeJS.Timeout | null = null;
-  readonly #trouble = new TurnTrouble();
 
   constructor(record: SessionRecord, link: RoomLink, deps: SessionDeps) {
     this.deps = deps;
@@ -330,22 +328,10 @@ export class SessionRunner {
     const run = this.#procs.get(proc);
     if (run && this.catalog.onEvent(e, run)) return;
     if (run && e.t === "result") this.catalog.turnEnded(run);
-    if (e.t === "rate_limit")
-      return void this.link.send("session.usage", {
-        limits: this.#trouble.rateLimit(e.info),
-        at: Date.now(),
-      });
-    if (e.t === "assistant" && this.#trouble.assistant(e)) return;
-    if (e.t === "api_retry") return this.#retrying(e.error, e.status);
+    if (this.holds.onRunEvent(e)) return;
     if (e.t === "init") this.tasks.claudeSession(e.sessionId);
-    // A turn Claude Code ran by itself leaves no trouble behind for the input that comes next.
-    if (e.t === "result" && e.byCli) this.#trouble.take(true);
     const event = machineEventOf(proc, e);
-    if (event?.t === "result") {
-      const hold = this.#trouble.take(event.outcome.ok);
-      if (hold) event.outcome.hold = hold;
-      else if (event.outcome.ok) this.deps.account?.works();
-    }
+    if (event?.t === "result") this.holds.turnEnded(event.outcome);
     if (event) this.#dispatch(event);
     else if (e.t === "task") this.tasks.onTask(e.task);
     else if (e.t === "delta" || e.t === "assistant" || e.t === "tool_result") {
@@ -390,12 +376,6 @@ export class SessionRunner {
       else void this.sleep();
     }, this.deps.idleSleepMs);
     this.#idle.unref();
-  }
-
-  /** The CLI retries a call the API refused: the machine's banner says why within seconds, not minutes. */
-  #retrying(error: string, status: number | null): void {
-    const problem = this.#trouble.retry(error, status);
-    if (problem) this.deps.account?.report(problem.code, problem.text);
   }
 
   #pending(): Input[] {
