@@ -69,7 +69,9 @@ export class SessionRoom {
     this.record = { ...this.record, claudeSessionId: null };
     this.save();
     const text = `The previous Claude session (${oldId}) could not be resumed: ${why}. Started a fresh session; your message was re-sent.`;
-    this.notice("warn", "resume_failed_started_fresh", text, inputMid, derivedMid("rf", inputMid));
+    // One notice per lost Claude session: an input held and continued may lose a second one.
+    const mid = derivedMid("rf", `${inputMid} ${oldId}`);
+    this.notice("warn", "resume_failed_started_fresh", text, inputMid, mid);
   }
 
   notice(level: NoticeLevel, code: SessionNoticeCode, text: string, inputMid?: string, mid?: string): void {

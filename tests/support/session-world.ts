@@ -108,9 +108,12 @@ export class World {
         return this.#send(`tr:${e.inputMid}`, e.outcome.subtype);
       case "ended_notice":
         return this.#send(`nt:${e.inputMid}`);
-      case "started_fresh":
+      case "started_fresh": {
+        // The bridge derives the notice's mid from the input and the Claude session it lost.
+        const lost = this.claudeSession;
         this.claudeSession = null;
-        return this.#send(`rf:${e.inputMid}`);
+        return this.#send(`rf:${e.inputMid}:${lost}`);
+      }
       case "mark":
         return this.#mark(e.mid, e.state);
       case "hold":
