@@ -8,6 +8,7 @@ import {
   CreateTokenReq,
   type HttpErrorCode,
   PairReq,
+  PushSubscribeReq,
   RoomId,
 } from "../shared/protocol/index.ts";
 import type { Failure, Outcome } from "./access.ts";
@@ -100,6 +101,29 @@ api.delete("/rooms/:room", async (c) => {
   return c.body(null, 204);
 });
 
+api.get("/push", async (c) => {
+  const caller = await callerOf(c);
+  if (caller === null) return unauthorized(c);
+  return reply(c, 200, await directory(c).pushState(caller, Date.now()));
+});
+
+api.put("/push", async (c) => {
+  const caller = await callerOf(c);
+  if (caller === null) return unauthorized(c);
+  const body = await readBody(c, PushSubscribeReq);
+  if (!body.ok) return fail(c, body);
+  const endpoint = pushEndpointProblem(c, body.value.endpoint);
+  if (endpoint !== null) return c.json(errorBody("bad_request", endpoint), 400);
+  return reply(c, 200, await directory(c).subscribePush(caller, body.value, Date.now()));
+});
+
+api.delete("/push", async (c) => {
+  const caller = await callerOf(c);
+  if (caller === null) return unauthorized(c);
+  const gone = await directory(c).unsubscribePush(caller, Date.now());
+  return gone.ok ? c.body(null, 204) : fail(c, gone);
+});
+
 api.all("*", (c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
 
 const STATUS = {
@@ -151,6 +175,19 @@ async function closeSockets(env: Env, revoked: RevokedToken): Promise<void> {
   );
   const reasons = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
   if (reasons.length > 0) throw new AggregateError(reasons, `closing sockets of ${revoked.id} failed`);
+}
+
+/**
+ * Push services are HTTPS. Plain HTTP only to loopback, and only where the operator allowed it
+ * (`TETHER_PUSH_ALLOW_HTTP=1`, for a push service stand-in): otherwise a device token could make
+ * the relay post to services on its own host.
+ */
+function pushEndpointProblem(c: Ctx, endpoint: string): string | null {
+  const url = new URL(endpoint);
+  if (url.protocol === "https:") return null;
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  if (url.protocol === "http:" && loopback && c.env.TETHER_PUSH_ALLOW_HTTP === "1") return null;
+  return "a push endpoint must be an https URL";
 }
 
 function publicOrigin(c: Ctx): string {

@@ -4,6 +4,8 @@ import type {
   CreateTokenReq,
   MeRes,
   PairRes,
+  PushStateRes,
+  PushSubscribeReq,
   Role,
   TokenInfo,
   TokenKind,
@@ -23,8 +25,10 @@ import {
   type Principal,
   roomAccess,
 } from "./access.ts";
+import { DirectoryPush, type PushOutcome, type PushPlan } from "./directory-push.ts";
 import { DirectoryStore, OWNED_SESSION_ROOMS, type TokenRow } from "./directory-store.ts";
 import type { RoomAuthorization } from "./env.ts";
+import { PushStore } from "./push-store.ts";
 import { RateLimiter, type RateVerdict } from "./rate-limit.ts";
 import { mintPairingCode, mintTokenId, mintTokenValue, sha256Hex } from "./tokens.ts";
 
@@ -47,11 +51,13 @@ type NewToken = Omit<TokenRow, "id" | "hash" | "createdAt" | "revokedAt">;
  */
 export class Directory extends DurableObject<Env> {
   readonly #store: DirectoryStore;
+  readonly #push: DirectoryPush;
   readonly #limiter = new RateLimiter(Limits.pairRequestsPerMinute, 60_000);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new DirectoryStore(ctx.storage.sql);
+    this.#push = new DirectoryPush(this.#store, new PushStore(ctx.storage.sql));
   }
 
   async authorizeRoom(tokenValue: string, room: string, now: number): Promise<RoomAuthorization> {
@@ -112,6 +118,7 @@ export class Directory extends DurableObject<Env> {
     if (!may.ok) return may;
     const shares = this.ctx.storage.transactionSync(() => {
       this.#store.revokeToken(id, now);
+      this.#push.forget(id);
       return this.#store.revokeSharesOf(id, now);
     });
     const revokedShares = shares.map((s) => ({ id: s.id, rooms: this.#roomsOf(s) }));
@@ -201,6 +208,44 @@ export class Directory extends DurableObject<Env> {
     if (!may.ok) return may;
     this.#store.markRoomDeleted(room, now);
     return { ok: true, value: null };
+  }
+
+  /** GET /api/push: the VAPID public key and the caller's subscription (docs/protocol.md §11.2). */
+  async pushState(caller: Caller, now: number): Promise<Outcome<PushStateRes>> {
+    const token = await this.#deviceCaller(caller, now);
+    return token.ok ? this.#push.state(token.value) : token;
+  }
+
+  async subscribePush(caller: Caller, req: PushSubscribeReq, now: number): Promise<Outcome<PushStateRes>> {
+    const token = await this.#deviceCaller(caller, now);
+    return token.ok ? this.#push.subscribe(token.value, req, now) : token;
+  }
+
+  async unsubscribePush(caller: Caller, now: number): Promise<Outcome<null>> {
+    const token = await this.#deviceCaller(caller, now);
+    return token.ok ? this.#push.unsubscribe(token.value) : token;
+  }
+
+  /** RPC from a Room: whom its push reaches (one token's subscription for a retry). */
+  async pushPlan(room: string, now: number, tokenId?: string): Promise<PushPlan | null> {
+    return this.#push.plan(room, now, tokenId);
+  }
+
+  /** RPC from a Room: what a push service answered for a subscription. */
+  async pushOutcome(
+    tokenId: string,
+    endpoint: string,
+    outcome: PushOutcome,
+    error: string | null,
+  ): Promise<void> {
+    this.#push.outcome(tokenId, endpoint, outcome, error);
+  }
+
+  async #deviceCaller(caller: Caller, now: number): Promise<Outcome<TokenRow>> {
+    const p = await this.#principal(caller, now);
+    if (!p.ok) return p;
+    if (p.value.kind === "secret") return failure("forbidden", "the relay secret has no push subscription");
+    return { ok: true, value: p.value.token };
   }
 
   async #principal(caller: Caller, now: number): Promise<Outcome<Principal>> {

@@ -27,5 +27,11 @@ declare global {
     TETHER_EMBEDDED?: string;
     /** The embedded relay's own host names beyond loopback, comma-separated (the LAN address). */
     TETHER_HOSTS?: string;
+    /** "1": push endpoints may be plain HTTP on loopback (tests' push service stand-in). */
+    TETHER_PUSH_ALLOW_HTTP?: string;
+    /** The VAPID `sub` (a mailto: or https: URL) push services may contact; see docs/protocol.md §11.4. */
+    TETHER_PUSH_SUBJECT?: string;
+    /** How long a bridge may be gone from a room before its will is pushed (tests shorten it). */
+    TETHER_PUSH_WILL_GRACE_MS?: string;
   }
 }

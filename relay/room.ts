@@ -16,6 +16,7 @@ import {
 import { Close, Limits, Role, TokenKind } from "../shared/protocol/index.ts";
 import { doSql } from "./do-sql.ts";
 import { AUTH_HEADER, type SocketAuth } from "./env.ts";
+import { RoomPusher } from "./room-pusher.ts";
 
 const Auth = z.object({
   tokenId: z.string(),
@@ -36,6 +37,7 @@ export class Room extends Server<Env> {
   #alarms: Promise<void> = Promise.resolve();
   #destroyed = false;
   readonly #memo = newRoomMemo();
+  #pusher: RoomPusher | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -67,6 +69,7 @@ export class Room extends Server<Env> {
 
   override onClose(conn: Connection<PeerState>): void {
     if (conn.state?.cid) onLeave(this.#env());
+    if (conn.state?.role === "bridge") this.#pushes().bridgeLeft(Date.now());
   }
 
   override onError(conn: Connection, error: unknown): void {
@@ -74,8 +77,10 @@ export class Room extends Server<Env> {
   }
 
   override async onAlarm(): Promise<void> {
-    const next = onAlarm(this.#env());
-    if (next !== null) await this.ctx.storage.setAlarm(next);
+    const core = onAlarm(this.#env());
+    const pushes = await this.#pushes().onAlarm(Date.now());
+    const next = [core, pushes].filter((t) => t !== null);
+    if (next.length > 0) await this.ctx.storage.setAlarm(Math.min(...next));
   }
 
   /** RPC from the Directory: a token was revoked; close its sockets. */
@@ -108,7 +113,36 @@ export class Room extends Server<Env> {
       later: (ms, fn) => {
         setTimeout(fn, ms);
       },
+      pushes: { stored: (items) => this.#pushes().stored(items) },
     };
+  }
+
+  /** Made on first use: `this.name` is known only once partyserver has set it. */
+  #pushes(): RoomPusher {
+    this.#pusher ??= new RoomPusher({
+      room: this.name,
+      sql: doSql(this.ctx.storage),
+      plan: (now, tokenId) => this.#directory().pushPlan(this.name, now, tokenId),
+      outcome: (tokenId, endpoint, outcome, error) =>
+        this.#directory().pushOutcome(tokenId, endpoint, outcome, error),
+      watchers: () => this.#watchers(),
+      subject: pushSubject(this.env),
+      willGraceMs: positive(this.env.TETHER_PUSH_WILL_GRACE_MS, Limits.pushWillGraceMs),
+      requestAlarm: (at) => this.#requestAlarm(at),
+      fetch: (url, init) => fetch(url, init),
+    });
+    return this.#pusher;
+  }
+
+  #directory() {
+    return this.env.DIRECTORY.getByName("directory");
+  }
+
+  *#watchers(): Iterable<{ focused: boolean; lastSeen: number; role: string }> {
+    for (const peer of this.#openPeers()) {
+      const { focused, role } = peer.state;
+      yield { focused: focused === true, lastSeen: Math.max(peer.state.lastSeen, peer.pingAt() ?? 0), role };
+    }
   }
 
   *#openPeers(): Iterable<PeerSocket> {
@@ -166,6 +200,13 @@ function readAuth(request: Request): SocketAuth | null {
   if (!raw) return null;
   const parsed = Auth.safeParse(JSON.parse(raw));
   return parsed.success ? parsed.data : null;
+}
+
+/** The VAPID `sub`: the operator's, else the public origin when it is HTTPS, else a placeholder address. */
+function pushSubject(env: Env): string {
+  if (env.TETHER_PUSH_SUBJECT) return env.TETHER_PUSH_SUBJECT;
+  const origin = env.TETHER_PUBLIC_URL ?? "";
+  return origin.startsWith("https://") ? origin : "mailto:push@tether.invalid";
 }
 
 function positive(value: string | undefined, fallback: number): number {

@@ -1,4 +1,4 @@
-import type { AckItem, BodyOf, Kind, SignalKind, StoredMsg } from "../../shared/protocol/index.ts";
+import type { AckItem, BodyOf, Kind, PushHint, SignalKind, StoredMsg } from "../../shared/protocol/index.ts";
 
 /**
  * The seam between the bridge's transport (bridge/link/**) and its session logic. One RelayClient
@@ -41,7 +41,8 @@ export interface RoomLink {
    * mid again (before or after it was acknowledged) stores it once, with its first body.
    * Typed by kind (shared/protocol/kinds.ts): the body is what that kind's schema describes.
    */
-  send<K extends Kind>(kind: K, body: BodyOf<K>, mid?: string): string;
+  /** `push`: what the relay should push once the message is stored (docs/protocol.md §11.1). */
+  send<K extends Kind>(kind: K, body: BodyOf<K>, mid?: string, push?: PushHint): string;
   /** Best-effort, never stored. Dropped while disconnected. */
   signal<K extends SignalKind>(kind: K, body: BodyOf<K>): void;
   /** Messages queued but not yet acknowledged by the relay. */

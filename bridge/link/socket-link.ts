@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type DriverEvent, type DriverState, SyncDriver } from "../../shared/core/client/sync-driver.ts";
-import type { BodyOf, Kind, SignalKind } from "../../shared/protocol/index.ts";
+import type { BodyOf, Kind, PushHint, SignalKind } from "../../shared/protocol/index.ts";
 import { applyGuarded } from "./guard.ts";
 import type { LinkState, RoomHandlers, RoomLink } from "./room-link.ts";
 import type { StateDb } from "./state-db.ts";
@@ -67,9 +67,9 @@ export class SocketLink implements RoomLink {
     this.#driver.start();
   }
 
-  send<K extends Kind>(kind: K, body: BodyOf<K>, fixedMid?: string): string {
+  send<K extends Kind>(kind: K, body: BodyOf<K>, fixedMid?: string, push?: PushHint): string {
     const mid = fixedMid ?? randomBytes(16).toString("base64url");
-    const r = this.#driver.send(kind, body, mid);
+    const r = this.#driver.send(kind, body, mid, push);
     if (r.ok) return mid;
     if (r.code !== "too_large") throw new Error(`room ${this.room}: cannot queue ${kind}: ${r.message}`);
     // The relay would refuse it the same way; saying so without a round trip keeps one code path.

@@ -7,9 +7,14 @@ import { outboxEntry } from "../../shared/core/client/sync-engine.ts";
 import { ensurePrivateFile } from "../private-files.ts";
 
 /** A message waiting for the relay's ack, as stored: its body already serialized. */
-export type QueuedMsg = { mid: string; kind: string; bodyJson: string };
+export type QueuedMsg = { mid: string; kind: string; bodyJson: string; pushJson?: string | null };
 
-const QueuedRow = z.object({ mid: z.string(), kind: z.string(), bodyJson: z.string() });
+const QueuedRow = z.object({
+  mid: z.string(),
+  kind: z.string(),
+  bodyJson: z.string(),
+  pushJson: z.string().nullable(),
+});
 const SeqRow = z.object({ seq: z.number() });
 const ValueRow = z.object({ value: z.number() });
 const CountRow = z.object({ n: z.number() });
@@ -59,12 +64,15 @@ export class StateDb {
     this.#db = new DatabaseSync(path, { timeout: 5_000 });
     this.#db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
     this.#db.exec(SCHEMA);
+    addPushColumn(this.#db);
     this.#q = {
       enqueue: this.#db.prepare(
-        "INSERT OR IGNORE INTO outbox (room, mid, kind, body, queued_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO outbox (room, mid, kind, body, push, queued_at) VALUES (?, ?, ?, ?, ?, ?)",
       ),
       remove: this.#db.prepare("DELETE FROM outbox WHERE room = ? AND mid = ?"),
-      list: this.#db.prepare("SELECT mid, kind, body AS bodyJson FROM outbox WHERE room = ? ORDER BY id"),
+      list: this.#db.prepare(
+        "SELECT mid, kind, body AS bodyJson, push AS pushJson FROM outbox WHERE room = ? ORDER BY id",
+      ),
       depth: this.#db.prepare("SELECT count(*) AS n FROM outbox WHERE room = ?"),
       getCursor: this.#db.prepare("SELECT seq FROM cursors WHERE room = ?"),
       setCursor: this.#db.prepare(
@@ -86,7 +94,7 @@ export class StateDb {
 
   /** Queues a message durably; a mid already queued for the room keeps its place (returns false). */
   enqueue(room: string, msg: QueuedMsg, now: number): boolean {
-    return this.#q.enqueue.run(room, msg.mid, msg.kind, msg.bodyJson, now).changes > 0;
+    return this.#q.enqueue.run(room, msg.mid, msg.kind, msg.bodyJson, msg.pushJson ?? null, now).changes > 0;
   }
 
   /** Drops acknowledged or refused messages, in one transaction (one fsync). */
@@ -139,9 +147,9 @@ export class StateDb {
       async: false,
       load: () => ({
         cursor: this.cursor(room),
-        outbox: this.outbox(room).map((q) => outboxEntry(q.mid, q.kind, q.bodyJson)),
+        outbox: this.outbox(room).map((q) => outboxEntry(q.mid, q.kind, q.bodyJson, q.pushJson ?? undefined)),
       }),
-      enqueue: (e) => this.enqueue(room, { mid: e.mid, kind: e.kind, bodyJson: e.bodyJson }, Date.now()),
+      enqueue: (e) => this.enqueue(room, { ...e, pushJson: e.pushJson ?? null }, Date.now()),
       remove: (mids) => this.remove(room, mids),
       // One commit: the message's try ends with the cursor that moves past it.
       persist: (_msgs, cursor) => {
@@ -170,4 +178,10 @@ export class StateDb {
       throw err;
     }
   }
+}
+
+/** The outbox of a bridge older than push hints gets their column (docs/protocol.md §11.1). */
+function addPushColumn(db: DatabaseSync): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('outbox')").all();
+  if (!columns.some((c) => c.name === "push")) db.exec("ALTER TABLE outbox ADD COLUMN push TEXT");
 }

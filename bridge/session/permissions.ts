@@ -12,6 +12,7 @@ import type { PermissionAsk } from "../claude/claude-run.ts";
 import type { RoomLink } from "../link/room-link.ts";
 import { type Grant, grantOf, ruleCovers } from "./allowances.ts";
 import { clipValue } from "./clip.ts";
+import { promptHint, resolvedHint } from "./push-hints.ts";
 import type { Registry } from "./registry.ts";
 import { derivedMid } from "./turn-mids.ts";
 
@@ -50,6 +51,8 @@ export type PermissionsOptions = {
   onGrants(): void;
   /** A response was refused: told in the room, naming the prompt. */
   onRefused(requestId: string, code: "edit_not_allowed" | "bad_response", text: string): void;
+  /** The session's title, for the notification a prompt pushes. */
+  title(): string;
 };
 
 /**
@@ -93,7 +96,12 @@ export class Permissions {
     if (ask.title) body.title = ask.title;
     if (ask.suggestions.length > 0) body.suggestions = ask.suggestions;
     if (grant) body.sessionGrant = grant.label;
-    const mid = this.o.link.send("permission.request", body);
+    const mid = this.o.link.send(
+      "permission.request",
+      body,
+      undefined,
+      promptHint(this.o.title(), this.o.room, body),
+    );
     return new Promise((resolve) => {
       const timeoutMs = this.o.timeoutMs;
       const timer = timeoutMs
@@ -157,7 +165,8 @@ export class Permissions {
     if (mode) body.mode = mode;
     // Published before the registry forgets the prompt, under a mid of its own: a crash between
     // the two writes leaves it open, and the next start's cancellation is then stored once.
-    this.o.link.send("permission.resolved", body, derivedMid("pr", requestId));
+    const pushed = resolvedHint(this.o.title(), this.o.room, requestId, a.decision);
+    this.o.link.send("permission.resolved", body, derivedMid("pr", requestId), pushed);
     if (granted) {
       this.o.registry.addGrant(this.o.room, granted.rules);
       this.o.onGrants();

@@ -2,6 +2,7 @@ import type { BodyOf, NoticeLevel, SessionNoticeCode } from "../../shared/protoc
 import type { RoomLink } from "../link/room-link.ts";
 import { grantsOf } from "./allowances.ts";
 import { clip } from "./clip.ts";
+import { sessionErrorHint, turnEndedHint, turnStartedHint } from "./push-hints.ts";
 import type { Registry, SessionRecord, SessionState } from "./registry.ts";
 import type { Input, TurnOutcome } from "./session-types.ts";
 import { derivedMid } from "./turn-mids.ts";
@@ -42,7 +43,12 @@ export class SessionRoom {
 
   turnStarted({ mid, text, kind }: Input): void {
     const body = kind === "prompt" ? { inputMid: mid, text } : { inputMid: mid };
-    this.link.send("turn.started", body, derivedMid("ts", mid));
+    this.link.send(
+      "turn.started",
+      body,
+      derivedMid("ts", mid),
+      turnStartedHint(this.record.title, this.room),
+    );
   }
 
   turnResult(inputMid: string, r: TurnOutcome): void {
@@ -55,7 +61,8 @@ export class SessionRoom {
     if (r.costUsd !== undefined) body.costUsd = r.costUsd;
     if (r.usage !== undefined) body.usage = r.usage;
     if (r.error) body.error = clip(r.error, 8000).text;
-    this.link.send("turn.result", body, derivedMid("tr", inputMid));
+    const pushed = turnEndedHint(this.record.title, this.room, r);
+    this.link.send("turn.result", body, derivedMid("tr", inputMid), pushed);
   }
 
   endedNotice(inputMid: string): void {
@@ -108,12 +115,15 @@ export class SessionRoom {
     if (this.record.state === state && !detail && resetsAt === undefined) return;
     this.record = { ...this.record, state, updatedAt: Date.now() };
     this.save();
-    this.link.send("session.status", {
+    const body = {
       state,
       at: Date.now(),
       ...(detail ? { detail: clip(detail, 4000).text } : {}),
       ...(resetsAt !== undefined ? { resetsAt } : {}),
-    });
+    };
+    const pushed =
+      state === "error" ? sessionErrorHint(this.record.title, this.room, detail ?? "unknown") : undefined;
+    this.link.send("session.status", body, undefined, pushed);
     this.deps.changed();
   }
 

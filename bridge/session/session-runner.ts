@@ -93,6 +93,7 @@ export class SessionRunner {
       onChange: () => this.#dispatch({ t: "waits", count: this.permissions.size }),
       onGrants: () => this.out.publishInfo(),
       onRefused: (requestId, code, text) => this.out.refusedResponse(code, text, { requestId }),
+      title: () => this.out.record.title,
     });
     this.deltas = new Deltas(link);
     this.tasks = new SessionTasks(link, {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Cid, KindName, Mid, Role, SignalName } from "./ids.ts";
 import { Limits } from "./limits.ts";
+import { PushHint } from "./push.ts";
 
 const Seq = z.number().int().nonnegative();
 
@@ -21,6 +22,8 @@ export const OutMsg = z.object({
   mid: Mid,
   kind: KindName,
   body: z.unknown().refine((b) => b !== undefined, "body is required"),
+  /** Bridge only: what to push once it is stored (§11.1). Not stored with the message. */
+  push: PushHint.optional(),
 });
 export type OutMsg = z.infer<typeof OutMsg>;
 
@@ -39,6 +42,10 @@ export const HistoryReq = z.object({
   limit: z.number().int().min(1).max(Limits.historyMax).optional(),
 });
 export type HistoryReq = z.infer<typeof HistoryReq>;
+
+/** The page shows this room, visible and focused (`on`), or stopped showing it (§11.3). */
+export const Focus = z.object({ t: z.literal("focus"), on: z.boolean() });
+export type Focus = z.infer<typeof Focus>;
 
 export const SignalOut = z.object({
   t: z.literal("signal"),

@@ -8,6 +8,7 @@ export * from "./limits.ts";
 export * from "./machine.ts";
 export * from "./notice.ts";
 export * from "./permission.ts";
+export * from "./push.ts";
 export * from "./session.ts";
 export * from "./tasks.ts";
 export * from "./text.ts";

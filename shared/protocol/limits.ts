@@ -39,6 +39,16 @@ export const Limits = {
   shareTtlMaxSeconds: 30 * 24 * 3600,
   pairingTtlMs: 10 * 60 * 1000,
   pairRequestsPerMinute: 10,
+  /** A push hint's JSON (§11.1); the whole push payload must fit one 4,096-byte RFC 8291 record. */
+  pushHintBytes: 2048,
+  /** Sessions a device may mute. */
+  pushMutedMax: 500,
+  /** A bridge gone this long from a room with a will set makes the relay push the will. */
+  pushWillGraceMs: 30_000,
+  /** A controller socket that said `focus` counts as watching while it was seen this recently. */
+  pushFocusFreshMs: 60_000,
+  /** Attempts per push and subscription before it counts as failed (backoff 2 s, 10 s, 60 s, 5 min). */
+  pushAttempts: 5,
 } as const;
 
 /** Close codes (docs/protocol.md §6.3). */

@@ -44,11 +44,12 @@ export class BridgeWorld {
   extraEnv: NodeJS.ProcessEnv = {};
   #phones: Phone[] = [];
 
-  static async start(): Promise<BridgeWorld> {
+  /** `relayVars`: Worker vars for the relay (e.g. a push service stand-in on loopback). */
+  static async start(o: { relayVars?: Record<string, string> } = {}): Promise<BridgeWorld> {
     const w = new BridgeWorld();
     for (const d of [w.project, w.claudeConfig, w.stateDir, w.home]) mkdirSync(d, { recursive: true });
     await w.model.start();
-    w.relay = await startRelay();
+    w.relay = await startRelay({ vars: o.relayVars ?? {} });
     w.bridgeToken = (await mintToken(w.relay, "bridge", w.machineId)).token;
     w.deviceToken = (await mintToken(w.relay, "device", w.machineId)).token;
     return w;
@@ -106,7 +107,7 @@ export class BridgeWorld {
       onMsg: (m) => msgs.push(m),
     });
     await client.hello({ cid, since: 0 });
-    const phone = new Phone(client, msgs, cid);
+    const phone = new Phone(client, msgs, cid, room);
     this.#phones.push(phone);
     return phone;
   }
@@ -139,10 +140,12 @@ export class Phone {
   readonly client: WireClient;
   readonly msgs: StoredMsg[];
   readonly cid: string;
-  constructor(client: WireClient, msgs: StoredMsg[], cid: string) {
+  readonly room: string;
+  constructor(client: WireClient, msgs: StoredMsg[], cid: string, room: string) {
     this.client = client;
     this.msgs = msgs;
     this.cid = cid;
+    this.room = room;
   }
 
   /** Sends a body of the contract (shared/protocol/kinds.ts); returns its mid once stored. */

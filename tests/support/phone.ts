@@ -13,7 +13,7 @@ export async function openPhone(origin: string, room: string, token: string): Pr
       try {
         const client = await WireClient.open(wsUrl, room, token, { onMsg: (m) => msgs.push(m) });
         await client.hello({ cid, since: 0 });
-        return new Phone(client, msgs, cid);
+        return new Phone(client, msgs, cid, room);
       } catch {
         // Refused or closed before welcome: the bridge has not opened the room yet; poll again.
         return null;

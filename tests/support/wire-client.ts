@@ -148,6 +148,11 @@ export class WireClient {
     this.#write({ t: "ack", upTo });
   }
 
+  /** Says the page shows this room, visible and focused, or no longer (docs/protocol.md §11.3). */
+  focus(on: boolean): void {
+    this.#write({ t: "focus", on });
+  }
+
   /** The next frame of type `t`, or a ClosedError if the socket closes first. */
   next<T extends RelayFrame["t"]>(t: T): Promise<Extract<RelayFrame, { t: T }>> {
     if (this.#closedWith) return Promise.reject(new ClosedError(this.#closedWith, t));

@@ -1,4 +1,4 @@
-import type { StoredMsg } from "../../protocol/index.ts";
+import type { PushHint, StoredMsg } from "../../protocol/index.ts";
 import { type OutboxEntry, prepareOut, type SyncAction, SyncEngine } from "./sync-engine.ts";
 import { answer, type Io, settle } from "./sync-io.ts";
 import type { Cancel, DriverEvent, DriverOptions, DriverState, Sent, Stored, StoreOp } from "./sync-ports.ts";
@@ -57,9 +57,9 @@ export class SyncDriver<Async extends boolean> {
   }
 
   /** Durable first: the engine sees the message only once the store has it. */
-  send(kind: string, body: unknown, mid: string): Io<Sent, Async> {
+  send(kind: string, body: unknown, mid: string, push?: PushHint): Io<Sent, Async> {
     const { store } = this.#o;
-    const p = prepareOut(mid, kind, body);
+    const p = prepareOut(mid, kind, body, push);
     if (!p.ok) return answer(store.async, p);
     if (!this.#engine) {
       return answer(store.async, { ok: false, code: "unavailable", message: "storage is not available" });

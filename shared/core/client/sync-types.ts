@@ -35,7 +35,15 @@ export type SyncConfig = {
 };
 
 /** A queued message, serialized once: `json` is its text inside a `send` frame. */
-export type OutboxEntry = { mid: string; kind: string; bodyJson: string; json: string; bytes: number };
+export type OutboxEntry = {
+  mid: string;
+  kind: string;
+  bodyJson: string;
+  /** A bridge's push hint (docs/protocol.md §11.1), serialized; sent with the message, never stored by the relay. */
+  pushJson?: string;
+  json: string;
+  bytes: number;
+};
 
 export type Prepared =
   | { ok: true; entry: OutboxEntry }

@@ -17,6 +17,8 @@ export type PeerState = {
   bucket: Bucket;
   invalid: number;
   invalidSince: number;
+  /** The page says it shows this room, visible and focused (§11.3); absent in older attachments. */
+  focused?: boolean;
 };
 
 /** A socket as the core sees it. The runtime keeps one PeerSocket object per socket. */

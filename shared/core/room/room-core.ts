@@ -1,4 +1,13 @@
-import { Ack as AckFrame, Close, Hello, HistoryReq, Limits, Send, SignalOut } from "../../protocol/index.ts";
+import {
+  Ack as AckFrame,
+  Close,
+  Focus,
+  Hello,
+  HistoryReq,
+  Limits,
+  Send,
+  SignalOut,
+} from "../../protocol/index.ts";
 import { utf8Length } from "../util/utf8.ts";
 import { historyJson, newestThatFit } from "./pages.ts";
 import { errorJson, type PeerSocket } from "./peer-socket.ts";
@@ -69,6 +78,12 @@ function dispatch(env: RoomEnv, peer: PeerSocket, frame: Record<string, unknown>
       const sig = SignalOut.safeParse(frame);
       if (!sig.success) return void invalid(env, peer, "bad_frame", issue(sig.error));
       return signal(env, peer, sig.data, utf8Length(text));
+    }
+    case "focus": {
+      const focus = Focus.safeParse(frame);
+      if (!focus.success) return void invalid(env, peer, "bad_frame", issue(focus.error));
+      peer.state.focused = focus.data.on;
+      return;
     }
     default:
       invalid(env, peer, "bad_frame", `unknown frame type ${JSON.stringify(frame.t)}`);

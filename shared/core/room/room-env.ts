@@ -1,4 +1,4 @@
-import { Close, Limits } from "../../protocol/index.ts";
+import { Close, Limits, type PushHint } from "../../protocol/index.ts";
 import { take } from "../util/token-bucket.ts";
 import { errorJson, type PeerSocket } from "./peer-socket.ts";
 import type { RoomStore } from "./room-store.ts";
@@ -33,6 +33,16 @@ export type RoomEnv = {
   memo: RoomMemo;
   /** Runs `fn` once, `ms` from now, in this room instance. */
   later(ms: number, fn: () => void): void;
+  /** Where push hints go once their messages are stored (§11); a runtime without pushes leaves it out. */
+  pushes?: PushPort;
+};
+
+/** A stored message's push hint, for the runtime's push sender. */
+export type StoredPush = { seq: number; ts: number; hint: PushHint };
+
+export type PushPort = {
+  /** Called after the commit and the acks, in the same turn: the runtime records them durably. */
+  stored(items: StoredPush[]): void;
 };
 
 /**

@@ -1,13 +1,17 @@
-import { Close, Limits, type OutMsg } from "../../protocol/index.ts";
+import { Close, Limits, type OutMsg, type PushHint } from "../../protocol/index.ts";
 import { nestedDeeper } from "../util/describe.ts";
 import { utf8Length } from "../util/utf8.ts";
 import { errorJson, type PeerSocket } from "./peer-socket.ts";
 import { deliver } from "./replay.ts";
 import { maySend } from "./roles.ts";
+import type { StoredPush } from "./room-env.ts";
 import { overCap, type RoomEnv, spend } from "./room-env.ts";
 import type { NewRow } from "./room-store.ts";
 
-type Verdict = { ack: { mid: string; seq: number; dup?: true } } | { error: string } | { row: NewRow };
+type Verdict =
+  | { ack: { mid: string; seq: number; dup?: true } }
+  | { error: string }
+  | { row: NewRow; push?: PushHint };
 
 /**
  * A `send` frame: validate every message, commit the accepted ones in one transaction, then ack
@@ -25,10 +29,12 @@ export function accept(env: RoomEnv, peer: PeerSocket, msgs: readonly OutMsg[]):
   const batch = new Map<string, number>();
   const verdicts: Verdict[] = [];
   const rows: NewRow[] = [];
+  const pushes: StoredPush[] = [];
   let next = env.store.meta().head + 1;
   for (const m of msgs) {
     const v = judge(env, peer, m, batch, full, now);
     if ("row" in v) {
+      if (v.push) pushes.push({ seq: next, ts: now, hint: v.push });
       batch.set(m.mid, next);
       verdicts.push({ ack: { mid: m.mid, seq: next++ } });
       rows.push(v.row);
@@ -42,6 +48,8 @@ export function accept(env: RoomEnv, peer: PeerSocket, msgs: readonly OutMsg[]):
     for (const p of env.peers()) if (p.state.caughtUp) deliver(env, p, stored);
     if (overCap(env)) env.requestAlarm(now);
   }
+  // After the acks: pushes never delay them (a duplicate pushes nothing, it was not stored now).
+  if (pushes.length > 0) env.pushes?.stored(pushes);
 }
 
 function judge(
@@ -58,6 +66,9 @@ function judge(
   if (!maySend(role, m.kind)) {
     return { error: errorJson("not_allowed", `role ${role} may not send ${m.kind}`, { mid: m.mid }) };
   }
+  if (m.push && role !== "bridge") {
+    return { error: errorJson("not_allowed", `role ${role} may not attach a push hint`, { mid: m.mid }) };
+  }
   // Before stringifying: a deep enough body overflows the stack of whoever stringifies it.
   if (nestedDeeper(m.body, Limits.bodyDepth)) {
     return { error: errorJson("too_deep", `body nests deeper than ${Limits.bodyDepth}`, { mid: m.mid }) };
@@ -67,9 +78,15 @@ function judge(
   if (size > Limits.bodyBytes) {
     return { error: errorJson("too_large", `body exceeds ${Limits.bodyBytes} bytes`, { mid: m.mid }) };
   }
+  if (m.push && utf8Length(JSON.stringify(m.push)) > Limits.pushHintBytes) {
+    return {
+      error: errorJson("too_large", `push hint exceeds ${Limits.pushHintBytes} bytes`, { mid: m.mid }),
+    };
+  }
   if (full)
     return { error: errorJson("room_full", "the room is full until the bridge catches up", { mid: m.mid }) };
-  return { row: { mid: m.mid, cid: cid!, role, kind: m.kind, body, ts: now, size } };
+  const row = { mid: m.mid, cid: cid!, role, kind: m.kind, body, ts: now, size };
+  return m.push ? { row, push: m.push } : { row };
 }
 
 /** Over the cap with nothing compactable: every stored message is still unacknowledged by the bridge. */
