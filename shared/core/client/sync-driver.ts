@@ -84,6 +84,11 @@ export class SyncDriver<Async extends boolean> {
     this.#feed((e, now) => e.signal(kind, body, now));
   }
 
+  /** The page shows this room, visible and focused, or stopped (docs/protocol.md §11.3). */
+  focus(on: boolean): void {
+    this.#feed((e) => e.focus(on));
+  }
+
   /** Asks for a page of older messages; false when not connected. */
   history(before: number, limit: number): boolean {
     if (!this.#engine || this.#stopped) return false;

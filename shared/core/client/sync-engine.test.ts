@@ -244,3 +244,15 @@ describe("sender duties", () => {
     expect(prepareOut(mid(), "agent.message", big)).toMatchObject({ ok: false, code: "too_large" });
   });
 });
+
+describe("focus (docs/protocol.md §11.3)", () => {
+  it("is said once connected, again after every welcome, and only when it changes", () => {
+    const h = new Harness({ cursor: 4 });
+    expect(h.engine.focus(true)).toEqual([]);
+    h.open({ head: 4, resumeFrom: 5 });
+    expect(h.sent().filter((f) => (f as { t?: string }).t === "focus")).toEqual([{ t: "focus", on: true }]);
+    expect(h.engine.focus(true)).toEqual([]);
+    h.run(h.engine.focus(false));
+    expect(h.sent().filter((f) => (f as { t?: string }).t === "focus")).toEqual([{ t: "focus", on: false }]);
+  });
+});

@@ -46,6 +46,7 @@ type Conn = {
 export class SyncEngine {
   #cfg: SyncConfig;
   #phase: Phase = "connecting";
+  #focused = false;
   #cursor: number | null;
   #outbox = new Map<string, OutboxEntry>();
   #conn: Conn | null = null;
@@ -115,6 +116,17 @@ export class SyncEngine {
   enqueue(entry: OutboxEntry, now: number): SyncAction[] {
     if (!this.#outbox.has(entry.mid)) this.#outbox.set(entry.mid, entry);
     return this.#conn ? this.#flush(this.#conn, now) : [];
+  }
+
+  /**
+   * Whether the page shows this room, visible and focused (docs/protocol.md §11.3): said now when
+   * connected and again after every welcome, so a reconnect keeps the room quiet.
+   */
+  focus(on: boolean): SyncAction[] {
+    if (this.#focused === on) return [];
+    this.#focused = on;
+    const said = this.#conn && (this.#phase === "replay" || this.#phase === "live");
+    return said ? [focusFrame(on)] : [];
   }
 
   /** Best effort: dropped while not connected or when the rate budget is spent. */
@@ -224,6 +236,7 @@ export class SyncEngine {
   #welcome(resumeFrom: number, conn: Conn, now: number): SyncAction[] {
     if (this.#phase !== "hello") return [warn("welcome out of order")];
     const out: SyncAction[] = this.#to("replay");
+    if (this.#focused) out.push(focusFrame(true));
     conn.ackedUpTo = resumeFrom - 1;
     if (this.#cursor === null) {
       this.#cursor = resumeFrom - 1;
@@ -341,4 +354,8 @@ function isOpen(phase: Phase): boolean {
 
 function warn(message: string): SyncAction {
   return { type: "log", level: "warn", message };
+}
+
+function focusFrame(on: boolean): SyncAction {
+  return { type: "send", text: JSON.stringify({ t: "focus", on }) };
 }

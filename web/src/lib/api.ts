@@ -1,5 +1,7 @@
 import type { z } from "zod";
+import { z as zod } from "zod";
 import { CreateShareRes, HttpError, MeRes, PairRes } from "../../../shared/protocol/http.ts";
+import { PushStateRes, type PushSubscribeReq } from "../../../shared/protocol/push.ts";
 
 /** The relay's HTTP API (docs/protocol.md §3), same origin. Expected failures are values, not throws. */
 export type ApiResult<T> =
@@ -22,8 +24,21 @@ export function createShare(
   return call("POST", "/api/shares", CreateShareRes, { token, body: { room, role } });
 }
 
+/** This device token's push subscription and the relay's VAPID key (docs/protocol.md §11.2). */
+export function pushState(token: string): Promise<ApiResult<PushStateRes>> {
+  return call("GET", "/api/push", PushStateRes, { token });
+}
+
+export function putPush(token: string, body: PushSubscribeReq): Promise<ApiResult<PushStateRes>> {
+  return call("PUT", "/api/push", PushStateRes, { token, body });
+}
+
+export function deletePush(token: string): Promise<ApiResult<null>> {
+  return call("DELETE", "/api/push", zod.null(), { token });
+}
+
 async function call<S extends z.ZodType>(
-  method: "GET" | "POST",
+  method: "GET" | "POST" | "PUT" | "DELETE",
   path: string,
   schema: S,
   o: { token?: string; body?: unknown },
@@ -47,7 +62,8 @@ async function call<S extends z.ZodType>(
       message: `The relay could not be reached (${String(err)}).`,
     };
   }
-  const json: unknown = await res.json().catch(() => null);
+  // 204 has no body: it parses as null.
+  const json: unknown = res.status === 204 ? null : await res.json().catch(() => null);
   if (res.ok) {
     const parsed = schema.safeParse(json);
     if (parsed.success) return { ok: true, data: parsed.data };

@@ -98,6 +98,11 @@ export class RoomSocket {
     this.#driver.hide();
   }
 
+  /** The page shows this room, visible and focused: the relay pushes nothing for it meanwhile (§11.3). */
+  focus(on: boolean): void {
+    this.#driver.focus(on);
+  }
+
   close(): void {
     this.#driver.close();
   }

@@ -11,6 +11,7 @@ import { AccountBanner } from "./account-banner.tsx";
 import { Centered, ConnectionBar, ForgottenNote, Notice, TopBar } from "./common.tsx";
 import { useRoom } from "./hooks.ts";
 import { NewSessionForm } from "./new-session-form.tsx";
+import { PushSettings } from "./push-settings.tsx";
 import { ResumePanel } from "./resume-panel.tsx";
 import { SessionList } from "./session-list.tsx";
 
@@ -78,6 +79,7 @@ function MachineBody(p: { model: RoomModel; machineId: string }) {
           <ResumePanel model={p.model} view={view} busy={create.waiting} onResume={create.start} />
         ) : null}
         <SessionList model={p.model} view={view} machineId={p.machineId} />
+        <PushSettings machineId={p.machineId} />
         {view.general.map((n) => (
           <Notice key={`${n.code}:${n.text}`} level={n.level}>
             {n.text}

@@ -9,6 +9,7 @@ import type { CatalogView } from "../../state/catalog-fold.ts";
 import { forgetCredentialOf } from "../../state/forget.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { permissionModeLabels } from "../format.ts";
+import { MuteToggle } from "../push-settings.tsx";
 import { AutoContinueToggle } from "./auto-continue.tsx";
 import { CompactButton, ModelPicker, Refusal } from "./catalog-controls.tsx";
 import { GrantList } from "./grant-list.tsx";
@@ -104,6 +105,7 @@ export function SessionMenu(p: {
             </>
           ) : null}
           {canShare ? <ShareButtons model={p.model} title={p.info?.title ?? "Claude session"} /> : null}
+          {canShare ? <MuteToggle room={p.model.room} machineId={p.model.cred.machineId} /> : null}
         </div>
       ) : null}
     </div>

@@ -1,6 +1,7 @@
 import { useComputed } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
 import { addShare } from "../../lib/credentials.ts";
+import { watchFocus } from "../../net/focus-watch.ts";
 import { scrubHash } from "../../router.ts";
 import { foldCatalog } from "../../state/catalog-fold.ts";
 import { isForgotten, lostAccess } from "../../state/forget.ts";
@@ -64,6 +65,8 @@ function SessionRoom(p: { room: string }) {
 
 function SessionBody(p: { model: RoomModel }) {
   const { model } = p;
+  // While this page is in front, nobody needs a notification for this session.
+  useEffect(() => watchFocus(model.socket), [model]);
   const stored = useComputed(() => foldStored(model.msgs.value));
   const view = useComputed(() => overlay(stored.value, model.local.value)).value;
   const catalog = useComputed(() => foldCatalog(model.msgs.value)).value;

@@ -1,0 +1,102 @@
+import { useEffect, useState } from "preact/hooks";
+import type { PushSubscriptionInfo, TurnPushes } from "../../../shared/protocol/push.ts";
+import { devices } from "../lib/credentials.ts";
+import {
+  disablePush,
+  enablePush,
+  type Outcome,
+  pushUnavailable,
+  readPush,
+  type Settings,
+  updatePush,
+} from "../net/push-client.ts";
+
+/** Notifications for one machine: on or off, and which finished turns (docs/protocol.md §11.2). */
+export function PushSettings(p: { machineId: string }) {
+  const token = devices.value.find((d) => d.machineId === p.machineId)?.token ?? null;
+  const push = usePush(token);
+  const why = pushUnavailable();
+  if (!token) return null;
+  if (why) return <p class="push-settings muted">{why}</p>;
+  const sub = push.sub;
+  return (
+    <section class="push-settings" aria-label="Notifications">
+      <label class="switch">
+        <input
+          type="checkbox"
+          checked={sub !== null}
+          disabled={push.busy || push.sub === undefined}
+          onChange={(e) =>
+            push.run(() => (e.currentTarget.checked ? enablePush(token, DEFAULTS) : disablePush(token)))
+          }
+        />
+        <span>Notify me on this phone</span>
+      </label>
+      {sub ? (
+        <label class="field">
+          <span>Finished turns</span>
+          <select
+            value={sub.turns}
+            disabled={push.busy}
+            onChange={(e) =>
+              push.run(() => updatePush(token, sub, { turns: e.currentTarget.value as TurnPushes }))
+            }
+          >
+            <option value="all">every turn</option>
+            <option value="long">turns over {sub.longTurnSeconds} s</option>
+            <option value="never">never</option>
+          </select>
+        </label>
+      ) : null}
+      {push.error ? (
+        <p class="error" role="alert">
+          {push.error}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+/** Mutes one session's notifications (its prompts and ends), for the machine's registration. */
+export function MuteToggle(p: { room: string; machineId: string | null }) {
+  const token = devices.value.find((d) => d.machineId === p.machineId)?.token ?? null;
+  const push = usePush(token);
+  const sub = push.sub;
+  if (!token || !sub) return null;
+  const muted = sub.muted.includes(p.room);
+  const muted2 = muted ? sub.muted.filter((r) => r !== p.room) : [...sub.muted, p.room];
+  return (
+    <button
+      type="button"
+      class="btn"
+      disabled={push.busy}
+      onClick={() => push.run(() => updatePush(token, sub, { muted: muted2 }))}
+    >
+      {muted ? "Unmute notifications" : "Mute notifications"}
+    </button>
+  );
+}
+
+const DEFAULTS: Settings = { turns: "long", longTurnSeconds: 60, muted: [] };
+
+/** The registration as the relay has it (`undefined` while loading), and one change at a time. */
+function usePush(token: string | null) {
+  const [sub, setSub] = useState<PushSubscriptionInfo | null | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const take = (o: Outcome) => {
+    if (o.ok) setSub(o.state.subscription);
+    setError(o.ok ? null : o.message);
+  };
+  useEffect(() => {
+    if (!token || pushUnavailable()) return;
+    void readPush(token).then(take);
+  }, [token]);
+  const run = (fn: () => Promise<Outcome>) => {
+    setBusy(true);
+    void fn()
+      .then(take)
+      .finally(() => setBusy(false));
+  };
+  return { sub, busy, error, run };
+}
