@@ -17,11 +17,18 @@ export function PushSettings(p: { machineId: string }) {
   const push = usePush(token);
   const why = pushUnavailable();
   if (!token) return null;
-  if (why) return <p class="push-settings muted">{why}</p>;
+  if (why)
+    return (
+      <section class="card" aria-label="Notifications">
+        <h2>Notifications</h2>
+        <p class="muted">{why}</p>
+      </section>
+    );
   const sub = push.sub;
   return (
-    <section class="push-settings" aria-label="Notifications">
-      <label class="switch">
+    <section class="card" aria-label="Notifications">
+      <h2>Notifications</h2>
+      <label class="toggle">
         <input
           type="checkbox"
           checked={sub !== null}
@@ -33,8 +40,8 @@ export function PushSettings(p: { machineId: string }) {
         <span>Notify me on this phone</span>
       </label>
       {sub ? (
-        <label class="field">
-          <span>Finished turns</span>
+        <label>
+          <span>Tell me when a turn finishes</span>
           <select
             value={sub.turns}
             disabled={push.busy}
