@@ -1,4 +1,13 @@
-import { Ack as AckFrame, Close, Hello, HistoryReq, Limits, Send, SignalOut } from "../../protocol/index.ts";
+import {
+  Ack as AckFrame,
+  Close,
+  Hello,
+  HistoryReq,
+  Limits,
+  Send,
+  SignalOut,
+  UNSUPPORTED_VERSION,
+} from "../../protocol/index.ts";
 import { utf8Length } from "../util/utf8.ts";
 import { historyJson, newestThatFit } from "./pages.ts";
 import { errorJson, type PeerSocket } from "./peer-socket.ts";
@@ -82,7 +91,7 @@ function hello(env: RoomEnv, peer: PeerSocket, frame: Record<string, unknown>): 
   const h = parsed.data;
   if (h.v !== 1) {
     peer.send(errorJson("bad_frame", `unsupported protocol version ${h.v}`));
-    return peer.close(Close.policy, "unsupported version");
+    return peer.close(Close.policy, UNSUPPORTED_VERSION);
   }
   if (peer.state.role === "bridge" && h.epoch === undefined) {
     return void invalid(env, peer, "bad_frame", "a bridge hello needs an epoch");
