@@ -5,13 +5,19 @@ import type { MiddlewareHandler } from "hono";
  * (docs/protocol.md §3.5). The same code runs on Cloudflare and in the embedded relay.
  */
 
-/** The app loads only its own files and talks only to its own origin; nothing may frame it. */
+/**
+ * The app loads only its own files and talks only to its own origin; nothing may frame it. Its
+ * service worker (/sw.js) and manifest are its own files too, named here rather than left to the
+ * fallbacks.
+ */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "connect-src 'self'",
   "img-src 'self'",
   "style-src 'self'",
   "script-src 'self'",
+  "worker-src 'self'",
+  "manifest-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
@@ -66,6 +72,25 @@ export function hostnameOf(value: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * How long browsers may keep a file of the web app. Vite names what it puts under /assets/ by
+ * content hash, so those never change and may be kept for a year. Everything else keeps its name
+ * across versions and is revalidated on every use: the page (so a deploy is seen at once), the
+ * manifest and icons, and /sw.js (the browser finds a new version of the app by it). A path under
+ * /assets/ that does not exist is answered with the page (the SPA fallback): not kept either.
+ */
+export function assetCacheControl(path: string, contentType: string | null): string {
+  const page = (contentType ?? "").startsWith("text/html");
+  return path.startsWith("/assets/") && !page ? "public, max-age=31536000, immutable" : "no-cache";
+}
+
+/** The web app's answer from the assets binding, with its caching rule. */
+export function withAssetCaching(path: string, res: Response): Response {
+  const out = new Response(res.body, res);
+  out.headers.set("Cache-Control", assetCacheControl(path, res.headers.get("Content-Type")));
+  return out;
 }
 
 function headersWritable(res: Response): boolean {

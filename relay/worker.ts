@@ -3,7 +3,7 @@ import { Close, RoomId } from "../shared/protocol/index.ts";
 import { VERSION } from "../shared/version.ts";
 import { api } from "./api.ts";
 import { AUTH_HEADER } from "./env.ts";
-import { hostCheck, securityHeaders } from "./http-guard.ts";
+import { hostCheck, securityHeaders, withAssetCaching } from "./http-guard.ts";
 
 export { Directory } from "./directory.ts";
 export { Room } from "./room.ts";
@@ -21,8 +21,9 @@ app.get("/v1/rooms/:room", openRoom);
 // Every request reaches the Worker first (wrangler.toml), so the web app's files get the same headers
 // and host check; a path that is not ours is the web app's. A path of ours that matches no route
 // still answers in the API's error shape.
-app.notFound((c) => {
-  if (!/^\/(api|v1)(\/|$)/.test(c.req.path)) return c.env.ASSETS.fetch(c.req.raw);
+app.notFound(async (c) => {
+  if (!/^\/(api|v1)(\/|$)/.test(c.req.path))
+    return withAssetCaching(c.req.path, await c.env.ASSETS.fetch(c.req.raw));
   return c.json(httpError("not_found", `no route for ${c.req.method} ${c.req.path}`), 404);
 });
 app.onError((err, c) => {

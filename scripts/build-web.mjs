@@ -1,7 +1,7 @@
-// Builds the phone app (web/) into web/dist with Vite (`npm run build`). It is also wrangler's
-// [build] command, so every `wrangler dev` (each test relay) runs it: when nothing under web/ or
-// shared/ changed since the last build it returns at once, and a lock keeps concurrent runs from
-// writing dist together.
+// Builds the phone app (web/) into web/dist with Vite, then its service worker (`npm run build`).
+// It is also wrangler's [build] command, so every `wrangler dev` (each test relay) runs it: when
+// nothing under web/ or shared/ changed since the last build it returns at once, and a lock keeps
+// concurrent runs from writing dist together.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +21,13 @@ await withLock(async () => {
   process.env.NODE_ENV = "production";
   const { build } = await import("vite");
   await build({ configFile: join(web, "vite.config.ts"), mode: "production", logLevel: "warn" });
+  // The service worker precaches what Vite just wrote, so it is built last.
+  const { buildServiceWorker } = await import("../web/scripts/build-sw.mjs");
+  const sw = await buildServiceWorker(dist);
+  console.info(
+    `web: service worker ${sw.version} precaches ${sw.files.length} files, ` +
+      `${sw.bytes} bytes (${sw.gzipBytes} gzipped)`,
+  );
   writeFileSync(stampFile, stamp);
 });
 

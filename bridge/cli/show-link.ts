@@ -22,6 +22,7 @@ export async function showLink(
 /**
  * A link another device opens over plain HTTP (`tether up --lan`): the network carries the code or
  * token and everything after it unencrypted, so the person is told; loopback and HTTPS say nothing.
+ * Browsers also allow no service worker there, so the app cannot open offline or get notifications.
  */
 export function plainHttpNote(url: string): string {
   const { protocol, hostname } = new URL(url);
@@ -29,7 +30,9 @@ export function plainHttpNote(url: string): string {
     return "";
   return (
     "  Plain HTTP: anyone on this network can read this link and the traffic after it. Use it only on\n" +
-    "  a network you trust; from anywhere else, use a relay deployed with HTTPS (see the README).\n"
+    "  a network you trust; from anywhere else, use a relay deployed with HTTPS (see the README).\n" +
+    "  Offline use and notifications need HTTPS or 127.0.0.1; over this plain-HTTP LAN address the\n" +
+    "  phone app works only while online.\n"
   );
 }
 

@@ -23,7 +23,8 @@ with the same machine, sessions, paired phones and history.
   --lan                     listen on this machine's private LAN address (192.168.x, 10.x,
                             172.16-31.x, 169.254.x or an IPv6 ULA; never a public one), so a
                             phone on the same network can open the link. Plain HTTP: use it
-                            only on a network you trust (default: 127.0.0.1, this machine only)
+                            only on a network you trust; browsers allow the app no offline use
+                            or notifications there (default: 127.0.0.1, this machine only)
   --port N                  relay port (default: the last start's port, else 8787, else a free
                             one; an explicit port that is in use is an error; 0 = any free port)
   --name NAME               machine name shown on the phone (default: hostname)
@@ -159,9 +160,11 @@ async function welcome(
         `Sessions may run in: ${roots.join(", ")}\nState: ${stateDir}\n`,
     );
   if (t.json && plainHttpNote(relay.url) !== "")
-    t.log.warn("the relay serves plain HTTP on the local network; use it only on a network you trust", {
-      url: relay.url,
-    });
+    t.log.warn(
+      "the relay serves plain HTTP on the local network; use it only on a network you trust. " +
+        "Offline use and notifications need HTTPS or 127.0.0.1: there the phone app works only while online",
+      { url: relay.url },
+    );
   const bearer = { relayUrl: relay.url, token: config.token };
   const tokens = await relayApi.listTokens(bearer);
   const now = Date.now();

@@ -52,6 +52,10 @@ describe("plainHttpNote", () => {
   it("warns for a plain HTTP link on the network, not for loopback or HTTPS", () => {
     expect(plainHttpNote("http://192.168.1.20:8787/pair#c=abc")).toContain("Plain HTTP");
     expect(plainHttpNote("http://[fd00::5]:8787/s/s-x#t=tt_x")).toContain("network you trust");
+    // Browsers run no service worker there: the app says so too (web/src/ui/app-notices.tsx).
+    expect(plainHttpNote("http://192.168.1.20:8787/")).toContain(
+      "Offline use and notifications need HTTPS or 127.0.0.1",
+    );
     expect(plainHttpNote("http://127.0.0.1:8787/pair#c=abc")).toBe("");
     expect(plainHttpNote("https://tether.example.workers.dev/pair#c=abc")).toBe("");
   });

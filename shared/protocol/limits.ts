@@ -63,3 +63,9 @@ export const Close = {
   policy: 4008,
   forbidden: 4403,
 } as const;
+
+/**
+ * The reason of the `4008` close that answers a `hello` whose `v` this relay does not speak
+ * (docs/protocol.md §5.1, §10): a client tells its user it is out of date by it.
+ */
+export const UNSUPPORTED_VERSION = "unsupported version";

@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { assetCacheControl, CONTENT_SECURITY_POLICY } from "../../relay/http-guard.ts";
 import { call, ORIGIN } from "./api-test-kit.ts";
 
 /** Security headers on every answer of the Worker: the API, the health check and the web app. */
@@ -35,5 +36,51 @@ describe("security headers", () => {
       const text = await res.text();
       if (path !== "/manifest.webmanifest") expect(text).toContain('<div id="app">');
     }
+  });
+});
+
+describe("the web app's service worker and caching", () => {
+  it("serves /sw.js at the root, revalidated on every check, under a CSP that allows it", async () => {
+    const res = await exports.default.fetch(`${ORIGIN}/sw.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toMatch(/javascript/);
+    expect(res.headers.get("Cache-Control")).toBe("no-cache");
+    expectSecurityHeaders(res);
+    expect(await res.text()).toContain("tether-shell-");
+    expect(CONTENT_SECURITY_POLICY).toContain("worker-src 'self'");
+    expect(CONTENT_SECURITY_POLICY).toContain("manifest-src 'self'");
+  });
+
+  it("keeps hashed assets for a year, and the page, manifest and icons never unchecked", async () => {
+    const page = await exports.default.fetch(`${ORIGIN}/`);
+    expect(page.headers.get("Cache-Control")).toBe("no-cache");
+    const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+    expect(script).toBeDefined();
+    const asset = await exports.default.fetch(`${ORIGIN}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("Cache-Control")).toBe("public, max-age=31536000, immutable");
+    await asset.body?.cancel();
+    for (const path of [
+      "/s/s-AAAAAAAAAAAAAAAA",
+      "/manifest.webmanifest",
+      "/icon-192.png",
+      "/assets/gone-1234.js",
+    ]) {
+      const res = await exports.default.fetch(`${ORIGIN}${path}`);
+      expect(res.headers.get("Cache-Control"), path).toBe("no-cache");
+      await res.body?.cancel();
+    }
+    // The API is not the web app's: it keeps its own headers.
+    const api = await call("GET", "/healthz");
+    expect(api.headers.get("Cache-Control")).toBeNull();
+    await api.body?.cancel();
+  });
+
+  it("decides by path and type: a page under /assets/ (the SPA fallback) is not kept", () => {
+    expect(assetCacheControl("/assets/index-AbC.js", "text/javascript")).toContain("immutable");
+    expect(assetCacheControl("/assets/index-AbC.css", "text/css; charset=utf-8")).toContain("immutable");
+    expect(assetCacheControl("/assets/missing.js", "text/html; charset=utf-8")).toBe("no-cache");
+    expect(assetCacheControl("/sw.js", "text/javascript")).toBe("no-cache");
+    expect(assetCacheControl("/", "text/html")).toBe("no-cache");
   });
 });

@@ -21,6 +21,8 @@ export type RelayOptions = {
   secret?: string;
   /** Extra Worker vars. */
   vars?: Record<string, string>;
+  /** The web app to serve instead of web/dist (wrangler dev --assets): another build, another version. */
+  assets?: string;
   readyTimeoutMs?: number;
   /** Whether dispose() deletes persistDir; defaults to true exactly when persistDir is not given. */
   ownsPersistDir?: boolean;
@@ -38,6 +40,8 @@ export type RelayProcess = {
   ownsPersistDir: boolean;
   /** The extra Worker vars it was started with; a restart keeps them. */
   vars: Record<string, string>;
+  /** The web app it serves when not web/dist; a restart keeps it unless told otherwise. */
+  assets: string | null;
   pid: number;
   /** Signals the whole process group and waits until every member is gone. */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -77,12 +81,13 @@ async function startOnce(options: RelayOptions): Promise<RelayProcess> {
   const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "tether-relay-"));
   const ownsPersistDir = options.ownsPersistDir ?? options.persistDir === undefined;
   const secret = options.secret ?? randomBytes(24).toString("base64url");
-  const child = spawnWrangler(port, persistDir, { ...options.vars, TETHER_RELAY_SECRET: secret });
+  const assets = options.assets ?? null;
+  const child = spawnWrangler(port, persistDir, { ...options.vars, TETHER_RELAY_SECRET: secret }, assets);
   const pid = child.pid;
   if (pid === undefined) throw new Error("could not spawn wrangler");
   live.add(pid);
   const vars = options.vars ?? {};
-  const relay = handle(child, { pid, port, secret, persistDir, ownsPersistDir, vars });
+  const relay = handle(child, { pid, port, secret, persistDir, ownsPersistDir, vars, assets });
   options.progress?.(`wrangler pid ${pid} spawned on port ${port}`);
   try {
     await waitReady(relay, child, options.readyTimeoutMs ?? 90_000, options.progress);
@@ -95,11 +100,15 @@ async function startOnce(options: RelayOptions): Promise<RelayProcess> {
   return relay;
 }
 
-/** Starts the relay again on the same port, storage and secret (after a kill or stop). */
+/**
+ * Starts the relay again on the same port, storage and secret (after a kill or stop); `assets`
+ * deploys another build of the web app with it (a new version of the app on the same origin).
+ */
 export async function restartRelay(
   previous: RelayProcess,
   attempts = 5,
   progress?: (note: string) => void,
+  assets = previous.assets,
 ): Promise<RelayProcess> {
   const { port, persistDir, secret, ownsPersistDir, vars } = previous;
   for (let i = 1; ; i++) {
@@ -111,6 +120,7 @@ export async function restartRelay(
         secret,
         ownsPersistDir,
         vars,
+        ...(assets === null ? {} : { assets }),
         ...(tell ? { progress: tell } : {}),
       });
     } catch (err) {
@@ -152,7 +162,12 @@ export async function freePort(): Promise<number> {
   }
 }
 
-function spawnWrangler(port: number, persistDir: string, vars: Record<string, string>): ChildProcess {
+function spawnWrangler(
+  port: number,
+  persistDir: string,
+  vars: Record<string, string>,
+  assets: string | null,
+): ChildProcess {
   const args = [
     "dev",
     "--ip",
@@ -163,6 +178,7 @@ function spawnWrangler(port: number, persistDir: string, vars: Record<string, st
     persistDir,
     "--show-interactive-dev-session=false",
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    ...(assets === null ? [] : ["--assets", assets]),
   ];
   const { CLOUDFLARE_API_TOKEN: _t, CLOUDFLARE_ACCOUNT_ID: _a, ...env } = process.env;
   // Its own process group (detached), so that a kill reaches workerd too. Never via npx.
@@ -181,7 +197,10 @@ function spawnWrangler(port: number, persistDir: string, vars: Record<string, st
   });
 }
 
-type Identity = Pick<RelayProcess, "pid" | "port" | "secret" | "persistDir" | "ownsPersistDir" | "vars">;
+type Identity = Pick<
+  RelayProcess,
+  "pid" | "port" | "secret" | "persistDir" | "ownsPersistDir" | "vars" | "assets"
+>;
 
 function handle(child: ChildProcess, id: Identity): RelayProcess {
   const { pid, port } = id;

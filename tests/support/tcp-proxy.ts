@@ -10,6 +10,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
  *   proxy.restore();  // new connections pass again
  *   proxy.stall();    // live connections stay open but stop carrying bytes (a dead link)
  *   proxy.stall("down", websockets);  // only WebSockets, only relay → phone
+ *   proxy.blackhole(); // new connections are accepted but carry nothing, until restore()
  *   proxy.latency(200);
  *
  * Connections opened after a stall pass normally (a reload gets through while the old socket
@@ -35,6 +36,7 @@ export class TcpProxy {
   #server: Server | null = null;
   #links = new Set<Link>();
   #cut = false;
+  #blackhole = false;
   #latencyMs = 0;
   #targetPort = 0;
   #targetHost = "127.0.0.1";
@@ -78,8 +80,19 @@ export class TcpProxy {
     for (const link of [...this.#links]) this.#end(link);
   }
 
+  /** New connections pass again (after cut() or blackhole()). */
   restore(): void {
     this.#cut = false;
+    this.#blackhole = false;
+  }
+
+  /**
+   * From now on, new connections are accepted and then carry nothing, in either direction: a
+   * link that looks up but is dead (a captive portal, Wi-Fi the phone still clings to). Live
+   * connections go on. restore() ends it for new connections; unstall() frees the held ones.
+   */
+  blackhole(): void {
+    this.#blackhole = true;
   }
 
   /**
@@ -146,6 +159,10 @@ export class TcpProxy {
       head: "",
     };
     this.#links.add(link);
+    if (this.#blackhole) {
+      link.up.held = true;
+      link.down.held = true;
+    }
     for (const p of [link.up, link.down]) {
       p.from.on("data", (data: Buffer) => {
         if (p === link.up && link.head === "") link.head = data.toString("latin1", 0, 4096);

@@ -1,6 +1,8 @@
 import { render } from "preact";
 import { App } from "./app.tsx";
 import { loadCredentials } from "./lib/credentials.ts";
+import { watchInstallOffer } from "./lib/install-offer.ts";
+import { startAppShell } from "./net/app-shell.ts";
 import { installWake } from "./net/wake.ts";
 import { installRouter } from "./router.ts";
 import { forgetRevokedCredentials } from "./state/forget.ts";
@@ -9,6 +11,8 @@ import "./styles.css";
 
 installRouter();
 installWake();
+watchInstallOffer();
+startAppShell();
 forgetRevokedCredentials();
 const root = document.getElementById("app");
 if (!root) throw new Error("index.html has no #app element");

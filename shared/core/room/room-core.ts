@@ -7,6 +7,7 @@ import {
   Limits,
   Send,
   SignalOut,
+  UNSUPPORTED_VERSION,
 } from "../../protocol/index.ts";
 import { utf8Length } from "../util/utf8.ts";
 import { historyJson, newestThatFit } from "./pages.ts";
@@ -97,7 +98,7 @@ function hello(env: RoomEnv, peer: PeerSocket, frame: Record<string, unknown>): 
   const h = parsed.data;
   if (h.v !== 1) {
     peer.send(errorJson("bad_frame", `unsupported protocol version ${h.v}`));
-    return peer.close(Close.policy, "unsupported version");
+    return peer.close(Close.policy, UNSUPPORTED_VERSION);
   }
   if (peer.state.role === "bridge" && h.epoch === undefined) {
     return void invalid(env, peer, "bad_frame", "a bridge hello needs an epoch");

@@ -1,6 +1,6 @@
 import { signal } from "@preact/signals";
 import { z } from "zod";
-import { MachineId } from "../../../shared/protocol/ids.ts";
+import { MachineId, Role } from "../../../shared/protocol/ids.ts";
 import { me } from "./api.ts";
 import { kvGet, kvSet } from "./idb.ts";
 import { randomId } from "./ids.ts";
@@ -16,7 +16,14 @@ const Device = z.object({
 });
 export type Device = z.infer<typeof Device>;
 
-const Share = z.object({ room: z.string(), token: z.string(), credId: z.string(), addedAt: z.number() });
+const Share = z.object({
+  room: z.string(),
+  token: z.string(),
+  credId: z.string(),
+  addedAt: z.number(),
+  /** What the relay last said the share may do, so that an open without network knows it too. */
+  role: Role.optional(),
+});
 export type Share = z.infer<typeof Share>;
 
 const Devices = z.array(Device);
@@ -28,6 +35,8 @@ export type Credential = {
   token: string;
   credId: string;
   machineId: string | null;
+  /** A device is a controller; a share's role is what the relay said last (null: not asked yet). */
+  role: Role | null;
 };
 
 export const devices = signal<Device[]>([]);
@@ -55,6 +64,15 @@ export async function addShare(room: string, token: string): Promise<void> {
   const shares = await loadShares();
   if (shares[room]?.token === token) return;
   shares[room] = { room, token, credId: randomId(6), addedAt: Date.now() };
+  await kvSet("shares", shares);
+}
+
+/** Keeps the share's role as the relay answered it (GET /api/me). */
+export async function rememberShareRole(room: string, token: string, role: Role): Promise<void> {
+  const shares = await loadShares();
+  const share = shares[room];
+  if (!share || share.token !== token || share.role === role) return;
+  shares[room] = { ...share, role };
   await kvSet("shares", shares);
 }
 
@@ -103,7 +121,14 @@ export async function credentialFor(room: string): Promise<Credential | null> {
   const device = known ? deviceCredential(known) : null;
   if (device) return device;
   const share = (await loadShares())[room];
-  if (share) return { kind: "share", token: share.token, credId: share.credId, machineId: null };
+  if (share)
+    return {
+      kind: "share",
+      token: share.token,
+      credId: share.credId,
+      machineId: null,
+      role: share.role ?? null,
+    };
   for (const d of devices.value) {
     const r = await me(d.token);
     if (r.ok && r.data.rooms.includes(room)) {
@@ -116,7 +141,7 @@ export async function credentialFor(room: string): Promise<Credential | null> {
 
 function deviceCredential(machineId: string): Credential | null {
   const d = devices.value.find((x) => x.machineId === machineId);
-  return d ? { kind: "device", token: d.token, credId: d.credId, machineId } : null;
+  return d ? { kind: "device", token: d.token, credId: d.credId, machineId, role: "controller" } : null;
 }
 
 async function loadShares(): Promise<Record<string, Share>> {

@@ -8,3 +8,5 @@ export const DRAFT_KEY = "tether.draft.";
 export const PENDING_KEY = "tether.create.";
 /** What this tab wiped after a revocation, so a reload can still say why (sessionStorage). */
 export const FORGOTTEN_KEY = "tether.forgotten";
+/** A note the user closed for good on this device (localStorage), by the note's name. */
+export const DISMISSED_KEY = "tether.dismissed.";

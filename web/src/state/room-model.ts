@@ -3,8 +3,8 @@ import type { AckItem, Peer, StoredMsg } from "../../../shared/protocol/frames.t
 import type { Role } from "../../../shared/protocol/ids.ts";
 import type { BodyOf, Kind } from "../../../shared/protocol/kinds.ts";
 import { me } from "../lib/api.ts";
-import type { Credential } from "../lib/credentials.ts";
-import { cidFor } from "../lib/ids.ts";
+import { type Credential, rememberShareRole } from "../lib/credentials.ts";
+import { cidFor } from "../lib/tab-cid.ts";
 import type { ConnState, QueuedView, RoomEvents, SendResult } from "../net/conn-state.ts";
 import { IdbRoomStore } from "../net/idb-room-store.ts";
 import { RoomSocket } from "../net/room-socket.ts";
@@ -42,11 +42,13 @@ export class RoomModel {
     this.cred = cred;
     this.#essential = essential;
     this.#store = new IdbRoomStore(room);
-    if (cred.kind === "device") this.role.value = "controller";
-    // A share may be a viewer or a controller; only the relay knows which.
-    else
+    this.role.value = cred.role;
+    // A share may be a viewer or a controller; only the relay knows which (kept for offline opens).
+    if (cred.kind === "share")
       void me(cred.token).then((r) => {
-        if (r.ok) this.role.value = r.data.role;
+        if (!r.ok) return;
+        this.role.value = r.data.role;
+        void rememberShareRole(room, cred.token, r.data.role);
       });
     this.socket = new RoomSocket({
       room,

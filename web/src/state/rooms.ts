@@ -1,4 +1,6 @@
+import { Close, UNSUPPORTED_VERSION } from "../../../shared/protocol/limits.ts";
 import { type Credential, credentialFor } from "../lib/credentials.ts";
+import { noteOutdated, noteReachable } from "../net/app-shell.ts";
 import { roomsWithOutbox } from "../net/idb-room-store.ts";
 import { onWake } from "../net/wake.ts";
 import { RoomModel } from "./room-model.ts";
@@ -69,6 +71,8 @@ export function onRevoked(listener: (model: RoomModel) => void): void {
 function openRoom(room: string, cred: Credential, essential: string, refs: number): Entry {
   const model = new RoomModel(room, cred, essential);
   const stopWatching = model.conn.subscribe((c) => {
+    if (c.kind === "live") noteReachable();
+    if (c.kind === "waiting" && c.code === Close.policy && c.reason === UNSUPPORTED_VERSION) noteOutdated();
     if (c.kind !== "fatal" || c.code !== 4001) return;
     queueMicrotask(() => stopWatching());
     revoked?.(model);

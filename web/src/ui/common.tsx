@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
+import { openedOffline } from "../net/app-shell.ts";
 import { online } from "../net/wake.ts";
 import { onLinkClick } from "../router.ts";
 import type { RoomModel } from "../state/room-model.ts";
@@ -33,7 +34,8 @@ export function ConnectionBar(p: { model: RoomModel; lastBridgeAt: number | null
   const now = useNow(1000, conn.kind === "waiting");
   const v = describeConn({
     conn,
-    online: online.value,
+    // A page the service worker had to open from its copy knows the network is gone, whatever the browser thinks.
+    online: online.value && !openedOffline.value,
     now,
     peers: p.model.peers.value,
     bridgeSeenAt: p.model.bridgeSeenAt.value,

@@ -23,6 +23,17 @@ describe("describeConn", () => {
     expect(describeConn({ ...base, conn: { kind: "fatal", code: 4001, reason: "" } }).relay.tone).toBe("bad");
   });
 
+  it("says the app is out of date when the relay refused its wire version, online or not", () => {
+    const refused = { kind: "waiting", retryAt: 104_200, code: 4008, reason: "unsupported version" } as const;
+    for (const online of [true, false])
+      expect(describeConn({ ...base, conn: refused, online }).relay).toEqual({
+        tone: "bad",
+        text: "Out of date — reload to update",
+      });
+    const tooMany = { ...refused, reason: "too many invalid frames" };
+    expect(describeConn({ ...base, conn: tooMany }).relay.text).toBe("Reconnecting in 5 s");
+  });
+
   it("tells the bridge's presence, and since when it has been gone", () => {
     const live = { ...base, conn: { kind: "live" } as const };
     const bridge = { cid: "b", role: "bridge", since: 1, lastSeen: 2 } as const;

@@ -1,4 +1,5 @@
 import type { Peer } from "../../../shared/protocol/frames.ts";
+import { Close, UNSUPPORTED_VERSION } from "../../../shared/protocol/limits.ts";
 import type { ConnState } from "../net/conn-state.ts";
 import { clock } from "./format.ts";
 
@@ -13,6 +14,7 @@ export type ConnView = {
 /** What the connection indicator says: the relay link, and the bridge from presence. Pure. */
 export function describeConn(c: {
   conn: ConnState;
+  /** False when the browser says it has no network, or the page had to open from its cached copy. */
   online: boolean;
   now: number;
   peers: readonly Peer[] | null;
@@ -40,6 +42,9 @@ function relayText(conn: ConnState, online: boolean, now: number): ConnView["rel
     case "connecting":
       return online ? { tone: "warn", text: "Connecting…" } : offline();
     case "waiting": {
+      // The relay speaks no version this app does (§5.1): retrying cannot help, reloading can.
+      if (conn.code === Close.policy && conn.reason === UNSUPPORTED_VERSION)
+        return { tone: "bad", text: "Out of date — reload to update" };
       if (!online) return offline();
       const s = Math.ceil((conn.retryAt - now) / 1000);
       return { tone: "warn", text: s > 0 ? `Reconnecting in ${s} s` : "Reconnecting…" };

@@ -1,6 +1,7 @@
 import { devices } from "../lib/credentials.ts";
 import { onLinkClick } from "../router.ts";
 import { forgotten } from "../state/forget.ts";
+import { AppNotices } from "./app-notices.tsx";
 import { Centered, Notice, TopBar } from "./common.tsx";
 import { MachinePage } from "./machine-page.tsx";
 
@@ -13,6 +14,7 @@ export function HomePage() {
     return (
       <Centered>
         <h1>Tether</h1>
+        <AppNotices />
         <ForgottenMachines />
         <p>Follow and steer the Claude Code sessions on your workstation from this phone.</p>
         <p>
@@ -24,6 +26,7 @@ export function HomePage() {
   return (
     <>
       <TopBar title="Machines" />
+      <AppNotices />
       <main class="page">
         <ForgottenMachines />
         <ul class="list" aria-label="Paired machines">

@@ -8,6 +8,7 @@ import { forgotten } from "../state/forget.ts";
 import { foldMachine, type MachineView } from "../state/machine-fold.ts";
 import type { RoomModel } from "../state/room-model.ts";
 import { AccountBanner } from "./account-banner.tsx";
+import { AppNotices } from "./app-notices.tsx";
 import { Centered, ConnectionBar, ForgottenNote, Notice, TopBar } from "./common.tsx";
 import { useRoom } from "./hooks.ts";
 import { NewSessionForm } from "./new-session-form.tsx";
@@ -45,6 +46,7 @@ function MachineBody(p: { model: RoomModel; machineId: string }) {
         subtitle={info ? [info.hostname, info.platform].filter(Boolean).join(" · ") : p.machineId}
       />
       <ConnectionBar model={p.model} lastBridgeAt={view.lastBridgeAt} />
+      <AppNotices />
       <main class="page">
         {conn.kind === "fatal" && conn.code === 4001 ? <Revoked machineId={p.machineId} /> : null}
         <AccountBanner model={p.model} account={view.account} />

@@ -9,6 +9,7 @@ import type { RoomModel } from "../../state/room-model.ts";
 import { dropRoom } from "../../state/rooms.ts";
 import { foldStored, type SessionView } from "../../state/session-fold.ts";
 import { overlay } from "../../state/session-overlay.ts";
+import { AppNotices } from "../app-notices.tsx";
 import { Centered, ConnectionBar, ForgottenNote, Notice, TopBar } from "../common.tsx";
 import { shortPath } from "../format.ts";
 import { useRoom } from "../hooks.ts";
@@ -97,6 +98,7 @@ function SessionBody(p: { model: RoomModel }) {
           />
         </TopBar>
         <ConnectionBar model={model} lastBridgeAt={view.lastBridgeAt} />
+        <AppNotices />
         <ContextMeter model={model} context={catalog.context} control={control && state !== "ended"} />
         {fatal ? <FatalNotice model={model} /> : null}
         <TodoList todos={view.todos} />
