@@ -28,6 +28,8 @@ let lastCheck = 0;
 
 /** At start-up: registers /sw.js where browsers allow one (HTTPS, or http://127.0.0.1). */
 export function startAppShell(): void {
+  // Vite's dev server has no sw.js, and a copy of the app would only hide the edits being made.
+  if (import.meta.env.DEV) return;
   if (!window.isSecureContext || !("serviceWorker" in navigator)) {
     shellUnavailable.value = window.isSecureContext ? "unsupported" : "insecure";
     return;
