@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { buildServiceWorker } from "../../web/scripts/build-sw.mjs";
+import { until } from "./bridge-world.ts";
 import { WAIT } from "./web-app.ts";
 
 /**
@@ -15,7 +16,13 @@ export type ShellStatus = { type: "tether:status"; version: string; servedFromCa
 
 /** Until a service worker controls the page (after its first install, it claims the page). */
 export async function waitControlled(page: Page, timeout = WAIT): Promise<void> {
-  await page.waitForFunction("navigator.serviceWorker.controller !== null", undefined, { timeout });
+  // Polled through the protocol: waitForFunction compiles its text in the page, which the app's
+  // CSP (no unsafe-eval) refuses while the page is not yet controlled.
+  await until(
+    async () => ((await page.evaluate("navigator.serviceWorker.controller !== null")) ? true : null),
+    timeout,
+    "a service worker controlling the page",
+  );
 }
 
 /**
