@@ -98,14 +98,24 @@ export class RoomPusher {
     try {
       do {
         this.#again = false;
-        for (const job of this.#queue.due(Date.now())) await this.#run(job);
+        for (const job of this.#queue.due(Date.now())) await this.#runOrPostpone(job);
       } while (this.#again || this.#queue.due(Date.now(), 1).length > 0);
-    } catch (err) {
-      console.error("room: push drain failed", this.#deps.room, err);
     } finally {
       this.#draining = false;
       const next = this.#queue.nextAt();
       if (next !== null) this.#deps.requestAlarm(next);
+    }
+  }
+
+  /** A job that fails by itself (the Directory unreachable, a bug) waits like a failed push, then goes. */
+  async #runOrPostpone(job: PushJob): Promise<void> {
+    try {
+      await this.#run(job);
+    } catch (err) {
+      console.error("room: a push job failed", this.#deps.room, job.class, err);
+      const later = retryAt(job.attempts + 1, Date.now(), null);
+      this.#queue.remove(job.id);
+      if (later !== null) this.#queue.add({ ...withoutId(job), attempts: job.attempts + 1, nextAt: later });
     }
   }
 
@@ -208,8 +218,12 @@ export class RoomPusher {
 }
 
 function retryJob(job: PushJob, s: Sent): NewJob {
+  return { ...withoutId(job), tokenId: s.target.tokenId, attempts: job.attempts + 1, nextAt: s.retry! };
+}
+
+function withoutId(job: PushJob): NewJob {
   const { id: _id, ...rest } = job;
-  return { ...rest, tokenId: s.target.tokenId, attempts: job.attempts + 1, nextAt: s.retry! };
+  return rest;
 }
 
 function retryAfterMs(res: Response): number | null {

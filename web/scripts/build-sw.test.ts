@@ -64,7 +64,16 @@ describe("the service worker build", () => {
       location: { origin: "https://x" },
     };
     runInNewContext(code, { self, URL, Set, console });
-    expect(listeners.sort()).toEqual(["activate", "fetch", "install", "message"]);
+    // The shell's four and Web Push's three (web/src/sw/push.ts).
+    expect(listeners.sort()).toEqual([
+      "activate",
+      "fetch",
+      "install",
+      "message",
+      "notificationclick",
+      "push",
+      "sync",
+    ]);
 
     expect((await buildServiceWorker(d)).version).toBe(first.version);
     writeFileSync(join(d, "index.html"), "<!doctype html><p>next build</p>");
