@@ -29,7 +29,8 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["shared/**/*.test.ts", "bridge/**/*.test.ts", "tests/**/*.test.ts", "web/**/*.test.ts"],
-          exclude: ["tests/relay/**"],
+          // tests/full-browser needs a Chromium with notifications (npm run test:full-browser).
+          exclude: ["tests/relay/**", "tests/full-browser/**"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           globalSetup: ["./tests/support/chromium-setup.ts"],

@@ -93,19 +93,13 @@ async function openApp(sw: ServiceWorkerGlobalScope, path: string): Promise<void
   const url = new URL(path, sw.location.origin).href;
   const windows = await sw.clients.matchAll({ type: "window", includeUncontrolled: true });
   const same = windows.find((w) => new URL(w.url).pathname === path);
-  if (same) {
-    await same.focus();
+  const moved = same ?? (await windows[0]?.navigate(url).catch(() => null)) ?? null;
+  if (!moved) {
+    await sw.clients.openWindow(url);
     return;
   }
-  const any = windows[0];
-  if (any) {
-    const moved = await any.navigate(url).catch(() => null);
-    if (moved) {
-      await moved.focus();
-      return;
-    }
-  }
-  await sw.clients.openWindow(url);
+  // Only a tap the browser saw may bring a window forward; the session is shown there either way.
+  await moved.focus().catch((err: unknown) => console.warn("tether: could not focus the app", err));
 }
 
 async function registerSync(sw: ServiceWorkerGlobalScope): Promise<void> {
