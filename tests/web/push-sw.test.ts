@@ -30,6 +30,11 @@ async function run(): Promise<void> {
   const origin = proxy.url;
   await pairByLink(page, w, origin);
   await waitControlled(page);
+  // This browser refuses notifications: the switch says so instead of pretending.
+  const settings = page.getByRole("region", { name: "Notifications" });
+  await settings.getByLabel("Notify me on this phone").click();
+  await settings.getByRole("alert").filter({ hasText: "Notifications are blocked for this site" }).waitFor();
+  expect(await settings.getByLabel("Notify me on this phone").isChecked()).toBe(false);
   const room = await startSession(page, { title: "Pocket" });
   const log: Phone = await w.phone(room);
   const sw = await worker(page);
