@@ -3,6 +3,7 @@ import type { CommandEntry } from "../../../../shared/protocol/index.ts";
 import { DRAFT_KEY } from "../../lib/storage-keys.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { inserted } from "../../state/slash-filter.ts";
+import { useDictation } from "./dictation.ts";
 import { useSlashPicker } from "./slash-picker.tsx";
 
 /**
@@ -35,9 +36,9 @@ export function Composer(p: {
     if (value) localStorage.setItem(key, value);
     else localStorage.removeItem(key);
   };
-  const send = async (e?: Event) => {
+  const send = async (e?: Event, what = current.current) => {
     e?.preventDefault();
-    const body = text.trim();
+    const body = what.trim();
     if (!body || busy) return;
     setBusy(true);
     const r = await p.model.send("user.message", { text: body });
@@ -58,6 +59,11 @@ export function Composer(p: {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) void send();
   };
   const interrupt = () => void p.model.send("session.interrupt", {});
+  const dictation = useDictation({
+    text: () => current.current,
+    show: edit,
+    done: (heard) => void send(undefined, heard),
+  });
   return (
     <form class="composer" onSubmit={(e) => void send(e)}>
       {error ? (
@@ -66,6 +72,24 @@ export function Composer(p: {
         </p>
       ) : null}
       {p.disabled ? null : slash.view}
+      {dictation.error ? (
+        <p class="error" role="alert">
+          {dictation.error}
+        </p>
+      ) : null}
+      {dictation.listening ? (
+        <div class="dictation" aria-live="polite">
+          <span>Listening…</span>
+          <label class="toggle">
+            <input
+              type="checkbox"
+              checked={dictation.autoSend}
+              onChange={(e) => dictation.setAutoSend(e.currentTarget.checked)}
+            />
+            Send when I stop talking
+          </label>
+        </div>
+      ) : null}
       <div class="composer-row">
         <label class="sr-only" for="composer-text">
           Message to Claude
@@ -85,10 +109,39 @@ export function Composer(p: {
             Stop
           </button>
         ) : null}
+        {dictation.available && !p.disabled ? (
+          <button
+            type="button"
+            class="btn mic"
+            aria-label={dictation.listening ? "Stop dictation" : "Dictate"}
+            aria-pressed={dictation.listening}
+            onClick={dictation.toggle}
+          >
+            <MicIcon />
+          </button>
+        ) : null}
         <button type="submit" class="btn primary" disabled={p.disabled || busy || text.trim() === ""}>
           Send
         </button>
       </div>
     </form>
+  );
+}
+
+/** A microphone, drawn inline (no icon font, nothing fetched). */
+function MicIcon() {
+  return (
+    <svg
+      viewBox="0 0 24 24"
+      width="22"
+      height="22"
+      aria-hidden="true"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="2"
+    >
+      <rect x="9" y="3" width="6" height="11" rx="3" />
+      <path d="M5 11a7 7 0 0 0 14 0M12 18v3" stroke-linecap="round" />
+    </svg>
   );
 }
