@@ -58,15 +58,17 @@ function deliver(room: string, token: string, cid: string, mid: string | null): 
   const store = new IdbRoomStore(room);
   return new Promise((resolve) => {
     let done = false;
+    let driver: SyncDriver<true> | null = null;
     const finish = (a: Answered) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      driver.close();
+      driver?.close();
       resolve(a);
     };
+    const drained = () => (driver?.outboxSize() ?? 1) === 0;
     const timer = setTimeout(() => finish("queued"), DELIVER_MS);
-    const driver = new SyncDriver({
+    driver = new SyncDriver({
       engine: { cid, tail: 0, pingEveryMs: 25_000, pongTimeoutMs: 10_000 },
       transport: workerTransport(room, token),
       store: {
@@ -90,11 +92,9 @@ function deliver(room: string, token: string, cid: string, mid: string | null): 
       },
       applyBatch: "frame",
       on: (e) => {
-        if (
-          e.type === "acked" &&
-          (mid === null ? driver.outboxSize() === 0 : e.acks.some((a) => a.mid === mid))
-        )
-          finish("sent");
+        const ours = mid === null ? drained() : e.type === "acked" && e.acks.some((x) => x.mid === mid);
+        // Without a mid: done once the outbox is empty, also when another page sent it first.
+        if ((e.type === "acked" || (e.type === "state" && e.state.kind === "live")) && ours) finish("sent");
         if (e.type === "rejected" && e.mid === mid) finish("refused");
         if (e.type === "state" && e.state.kind === "fatal") finish("queued");
       },

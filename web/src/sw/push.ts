@@ -42,7 +42,7 @@ async function onPush(sw: ServiceWorkerGlobalScope, data: PushMessageData | null
     return reg.showNotification("Tether", { body: "Something needs you in Tether.", tag: "tether" });
   }
   const { payload, show } = push;
-  const data2: NoteData = { room: payload.room, ...(show.requestId ? { requestId: show.requestId } : {}) };
+  const note: NoteData = { room: payload.room, ...(show.requestId ? { requestId: show.requestId } : {}) };
   if (show.closes) {
     // The prompt was answered, here or on another device: its notification says so, quietly. A
     // newer notification of the session (another prompt) stays as it is.
@@ -67,7 +67,7 @@ async function onPush(sw: ServiceWorkerGlobalScope, data: PushMessageData | null
     body: show.body,
     tag: show.tag,
     icon: "/icon-192.png",
-    data: data2,
+    data: note,
     requireInteraction: payload.class === "prompt",
     // The same tag again must still reach the person: a new prompt, not a silent swap.
     ...({ renotify: true, actions, timestamp: payload.at } as NotificationOptions),
