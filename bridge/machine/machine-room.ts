@@ -17,8 +17,10 @@ import type { RoomLink, SkipReason } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
 import type { Registry } from "../session/registry.ts";
 import type { Sessions } from "../session/sessions.ts";
+import { issueText } from "./issue-text.ts";
 import { listResumable, mayResume } from "./resumable.ts";
 import { resolveUnderRoots } from "./roots.ts";
+import { Workspace } from "./workspace.ts";
 
 /** One text for a path outside the roots and one that does not exist: a refusal tells nothing of the disk. */
 const CWD_REFUSED = "That folder is not one this bridge may use (it must lie under one of its roots).";
@@ -35,6 +37,7 @@ export class MachineRoom {
   private readonly registry: Registry;
   private readonly sessions: Sessions;
   private readonly log: Logger;
+  private readonly workspace: Workspace;
   /** The phone asked to check Claude Code's account again (machine.check_account). */
   onCheckAccount: () => void = () => {};
 
@@ -44,6 +47,8 @@ export class MachineRoom {
     this.registry = registry;
     this.sessions = sessions;
     this.log = log;
+    // Answers are signals (docs/protocol.md §9.3.1): large, soon stale, and asked again at will.
+    this.workspace = new Workspace(info.roots, (a) => link.signal("machine.workspace", a), log);
   }
 
   publishInfo(): void {
@@ -82,6 +87,7 @@ export class MachineRoom {
       else if (msg.kind === "machine.end_session") await this.#end(msg);
       else if (msg.kind === "machine.list_resumable") await this.#resumable(msg);
       else if (msg.kind === "machine.check_account") this.#checkAccount(msg);
+      else if (msg.kind === "machine.workspace_request") this.workspace.ask(msg.mid, msg.body);
     };
     run().catch((err: Error) => {
       this.log.error("machine request failed", { kind: msg.kind, mid: msg.mid, error: err.message });
@@ -156,10 +162,4 @@ export class MachineRoom {
   #notice(requestMid: string, level: NoticeLevel, code: MachineNoticeCode, text: string): void {
     this.link.send("machine.notice", { requestMid, level, code, text });
   }
-}
-
-/** Names the field a refusal is about, never echoing its value. */
-function issueText(issue: { path: PropertyKey[]; message: string } | undefined): string {
-  if (issue === undefined) return "invalid body";
-  return issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message;
 }

@@ -309,6 +309,42 @@ const bridge: Omit<Golden, ControllerKind> = {
       at,
     },
   ],
+  "machine.workspace": [
+    {
+      requestMid: "m_abcdefghijklmnop",
+      what: "status",
+      branch: "main",
+      upstream: "origin/main",
+      ahead: 1,
+      behind: 0,
+      files: [
+        { path: "src/app.ts", state: "modified" },
+        { path: "src/new.ts", state: "renamed", oldPath: "src/old.ts" },
+        { path: "notes.txt", state: "untracked" },
+      ],
+      truncated: false,
+    },
+    {
+      requestMid: "m_abcdefghijklmnop",
+      what: "diff",
+      path: "src/app.ts",
+      text: "diff --git a/src/app.ts b/src/app.ts\n@@ -1 +1 @@\n-a\n+b\n",
+      offset: 0,
+      size: 48,
+      truncated: false,
+    },
+    {
+      requestMid: "m_abcdefghijklmnop",
+      what: "file",
+      path: "big.log",
+      text: "line 1\n",
+      offset: 0,
+      size: 200_000,
+      truncated: true,
+      nextOffset: 65_530,
+    },
+    { requestMid: "m_abcdefghijklmnop", what: "refused", code: "outside_roots", text: "Not under a root." },
+  ],
 };
 
 type ControllerKind =
@@ -320,6 +356,7 @@ type ControllerKind =
   | "machine.end_session"
   | "machine.list_resumable"
   | "machine.check_account"
+  | "machine.workspace_request"
   | "typing";
 
 /** What the phone sends (web/src/ui/*). */
@@ -354,6 +391,11 @@ const phone: Pick<Golden, ControllerKind> = {
   "machine.end_session": [{ room }],
   "machine.list_resumable": [{}],
   "machine.check_account": [{}],
+  "machine.workspace_request": [
+    { cwd: "/home/me/src/app", what: "status" },
+    { cwd: "/home/me/src/app", what: "diff", path: "src/app.ts" },
+    { cwd: "/home/me/src/app", what: "file", path: "big.log", offset: 65_530 },
+  ],
   typing: [{}],
 };
 

@@ -13,3 +13,4 @@ export * from "./session.ts";
 export * from "./tasks.ts";
 export * from "./text.ts";
 export * from "./usage.ts";
+export * from "./workspace.ts";

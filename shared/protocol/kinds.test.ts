@@ -40,8 +40,9 @@ const STORED = [
   "session.usage",
   "machine.account",
   "machine.check_account",
+  "machine.workspace_request",
 ];
-const SIGNALS = ["agent.delta", "typing"];
+const SIGNALS = ["agent.delta", "typing", "machine.workspace"];
 
 describe("the kinds table", () => {
   it("declares every kind and signal of the session layer, each with its schemas and senders", () => {
@@ -100,6 +101,7 @@ const before = {
     "machine.end_session",
     "machine.list_resumable",
     "machine.check_account",
+    "machine.workspace_request",
   ]),
 };
 function oldMaySend(role: Role, kind: string): boolean {
@@ -265,6 +267,23 @@ const examples: { [K in AnyKind]: { valid: BodyOf<K>; invalid: unknown } } = {
     invalid: { messageId: "msg_1", index: -1, offset: 0, text: "he" },
   },
   typing: { valid: {}, invalid: "typing" },
+  "machine.workspace_request": {
+    valid: { cwd: "/r/a", what: "diff", path: "src/x.ts", offset: 65536 },
+    invalid: { cwd: "/r/a", what: "file" },
+  },
+  "machine.workspace": {
+    valid: {
+      requestMid: "m1",
+      what: "status",
+      branch: "main",
+      upstream: null,
+      ahead: 0,
+      behind: 0,
+      files: [{ path: "b.txt", state: "renamed", oldPath: "a.txt" }],
+      truncated: false,
+    },
+    invalid: { requestMid: "m1", what: "refused", code: "outside_roots" },
+  },
 };
 
 describe("bodies", () => {
@@ -331,6 +350,8 @@ describe("bodies", () => {
       at: 1,
     };
     expect(read("session.tasks", tasks).data).toMatchObject({ tasks: [{ id: "w", status: "paused" }] });
+    const refused = { requestMid: "m", what: "refused", code: "new_code", text: "no" };
+    expect(read("machine.workspace", refused).success).toBe(true);
     const mixed = { id: "m", blocks: [{ type: "image" }, { type: "text", text: "kept" }] };
     expect(read("agent.message", mixed).data).toEqual({ id: "m", blocks: [{ type: "text", text: "kept" }] });
   });

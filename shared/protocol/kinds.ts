@@ -57,6 +57,7 @@ import {
   TolerantMachineAccount,
   TolerantSessionUsage,
 } from "./usage.ts";
+import { MachineWorkspace, TolerantMachineWorkspace, WorkspaceRequest } from "./workspace.ts";
 
 /**
  * Every kind of the session layer, declared once: its body schema, whether the room stores it or
@@ -75,6 +76,7 @@ export const kinds = {
   "machine.notice": stored("bridge", MachineNotice, TolerantMachineNotice),
   "machine.account": stored("bridge", MachineAccount, TolerantMachineAccount),
   "machine.check_account": stored("controller", CheckAccount),
+  "machine.workspace_request": stored("controller", WorkspaceRequest),
   "session.info": stored("bridge", SessionInfo, TolerantSessionInfo),
   "session.status": stored("bridge", SessionStatus, TolerantSessionStatus),
   "user.message": stored("controller", UserMessage),
@@ -97,6 +99,8 @@ export const kinds = {
   "session.usage": stored("bridge", SessionUsage, TolerantSessionUsage),
   "agent.delta": signal("bridge", AgentDelta),
   typing: signal("controller", Typing),
+  // A signal: answers are large, refreshed after every turn and asked again at will (§9.3).
+  "machine.workspace": signal("bridge", MachineWorkspace, TolerantMachineWorkspace),
 } as const;
 
 /**
@@ -144,8 +148,10 @@ function stored(from: Role, body: z.ZodType, read?: z.ZodType): Spec<"stored", z
   return { direction: "stored", from: [from], body, read: read ?? body };
 }
 
-function signal<B extends z.ZodType>(from: Role, body: B): Spec<"signal", B, B> {
-  return { direction: "signal", from: [from], body, read: body };
+function signal<B extends z.ZodType>(from: Role, body: B): Spec<"signal", B, B>;
+function signal<B extends z.ZodType, R extends z.ZodType>(from: Role, body: B, read: R): Spec<"signal", B, R>;
+function signal(from: Role, body: z.ZodType, read?: z.ZodType): Spec<"signal", z.ZodType, z.ZodType> {
+  return { direction: "signal", from: [from], body, read: read ?? body };
 }
 
 type Spec<D extends Direction, B extends z.ZodType, R extends z.ZodType> = KindSpec<B, R> & {

@@ -9,6 +9,8 @@ import {
   type CreateSession,
   type Kind,
   kinds,
+  type SignalIn,
+  type SignalKind,
   type StoredMsg,
 } from "../../shared/protocol/index.ts";
 import { mintToken, type RelayProcess, startRelay } from "./relay-process.ts";
@@ -103,11 +105,13 @@ export class BridgeWorld {
 
   async #tryPhone(room: string, cid: string): Promise<Phone> {
     const msgs: StoredMsg[] = [];
+    const signals: SignalIn[] = [];
     const client = await WireClient.open(this.relay.wsUrl, room, this.deviceToken, {
       onMsg: (m) => msgs.push(m),
+      onSignal: (s) => signals.push(s),
     });
     await client.hello({ cid, since: 0 });
-    const phone = new Phone(client, msgs, cid, room);
+    const phone = new Phone(client, msgs, cid, room, signals);
     this.#phones.push(phone);
     return phone;
   }
@@ -141,11 +145,14 @@ export class Phone {
   readonly msgs: StoredMsg[];
   readonly cid: string;
   readonly room: string;
-  constructor(client: WireClient, msgs: StoredMsg[], cid: string, room: string) {
+  /** Signals received while connected (a phone opened without a signal list gets none). */
+  readonly signals: SignalIn[];
+  constructor(client: WireClient, msgs: StoredMsg[], cid: string, room: string, signals: SignalIn[] = []) {
     this.client = client;
     this.msgs = msgs;
     this.cid = cid;
     this.room = room;
+    this.signals = signals;
   }
 
   /** Sends a body of the contract (shared/protocol/kinds.ts); returns its mid once stored. */
@@ -193,6 +200,29 @@ export class Phone {
     );
   }
 
+  /**
+   * Waits until the bridge has signalled `kind` with a body matching `pred`, and returns it. A body
+   * that breaks its kind's schema fails the test here.
+   */
+  async waitSignal<K extends SignalKind>(
+    kind: K,
+    pred: (body: BodyOf<K>) => boolean = () => true,
+    ms = 30_000,
+  ): Promise<BodyOf<K>> {
+    const bodies = () =>
+      this.signals
+        .filter((s) => s.role === "bridge" && s.kind === kind)
+        .map((s) => {
+          if (isBody(kind, s.body)) return s.body;
+          throw new Error(`signal ${kind} breaks its schema: ${JSON.stringify(s.body)}`);
+        });
+    return until(
+      () => bodies().find(pred) ?? null,
+      ms,
+      () => `signal ${kind} (${this.describe()})`,
+    );
+  }
+
   /** What this phone saw, for failure messages. */
   describe(): string {
     const c = this.client;
@@ -227,7 +257,7 @@ export class BridgeProcess {
   }
 }
 
-function isBody<K extends Kind>(kind: K, body: unknown): body is BodyOf<K> {
+function isBody<K extends Kind | SignalKind>(kind: K, body: unknown): body is BodyOf<K> {
   return kinds[kind].body.safeParse(body).success;
 }
 

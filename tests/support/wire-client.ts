@@ -6,6 +6,7 @@ import {
   Limits,
   type OutMsg,
   RelayFrame,
+  type SignalIn,
   type StoredMsg,
   type Welcome,
 } from "../../shared/protocol/index.ts";
@@ -27,6 +28,8 @@ export type ClientOptions = {
   pace?: { perSecond: number; burst: number } | null;
   /** Called for every applied message; `receivedAt` is `performance.now()` when its frame arrived. */
   onMsg?: (msg: StoredMsg, receivedAt: number) => void;
+  /** Called for every signal another socket of the room sent (never stored, so never replayed). */
+  onSignal?: (signal: SignalIn) => void;
   /** The dial fails (rejects) if the upgrade is not answered by then; default 30 s. */
   handshakeTimeoutMs?: number;
 };
@@ -184,6 +187,7 @@ export class WireClient {
     else if (frame.t === "caught_up") this.caughtUp = frame.head;
     else if (frame.t === "acked") this.#onAcked(frame.acks);
     else if (frame.t === "error") this.#onError(frame);
+    else if (frame.t === "signal") this.#options.onSignal?.(frame);
     for (const w of this.#waiters) {
       if (w.t !== frame.t) continue;
       this.#waiters.delete(w);

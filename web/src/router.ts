@@ -1,11 +1,12 @@
 import { signal } from "@preact/signals";
 
-/** Routes: /pair#c=…, /s/<room>[#t=…], /m/<machineId>, / (home). History API, no library. */
+/** Routes: /pair#c=…, /s/<room>[#t=…], /s/<room>/changes, /m/<machineId>, / (home). History API, no library. */
 export type Route =
   | { name: "home" }
   | { name: "pair"; code: string | null }
   | { name: "machine"; machineId: string }
   | { name: "session"; room: string; shareToken: string | null }
+  | { name: "changes"; room: string }
   | { name: "missing"; path: string };
 
 export const route = signal<Route>(parseRoute(location.pathname, location.hash));
@@ -36,6 +37,8 @@ export function parseRoute(pathname: string, hash: string): Route {
   if (m?.[1]) return { name: "machine", machineId: m[1] };
   const s = /^\/s\/(s-[A-Za-z0-9_-]{16,62})\/?$/.exec(pathname);
   if (s?.[1]) return { name: "session", room: s[1], shareToken: params.get("t") };
+  const c = /^\/s\/(s-[A-Za-z0-9_-]{16,62})\/changes\/?$/.exec(pathname);
+  if (c?.[1]) return { name: "changes", room: c[1] };
   return { name: "missing", path: pathname };
 }
 

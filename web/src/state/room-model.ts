@@ -35,6 +35,8 @@ export class RoomModel {
   #store: IdbRoomStore;
   #essential: string;
   #essentialPages = 0;
+  /** Listeners of the bridge's signals other than agent.delta (answers that are never stored). */
+  #signalListeners = new Set<(kind: string, body: unknown) => void>();
 
   /** `essential`: the kind that describes the room (machine.info / session.info); fetched if missing. */
   constructor(room: string, cred: Credential, essential: string) {
@@ -76,6 +78,12 @@ export class RoomModel {
       return this.#ensureEssential();
     }
     if (!this.socket.history(oldest, PAGE)) this.loadingOlder.value = false;
+  }
+
+  /** Hears every signal the bridge sends to this room from now on; returns how to stop. */
+  onBridgeSignal(listener: (kind: string, body: unknown) => void): () => void {
+    this.#signalListeners.add(listener);
+    return () => this.#signalListeners.delete(listener);
   }
 
   hasOlder(): boolean {
@@ -123,7 +131,9 @@ export class RoomModel {
         });
       },
       signal: (s) => {
-        if (s.role === "bridge" && s.kind === "agent.delta") this.#delta(s.body);
+        if (s.role !== "bridge") return;
+        if (s.kind === "agent.delta") this.#delta(s.body);
+        for (const listener of this.#signalListeners) listener(s.kind, s.body);
       },
       presence: (peers) =>
         batch(() => {

@@ -1,5 +1,6 @@
 import { diffLines } from "diff";
 import { z } from "zod";
+import type { DiffLine } from "./unified-diff.ts";
 
 const Edit = z.object({ file_path: z.string(), old_string: z.string(), new_string: z.string() });
 const MultiEdit = z.object({ file_path: z.string(), edits: z.array(Edit.omit({ file_path: true })) });
@@ -7,7 +8,7 @@ const Write = z.object({ file_path: z.string(), content: z.string() });
 
 const MAX_LINES = 400;
 
-type Line = { kind: "add" | "del" | "ctx"; text: string };
+type Line = DiffLine;
 
 /** Whether a tool's input is shown as a diff (Edit, MultiEdit, Write). */
 export function isDiffTool(name: string, input: unknown): boolean {
@@ -33,8 +34,10 @@ export function DiffView(p: { name: string; input: unknown }) {
   );
 }
 
-function DiffLines(p: { lines: Line[]; label: string | null }) {
-  const shown = p.lines.slice(0, MAX_LINES);
+/** Diff lines as a figure: added and removed lines marked, hunk headers muted, long diffs cut. */
+export function DiffLines(p: { lines: Line[]; label: string | null; max?: number }) {
+  const max = p.max ?? MAX_LINES;
+  const shown = p.lines.slice(0, max);
   const adds = p.lines.filter((l) => l.kind === "add").length;
   const dels = p.lines.filter((l) => l.kind === "del").length;
   return (
@@ -43,13 +46,13 @@ function DiffLines(p: { lines: Line[]; label: string | null }) {
       <pre>
         {shown.map((l, i) => (
           <span key={i} class={`dl ${l.kind}`}>
-            {l.kind === "add" ? "+ " : l.kind === "del" ? "- " : "  "}
+            {l.kind === "add" ? "+ " : l.kind === "del" ? "- " : l.kind === "hunk" ? "" : "  "}
             {l.text}
             {"\n"}
           </span>
         ))}
       </pre>
-      {p.lines.length > MAX_LINES ? <p class="muted">… {p.lines.length - MAX_LINES} more lines</p> : null}
+      {p.lines.length > max ? <p class="muted">… {p.lines.length - max} more lines</p> : null}
     </figure>
   );
 }

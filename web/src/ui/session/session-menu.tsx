@@ -5,6 +5,7 @@ import {
   type TolerantSessionInfo,
 } from "../../../../shared/protocol/index.ts";
 import { createShare } from "../../lib/api.ts";
+import { onLinkClick } from "../../router.ts";
 import type { CatalogView } from "../../state/catalog-fold.ts";
 import { forgetCredentialOf } from "../../state/forget.ts";
 import type { RoomModel } from "../../state/room-model.ts";
@@ -14,7 +15,7 @@ import { AutoContinueToggle } from "./auto-continue.tsx";
 import { CompactButton, ModelPicker, Refusal } from "./catalog-controls.tsx";
 import { GrantList } from "./grant-list.tsx";
 
-/** Session controls: interrupt, /clear, permission mode, end, and share links. */
+/** Session controls: interrupt, /clear, permission mode, end, share links, and the changes view. */
 export function SessionMenu(p: {
   model: RoomModel;
   info: TolerantSessionInfo | null;
@@ -35,6 +36,8 @@ export function SessionMenu(p: {
   const control = p.model.role.value === "controller";
   const canShare = p.model.cred.kind === "device";
   if (!control && !canShare) return null;
+  // The changes view asks through the machine room: only this machine's paired phones may.
+  const changes = canShare && p.model.cred.machineId ? `/s/${p.model.room}/changes` : null;
   const command = (c: SessionCommand) => void p.model.send("session.command", c);
   const setMode = (value: string) => {
     const mode = PermissionMode.safeParse(value);
@@ -54,6 +57,11 @@ export function SessionMenu(p: {
       </button>
       {open ? (
         <div id="session-menu" class="menu-panel">
+          {changes ? (
+            <a class="btn" href={changes} onClick={(e) => onLinkClick(e, changes)}>
+              Changes
+            </a>
+          ) : null}
           {control && !p.ended ? (
             <>
               <button
