@@ -18,7 +18,8 @@ export function git(cwd: string, args: readonly string[], maxBytes: number): Pro
   return new Promise((resolve) => {
     execFile(
       "git",
-      ["--literal-pathspecs", ...args],
+      // No fsmonitor hook: a phone's request must not make git run a program the repository names.
+      ["--literal-pathspecs", "-c", "core.fsmonitor=false", ...args],
       { cwd, env, encoding: "buffer", timeout: TIMEOUT_MS, maxBuffer: maxBytes, windowsHide: true },
       (err, stdout, stderr) => {
         if (!err) return resolve({ ok: true, out: stdout });
