@@ -1,9 +1,10 @@
 import { join } from "node:path";
-import type { CDPSession, Page, Worker } from "playwright-core";
+import type { Worker } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { PushPayload } from "../../shared/protocol/index.ts";
 import { waitControlled } from "../support/app-shell.ts";
 import { type Phone, until } from "../support/bridge-world.ts";
+import { queuedAnswers, serviceWorkerCdp, worker } from "../support/service-worker.ts";
 import { pairByLink, startSession, typeAndSend, WAIT, withDiagnostics } from "../support/web-app.ts";
 import { useWebWorld } from "../support/web-world.ts";
 
@@ -41,10 +42,10 @@ async function run(): Promise<void> {
   const sw = await worker(page);
   // CDP needs a page to speak through; a blank one, so that closing the app leaves no app window.
   const host = await page.context().newPage();
-  const push = await pushChannel(host, origin);
+  const push = await serviceWorkerCdp(host, origin);
 
   // The push: the session's title, what is asked, Allow and Deny.
-  await push.deliver(
+  await push.push(
     payload(room, req.requestId, "prompt", {
       title: "Pocket",
       body: "Allow Write?",
@@ -85,7 +86,7 @@ async function run(): Promise<void> {
   await until(async () => ((await queuedAnswers(sw)) === 0 ? true : null), WAIT, "the outbox drained");
 
   // Answered (here or elsewhere): the relay's `resolved` push replaces the notification, quietly.
-  await push.deliver(
+  await push.push(
     payload(room, req.requestId, "resolved", {
       title: "Pocket",
       body: "Allowed.",
@@ -113,12 +114,6 @@ async function run(): Promise<void> {
   await other.getByRole("heading", { name: "Pocket" }).waitFor();
 }
 
-/** The app's service worker as playwright sees it (it runs in the page's context). */
-async function worker(page: Page): Promise<Worker> {
-  const ctx = page.context();
-  return ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent("serviceworker", { timeout: WAIT }));
-}
-
 type Shown = { title: string; body: string; tag: string; actions: string[] };
 
 async function notifications(sw: Worker, tag: string): Promise<Shown[]> {
@@ -138,19 +133,6 @@ async function click(sw: Worker, tag: string, action: string, taps = 1): Promise
   })`);
 }
 
-/** Rows in the app's IndexedDB outbox that answer a prompt. */
-async function queuedAnswers(sw: Worker): Promise<number> {
-  return (await sw.evaluate(`new Promise((resolve, reject) => {
-    const open = indexedDB.open("tether");
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const all = open.result.transaction("outbox").objectStore("outbox").getAll();
-      all.onsuccess = () => { resolve(all.result.filter((r) => r.kind === "permission.response").length); open.result.close(); };
-      all.onerror = () => reject(all.error);
-    };
-  })`)) as number;
-}
-
 function payload(
   room: string,
   requestId: string,
@@ -158,29 +140,4 @@ function payload(
   show: Record<string, unknown>,
 ): PushPayload {
   return { v: 1, room, seq: 1, class: cls, at: Date.now(), show: { ...show, requestId } };
-}
-
-/** CDP's push delivery to the origin's service worker registration. */
-async function pushChannel(page: Page, origin: string): Promise<{ deliver(p: PushPayload): Promise<void> }> {
-  const cdp: CDPSession = await page.context().newCDPSession(page);
-  const registered = new Promise<string>((resolve) => {
-    cdp.on(
-      "ServiceWorker.workerRegistrationUpdated",
-      (e: { registrations: { registrationId: string; scopeURL: string }[] }) => {
-        const r = e.registrations.find((x) => x.scopeURL.startsWith(origin));
-        if (r) resolve(r.registrationId);
-      },
-    );
-  });
-  await cdp.send("ServiceWorker.enable");
-  const registrationId = await registered;
-  return {
-    deliver: async (p) => {
-      await cdp.send("ServiceWorker.deliverPushMessage", {
-        origin: `${origin}/`,
-        registrationId,
-        data: JSON.stringify(p),
-      });
-    },
-  };
 }

@@ -1,6 +1,6 @@
 import type { Clock, Transport } from "../../../shared/core/client/sync-driver.ts";
 
-/** The sync driver's transport over the browser's WebSocket, to this page's origin. */
+/** The sync driver's transport over the browser's WebSocket, to this page's (or worker's) origin. */
 export function browserTransport(room: string, token: string): Transport {
   return {
     open(on) {
@@ -27,7 +27,8 @@ export function browserTransport(room: string, token: string): Transport {
 export const browserClock: Clock = {
   now: () => performance.now(),
   after: (ms, fn) => {
-    const timer = window.setTimeout(fn, ms);
+    // The global timer: the page and the service worker both use this clock.
+    const timer = setTimeout(fn, ms);
     return () => clearTimeout(timer);
   },
 };

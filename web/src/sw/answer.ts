@@ -1,9 +1,10 @@
-import { SyncDriver, type Transport } from "../../../shared/core/client/sync-driver.ts";
+import { SyncDriver } from "../../../shared/core/client/sync-driver.ts";
 import { outboxEntry } from "../../../shared/core/client/sync-engine.ts";
 import type { Decision } from "../../../shared/protocol/permission.ts";
 import { toBase64url } from "../../../shared/webpush/base64url.ts";
 import { credentialFor, loadCredentials } from "../lib/credentials.ts";
 import { db, req } from "../lib/idb.ts";
+import { browserClock, browserTransport } from "../net/browser-transport.ts";
 import { IdbRoomStore, nextOrder, roomsWithOutbox } from "../net/idb-room-store.ts";
 
 /**
@@ -70,7 +71,7 @@ function deliver(room: string, token: string, cid: string, mid: string | null): 
     const timer = setTimeout(() => finish("queued"), DELIVER_MS);
     driver = new SyncDriver({
       engine: { cid, tail: 0, pingEveryMs: 25_000, pongTimeoutMs: 10_000 },
-      transport: workerTransport(room, token),
+      transport: browserTransport(room, token),
       store: {
         async: true,
         // Send-only: the worker keeps no cursor and no mirror (the app's page owns both).
@@ -83,13 +84,7 @@ function deliver(room: string, token: string, cid: string, mid: string | null): 
         persist: async () => {},
         reset: async () => {},
       },
-      clock: {
-        now: () => performance.now(),
-        after: (ms, fn) => {
-          const t = setTimeout(fn, ms);
-          return () => clearTimeout(t);
-        },
-      },
+      clock: browserClock,
       applyBatch: "frame",
       on: (e) => {
         const ours = mid === null ? drained() : e.type === "acked" && e.acks.some((x) => x.mid === mid);
@@ -101,31 +96,6 @@ function deliver(room: string, token: string, cid: string, mid: string | null): 
     });
     driver.start();
   });
-}
-
-/** The room's socket from the worker: the same origin as the app (the worker's own location). */
-function workerTransport(room: string, token: string): Transport {
-  return {
-    open(on) {
-      const proto = location.protocol === "https:" ? "wss:" : "ws:";
-      const ws = new WebSocket(`${proto}//${location.host}/v1/rooms/${encodeURIComponent(room)}`, [
-        "tether.v1",
-        `bearer.${token}`,
-      ]);
-      ws.onopen = () => on.open();
-      ws.onmessage = (e: MessageEvent) => on.message(typeof e.data === "string" ? e.data : null);
-      ws.onclose = (e: CloseEvent) => on.close(e.code, e.reason);
-      return {
-        send: (text) => {
-          if (ws.readyState === WebSocket.OPEN) ws.send(text);
-        },
-        close: (code, reason) => {
-          if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN)
-            ws.close(code, reason);
-        },
-      };
-    },
-  };
 }
 
 async function queued(mid: string): Promise<boolean> {
