@@ -47,6 +47,17 @@ export type Assembled = { ok: true; bytes: Uint8Array<ArrayBuffer> } | AssembleF
  * and sha256, and for a text type, UTF-8.
  */
 export async function assemble(ref: AttachmentRef, chunks: readonly AttachmentChunk[]): Promise<Assembled> {
+  const joined = join(ref, chunks);
+  if (!joined.ok) return joined;
+  if ((await sha256Hex(joined.bytes)) !== ref.sha256) return { ok: false, reason: "hash" };
+  return joined;
+}
+
+/**
+ * `assemble` without the sha256 check, synchronous: a caller with a synchronous hash (the
+ * bridge's node:crypto) checks `ref.sha256` itself.
+ */
+export function join(ref: AttachmentRef, chunks: readonly AttachmentChunk[]): Assembled {
   const byIndex = new Map<number, string>();
   for (const c of chunks)
     if (c.id === ref.id && c.count === ref.chunks && !byIndex.has(c.index)) byIndex.set(c.index, c.data);
@@ -68,7 +79,6 @@ export async function assemble(ref: AttachmentRef, chunks: readonly AttachmentCh
     bytes.set(p, at);
     at += p.length;
   }
-  if ((await sha256Hex(bytes)) !== ref.sha256) return { ok: false, reason: "hash" };
   if (!isImage(ref.mediaType) && !isUtf8(bytes)) return { ok: false, reason: "encoding" };
   return { ok: true, bytes };
 }
