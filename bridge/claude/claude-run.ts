@@ -91,8 +91,9 @@ export class ClaudeRun {
     this.done = this.#consume(opts);
   }
 
-  send(text: string): void {
-    this.#input.push({ type: "user", message: { role: "user", content: text }, parent_tool_use_id: null });
+  /** One user message: text, or content blocks (text with attachments, docs/protocol.md §9.5.1). */
+  send(content: SDKUserMessage["message"]["content"]): void {
+    this.#input.push({ type: "user", message: { role: "user", content }, parent_tool_use_id: null });
   }
 
   /** Asks the CLI to stop the running turn; false when it did not answer within `ms`. */

@@ -1,6 +1,7 @@
 import type { PermissionResult } from "@anthropic-ai/claude-agent-sdk";
 import { ClaudeRun, type PermissionAsk, type RunOptions } from "../claude/claude-run.ts";
 import type { RunEvent } from "../claude/map-sdk.ts";
+import type { UserContent } from "./attachments.ts";
 
 export type ProcessHooks = {
   onEvent(proc: number, e: RunEvent): void;
@@ -47,8 +48,8 @@ export class ClaudeProcesses {
     }
   }
 
-  send(proc: number, text: string): void {
-    this.get(proc)?.send(text);
+  send(proc: number, content: UserContent): void {
+    this.get(proc)?.send(content);
   }
 
   /** Asks the CLI to stop the turn; false when it did not answer within `ms`. */

@@ -1,5 +1,12 @@
 import { DatabaseSync } from "node:sqlite";
-import type { ChainLink, PermissionMode, SessionState } from "../../shared/protocol/index.ts";
+import {
+  type AttachmentChunk,
+  type AttachmentRef,
+  Attachments,
+  type ChainLink,
+  type PermissionMode,
+  type SessionState,
+} from "../../shared/protocol/index.ts";
 import { ensurePrivateFile } from "../private-files.ts";
 import type { Held, Hold } from "./session-types.ts";
 import { type SavedTodos, savedTodosOf } from "./todo-tools.ts";
@@ -31,6 +38,8 @@ export type InputRecord = {
   kind: "message" | "prompt" | "command";
   /** `held`: stopped by a usage limit or the account; it continues later (table holds says why). */
   state: "pending" | "started" | "held" | "done";
+  /** The files of a user.message, checked when it was accepted (docs/protocol.md §9.5.1). */
+  attachments?: AttachmentRef[];
 };
 
 const SCHEMA = `
@@ -49,7 +58,12 @@ CREATE TABLE IF NOT EXISTS allowances(room TEXT NOT NULL, kind TEXT NOT NULL, va
 CREATE TABLE IF NOT EXISTS holds(mid TEXT PRIMARY KEY, hold TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS session_options(room TEXT PRIMARY KEY, auto_continue INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS todo_lists(room TEXT PRIMARY KEY, claude_session_id TEXT NOT NULL, todos TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS attachment_chunks(room TEXT NOT NULL, id TEXT NOT NULL, idx INTEGER NOT NULL,
+  count INTEGER NOT NULL, data TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(room, id, idx));
 `;
+
+/** Chunks no message named for this long are dropped when the bridge starts. */
+const CHUNK_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /**
  * Every session the bridge knows, its /clear chain, the inputs it accepted and the permission
@@ -63,6 +77,11 @@ export class Registry {
     this.#db = new DatabaseSync(path);
     this.#db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
     this.#db.exec(SCHEMA);
+    // Registries written before attachments: the column is added once.
+    const cols = this.#db.prepare("PRAGMA table_info(inputs)").all();
+    if (!cols.some((c) => c.name === "attachments"))
+      this.#db.exec("ALTER TABLE inputs ADD COLUMN attachments TEXT");
+    this.#db.prepare("DELETE FROM attachment_chunks WHERE at < ?").run(Date.now() - CHUNK_TTL_MS);
   }
 
   all(): SessionRecord[] {
@@ -123,11 +142,48 @@ export class Registry {
   }
 
   /** Accepts an input once per mid (a replayed message is ignored). */
-  addInput(room: string, mid: string, text: string, kind: InputRecord["kind"] = "message"): boolean {
+  addInput(
+    room: string,
+    mid: string,
+    text: string,
+    kind: InputRecord["kind"] = "message",
+    attachments: AttachmentRef[] = [],
+  ): boolean {
+    const files = attachments.length > 0 ? JSON.stringify(attachments) : null;
     const r = this.#db
-      .prepare("INSERT OR IGNORE INTO inputs(room, mid, text, kind, state) VALUES (?,?,?,?,'pending')")
-      .run(room, mid, text, kind);
+      .prepare(
+        "INSERT OR IGNORE INTO inputs(room, mid, text, kind, state, attachments) VALUES (?,?,?,?,'pending',?)",
+      )
+      .run(room, mid, text, kind, files);
     return r.changes > 0;
+  }
+
+  /** Keeps an applied attachment.chunk until the message naming it is done; the first of an index stays. */
+  addChunk(room: string, c: AttachmentChunk): void {
+    this.#db
+      .prepare("INSERT OR IGNORE INTO attachment_chunks VALUES (?,?,?,?,?,?)")
+      .run(room, c.id, c.index, c.count, c.data, Date.now());
+  }
+
+  /** The attachments an input was accepted with (none for most). */
+  inputAttachments(mid: string): AttachmentRef[] {
+    const row = this.#db.prepare("SELECT attachments FROM inputs WHERE mid = ?").get(mid);
+    return attachmentsOf(row?.attachments) ?? [];
+  }
+
+  /** The room's chunks of the attachments `ids`. */
+  chunks(room: string, ids: readonly string[]): AttachmentChunk[] {
+    const q = this.#db.prepare(
+      "SELECT id, idx, count, data FROM attachment_chunks WHERE room = ? AND id = ?",
+    );
+    return ids.flatMap((id) =>
+      q.all(room, id).map((r) => ({
+        id: String(r.id),
+        index: Number(r.idx),
+        count: Number(r.count),
+        data: String(r.data),
+      })),
+    );
   }
 
   hasInput(mid: string): boolean {
@@ -136,15 +192,22 @@ export class Registry {
 
   inputs(room: string, state: InputRecord["state"]): InputRecord[] {
     const rows = this.#db
-      .prepare("SELECT room, mid, text, kind, state FROM inputs WHERE room = ? AND state = ? ORDER BY n")
+      .prepare(
+        "SELECT room, mid, text, kind, state, attachments FROM inputs WHERE room = ? AND state = ? ORDER BY n",
+      )
       .all(room, state);
-    return rows.map((r) => ({
-      room: String(r.room),
-      mid: String(r.mid),
-      text: String(r.text),
-      kind: r.kind as InputRecord["kind"],
-      state: r.state as InputRecord["state"],
-    }));
+    return rows.map((r) => {
+      const input: InputRecord = {
+        room: String(r.room),
+        mid: String(r.mid),
+        text: String(r.text),
+        kind: r.kind as InputRecord["kind"],
+        state: r.state as InputRecord["state"],
+      };
+      const files = attachmentsOf(r.attachments);
+      if (files) input.attachments = files;
+      return input;
+    });
   }
 
   /** The room a create_session request made, so a replayed request creates nothing twice. */
@@ -157,9 +220,14 @@ export class Registry {
     this.#db.prepare("INSERT OR IGNORE INTO requests VALUES (?, ?)").run(mid, room);
   }
 
+  /** A done input's attachment chunks go with it (a held or restarted one still needs them). */
   setInput(mid: string, state: InputRecord["state"]): void {
     this.#db.prepare("UPDATE inputs SET state = ? WHERE mid = ?").run(state, mid);
     this.#db.prepare("DELETE FROM holds WHERE mid = ?").run(mid);
+    if (state !== "done") return;
+    const row = this.#db.prepare("SELECT room, attachments FROM inputs WHERE mid = ?").get(mid);
+    const drop = this.#db.prepare("DELETE FROM attachment_chunks WHERE room = ? AND id = ?");
+    for (const a of attachmentsOf(row?.attachments) ?? []) drop.run(String(row?.room), a.id);
   }
 
   /** The input waits (state `held`) for the reason given; both written at once. */
@@ -182,7 +250,8 @@ export class Registry {
     const row = this.#db.prepare("SELECT hold FROM holds WHERE mid = ?").get(input.mid);
     // Written only by hold(), from a typed Hold.
     const hold = row ? (JSON.parse(String(row.hold)) as Hold) : { t: "limit" as const, resetsAt: 0 };
-    return { input: { mid: input.mid, text: input.text, kind: input.kind }, hold };
+    const files = input.attachments ? { files: true as const } : {};
+    return { input: { mid: input.mid, text: input.text, kind: input.kind, ...files }, hold };
   }
 
   /** Whether a usage-limited input of the room continues by itself after the reset (default `fallback`). */
@@ -276,4 +345,10 @@ function toSession(r: Record<string, unknown>): SessionRecord {
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
+}
+
+/** Written only by addInput from parsed attachments. */
+function attachmentsOf(v: unknown): AttachmentRef[] | null {
+  if (typeof v !== "string") return null;
+  return Attachments.safeParse(JSON.parse(v)).data ?? null;
 }

@@ -160,8 +160,11 @@ function spawn(s: Machine, input: Input, fresh: boolean, again: boolean): Step {
 function hand(s: Machine, input: Input, proc: number, fresh: boolean, again: boolean): Step {
   const clearing = input.kind === "command";
   const turn = { t: "running", input, proc, clearing, resumeFailed: false, fresh, again } as const;
-  const text = again && !fresh ? CONTINUE_TEXT : input.text;
-  return done({ ...s, turn }, [{ t: "send", proc, text }]);
+  const resent = !(again && !fresh);
+  const text = resent ? input.text : CONTINUE_TEXT;
+  // Claude already has the files of an input it continues.
+  const attach = resent && input.files ? { attach: input.mid } : {};
+  return done({ ...s, turn }, [{ t: "send", proc, text, ...attach }]);
 }
 
 function result(s: Machine, proc: number, id: string, o: TurnOutcome): Step {

@@ -1,11 +1,17 @@
 import { getSessionInfo } from "@anthropic-ai/claude-agent-sdk";
-import { type PermissionMode, type StoredMsg, UserMessage } from "../../shared/protocol/index.ts";
+import {
+  AttachmentChunk,
+  type PermissionMode,
+  type StoredMsg,
+  UserMessage,
+} from "../../shared/protocol/index.ts";
 import type { ClaudeRun } from "../claude/claude-run.ts";
 import type { RunEvent } from "../claude/map-sdk.ts";
 import { skippedText } from "../link/guard.ts";
 import type { RoomLink, SkipReason } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
 import type { AccountHooks } from "../machine/account-watch.ts";
+import { checkAttachments, type UserContent, userContent } from "./attachments.ts";
 import { ClaudeProcesses } from "./claude-processes.ts";
 import { Deltas } from "./deltas.ts";
 import { followMode } from "./follow-mode.ts";
@@ -150,15 +156,39 @@ export class SessionRunner {
   onMessage(msg: StoredMsg): void {
     if (msg.role !== "controller") return;
     this.lastActive = Date.now();
+    if (msg.kind === "attachment.chunk") {
+      const chunk = AttachmentChunk.safeParse(msg.body).data;
+      // A malformed chunk is not kept: the message naming it is refused as incomplete.
+      if (chunk) this.deps.registry.addChunk(this.room, chunk);
+      return;
+    }
     if (msg.kind === "user.message") {
-      const text = UserMessage.safeParse(msg.body).data?.text;
-      if (text === undefined || text.trim().length === 0) {
+      const body = UserMessage.safeParse(msg.body).data;
+      if (!body && hasAttachments(msg.body)) {
+        const text = "Not sent to Claude: its list of attachments is not valid.";
+        return this.out.notice("warn", "attachment_failed", text, msg.mid, derivedMid("nt", msg.mid));
+      }
+      const text = body?.text;
+      const files = body?.attachments ?? [];
+      if (text === undefined || (text.trim().length === 0 && files.length === 0)) {
         return this.out.notice("warn", "empty_message", "An empty message was not sent to Claude.", msg.mid);
       }
       if (this.out.record.state === "ended")
         return this.out.notice("warn", "session_ended", "This session has ended; start a new one.", msg.mid);
       if (this.#queueFull(msg.mid)) return this.#tooMany(msg.mid);
-      if (this.deps.registry.addInput(this.room, msg.mid, text)) {
+      if (files.length > 0 && !this.deps.registry.hasInput(msg.mid)) {
+        const ids = files.map((f) => f.id);
+        const checked = checkAttachments(files, this.deps.registry.chunks(this.room, ids));
+        if (!checked.ok)
+          return this.out.notice(
+            "warn",
+            "attachment_failed",
+            checked.text,
+            msg.mid,
+            derivedMid("nt", msg.mid),
+          );
+      }
+      if (this.deps.registry.addInput(this.room, msg.mid, text, "message", files)) {
         this.catalog.input(msg.mid, text);
         this.kick();
       }
@@ -282,7 +312,7 @@ export class SessionRunner {
       case "spawn":
         return this.#spawn(e.proc);
       case "send":
-        return this.#procs.send(e.proc, e.text);
+        return this.#procs.send(e.proc, e.attach ? this.#withFiles(e.text, e.attach) : e.text);
       case "interrupt":
         return this.#interrupt(e.proc, e.inputMid);
       case "close":
@@ -379,11 +409,30 @@ export class SessionRunner {
     this.#idle.unref();
   }
 
+  /** The text and the input's files, checked again from the chunks kept since it was accepted. */
+  #withFiles(text: string, mid: string): UserContent {
+    const refs = this.deps.registry.inputAttachments(mid);
+    const checked = checkAttachments(
+      refs,
+      this.deps.registry.chunks(
+        this.room,
+        refs.map((r) => r.id),
+      ),
+    );
+    // Kept since the message was accepted: a failure here ends the turn as error_bridge, loudly.
+    if (!checked.ok) throw new Error(checked.text);
+    return userContent(text, checked.files);
+  }
+
   #pending(): Input[] {
     return this.deps.registry.inputs(this.room, "pending").map(inputOf);
   }
 }
 
 function inputOf(r: InputRecord): Input {
-  return { mid: r.mid, text: r.text, kind: r.kind };
+  return { mid: r.mid, text: r.text, kind: r.kind, ...(r.attachments ? { files: true as const } : {}) };
+}
+
+function hasAttachments(body: unknown): boolean {
+  return typeof body === "object" && body !== null && "attachments" in body;
 }

@@ -9,7 +9,8 @@ import type { SessionState, TurnResultSubtype } from "../../shared/protocol/inde
 export type { SessionState };
 
 /** An input recorded in the registry: a user.message, a session's first prompt, or a command (/clear). */
-export type Input = { mid: string; text: string; kind: "message" | "prompt" | "command" };
+/** `files`: a user.message with attachments; its send carries them (docs/protocol.md §9.5.1). */
+export type Input = { mid: string; text: string; kind: "message" | "prompt" | "command"; files?: true };
 
 export type TurnOutcome = {
   ok: boolean;
@@ -120,7 +121,8 @@ export type Effect =
   | { t: "prepare"; inputMid: string }
   /** Start process `proc`, resuming the session's current Claude session id if it has one. */
   | { t: "spawn"; proc: number }
-  | { t: "send"; proc: number; text: string }
+  /** `attach`: the input whose attachments go with the text. */
+  | { t: "send"; proc: number; text: string; attach?: string }
   /** Ask the CLI to stop the turn; `interrupt_unanswered` if it does not answer in time. */
   | { t: "interrupt"; proc: number; inputMid: string }
   | { t: "close"; proc: number }

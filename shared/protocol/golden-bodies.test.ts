@@ -349,6 +349,7 @@ const bridge: Omit<Golden, ControllerKind> = {
 
 type ControllerKind =
   | "user.message"
+  | "attachment.chunk"
   | "permission.response"
   | "session.interrupt"
   | "session.command"
@@ -361,7 +362,31 @@ type ControllerKind =
 
 /** What the phone sends (web/src/ui/*). */
 const phone: Pick<Golden, ControllerKind> = {
-  "user.message": [{ text: "please fix the tests" }],
+  "user.message": [
+    { text: "please fix the tests" },
+    {
+      text: "what is wrong here?",
+      attachments: [
+        {
+          id: "att_0123456789ab",
+          name: "screenshot.jpg",
+          mediaType: "image/jpeg",
+          bytes: 200_000,
+          sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+          chunks: 2,
+        },
+        {
+          id: "att_ba9876543210",
+          name: "notes.md",
+          mediaType: "text/markdown",
+          bytes: 3,
+          sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+          chunks: 1,
+        },
+      ],
+    },
+  ],
+  "attachment.chunk": [{ id: "att_ba9876543210", index: 0, count: 1, data: "YWJj" }],
   "permission.response": [
     { requestId: "pr_a", decision: "allow" },
     { requestId: "pr_a", decision: "allow", remember: true },

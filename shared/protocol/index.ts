@@ -1,4 +1,5 @@
 export * from "./agent.ts";
+export * from "./attachment.ts";
 export * from "./commands.ts";
 export * from "./frames.ts";
 export * from "./http.ts";

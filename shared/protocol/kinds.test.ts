@@ -21,6 +21,7 @@ const STORED = [
   "session.info",
   "session.status",
   "user.message",
+  "attachment.chunk",
   "turn.started",
   "agent.message",
   "tool.result",
@@ -102,6 +103,8 @@ const before = {
     "machine.list_resumable",
     "machine.check_account",
     "machine.workspace_request",
+    // Added with the kind (§9.5.1).
+    "attachment.chunk",
   ]),
 };
 function oldMaySend(role: Role, kind: string): boolean {
@@ -182,6 +185,10 @@ const examples: { [K in AnyKind]: { valid: BodyOf<K>; invalid: unknown } } = {
   },
   "session.status": { valid: { state: "idle", at: 1 }, invalid: { state: "napping", at: 1 } },
   "user.message": { valid: { text: "hi" }, invalid: { text: 42 } },
+  "attachment.chunk": {
+    valid: { id: "att_0123456789ab", index: 0, count: 1, data: "YWJj" },
+    invalid: { id: "att_0123456789ab", index: 1, count: 1, data: "not base64!" },
+  },
   "turn.started": { valid: { inputMid: "m1" }, invalid: {} },
   "agent.message": {
     valid: { id: "msg_1", blocks: [{ type: "text", text: "hi" }] },

@@ -8,6 +8,7 @@ import {
   TurnResult,
   TurnStarted,
 } from "./agent.ts";
+import { AttachmentChunk } from "./attachment.ts";
 import {
   SessionCommands,
   SessionCompacted,
@@ -80,6 +81,7 @@ export const kinds = {
   "session.info": stored("bridge", SessionInfo, TolerantSessionInfo),
   "session.status": stored("bridge", SessionStatus, TolerantSessionStatus),
   "user.message": stored("controller", UserMessage),
+  "attachment.chunk": stored("controller", AttachmentChunk),
   "turn.started": stored("bridge", TurnStarted),
   "agent.message": stored("bridge", AgentMessage, TolerantAgentMessage),
   "tool.result": stored("bridge", ToolResult),

@@ -30,6 +30,8 @@ export const SessionNoticeCode = z.enum([
   "bad_permission_mode",
   // A user.message starting with a /command this session's Claude Code does not list.
   "unlisted_command",
+  // A user.message whose attachment did not arrive whole (docs/protocol.md §9.5.1); it never runs.
+  "attachment_failed",
 ]);
 export type SessionNoticeCode = z.infer<typeof SessionNoticeCode>;
 

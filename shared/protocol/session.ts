@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Attachments } from "./attachment.ts";
 import { StopTaskCommand } from "./tasks.ts";
 
 /**
@@ -80,8 +81,11 @@ export const TolerantSessionStatus = SessionStatus.extend({
 });
 export type TolerantSessionStatus = z.infer<typeof TolerantSessionStatus>;
 
-/** The bridge refuses text that is empty after trimming (session.notice `empty_message`). */
-export const UserMessage = z.object({ text: z.string() });
+/**
+ * The bridge refuses text that is empty after trimming unless the message has attachments
+ * (session.notice `empty_message`). `attachments`: files sent before it as attachment.chunk (§9.5.1).
+ */
+export const UserMessage = z.object({ text: z.string(), attachments: Attachments.optional() });
 export type UserMessage = z.infer<typeof UserMessage>;
 
 export const SessionInterrupt = z.object({});
