@@ -13,7 +13,8 @@ import type { MiddlewareHandler } from "hono";
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "connect-src 'self'",
-  "img-src 'self'",
+  // data: only for the previews of attachments (raster data URLs the schema checks, §9.5.1).
+  "img-src 'self' data:",
   "style-src 'self'",
   "script-src 'self'",
   "worker-src 'self'",

@@ -15,9 +15,16 @@ export const AttachmentLimits = {
   chunkBytes: 192_000,
   perMessage: 10,
   nameChars: 200,
-  /** An image after the phone shrank it. */
-  imageBytes: 5 * 1000 * 1000,
-  textBytes: 20 * 1000 * 1000,
+  /**
+   * An image after the phone shrank it: 3.75 MiB, whose base64 is the Messages API's 5 MiB per
+   * image. Claude Code re-encodes a larger image as JPEG itself, so within this cap Claude gets
+   * the very bytes the phone sent.
+   */
+  imageBytes: 3_932_160,
+  /** About Claude's whole context of text: a larger file could only fail its turn. */
+  textBytes: 1000 * 1000,
+  /** A preview's data URL: ten of them leave most of a body for the text. */
+  thumbChars: 12_000,
 } as const;
 
 export const ImageMediaType = z.enum(["image/png", "image/jpeg", "image/gif", "image/webp"]);
@@ -38,6 +45,15 @@ export function isImage(mediaType: string): mediaType is ImageMediaType {
 
 /** Chosen by the sender, random: it names the attachment in its chunks and in the manifest. */
 export const AttachmentId = z.string().regex(/^[A-Za-z0-9_-]{12,40}$/);
+
+/**
+ * A preview of an image as a data URL of a raster type (never SVG: nothing that can hold a
+ * script), at most `AttachmentLimits.thumbChars`; the app makes it about 160 px on its long side.
+ */
+export const Thumb = z
+  .string()
+  .max(AttachmentLimits.thumbChars)
+  .regex(/^data:image\/(jpeg|png|webp);base64,[A-Za-z0-9+/]+={0,2}$/);
 
 /** How many chunks `bytes` bytes make (at least one). */
 export function chunkCount(bytes: number): number {
@@ -72,13 +88,18 @@ export const AttachmentRef = z
     id: AttachmentId,
     name: plainText(AttachmentLimits.nameChars).min(1),
     mediaType: AttachmentMediaType,
-    bytes: z.number().int().min(1).max(AttachmentLimits.textBytes),
+    bytes: z.number().int().min(1).max(Math.max(AttachmentLimits.imageBytes, AttachmentLimits.textBytes)),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     chunks: z.number().int().min(1).max(maxChunks),
+    /** A small preview every device shows (viewers too); Claude never gets it. */
+    thumb: Thumb.optional(),
   })
   .refine((a) => a.chunks === chunkCount(a.bytes), { message: "chunks must be chunkCount(bytes)" })
   .refine((a) => !isImage(a.mediaType) || a.bytes <= AttachmentLimits.imageBytes, {
     message: `an image is at most ${AttachmentLimits.imageBytes} bytes`,
+  })
+  .refine((a) => isImage(a.mediaType) || a.bytes <= AttachmentLimits.textBytes, {
+    message: `a text file is at most ${AttachmentLimits.textBytes} bytes`,
   });
 export type AttachmentRef = z.infer<typeof AttachmentRef>;
 

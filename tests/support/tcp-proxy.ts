@@ -10,6 +10,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
  *   proxy.restore();  // new connections pass again
  *   proxy.stall();    // live connections stay open but stop carrying bytes (a dead link)
  *   proxy.stall("down", websockets);  // only WebSockets, only relay → phone
+ *   proxy.stallAfter(1e6, "up", websockets);  // a megabyte more phone → relay, then a stall
  *   proxy.blackhole(); // new connections are accepted but carry nothing, until restore()
  *   proxy.latency(200);
  *
@@ -22,6 +23,8 @@ type Pipe = {
   from: Socket;
   to: Socket;
   held: boolean;
+  /** Bytes it may still carry before it stalls by itself (stallAfter); null: no limit. */
+  budget: number | null;
   /** `from` sent its FIN: pass it on once the queue is written. */
   ended: boolean;
   queue: { at: number; data: Buffer }[];
@@ -111,11 +114,31 @@ export class TcpProxy {
     return n;
   }
 
+  /**
+   * Live connections carry `bytes` more in `direction`, then stall as stall() does: a link that
+   * dies in the middle of a long upload. Returns how many links got the limit.
+   */
+  stallAfter(
+    bytes: number,
+    direction: Direction = "up",
+    which: (head: string) => boolean = () => true,
+  ): number {
+    let n = 0;
+    for (const link of this.#links) {
+      if (!which(link.head)) continue;
+      n++;
+      if (direction !== "down") link.up.budget = bytes;
+      if (direction !== "up") link.down.budget = bytes;
+    }
+    return n;
+  }
+
   /** Forwards what a stall held, and carries on. */
   unstall(): void {
     for (const link of this.#links) {
       for (const pipe of [link.up, link.down]) {
         pipe.held = false;
+        pipe.budget = null;
         this.#pump(pipe);
       }
     }
@@ -147,6 +170,7 @@ export class TcpProxy {
       from,
       to,
       held: false,
+      budget: null,
       ended: false,
       queue: [],
       timer: null,
@@ -200,7 +224,17 @@ export class TcpProxy {
         }, wait);
         return;
       }
+      if (p.budget !== null && next.data.length > p.budget) {
+        // The rest of this chunk waits for unstall(); what fits the budget goes.
+        const now = next.data.subarray(0, p.budget);
+        next.data = next.data.subarray(p.budget);
+        if (now.length > 0 && !p.to.destroyed) p.to.write(now);
+        p.budget = 0;
+        p.held = true;
+        break;
+      }
       p.queue.shift();
+      if (p.budget !== null) p.budget -= next.data.length;
       if (!p.to.destroyed) p.to.write(next.data);
     }
     if (!p.held && p.ended && p.queue.length === 0 && !p.to.destroyed) p.to.end();

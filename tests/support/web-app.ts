@@ -178,7 +178,8 @@ export async function withDiagnostics(
       await screenshot(p.page, `${name}-failure-${i}`).catch((e: Error) =>
         p.log.push(`screenshot: ${e.message}`),
       );
-      const states = await relayStates(p.page).catch(() => []);
+      // A page that never opened the app has no indicator to read.
+      const states = (await relayStates(p.page).catch(() => [])) ?? [];
       logs.push(
         `--- page ${i} (${p.page.url()}) log ---\n${p.log.join("\n")}\n--- its relay indicator ---\n${states
           .map(([t, s]) => `${t} ${s}`)

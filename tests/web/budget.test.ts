@@ -94,8 +94,10 @@ describe("web app budgets", () => {
         return [name, values] as const;
       }),
     );
-    for (const name of ["default-src", "connect-src", "script-src", "img-src", "style-src"])
+    for (const name of ["default-src", "connect-src", "script-src", "style-src"])
       expect(directives.get(name), name).toEqual(["'self'"]);
+    // Attachment previews are data URLs (docs/protocol.md §9.5.1); nothing else beyond the origin.
+    expect(directives.get("img-src")).toEqual(["'self'", "data:"]);
   });
 });
 

@@ -4,6 +4,7 @@ import { outboxEntry } from "../../../shared/core/client/sync-engine.ts";
 import { StoredMsg } from "../../../shared/protocol/frames.ts";
 import { db, req, tx } from "../lib/idb.ts";
 import type { RoomEvents } from "./conn-state.ts";
+import { lean } from "./lean.ts";
 import { QueuedRow } from "./queued-row.ts";
 
 export type Loaded = { cursor: number | null; outbox: QueuedRow[]; msgs: StoredMsg[] };
@@ -59,7 +60,7 @@ export class IdbRoomStore {
       "readwrite",
       (t) => {
         const log = t.objectStore("log");
-        for (const m of msgs) log.put({ ...m, room: this.room });
+        for (const m of msgs) log.put({ ...lean(m), room: this.room });
         if (cursor !== null) t.objectStore("cursors").put(cursor, this.room);
       },
       "relaxed",

@@ -65,10 +65,13 @@ export class RoomSocket {
     return this.#state;
   }
 
-  /** Durable first: the message counts as queued once its IndexedDB transaction has completed. */
-  async send<K extends Kind>(kind: K, body: BodyOf<K>): Promise<SendResult> {
+  /**
+   * Durable first: the message counts as queued once its IndexedDB transaction has completed.
+   * `mid`: one the protocol derives (an attachment's chunk, §9.5.1); a fresh one otherwise.
+   */
+  async send<K extends Kind>(kind: K, body: BodyOf<K>, mid = newMid()): Promise<SendResult> {
     await this.#ready;
-    const r = await this.#driver.send(kind, body, newMid());
+    const r = await this.#driver.send(kind, body, mid);
     if (r.ok) return r;
     if (r.code === "unavailable") return { ok: false, message: "this device's storage is not available" };
     if (r.code !== "store_failed") return { ok: false, message: r.message };

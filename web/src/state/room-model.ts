@@ -7,6 +7,7 @@ import { type Credential, rememberShareRole } from "../lib/credentials.ts";
 import { cidFor } from "../lib/tab-cid.ts";
 import type { ConnState, QueuedView, RoomEvents, SendResult } from "../net/conn-state.ts";
 import { IdbRoomStore } from "../net/idb-room-store.ts";
+import { lean } from "../net/lean.ts";
 import { RoomSocket } from "../net/room-socket.ts";
 import { applyDelta, emptyLocal, type Local, type LocalRow } from "./local.ts";
 
@@ -62,8 +63,8 @@ export class RoomModel {
   }
 
   /** Typed by kind (shared/protocol/kinds.ts): the body is what that kind's schema describes. */
-  send<K extends Kind>(kind: K, body: BodyOf<K>): Promise<SendResult> {
-    return this.socket.send(kind, body);
+  send<K extends Kind>(kind: K, body: BodyOf<K>, mid?: string): Promise<SendResult> {
+    return this.socket.send(kind, body, mid);
   }
 
   /** Older messages: from this device's mirror when it has them without a gap, else from the relay. */
@@ -142,7 +143,7 @@ export class RoomModel {
         }),
       history: (items, low) =>
         batch(() => {
-          this.msgs.value = merge(this.msgs.value, items);
+          this.msgs.value = merge(this.msgs.value, items.map(lean));
           this.low.value = low;
           this.loadingOlder.value = false;
           this.#ensureEssential();
@@ -158,7 +159,7 @@ export class RoomModel {
 
   #applied(items: StoredMsg[]): void {
     batch(() => {
-      this.msgs.value = merge(this.msgs.value, items);
+      this.msgs.value = merge(this.msgs.value, items.map(lean));
       const stored = new Set(items.map((m) => m.mid));
       const l = this.local.value;
       const outbox = l.outbox.filter((r) => !stored.has(r.mid));
@@ -190,7 +191,9 @@ export class RoomModel {
 }
 
 function toLocal(row: QueuedView): LocalRow {
-  return { mid: row.mid, kind: row.kind, body: parseJson(row.bodyJson), at: row.at };
+  // A chunk's data is only the outbox's business (its progress needs only the mid).
+  const body = row.kind === "attachment.chunk" ? null : parseJson(row.bodyJson);
+  return { mid: row.mid, kind: row.kind, body, at: row.at };
 }
 
 function parseJson(text: string): unknown {

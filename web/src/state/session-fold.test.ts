@@ -221,3 +221,46 @@ describe("foldSession, first prompt", () => {
     expect(own.items.filter((i) => i.t === "user")).toHaveLength(1);
   });
 });
+
+describe("a message with files", () => {
+  const ref = {
+    id: "photo_abcdefgh",
+    name: "shot.png",
+    mediaType: "image/png",
+    bytes: 500_000,
+    sha256: "a".repeat(64),
+    chunks: 3,
+  } as const;
+  const chunk = (index: number) => ({
+    mid: `at_photo_abcdefgh_${index}`,
+    kind: "attachment.chunk",
+    body: null,
+    at: 1,
+  });
+  const message = { mid: "q9", kind: "user.message", body: { text: "look", attachments: [ref] }, at: 2 };
+  const user = (local: Local, log: StoredMsg[] = []) => {
+    const it = foldSession(log, local).items.find((i) => i.t === "user");
+    return it?.t === "user" ? it : undefined;
+  };
+
+  it("shows its files and how many of their chunks the relay holds while it is on the way", () => {
+    const local: Local = { ...emptyLocal, outbox: [chunk(0), chunk(1), chunk(2), message] };
+    expect(user(local)?.files?.map((f) => f.name)).toEqual(["shot.png"]);
+    expect(user(local)?.upload).toEqual({ done: 0, total: 3 });
+    expect(user({ ...local, acked: new Set([chunk(0).mid, chunk(1).mid]) })?.upload).toEqual({
+      done: 2,
+      total: 3,
+    });
+    // After a reload the outbox holds only what is left.
+    expect(user({ ...emptyLocal, outbox: [chunk(2), message] })?.upload).toEqual({ done: 2, total: 3 });
+    // Acknowledged: no progress any more.
+    expect(user({ ...local, acked: new Set(["q9"]) })?.upload).toBeUndefined();
+  });
+
+  it("shows the files of a stored message on every device", () => {
+    const stored = msg("user.message", { text: "", attachments: [ref] }, { mid: "q9" });
+    const it = user(emptyLocal, [stored]);
+    expect(it?.files?.[0]).toMatchObject({ name: "shot.png", bytes: 500_000 });
+    expect(it?.upload).toBeUndefined();
+  });
+});

@@ -1,4 +1,5 @@
 import type {
+  AttachmentRef,
   StoredMsg,
   TolerantPermissionRequest,
   TolerantPermissionResolved,
@@ -31,6 +32,10 @@ export type Item =
       status: UserStatus;
       at: number;
       note?: string;
+      /** The files sent with it (their names and previews), §9.5.1. */
+      files?: readonly AttachmentRef[];
+      /** While its files are on the way from this tab: chunks the relay holds, of all. */
+      upload?: { done: number; total: number };
       /**
        * The first prompt given with machine.create_session: no user.message carries it here. Its
        * text comes with turn.started; empty when an older bridge left it out.
@@ -201,6 +206,7 @@ export class StoredSession {
       text: b.text,
       status: "sent",
       at: m.ts,
+      ...(b.attachments ? { files: b.attachments } : {}),
     };
     this.users.set(m.mid, item);
     this.items.push(item);

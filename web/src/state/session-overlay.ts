@@ -1,3 +1,4 @@
+import { type AttachmentRef, chunkMid } from "../../../shared/protocol/attachment.ts";
 import type { StoredMsg } from "../../../shared/protocol/frames.ts";
 import { readBody } from "./bodies.ts";
 import type { Local, Stream } from "./local.ts";
@@ -23,7 +24,20 @@ export function overlay(s: StoredSession, local: Local): SessionView {
     } else if (row.kind === "user.message") {
       const b = readBody("user.message", row.body);
       const status = local.acked.has(row.mid) ? "sent" : "sending";
-      if (b) items.push({ t: "user", key: `q${row.mid}`, mid: row.mid, text: b.text, status, at: row.at });
+      if (!b) continue;
+      const item: Extract<Item, { t: "user" }> = {
+        t: "user",
+        key: `q${row.mid}`,
+        mid: row.mid,
+        text: b.text,
+        status,
+        at: row.at,
+      };
+      if (b.attachments) {
+        item.files = b.attachments;
+        if (status === "sending") item.upload = uploaded(b.attachments, local);
+      }
+      items.push(item);
     }
   }
   for (const r of local.rejected) {
@@ -49,6 +63,24 @@ export function overlay(s: StoredSession, local: Local): SessionView {
     todos: s.todos,
     tasks: s.tasks,
   };
+}
+
+/**
+ * How many of a queued message's chunks the relay holds: those no longer waiting in this tab's
+ * outbox (acknowledged, or stored and seen). After a reload the outbox holds only what is left.
+ */
+function uploaded(files: readonly AttachmentRef[], local: Local): { done: number; total: number } {
+  const waiting = new Set<string>();
+  for (const r of local.outbox)
+    if (r.kind === "attachment.chunk" && !local.acked.has(r.mid)) waiting.add(r.mid);
+  let total = 0;
+  let left = 0;
+  for (const f of files)
+    for (let i = 0; i < f.chunks; i++) {
+      total++;
+      if (waiting.has(chunkMid(f.id, i))) left++;
+    }
+  return { done: total - left, total };
 }
 
 /** Streamed text shows until the stored agent.message for that block replaces it. */

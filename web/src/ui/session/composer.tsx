@@ -1,15 +1,19 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { CommandEntry } from "../../../../shared/protocol/index.ts";
 import { DRAFT_KEY } from "../../lib/storage-keys.ts";
+import { sendWithFiles } from "../../state/attach-send.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { inserted } from "../../state/slash-filter.ts";
+import { useAttachments } from "./attach-tray.tsx";
 import { useDictation } from "./dictation.ts";
+import { LineIcon } from "./line-icon.tsx";
 import { useSlashPicker } from "./slash-picker.tsx";
 
 /**
  * The message box. The draft is written to localStorage on every keystroke (synchronous, so a
  * reload cannot lose it); Send makes the message durable in the IndexedDB outbox before the draft
- * is cleared, so there is no moment where the text exists nowhere.
+ * is cleared, so there is no moment where the text exists nowhere. Attached files are queued, chunk
+ * by chunk, before the message that names them (attach-send.ts).
  */
 export function Composer(p: {
   model: RoomModel;
@@ -25,6 +29,7 @@ export function Composer(p: {
   const area = useRef<HTMLTextAreaElement>(null);
   /** The box's text right now (a send completes after the render that started it). */
   const current = useRef(text);
+  const files = useAttachments();
   useEffect(() => {
     current.current = localStorage.getItem(key) ?? "";
     setText(current.current);
@@ -39,12 +44,17 @@ export function Composer(p: {
   const send = async (e?: Event, what = current.current) => {
     e?.preventDefault();
     const body = what.trim();
-    if (!body || busy) return;
+    const attached = files.files;
+    if ((!body && attached.length === 0) || busy || files.preparing > 0) return;
     setBusy(true);
-    const r = await p.model.send("user.message", { text: body });
+    const r =
+      attached.length > 0
+        ? await sendWithFiles(p.model, body, attached)
+        : await p.model.send("user.message", { text: body });
     setBusy(false);
     if (!r.ok) return setError(`Not sent: ${r.message}`);
     setError(null);
+    if (attached.length > 0) files.clear();
     // Only the text that was sent goes: what was typed meanwhile stays in the box.
     if (current.current.trim() === body) edit("");
     area.current?.focus();
@@ -72,6 +82,7 @@ export function Composer(p: {
         </p>
       ) : null}
       {p.disabled ? null : slash.view}
+      {p.disabled ? null : files.tray}
       {dictation.error ? (
         <p class="error" role="alert">
           {dictation.error}
@@ -103,7 +114,15 @@ export function Composer(p: {
           disabled={p.disabled}
           onInput={(e) => edit(e.currentTarget.value)}
           onKeyDown={onKey}
+          onPaste={(e) => {
+            // A screenshot pasted on a desktop browser is attached; pasted text goes in as usual.
+            const pasted = [...(e.clipboardData?.files ?? [])];
+            if (pasted.length === 0) return;
+            e.preventDefault();
+            void files.add(pasted);
+          }}
         />
+        {p.disabled ? null : files.button(busy)}
         {p.running ? (
           <button type="button" class="btn danger" onClick={interrupt} disabled={p.disabled}>
             Stop
@@ -120,7 +139,13 @@ export function Composer(p: {
             <MicIcon />
           </button>
         ) : null}
-        <button type="submit" class="btn primary" disabled={p.disabled || busy || text.trim() === ""}>
+        <button
+          type="submit"
+          class="btn primary"
+          disabled={
+            p.disabled || busy || files.preparing > 0 || (text.trim() === "" && files.files.length === 0)
+          }
+        >
           Send
         </button>
       </div>
@@ -128,20 +153,12 @@ export function Composer(p: {
   );
 }
 
-/** A microphone, drawn inline (no icon font, nothing fetched). */
+/** A microphone. */
 function MicIcon() {
   return (
-    <svg
-      viewBox="0 0 24 24"
-      width="22"
-      height="22"
-      aria-hidden="true"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2"
-    >
+    <LineIcon>
       <rect x="9" y="3" width="6" height="11" rx="3" />
       <path d="M5 11a7 7 0 0 0 14 0M12 18v3" stroke-linecap="round" />
-    </svg>
+    </LineIcon>
   );
 }

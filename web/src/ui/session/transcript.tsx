@@ -1,10 +1,11 @@
 import { useLayoutEffect, useRef } from "preact/hooks";
-import type { TolerantSessionTask } from "../../../../shared/protocol/index.ts";
+import type { AttachmentRef, TolerantSessionTask } from "../../../../shared/protocol/index.ts";
 import { isSubagent, taskOf } from "../../state/agents-fold.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import type { Item, SessionView, UserStatus } from "../../state/session-fold.ts";
 import { Notice } from "../common.tsx";
 import { cost, duration, PROMPT_KEY } from "../format.ts";
+import { FilePreview } from "./attach-tray.tsx";
 import { Markdown } from "./markdown.tsx";
 import { SubagentCard } from "./subagent-card.tsx";
 import { ToolCard } from "./tool-card.tsx";
@@ -65,13 +66,43 @@ export function Transcript(p: { model: RoomModel; view: SessionView }) {
   );
 }
 
+/** A message's files on every device: previews and names; while this tab uploads them, how far. */
+function SentFiles(p: {
+  files: readonly AttachmentRef[];
+  upload: { done: number; total: number } | undefined;
+}) {
+  const names = p.files.map((f) => f.name).join(", ");
+  return (
+    <div class="sent-files">
+      <ul class="attach-list" aria-label={`Attached: ${names}`}>
+        {p.files.map((f) => (
+          <li key={f.id} class="attach-item">
+            <FilePreview name={f.name} thumb={f.thumb} bytes={f.bytes} />
+          </li>
+        ))}
+      </ul>
+      {p.upload && p.upload.done < p.upload.total ? (
+        <label class="upload">
+          <span>
+            Uploading: {p.upload.done} of {p.upload.total} parts
+          </span>
+          <progress max={p.upload.total} value={p.upload.done} />
+        </label>
+      ) : null}
+    </div>
+  );
+}
+
 function ItemView(p: { item: Item; tasks: readonly TolerantSessionTask[] }) {
   const it = p.item;
   switch (it.t) {
     case "user":
       return (
         <div class={`msg user ${it.status}`} data-status={it.status}>
-          <div class="bubble">{it.initial && !it.text ? initialPrompt(it.mid) : it.text}</div>
+          {it.text || !it.files ? (
+            <div class="bubble">{it.initial && !it.text ? initialPrompt(it.mid) : it.text}</div>
+          ) : null}
+          {it.files ? <SentFiles files={it.files} upload={it.upload} /> : null}
           <div class="meta">{statusText(it.status)}</div>
           {it.note ? <div class="meta warn">{it.note}</div> : null}
         </div>
