@@ -15,9 +15,13 @@ export const AttachmentLimits = {
   chunkBytes: 192_000,
   perMessage: 10,
   nameChars: 200,
-  /** An image after the phone shrank it. */
+  /** An image after the phone shrank it: the API's own limit per image. */
   imageBytes: 5 * 1000 * 1000,
-  textBytes: 20 * 1000 * 1000,
+  /**
+   * A text file goes into the prompt whole, and Claude's context holds about 800 KB of text: a
+   * bigger file would only make the turn fail after the upload.
+   */
+  textBytes: 1000 * 1000,
 } as const;
 
 export const ImageMediaType = z.enum(["image/png", "image/jpeg", "image/gif", "image/webp"]);
@@ -44,7 +48,8 @@ export function chunkCount(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / AttachmentLimits.chunkBytes));
 }
 
-const maxChunks = chunkCount(Math.max(AttachmentLimits.imageBytes, AttachmentLimits.textBytes));
+const maxBytes = Math.max(AttachmentLimits.imageBytes, AttachmentLimits.textBytes);
+const maxChunks = chunkCount(maxBytes);
 const maxData = Math.ceil(AttachmentLimits.chunkBytes / 3) * 4;
 
 /** `data`: standard base64 (with padding) of the chunk's bytes. */
@@ -72,13 +77,16 @@ export const AttachmentRef = z
     id: AttachmentId,
     name: plainText(AttachmentLimits.nameChars).min(1),
     mediaType: AttachmentMediaType,
-    bytes: z.number().int().min(1).max(AttachmentLimits.textBytes),
+    bytes: z.number().int().min(1).max(maxBytes),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     chunks: z.number().int().min(1).max(maxChunks),
   })
   .refine((a) => a.chunks === chunkCount(a.bytes), { message: "chunks must be chunkCount(bytes)" })
   .refine((a) => !isImage(a.mediaType) || a.bytes <= AttachmentLimits.imageBytes, {
     message: `an image is at most ${AttachmentLimits.imageBytes} bytes`,
+  })
+  .refine((a) => isImage(a.mediaType) || a.bytes <= AttachmentLimits.textBytes, {
+    message: `a text file is at most ${AttachmentLimits.textBytes} bytes`,
   });
 export type AttachmentRef = z.infer<typeof AttachmentRef>;
 
