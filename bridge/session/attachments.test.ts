@@ -73,4 +73,17 @@ describe("the registry's chunks", () => {
     expect(r.chunks(room, [textRef.id])).toEqual([]);
     expect(r.chunks("s-another0123456789ab", [textRef.id])).toHaveLength(1);
   });
+
+  it("of an ended session are dropped, every attachment's, and only that room's", () => {
+    dir = mkdtempSync(join(tmpdir(), "tether-att-"));
+    const r = new Registry(join(dir, "sessions.db"));
+    const other = "s-another0123456789ab";
+    for (const c of [...split(textRef.id, text), ...split(imageRef.id, image)]) r.addChunk(room, c);
+    for (const c of split(textRef.id, text)) r.addChunk(other, c);
+    expect(r.chunks(room, [textRef.id, imageRef.id])).toHaveLength(3);
+    r.dropChunks(room);
+    expect(r.chunks(room, [textRef.id, imageRef.id])).toEqual([]);
+    expect(r.chunks(other, [textRef.id])).toEqual(split(textRef.id, text));
+    r.close();
+  });
 });

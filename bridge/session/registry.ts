@@ -165,6 +165,11 @@ export class Registry {
       .run(room, c.id, c.index, c.count, c.data, Date.now());
   }
 
+  /** Drops every chunk kept for the room: an ended session runs no message that could name them. */
+  dropChunks(room: string): void {
+    this.#db.prepare("DELETE FROM attachment_chunks WHERE room = ?").run(room);
+  }
+
   /** The attachments an input was accepted with (none for most). */
   inputAttachments(mid: string): AttachmentRef[] {
     const row = this.#db.prepare("SELECT attachments FROM inputs WHERE mid = ?").get(mid);

@@ -158,8 +158,9 @@ export class SessionRunner {
     this.lastActive = Date.now();
     if (msg.kind === "attachment.chunk") {
       const chunk = AttachmentChunk.safeParse(msg.body).data;
-      // A malformed chunk is not kept: the message naming it is refused as incomplete.
-      if (chunk) this.deps.registry.addChunk(this.room, chunk);
+      // A malformed chunk is not kept: the message naming it is refused as incomplete. Nor is one
+      // for an ended session: it runs no message that could name it.
+      if (chunk && this.out.record.state !== "ended") this.deps.registry.addChunk(this.room, chunk);
       return;
     }
     if (msg.kind === "user.message") {
@@ -304,6 +305,9 @@ export class SessionRunner {
       case "hold":
         return this.holds.hold(e.held);
       case "status":
+        // Its chunks go now rather than after 7 days; before the state is published, so whoever
+        // sees the session ended finds them gone.
+        if (e.state === "ended") this.deps.registry.dropChunks(this.room);
         return this.out.setState(e.state, e.detail);
       case "session_id":
         return this.out.follow(e.sessionId, e.clearing);

@@ -60,7 +60,8 @@ export function chunkCount(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / AttachmentLimits.chunkBytes));
 }
 
-const maxChunks = chunkCount(Math.max(AttachmentLimits.imageBytes, AttachmentLimits.textBytes));
+const maxBytes = Math.max(AttachmentLimits.imageBytes, AttachmentLimits.textBytes);
+const maxChunks = chunkCount(maxBytes);
 const maxData = Math.ceil(AttachmentLimits.chunkBytes / 3) * 4;
 
 /** `data`: standard base64 (with padding) of the chunk's bytes. */
@@ -88,7 +89,7 @@ export const AttachmentRef = z
     id: AttachmentId,
     name: plainText(AttachmentLimits.nameChars).min(1),
     mediaType: AttachmentMediaType,
-    bytes: z.number().int().min(1).max(Math.max(AttachmentLimits.imageBytes, AttachmentLimits.textBytes)),
+    bytes: z.number().int().min(1).max(maxBytes),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     chunks: z.number().int().min(1).max(maxChunks),
     /** A small preview every device shows (viewers too); Claude never gets it. */

@@ -4,6 +4,7 @@ import {
   AttachmentLimits,
   AttachmentRef,
   Attachments,
+  chunkCount,
   chunkMid,
 } from "../../protocol/attachment.ts";
 import { Mid } from "../../protocol/ids.ts";
@@ -107,13 +108,13 @@ group("the attachment schemas", () => {
     expect(ok({ name: "a\nb" })).toBe(false);
     expect(ok({ name: "x".repeat(201) })).toBe(false);
     expect(ok({ chunks: 2 })).toBe(false);
-    const big = AttachmentLimits.imageBytes + 1;
-    const chunks = Math.ceil(big / AttachmentLimits.chunkBytes);
-    expect(ok({ bytes: big, chunks })).toBe(false);
-    const text = AttachmentLimits.textBytes;
-    const textChunks = Math.ceil(text / AttachmentLimits.chunkBytes);
-    expect(ok({ bytes: text, chunks: textChunks, mediaType: "text/plain" })).toBe(true);
-    expect(ok({ bytes: text + 1, chunks: textChunks, mediaType: "text/plain" })).toBe(false);
+    const sized = (bytes: number, mediaType: string) => ok({ bytes, chunks: chunkCount(bytes), mediaType });
+    expect(sized(AttachmentLimits.imageBytes, "image/png")).toBe(true);
+    expect(sized(AttachmentLimits.imageBytes + 1, "image/png")).toBe(false);
+    expect(sized(AttachmentLimits.textBytes, "text/plain")).toBe(true);
+    expect(sized(AttachmentLimits.textBytes + 1, "text/plain")).toBe(false);
+    // Each kind has its own cap: a text file is not allowed an image's size, nor an image a text's.
+    expect(sized(AttachmentLimits.imageBytes, "application/json")).toBe(false);
     const list = (n: number) => Array.from({ length: n }, (_, i) => ({ ...ref, id: `${id}${i}` }));
     expect(Attachments.safeParse(list(10)).success).toBe(true);
     expect(Attachments.safeParse(list(11)).success).toBe(false);
