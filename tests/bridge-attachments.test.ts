@@ -1,8 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { crc32, deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { describe as describeFile, split } from "../shared/core/attachments/chunks.ts";
@@ -14,6 +13,7 @@ import {
 } from "../shared/protocol/index.ts";
 import { type Phone, until } from "./support/bridge-world.ts";
 import type { ContentPart, MessagesRequest } from "./support/model-scripts/types.ts";
+import { noisePng, sha256 } from "./support/png.ts";
 import { useBridgeWorld } from "./support/use-bridge-world.ts";
 
 // Issue 13, at the wire: a photo and a text file travel as attachment.chunk messages through the
@@ -25,7 +25,7 @@ describe("attachments", () => {
   it("a 1 MB photo and a log reach Claude with their message, as one image block and one text block, exactly once", async () => {
     const { w, machine } = world;
     const s = await w.createSession(machine, { title: "photo" });
-    const photo = png(660, 500);
+    const photo = noisePng(660, 500);
     const log = buildLog();
     const image = await upload(s, photo, "screen.png", "image/png");
     const file = await upload(s, new TextEncoder().encode(log), "build.log", "text/plain");
@@ -76,7 +76,7 @@ describe("attachments", () => {
     const { w, machine } = world;
     const s = await w.createSession(machine, { title: "cut" });
     // Under Claude Code's budget per image, so the model gets these very bytes.
-    const photo = png(400, 400);
+    const photo = noisePng(400, 400);
     const ref = {
       id: attachmentId(),
       name: "cut.png",
@@ -119,7 +119,7 @@ describe("attachments", () => {
   it("a message whose attachment is incomplete gets attachment_failed naming the file and never runs; the session carries on", async () => {
     const { w, machine } = world;
     const s = await w.createSession(machine, { title: "missing" });
-    const photo = png(400, 300);
+    const photo = noisePng(400, 300);
     const ref = {
       id: attachmentId(),
       name: "half.png",
@@ -163,7 +163,7 @@ describe("attachments", () => {
   it("ending the session drops the chunks the bridge kept for it, and keeps none that arrive after", async () => {
     const { w, machine } = world;
     const s = await w.createSession(machine, { title: "ending" });
-    const photo = png(300, 300);
+    const photo = noisePng(300, 300);
     const id = attachmentId();
     const chunks = split(id, photo);
     await sendChunks(s, chunks);
@@ -280,38 +280,6 @@ function keptChunks(stateDir: string, room: string): number {
 
 function attachmentId(): string {
   return `att_${randomBytes(12).toString("base64url")}`;
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
-/** A real PNG (8-bit RGB) of random pixels, which deflate cannot shrink: about 3 bytes a pixel. */
-function png(width: number, height: number): Uint8Array {
-  const stride = 1 + width * 3;
-  const raw = randomBytes(stride * height);
-  // Each scanline starts with its filter type: 0, none.
-  for (let y = 0; y < height; y++) raw[y * stride] = 0;
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([
-    signature,
-    pngChunk("IHDR", header),
-    pngChunk("IDAT", deflateSync(raw)),
-    pngChunk("IEND", Buffer.alloc(0)),
-  ]);
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const typed = Buffer.concat([Buffer.from(type, "ascii"), data]);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length, 0);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed), 0);
-  return Buffer.concat([length, typed, crc]);
 }
 
 /** A build log of a few KB, with a line the model should notice. */
