@@ -49,7 +49,7 @@ export class BridgeWorld {
   /** `relayVars`: Worker vars for the relay (e.g. a push service stand-in on loopback). */
   static async start(o: { relayVars?: Record<string, string> } = {}): Promise<BridgeWorld> {
     const w = new BridgeWorld();
-    for (const d of [w.project, w.claudeConfig, w.stateDir, w.home]) mkdirSync(d, { recursive: true });
+    for (const d of [w.project, w.claudeConfig, w.stateDir, w.home, join(w.dir, "tmp")]) mkdirSync(d, { recursive: true });
     await w.model.start();
     w.relay = await startRelay({ vars: o.relayVars ?? {} });
     w.bridgeToken = (await mintToken(w.relay, "bridge", w.machineId)).token;
@@ -64,6 +64,8 @@ export class BridgeWorld {
       ANTHROPIC_BASE_URL: this.model.url,
       ANTHROPIC_API_KEY: "sk-scripted-test",
       CLAUDE_CONFIG_DIR: this.claudeConfig,
+      // Claude Code keeps pasted images and other scratch files here: inside the world, removed with it.
+      CLAUDE_CODE_TMPDIR: join(this.dir, "tmp"),
       HOME: this.home,
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
       DISABLE_TELEMETRY: "1",
