@@ -120,14 +120,19 @@ async function run(): Promise<void> {
   expect(phone.log.filter((l) => l.startsWith("pageerror"))).toEqual([]);
 }
 
-/** A 3200×2400 screenshot goes as a 1568×1176 PNG (sharp text kept, within the API's sizes). */
+/**
+ * A 3200×2400 screenshot pasted into the box (a desktop browser's paste) goes as a 1568×1176 PNG:
+ * sharp text kept, within the API's sizes.
+ */
 async function shrinksLargeScreenshot(
   page: Page,
   model: ScriptedModel,
   log: Awaited<ReturnType<typeof web.w.phone>>,
 ) {
-  await attach(page, [{ name: "wide.png", mimeType: "image/png", buffer: gradientPng(3200, 2400) }]);
+  await paste(page, "wide.png", gradientPng(3200, 2400));
   await page.getByRole("img", { name: "Preview of wide.png" }).waitFor();
+  // The paste attached the picture and typed nothing.
+  expect(await page.getByLabel("Message to Claude").inputValue()).toBe("");
   await page.getByLabel("Message to Claude").fill("wide-7c1 and this one");
   await page.getByRole("button", { name: "Send", exact: true }).click();
   await waitTurnsDone(log, ["wide-7c1"], 120_000);
@@ -178,6 +183,19 @@ async function otherDeviceShows(room: string) {
   await bubble.getByText("build.log").waitFor();
   await transcript(other).getByRole("img", { name: "Preview of wide.png" }).waitFor();
   await screenshot(other, "attachments-05-other-device");
+}
+
+/** A paste event carrying one PNG file, as a desktop browser fires it for a copied screenshot. */
+async function paste(page: Page, name: string, png: Buffer): Promise<void> {
+  await page.getByLabel("Message to Claude").focus();
+  // A string: this project's Node typings have no DOM; it runs in the page.
+  await page.evaluate(`(() => {
+    const bytes = Uint8Array.from(atob(${JSON.stringify(png.toString("base64"))}), (c) => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], ${JSON.stringify(name)}, { type: "image/png" }));
+    const event = new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true });
+    document.querySelector("#composer-text").dispatchEvent(event);
+  })()`);
 }
 
 async function attach(page: Page, files: { name: string; mimeType: string; buffer: Buffer }[]) {
