@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { clear, msg, ok, run, runningA, said } from "../../tests/support/machine-steps.ts";
-import { canSleep, holdsProcess } from "./session-machine.ts";
+import { canSleep, holdsProcess, type TurnOutcome } from "./session-machine.ts";
+import type { Effect } from "./session-types.ts";
 
 describe("session machine: one turn", () => {
   it("announces, records, starts a process, hands it the input, and ends with turn.result", () => {
@@ -162,5 +163,46 @@ describe("session machine: /clear", () => {
       { t: "mark", mid: "c", state: "done" },
       { t: "status", state: "idle" },
     ]);
+  });
+});
+
+describe("session machine: a message with files", () => {
+  const limited: TurnOutcome = {
+    ok: false,
+    subtype: "success",
+    durationMs: 0,
+    error: "You've hit your limit",
+    hold: { t: "limit", resetsAt: 2_000_000_000_000 },
+  };
+  const photo = { ...msg("p"), files: true as const };
+  const sends = (effects: Effect[]) => said(effects).filter((e) => e.t === "send");
+
+  /** Up to the held input's continuation being handed over; `missing`: its Claude session is gone. */
+  function continued(missing: boolean) {
+    let r = run([{ t: "inputs", pending: [photo] }]);
+    r = run([{ t: "prepared", inputMid: "p", missing: false }], r.state);
+    expect(sends(r.effects)).toEqual([{ t: "send", proc: 1, text: photo.text, attach: "p" }]);
+    r = run([{ t: "result", proc: 1, sessionId: "c1", outcome: limited }], r.state);
+    expect(said(r.effects).map((e) => e.t)).toContain("hold");
+    // A fresh session needs a new process: this one went away while the input waited.
+    if (missing) r = run([{ t: "exited", proc: 1, error: null }], r.state);
+    r = run([{ t: "continue" }], r.state);
+    const prepare = said(r.effects).find((e) => e.t === "prepare");
+    if (prepare?.t !== "prepare") {
+      // The process is still up: the continuation goes to it.
+      return sends(r.effects);
+    }
+    return sends(run([{ t: "prepared", inputMid: "p", missing }], r.state).effects);
+  }
+
+  it("hands Claude the files with the text, and not again when it only continues the held input", () => {
+    const again = continued(false);
+    expect(again).toHaveLength(1);
+    expect(again[0]).not.toHaveProperty("attach");
+    expect(again[0]).not.toMatchObject({ text: photo.text });
+  });
+
+  it("hands them again when the held input continues in a fresh Claude session", () => {
+    expect(continued(true)).toEqual([{ t: "send", proc: expect.any(Number), text: photo.text, attach: "p" }]);
   });
 });

@@ -93,6 +93,13 @@ export function fitWithin(
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
+/**
+ * What a redrawn image aims at: Claude Code re-encodes anything larger as a JPEG within this budget
+ * before the model sees it (measured on 2.1.330), so aiming here saves the phone's data and a
+ * second lossy pass. An image that fits the API's cap without a redraw is sent as it is.
+ */
+export const REDRAW_TARGET_BYTES = 512_000;
+
 /** Encodings tried in turn for a redrawn image until one fits the byte cap. */
 export function encodings(source: string): { type: "image/png" | "image/jpeg"; quality?: number }[] {
   const jpeg = [0.85, 0.7, 0.5].map((quality) => ({ type: "image/jpeg" as const, quality }));

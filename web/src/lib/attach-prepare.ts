@@ -3,6 +3,7 @@ import {
   cleanName,
   encodings,
   fitWithin,
+  REDRAW_TARGET_BYTES,
   type Refusal,
   refusal,
   sendsAsIs,
@@ -68,19 +69,23 @@ async function prepareImage(file: File, name: string, mediaType: string): Promis
       return { name, mediaType: original, bytes, size: { width, height }, ...(thumb ? { thumb } : {}) };
     }
     const size = fitWithin(width, height);
+    // The first encoding within the target wins; failing that, the first within the hard cap.
+    let fallback: Ready | null = null;
     for (const enc of encodings(mediaType)) {
       const blob = await draw(bitmap, size, enc.type, enc.quality);
-      if (blob && blob.size <= AttachmentLimits.imageBytes) {
-        const bytes = new Uint8Array(await blob.arrayBuffer());
-        return {
-          name: renamed(name, enc.type),
-          mediaType: enc.type,
-          bytes,
-          size,
-          ...(thumb ? { thumb } : {}),
-        };
-      }
+      if (!blob || blob.size > AttachmentLimits.imageBytes) continue;
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      const ready: Ready = {
+        name: renamed(name, enc.type),
+        mediaType: enc.type,
+        bytes,
+        size,
+        ...(thumb ? { thumb } : {}),
+      };
+      if (blob.size <= REDRAW_TARGET_BYTES) return ready;
+      fallback ??= ready;
     }
+    if (fallback) return fallback;
     return refusal("too_large", name);
   } finally {
     bitmap.close();
