@@ -52,6 +52,13 @@ async function run(): Promise<void> {
   ]);
   await page.getByRole("img", { name: "Preview of shot.png" }).waitFor();
   await page.getByRole("list", { name: "Attachments" }).getByText("build.log").waitFor();
+  // Picked files outlive the page, as typed text does (a phone may drop it while the camera runs),
+  // once IndexedDB has them: a few MB take a moment to write.
+  await until(async () => ((await keptFiles(page, room)) === 2 ? true : null), WAIT, "the picked files kept");
+  await page.reload();
+  await page.getByRole("img", { name: "Preview of shot.png" }).waitFor();
+  await page.getByRole("list", { name: "Attachments" }).getByText("build.log").waitFor();
+  await relayStatus(page).filter({ hasText: "Connected" }).waitFor({ timeout: WAIT });
   await page.getByLabel("Message to Claude").fill("photo-5e2 what is wrong here?");
   await screenshot(page, "attachments-01-picked");
 
@@ -183,6 +190,19 @@ async function otherDeviceShows(room: string) {
   await bubble.getByText("build.log").waitFor();
   await transcript(other).getByRole("img", { name: "Preview of wide.png" }).waitFor();
   await screenshot(other, "attachments-05-other-device");
+}
+
+/** How many picked files the page keeps for `room` in IndexedDB (web/src/lib/attach-draft.ts). */
+async function keptFiles(page: Page, room: string): Promise<number> {
+  return (await page.evaluate(`new Promise((resolve) => {
+    const open = indexedDB.open("tether");
+    open.onsuccess = () => {
+      const get = open.result.transaction("kv").objectStore("kv").get(${JSON.stringify(`tether.attach.${room}`)});
+      get.onsuccess = () => { open.result.close(); resolve(Array.isArray(get.result) ? get.result.length : 0); };
+      get.onerror = () => resolve(-1);
+    };
+    open.onerror = () => resolve(-1);
+  })`)) as number;
 }
 
 /** A paste event carrying one PNG file, as a desktop browser fires it for a copied screenshot. */

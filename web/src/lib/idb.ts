@@ -66,3 +66,7 @@ export async function kvGet(key: string): Promise<unknown> {
 export function kvSet(key: string, value: unknown): Promise<void> {
   return tx("kv", "readwrite", (t) => void t.objectStore("kv").put(value, key));
 }
+
+export function kvDelete(key: string): Promise<void> {
+  return tx("kv", "readwrite", (t) => void t.objectStore("kv").delete(key));
+}

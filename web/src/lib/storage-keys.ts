@@ -10,3 +10,5 @@ export const PENDING_KEY = "tether.create.";
 export const FORGOTTEN_KEY = "tether.forgotten";
 /** A note the user closed for good on this device (localStorage), by the note's name. */
 export const DISMISSED_KEY = "tether.dismissed.";
+/** The files picked for a room's composer and not sent yet (IndexedDB `kv`: they may be MBs). */
+export const ATTACH_DRAFT_KEY = "tether.attach.";

@@ -3,6 +3,7 @@ import type { ClientStore } from "../../../shared/core/client/sync-driver.ts";
 import { outboxEntry } from "../../../shared/core/client/sync-engine.ts";
 import { StoredMsg } from "../../../shared/protocol/frames.ts";
 import { db, req, tx } from "../lib/idb.ts";
+import { ATTACH_DRAFT_KEY } from "../lib/storage-keys.ts";
 import type { RoomEvents } from "./conn-state.ts";
 import { lean } from "./lean.ts";
 import { QueuedRow } from "./queued-row.ts";
@@ -130,14 +131,15 @@ export function clientStore(store: IdbRoomStore, events: RoomEvents): ClientStor
 }
 
 /**
- * Deletes everything kept of `rooms` (mirrored messages, cursors, queued messages) in one
+ * Deletes everything kept of `rooms` (mirrored messages, cursors, queued messages, picked files) in one
  * transaction; resolves once it is durable. A write queued before it commits first (IndexedDB
  * runs overlapping read-write transactions in order), so nothing of these rooms is left behind.
  */
 export function wipeRooms(rooms: readonly string[]): Promise<void> {
-  return tx(["log", "cursors", "outbox"], "readwrite", (t) => {
+  return tx(["log", "cursors", "outbox", "kv"], "readwrite", (t) => {
     const outbox = t.objectStore("outbox");
     for (const room of rooms) {
+      t.objectStore("kv").delete(ATTACH_DRAFT_KEY + room);
       t.objectStore("log").delete(
         IDBKeyRange.bound([room, Number.NEGATIVE_INFINITY], [room, Number.POSITIVE_INFINITY]),
       );

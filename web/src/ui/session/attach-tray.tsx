@@ -1,7 +1,8 @@
 import type { JSX } from "preact";
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { type Refusal, refusal, sizeText } from "../../../../shared/core/attachments/policy.ts";
 import { AttachmentLimits } from "../../../../shared/protocol/attachment.ts";
+import { loadDraftFiles, saveDraftFiles } from "../../lib/attach-draft.ts";
 import { isRefusal, prepareFile, type Ready } from "../../lib/attach-prepare.ts";
 import { LineIcon } from "./line-icon.tsx";
 
@@ -22,10 +23,10 @@ export type Attachments = {
 
 /**
  * The files of the message being written: shrunk and checked as they are picked (a refusal is
- * shown at once, typed), kept until Send queued them. They live in this page's memory only: the
- * text survives a reload, a picked file must be picked again.
+ * shown at once, typed), kept in IndexedDB until Send queued them, so a reload or a page the phone
+ * dropped meanwhile still has them, as the text box keeps its text.
  */
-export function useAttachments(): Attachments {
+export function useAttachments(room: string): Attachments {
   const [files, setFiles] = useState<readonly Ready[]>([]);
   const [refusals, setRefusals] = useState<readonly Refusal[]>([]);
   const [preparing, setPreparing] = useState(0);
@@ -36,7 +37,27 @@ export function useAttachments(): Attachments {
   const set = (next: readonly Ready[]) => {
     current.current = next;
     setFiles(next);
+    void saveDraftFiles(room, next).catch((err: unknown) =>
+      console.error("tether: could not keep the picked files", err),
+    );
   };
+  useEffect(() => {
+    let live = true;
+    current.current = [];
+    setFiles([]);
+    void loadDraftFiles(room).then((kept) => {
+      // Files picked while loading come after the kept ones.
+      if (!live || kept.length === 0) return;
+      const picked = current.current;
+      if (picked.length === 0) {
+        current.current = kept;
+        setFiles(kept);
+      } else set([...kept, ...picked].slice(0, AttachmentLimits.perMessage));
+    });
+    return () => {
+      live = false;
+    };
+  }, [room]);
   const add = async (list: Iterable<File>) => {
     const picked = [...list];
     if (picked.length === 0) return;

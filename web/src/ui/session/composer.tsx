@@ -29,7 +29,7 @@ export function Composer(p: {
   const area = useRef<HTMLTextAreaElement>(null);
   /** The box's text right now (a send completes after the render that started it). */
   const current = useRef(text);
-  const files = useAttachments();
+  const files = useAttachments(p.model.room);
   useEffect(() => {
     current.current = localStorage.getItem(key) ?? "";
     setText(current.current);
