@@ -11,6 +11,7 @@ import { CountProxy } from "./support/count-proxy.ts";
 const TICK_MS = 10; // /proc CPU times are in clock ticks of 10 ms (USER_HZ = 100)
 
 const w = await BridgeWorld.start();
+w.bin = "bundle"; // the shipped launcher and bundle, as `npx tether` runs it
 const proxy = new CountProxy(w.relay.port);
 await proxy.start();
 try {

@@ -44,6 +44,11 @@ export class BridgeWorld {
   bridge: BridgeProcess | null = null;
   /** More environment for the bridge and its Claude CLI (e.g. a CLI feature switch a test needs). */
   extraEnv: NodeJS.ProcessEnv = {};
+  /**
+   * Which `tether` runs: the TypeScript source (tests: no build step, stack traces in the source) or
+   * the shipped launcher over the esbuild bundle (the benchmark measures what users run).
+   */
+  bin: "source" | "bundle" = "source";
   #phones: Phone[] = [];
 
   /** `relayVars`: Worker vars for the relay (e.g. a push service stand-in on loopback). */
@@ -79,7 +84,7 @@ export class BridgeWorld {
   startBridge(extra: string[] = [], relayUrl = this.relay.url): BridgeProcess {
     const args = [
       "--disable-warning=ExperimentalWarning",
-      join(ROOT, "bridge", "bin", "tether.ts"),
+      join(ROOT, "bridge", "bin", this.bin === "bundle" ? "tether.js" : "tether.ts"),
       "bridge",
       ...["--relay", relayUrl, "--token", this.bridgeToken, "--machine", this.machineId],
       ...["--state-dir", this.stateDir, "--root", this.project, "--name", "test-machine"],
@@ -126,9 +131,13 @@ export class BridgeWorld {
       // A fresh bridge loads the Agent SDK and dials first: allow for a loaded machine.
       .wait("machine.session_created", (b) => b.requestMid === req, 60_000)
       .catch((err: Error) => {
-        throw new Error(`${err.message}\n--- bridge output (tail) ---\n${this.bridge?.output.slice(-4000)}`, {
-          cause: err,
-        });
+        const notices = JSON.stringify(machine.of("machine.notice").map((m) => m.body));
+        throw new Error(
+          `${err.message}\nnotices: ${notices}\n--- bridge output (tail) ---\n${this.bridge?.output.slice(-4000)}`,
+          {
+            cause: err,
+          },
+        );
       });
     return this.phone(created.room);
   }
