@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -82,9 +82,10 @@ export class BridgeWorld {
 
   /** Starts `tether bridge`; `relayUrl` lets a test put a proxy between the bridge and the relay. */
   startBridge(extra: string[] = [], relayUrl = this.relay.url): BridgeProcess {
+    const bin = join(ROOT, "bridge", "bin", this.bin === "bundle" ? "tether.js" : "tether.ts");
     const args = [
-      "--disable-warning=ExperimentalWarning",
-      join(ROOT, "bridge", "bin", this.bin === "bundle" ? "tether.js" : "tether.ts"),
+      ...shebangFlags(bin),
+      bin,
       "bridge",
       ...["--relay", relayUrl, "--token", this.bridgeToken, "--machine", this.machineId],
       ...["--state-dir", this.stateDir, "--root", this.project, "--name", "test-machine"],
@@ -149,6 +150,12 @@ export class BridgeWorld {
     await this.model.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The Node flags of a script's `#!/usr/bin/env -S node …` line: run it as its shebang would. */
+function shebangFlags(script: string): string[] {
+  const first = readFileSync(script, "utf8").split("\n", 1)[0] ?? "";
+  return first.split(" ").filter((word) => word.startsWith("--"));
 }
 
 /** A phone-side view of one room: every stored message applied, in order. */
