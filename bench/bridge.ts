@@ -11,10 +11,17 @@ import { CountProxy } from "./support/count-proxy.ts";
 const TICK_MS = 10; // /proc CPU times are in clock ticks of 10 ms (USER_HZ = 100)
 
 const w = await BridgeWorld.start();
+// The shipped launcher and bundle, as `npx tether` runs it; TETHER_BENCH_BRIDGE=source runs the
+// TypeScript source instead, for a before/after comparison (PERF-BRIDGE.md).
+w.bin = process.env.TETHER_BENCH_BRIDGE === "source" ? "source" : "bundle";
 const proxy = new CountProxy(w.relay.port);
 await proxy.start();
 try {
-  w.startBridge(["--max-live", "10", "--idle-sleep", "1h"], `http://127.0.0.1:${proxy.port}`);
+  // --max-sessions: the default cap (20 not ended) would refuse the 50 sessions measured below.
+  w.startBridge(
+    ["--max-live", "10", "--max-sessions", "60", "--idle-sleep", "1h"],
+    `http://127.0.0.1:${proxy.port}`,
+  );
   const machine = await w.machinePhone();
   const s = await w.createSession(machine, { title: "bench" });
   await turn(s, "warm up");

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,6 +44,11 @@ export class BridgeWorld {
   bridge: BridgeProcess | null = null;
   /** More environment for the bridge and its Claude CLI (e.g. a CLI feature switch a test needs). */
   extraEnv: NodeJS.ProcessEnv = {};
+  /**
+   * Which `tether` runs: the TypeScript source (tests: no build step, stack traces in the source) or
+   * the shipped launcher over the esbuild bundle (the benchmark measures what users run).
+   */
+  bin: "source" | "bundle" = "source";
   #phones: Phone[] = [];
 
   /** `relayVars`: Worker vars for the relay (e.g. a push service stand-in on loopback). */
@@ -77,9 +82,10 @@ export class BridgeWorld {
 
   /** Starts `tether bridge`; `relayUrl` lets a test put a proxy between the bridge and the relay. */
   startBridge(extra: string[] = [], relayUrl = this.relay.url): BridgeProcess {
+    const bin = join(ROOT, "bridge", "bin", this.bin === "bundle" ? "tether.js" : "tether.ts");
     const args = [
-      "--disable-warning=ExperimentalWarning",
-      join(ROOT, "bridge", "bin", "tether.ts"),
+      ...shebangFlags(bin),
+      bin,
       "bridge",
       ...["--relay", relayUrl, "--token", this.bridgeToken, "--machine", this.machineId],
       ...["--state-dir", this.stateDir, "--root", this.project, "--name", "test-machine"],
@@ -126,9 +132,13 @@ export class BridgeWorld {
       // A fresh bridge loads the Agent SDK and dials first: allow for a loaded machine.
       .wait("machine.session_created", (b) => b.requestMid === req, 60_000)
       .catch((err: Error) => {
-        throw new Error(`${err.message}\n--- bridge output (tail) ---\n${this.bridge?.output.slice(-4000)}`, {
-          cause: err,
-        });
+        const notices = JSON.stringify(machine.of("machine.notice").map((m) => m.body));
+        throw new Error(
+          `${err.message}\nnotices: ${notices}\n--- bridge output (tail) ---\n${this.bridge?.output.slice(-4000)}`,
+          {
+            cause: err,
+          },
+        );
       });
     return this.phone(created.room);
   }
@@ -140,6 +150,12 @@ export class BridgeWorld {
     await this.model.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The Node flags of a script's `#!/usr/bin/env -S node …` line: run it as its shebang would. */
+function shebangFlags(script: string): string[] {
+  const first = readFileSync(script, "utf8").split("\n", 1)[0] ?? "";
+  return first.split(" ").filter((word) => word.startsWith("--"));
 }
 
 /** A phone-side view of one room: every stored message applied, in order. */
