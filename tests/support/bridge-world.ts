@@ -49,7 +49,8 @@ export class BridgeWorld {
   /** `relayVars`: Worker vars for the relay (e.g. a push service stand-in on loopback). */
   static async start(o: { relayVars?: Record<string, string> } = {}): Promise<BridgeWorld> {
     const w = new BridgeWorld();
-    for (const d of [w.project, w.claudeConfig, w.stateDir, w.home, join(w.dir, "tmp")]) mkdirSync(d, { recursive: true });
+    for (const d of [w.project, w.claudeConfig, w.stateDir, w.home, join(w.dir, "tmp")])
+      mkdirSync(d, { recursive: true });
     await w.model.start();
     w.relay = await startRelay({ vars: o.relayVars ?? {} });
     w.bridgeToken = (await mintToken(w.relay, "bridge", w.machineId)).token;
