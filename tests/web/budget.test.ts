@@ -18,9 +18,15 @@ const CSS_BUDGET = 15 * KB;
 /**
  * Absolute URLs that appear in the bundle as identifiers, never fetched: XML namespaces (Preact
  * creates SVG and MathML elements with them), JSON Schema dialect ids (zod's toJSONSchema), and
- * zod's IPv6 check, which parses `http://[<address>]` with the URL constructor.
+ * zod's IPv6 check, which parses `http://[<address>]` with the URL constructor, and the links in
+ * two of highlight.js's console warnings (the changes view's highlighter chunk).
  */
-const IDENTIFIER_URLS = [/^http:\/\/www\.w3\.org\//, /^https?:\/\/json-schema\.org\//, /^http:\/\/\[\$\{/];
+const IDENTIFIER_URLS = [
+  /^http:\/\/www\.w3\.org\//,
+  /^https?:\/\/json-schema\.org\//,
+  /^http:\/\/\[\$\{/,
+  /^https:\/\/github\.com\/highlightjs\/highlight\.js\/(?:issues\/2277|wiki\/security)$/,
+];
 
 let html = "";
 
@@ -69,6 +75,19 @@ describe("web app budgets", () => {
       `service worker precache: ${shell.length} files, ${raw} bytes (${kb(raw)}), ${gz} bytes gzipped (${kb(gz)}); ` +
         `sw.js itself ${statSync(join(DIST, "sw.js")).size} bytes`,
     );
+  });
+
+  it("fetches the syntax highlighter only when the changes view shows a file's text", () => {
+    const loaded = [...attrs(html, "script", "src"), ...linkHrefs(html, "modulepreload")];
+    const assets = readdirSync(join(DIST, "assets")).map((f) => `/assets/${f}`);
+    const highlighter = assets.find((f) => /^\/assets\/highlighter-[\w-]+\.js$/.test(f));
+    const changes = assets.find((f) => /^\/assets\/changes-page-[\w-]+\.js$/.test(f));
+    expect(highlighter).toBeDefined();
+    expect(changes).toBeDefined();
+    expect(staticClosure(loaded)).not.toContain(highlighter);
+    // Opening the view does not fetch it either: only a file's text does (import() in file-text.tsx).
+    expect(staticClosure([changes ?? ""])).not.toContain(highlighter);
+    expect(readFileSync(distPath(changes ?? ""), "utf8")).toContain(highlighter?.slice("/assets/".length));
   });
 
   it("references no origin but its own", () => {

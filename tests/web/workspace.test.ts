@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { BridgeWorld, Phone } from "../support/bridge-world.ts";
 import { screenshot } from "../support/browser.ts";
@@ -10,7 +10,8 @@ import { useWebWorld } from "../support/web-world.ts";
 
 // Issue 13, the read-only workspace view: from the session menu, the session folder's changed
 // files with their states; a tap shows a file's diff as the tool cards do, or its text; the list
-// refreshes after each turn by itself and on Refresh; a path outside the roots is refused.
+// refreshes after each turn by itself and on Refresh; a path outside the roots is refused; a
+// file's text is highlighted by its extension, and an unknown one or a large file stays plain.
 
 const web = useWebWorld();
 
@@ -74,7 +75,72 @@ async function run(): Promise<void> {
   expect(await refused.textContent()).not.toContain("bridge.json");
   expect(await shown.locator("pre").count()).toBe(0);
   await screenshot(page, "workspace-03-refused-outside-the-roots");
+
+  await highlights(page, w);
   expect(phone.log.filter((l) => l.startsWith("pageerror"))).toEqual([]);
+}
+
+const GREET_TS = `// Greets someone.
+export function greet(name: string): string {
+  const words = ["hello", name];
+  return words.join(" ");
+}
+`;
+const TOOL_PY = `def add(a, b):
+    """Adds two numbers."""
+    return a + b  # the sum
+`;
+// Reads as TypeScript, but the extension names no language.
+const NOTES = "const x = 1; // not code\nreturn x\n";
+
+/** TypeScript and Python files show tokens in colour with the whole text kept; others stay plain. */
+async function highlights(page: Page, w: BridgeWorld): Promise<void> {
+  writeFileSync(join(w.project, "greet.ts"), GREET_TS);
+  writeFileSync(join(w.project, "tool.py"), TOOL_PY);
+  writeFileSync(join(w.project, "notes.xyz"), NOTES);
+  // Over the 200 KiB limit: the first page comes, plain.
+  writeFileSync(join(w.project, "big.ts"), "export const line = 1;\n".repeat(10_000));
+
+  const ts = await openFile(page, "greet.ts");
+  await ts.locator(".hljs-keyword", { hasText: "export" }).waitFor({ timeout: WAIT });
+  for (const word of ["function", "const", "return"])
+    expect(await ts.locator(".hljs-keyword", { hasText: word }).count()).toBe(1);
+  expect(await ts.locator(".hljs-title.function_").allTextContents()).toEqual(["greet", "join"]);
+  expect(await ts.locator(".hljs-string", { hasText: '"hello"' }).count()).toBe(1);
+  expect(await ts.locator(".hljs-comment").textContent()).toBe("// Greets someone.");
+  expect(await ts.locator("pre").textContent()).toBe(GREET_TS);
+  // The stylesheet colours the tokens: a keyword is not drawn as the plain text around it.
+  const colour = (l: Locator) => l.evaluate((e) => e.ownerDocument.defaultView?.getComputedStyle(e).color);
+  const keyword = await colour(ts.locator(".hljs-keyword").first());
+  expect(keyword).toMatch(/^rgb/);
+  expect(keyword).not.toBe(await colour(ts.locator("pre")));
+  await screenshot(page, "workspace-04-highlighted");
+
+  const py = await openFile(page, "tool.py");
+  await py.locator(".hljs-keyword", { hasText: "def" }).waitFor();
+  expect(await py.locator(".hljs-string").textContent()).toBe('"""Adds two numbers."""');
+  expect(await py.locator(".hljs-comment").textContent()).toBe("# the sum");
+  expect(await py.locator("pre").textContent()).toBe(TOOL_PY);
+
+  // The highlighter is loaded by now, so no span here means it was not used.
+  const notes = await openFile(page, "notes.xyz");
+  await notes.locator("pre", { hasText: "not code" }).waitFor();
+  expect(await notes.locator("pre").textContent()).toBe(NOTES);
+  expect(await notes.locator("pre span").count()).toBe(0);
+
+  const big = await openFile(page, "big.ts");
+  await big.getByRole("button", { name: /^Load more/ }).waitFor();
+  expect(await big.locator("pre").textContent()).toMatch(/^(export const line = 1;\n)+$/);
+  expect(await big.locator("pre span").count()).toBe(0);
+}
+
+/** Opens a path through the "Open a file" field; its file view once its text is there. */
+async function openFile(page: Page, path: string) {
+  await page.getByLabel("Open a file (relative to the session's folder)").fill(path);
+  await page.getByRole("button", { name: "Open", exact: true }).click();
+  const shown = page.getByRole("region", { name: `File of ${path}` });
+  await shown.locator("pre").waitFor({ timeout: WAIT });
+  return shown;
 }
 
 /** After a turn of another phone the list is asked again by itself; a file written by hand needs Refresh. */

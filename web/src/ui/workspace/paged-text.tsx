@@ -3,6 +3,7 @@ import type { Asked, WorkspaceAsker } from "../../state/workspace-asker.ts";
 import { Notice } from "../common.tsx";
 import { DiffLines } from "../session/diff-view.tsx";
 import { parseUnified } from "../session/unified-diff.ts";
+import { FileText } from "./file-text.tsx";
 
 /** Lines a diff shows at most; more pages can still be loaded, and the rest is counted. */
 const MAX_DIFF_LINES = 5000;
@@ -63,7 +64,7 @@ export function PagedText(p: {
           <DiffLines lines={parseUnified(loaded.text)} label={p.path} max={MAX_DIFF_LINES} />
         )
       ) : null}
-      {loaded && p.what === "file" ? <pre class="file-text">{loaded.text}</pre> : null}
+      {loaded && p.what === "file" ? <FileText path={p.path} text={loaded.text} size={loaded.size} /> : null}
       {loaded?.next !== undefined ? (
         <button
           type="button"
