@@ -61,6 +61,20 @@ export class Room extends Server<Env> {
     this.#requestAlarm(now + Limits.livenessEveryMs);
   }
 
+  /**
+   * A socket this instance already knows goes straight to the core: partyserver's own path
+   * deserialises the attachment on every frame. Others (after hibernation) take partyserver's path.
+   */
+  override async webSocketMessage(ws: WebSocket, message: WSMessage): Promise<void> {
+    const peer = this.#peers.get(ws);
+    if (!peer) return super.webSocketMessage(ws, message);
+    try {
+      onFrame(this.#env(), peer, message);
+    } catch (err) {
+      console.error("room: frame failed", this.name, peer.conn.id, err);
+    }
+  }
+
   override onMessage(conn: Connection<PeerState>, message: WSMessage): void {
     const peer = this.#peer(conn);
     if (!peer) return conn.close(Close.unauthorized, "unauthorized");
@@ -145,12 +159,19 @@ export class Room extends Server<Env> {
     }
   }
 
+  /** From the in-memory peers: partyserver's getConnections() deserialises every attachment. */
   *#openPeers(): Iterable<PeerSocket> {
-    for (const conn of this.getConnections<PeerState>()) {
-      if (conn.readyState !== WebSocket.READY_STATE_OPEN) continue;
-      const peer = this.#peer(conn);
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws.readyState !== WebSocket.READY_STATE_OPEN) continue;
+      const peer = this.#peers.get(ws) ?? this.#adopt(ws);
       if (peer) yield peer;
     }
+  }
+
+  /** A socket accepted before this instance woke from hibernation: rebuilt from its attachment. */
+  #adopt(ws: WebSocket): DoPeer | null {
+    for (const conn of this.getConnections<PeerState>()) if (!this.#peers.has(conn)) this.#peer(conn);
+    return this.#peers.get(ws) ?? null;
   }
 
   /** One PeerSocket object per socket for the life of this instance, so state is never forked. */
@@ -175,11 +196,15 @@ export class Room extends Server<Env> {
 }
 
 class DoPeer implements PeerSocket {
+  /** The attachment as last written: a save that changes nothing writes nothing. */
+  #saved: string;
   constructor(
     readonly conn: Connection<PeerState>,
     readonly state: PeerState,
     readonly ctx: DurableObjectState,
-  ) {}
+  ) {
+    this.#saved = JSON.stringify(state);
+  }
   send(text: string): void {
     if (this.conn.readyState !== WebSocket.READY_STATE_OPEN) return;
     this.conn.send(text);
@@ -188,6 +213,9 @@ class DoPeer implements PeerSocket {
     if (this.conn.readyState === WebSocket.READY_STATE_OPEN) this.conn.close(code, reason);
   }
   save(): void {
+    const text = JSON.stringify(this.state);
+    if (text === this.#saved) return;
+    this.#saved = text;
     this.conn.setState(this.state);
   }
   pingAt(): number | null {

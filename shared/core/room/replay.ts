@@ -30,15 +30,29 @@ export function pump(env: RoomEnv, peer: PeerSocket): void {
   }
 }
 
+/** The `msgs` pages of one broadcast, serialised once on first use and shared by every receiver. */
+export function sharedPages(rows: readonly LogRow[]): () => string[] {
+  let pages: string[] | null = null;
+  return () => {
+    pages ??= msgsPages(rows);
+    return pages;
+  };
+}
+
 /** Live delivery of freshly stored rows to a caught-up socket, from memory when it is in step. */
-export function deliver(env: RoomEnv, peer: PeerSocket, rows: readonly LogRow[]): void {
+export function deliver(
+  env: RoomEnv,
+  peer: PeerSocket,
+  rows: readonly LogRow[],
+  pages: () => string[] = sharedPages(rows),
+): void {
   const s = peer.state;
   const first = rows[0];
   if (!first) return;
   if (s.sentUpTo !== first.seq - 1) pump(env, peer);
   else {
     const slice = rows.slice(0, Math.max(0, s.baseline + Limits.window - s.sentUpTo));
-    for (const page of msgsPages(slice)) peer.send(page);
+    for (const page of slice.length === rows.length ? pages() : msgsPages(slice)) peer.send(page);
     if (slice.length > 0) s.sentUpTo = slice[slice.length - 1]!.seq;
   }
   peer.save();

@@ -2,7 +2,7 @@ import { Close, Limits, type OutMsg, type PushHint } from "../../protocol/index.
 import { nestedDeeper } from "../util/describe.ts";
 import { utf8Length } from "../util/utf8.ts";
 import { errorJson, type PeerSocket } from "./peer-socket.ts";
-import { deliver } from "./replay.ts";
+import { deliver, sharedPages } from "./replay.ts";
 import { maySend } from "./roles.ts";
 import type { StoredPush } from "./room-env.ts";
 import { overCap, type RoomEnv, spend } from "./room-env.ts";
@@ -26,13 +26,13 @@ export function accept(env: RoomEnv, peer: PeerSocket, msgs: readonly OutMsg[]):
   }
   const now = env.now();
   const full = peer.state.role !== "bridge" && roomFull(env);
-  const batch = new Map<string, number>();
+  const batch = env.store.seqsOfMids(msgs.map((m) => m.mid));
   const verdicts: Verdict[] = [];
   const rows: NewRow[] = [];
   const pushes: StoredPush[] = [];
   let next = env.store.meta().head + 1;
   for (const m of msgs) {
-    const v = judge(env, peer, m, batch, full, now);
+    const v = judge(peer, m, batch, full, now);
     if ("row" in v) {
       if (v.push) pushes.push({ seq: next, ts: now, hint: v.push });
       batch.set(m.mid, next);
@@ -41,11 +41,18 @@ export function accept(env: RoomEnv, peer: PeerSocket, msgs: readonly OutMsg[]):
     } else verdicts.push(v);
   }
   const stored = rows.length > 0 ? env.store.transaction(() => env.store.append(rows)) : [];
+  // The other peers first: the sender's answers are not on their path (each socket's order holds).
+  const pages = sharedPages(stored);
+  let senderOpen = false;
+  for (const p of stored.length > 0 ? env.peers() : []) {
+    if (p === peer) senderOpen = true;
+    else if (p.state.caughtUp) deliver(env, p, stored, pages);
+  }
   for (const v of verdicts) if ("error" in v) peer.send(v.error);
   const acks = verdicts.flatMap((v) => ("ack" in v ? [v.ack] : []));
   if (acks.length > 0) peer.send(JSON.stringify({ t: "acked", acks }));
   if (stored.length > 0) {
-    for (const p of env.peers()) if (p.state.caughtUp) deliver(env, p, stored);
+    if (senderOpen && peer.state.caughtUp) deliver(env, peer, stored, pages);
     if (overCap(env)) env.requestAlarm(now);
   }
   // After the acks: pushes never delay them (a duplicate pushes nothing, it was not stored now).
@@ -53,15 +60,15 @@ export function accept(env: RoomEnv, peer: PeerSocket, msgs: readonly OutMsg[]):
 }
 
 function judge(
-  env: RoomEnv,
   peer: PeerSocket,
   m: OutMsg,
+  /** The mids known before this frame and those accepted earlier in it (a refused copy is not known). */
   batch: Map<string, number>,
   full: boolean,
   now: number,
 ): Verdict {
-  const seen = batch.get(m.mid) ?? env.store.seqOfMid(m.mid);
-  if (seen !== null && seen !== undefined) return { ack: { mid: m.mid, seq: seen, dup: true } };
+  const seen = batch.get(m.mid);
+  if (seen !== undefined) return { ack: { mid: m.mid, seq: seen, dup: true } };
   const { role, cid } = peer.state;
   if (!maySend(role, m.kind)) {
     return { error: errorJson("not_allowed", `role ${role} may not send ${m.kind}`, { mid: m.mid }) };

@@ -30,6 +30,8 @@ export interface RoomStore {
   append(rows: readonly NewRow[]): LogRow[];
   /** The seq a mid was stored under, including compacted mids that are still remembered. */
   seqOfMid(mid: string): number | null;
+  /** `seqOfMid` for many mids in one read: the known ones, with their seqs. */
+  seqsOfMids(mids: readonly string[]): Map<string, number>;
   /** Rows with from ≤ seq ≤ to, ascending, at most `limit`. */
   read(from: number, to: number, limit: number): LogRow[];
   /** The newest `limit` rows with seq < before, ascending. */

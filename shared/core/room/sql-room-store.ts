@@ -22,17 +22,30 @@ const SCHEMA = [
   "INSERT OR IGNORE INTO meta(id, head, low, count, bytes) VALUES (1, 0, 1, 0, 0)",
 ];
 
-/** RoomStore on SQLite. `meta` is cached in memory and reloaded whenever a transaction fails. */
+/**
+ * The `meta` row is a checkpoint, written every this many appended messages and by compaction:
+ * a send of one message then writes its log row and mid index entry only. The rows appended since
+ * the checkpoint are counted back in on load; the log is gap-free above `low`, so that is exact.
+ */
+const META_EVERY = 100;
+
+/**
+ * RoomStore on SQLite. `meta` and the bridge epochs are cached in memory (this instance is the only
+ * writer) and reloaded whenever a transaction fails.
+ */
 export class SqlRoomStore implements RoomStore {
   #sql: SqlDriver;
   #meta: RoomMeta;
+  /** The head at the last `meta` write. */
+  #metaHead: number;
+  #epochs = new Map<string, number | null>();
 
   constructor(sql: SqlDriver) {
     this.#sql = sql;
     for (const statement of SCHEMA) sql.exec(statement);
     addLastSeen(sql);
     sql.exec("CREATE INDEX IF NOT EXISTS cursors_token ON cursors(token_id, last_seen)");
-    this.#meta = this.#loadMeta();
+    [this.#meta, this.#metaHead] = this.#loadMeta();
   }
 
   meta(): RoomMeta {
@@ -43,7 +56,8 @@ export class SqlRoomStore implements RoomStore {
     try {
       return this.#sql.transaction(fn);
     } catch (err) {
-      this.#meta = this.#loadMeta();
+      [this.#meta, this.#metaHead] = this.#loadMeta();
+      this.#epochs.clear();
       throw err;
     }
   }
@@ -69,15 +83,24 @@ export class SqlRoomStore implements RoomStore {
       meta.count += 1;
       meta.bytes += row.size;
     }
-    this.#writeMeta(meta);
+    if (meta.head - this.#metaHead >= META_EVERY) this.#writeMeta(meta);
+    else this.#meta = meta;
     return stored;
   }
 
   seqOfMid(mid: string): number | null {
-    const live = this.#sql.exec("SELECT seq FROM log WHERE mid = ?", mid)[0];
-    if (live) return Number(live.seq);
-    const old = this.#sql.exec("SELECT seq FROM compacted WHERE mid = ?", mid)[0];
-    return old ? Number(old.seq) : null;
+    return this.seqsOfMids([mid]).get(mid) ?? null;
+  }
+
+  seqsOfMids(mids: readonly string[]): Map<string, number> {
+    const list = JSON.stringify(mids);
+    const rows = this.#sql.exec(
+      `SELECT mid, seq FROM log WHERE mid IN (SELECT value FROM json_each(?))
+       UNION ALL SELECT mid, seq FROM compacted WHERE mid IN (SELECT value FROM json_each(?))`,
+      list,
+      list,
+    );
+    return new Map(rows.map((r) => [String(r.mid), Number(r.seq)]));
   }
 
   read(from: number, to: number, limit: number): LogRow[] {
@@ -94,8 +117,12 @@ export class SqlRoomStore implements RoomStore {
   }
 
   epochOf(cid: string): number | null {
+    const cached = this.#epochs.get(cid);
+    if (cached !== undefined) return cached;
     const row = this.#sql.exec("SELECT epoch FROM producers WHERE cid = ?", cid)[0];
-    return row ? Number(row.epoch) : null;
+    const epoch = row ? Number(row.epoch) : null;
+    this.#epochs.set(cid, epoch);
+    return epoch;
   }
 
   setEpoch(cid: string, epoch: number): void {
@@ -104,6 +131,7 @@ export class SqlRoomStore implements RoomStore {
       cid,
       epoch,
     );
+    this.#epochs.set(cid, epoch);
   }
 
   cidRecord(cid: string): CidRecord | null {
@@ -210,14 +238,21 @@ export class SqlRoomStore implements RoomStore {
     return from - 1;
   }
 
-  #loadMeta(): RoomMeta {
+  /** The checkpoint plus the rows appended after it; returns the meta and the checkpoint's head. */
+  #loadMeta(): [RoomMeta, number] {
     const row = this.#sql.exec("SELECT head, low, count, bytes FROM meta WHERE id = 1")[0];
-    return {
-      head: Number(row?.head),
+    const saved = Number(row?.head);
+    const after = this.#sql.exec(
+      "SELECT count(*) AS n, coalesce(sum(size), 0) AS b, max(seq) AS h FROM log WHERE seq > ?",
+      saved,
+    )[0];
+    const meta = {
+      head: after?.h == null ? saved : Number(after.h),
       low: Number(row?.low),
-      count: Number(row?.count),
-      bytes: Number(row?.bytes),
+      count: Number(row?.count) + Number(after?.n ?? 0),
+      bytes: Number(row?.bytes) + Number(after?.b ?? 0),
     };
+    return [meta, saved];
   }
 
   #writeMeta(meta: RoomMeta): void {
@@ -229,6 +264,7 @@ export class SqlRoomStore implements RoomStore {
       meta.bytes,
     );
     this.#meta = meta;
+    this.#metaHead = meta.head;
   }
 }
 
