@@ -1,4 +1,5 @@
 import type { Socket } from "socket.io-client";
+import { Limits } from "../../shared/protocol/index.ts";
 import { WireClient } from "../../tests/support/wire-client.ts";
 import type { BenchRelay } from "./bench-relay.ts";
 import { cid, message, messages, newRoom, openSocketIo, type Payload, TETHER_PACE } from "./contenders.ts";
@@ -34,27 +35,37 @@ export async function fillTether(
   n: number,
   payload: Payload = "random",
 ): Promise<void> {
-  // Each filler stays within its socket's burst allowance, so a bigger backlog takes more of them.
+  // Each filler stays within its socket's burst allowance, so a bigger backlog takes more of them;
+  // at most `socketsPerToken` are open at once, the relay's cap per token in a room.
   const fillers = Math.max(FILLERS, Math.ceil(n / TETHER_PACE.burst));
   const per = Math.ceil(n / fillers);
-  await Promise.all(
-    Array.from({ length: fillers }, async (_, k) => {
-      const mine = Math.max(0, Math.min(per, n - k * per));
-      if (mine === 0) return;
-      // autoAck off: the relay stops pushing the broadcast to a filler once its window is full.
-      const c = await WireClient.open(relay.wsUrl, room, relay.bridgeToken, {
-        autoAck: false,
-        pace: TETHER_PACE,
-      });
-      await c.hello({ cid: cid(`bench-fill-${k}`), epoch: 1, since: null, tail: 0 });
-      for (let sent = 0; sent < mine; sent += 100) {
-        const r = await c.send(messages(Math.min(100, mine - sent), payload));
-        if (r.status !== "acked" || r.refused.length > 0)
-          throw new Error(`fill failed: ${JSON.stringify(r)}`);
-      }
-      await c.close();
-    }),
-  );
+  let next = 0;
+  const worker = async () => {
+    for (let k = next++; k < fillers; k = next++)
+      await fillOne(relay, room, k, Math.min(per, n - k * per), payload);
+  };
+  await Promise.all(Array.from({ length: Limits.socketsPerToken }, worker));
+}
+
+async function fillOne(
+  relay: BenchRelay,
+  room: string,
+  k: number,
+  mine: number,
+  payload: Payload,
+): Promise<void> {
+  if (mine <= 0) return;
+  // autoAck off: the relay stops pushing the broadcast to a filler once its window is full.
+  const c = await WireClient.open(relay.wsUrl, room, relay.bridgeToken, {
+    autoAck: false,
+    pace: TETHER_PACE,
+  });
+  await c.hello({ cid: cid(`bench-fill-${k}`), epoch: 1, since: null, tail: 0 });
+  for (let sent = 0; sent < mine; sent += 100) {
+    const r = await c.send(messages(Math.min(100, mine - sent), payload));
+    if (r.status !== "acked" || r.refused.length > 0) throw new Error(`fill failed: ${JSON.stringify(r)}`);
+  }
+  await c.close();
 }
 
 export type Comeback = { received: number; ms: number | null; recovered: boolean; awayMs?: number };
