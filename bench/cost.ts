@@ -58,6 +58,10 @@ async function perMessage(pid: number, n: number, send: (n: number) => Promise<v
 async function tetherSend(relay: BenchRelay, n: number, perFrame: number): Promise<void> {
   const room = newRoom();
   let got = 0;
+  // Only a bridge brings a room into existence; the phone may join after.
+  const opener = await WireClient.open(relay.wsUrl, room, relay.bridgeToken);
+  await opener.hello({ cid: cid("bench-bridge"), epoch: 1, since: null, tail: 0 });
+  await opener.close();
   const phone = await WireClient.open(relay.wsUrl, room, relay.deviceToken, { onMsg: () => got++ });
   await phone.hello({ cid: cid("bench-phone"), since: null, tail: 0 });
   await phone.untilCaughtUp();
