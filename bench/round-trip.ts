@@ -1,4 +1,5 @@
-import { type Contender, message, newRoom, type Sender } from "./support/contenders.ts";
+import { CORPUS_METHOD, meanBodyBytes } from "./corpus.ts";
+import { type Contender, message, newRoom, type Payload, type Sender } from "./support/contenders.ts";
 import { type Figure, figure } from "./support/figure.ts";
 import { percentile, round, sleep } from "./support/stats.ts";
 
@@ -26,27 +27,39 @@ type Pair = {
   samples: number[];
 };
 
-/** Round trip through each stack: figures for p50 and p99. */
-export async function measureRoundTrip(contenders: readonly Contender[]): Promise<Figure[]> {
+/** Tether's goal (issue 14): its round-trip p50 at most this many times the durable floor's. */
+export const FLOOR_GOAL = 1.25;
+
+/** Round trip through each stack: figures for p50 and p99, with random or realistic bodies. */
+export async function measureRoundTrip(
+  contenders: readonly Contender[],
+  payload: Payload = "random",
+): Promise<Figure[]> {
   const pairs: Pair[] = [];
   try {
     for (const c of contenders) pairs.push(await openPair(c));
-    for (const p of pairs) await run(p, WARMUP, false);
+    for (const p of pairs) await run(p, WARMUP, false, payload);
     for (let r = 0; r < ROUNDS; r++) {
-      for (let k = 0; k < pairs.length; k++) await run(pairs[(r + k) % pairs.length]!, PER_ROUND, true);
+      for (let k = 0; k < pairs.length; k++)
+        await run(pairs[(r + k) % pairs.length]!, PER_ROUND, true, payload);
     }
   } finally {
     for (const p of pairs) await p.close();
   }
   const extensions = await Promise.all(pairs.map((p) => p.contender.extensions()));
+  const realistic = payload === "realistic";
   return [50, 99].map((p) =>
     figure(
       {
-        id: `round-trip-p${p}`,
-        name: `round trip of a 1 KiB message, client → server → client, p${p}`,
+        id: realistic ? `round-trip-realistic-p${p}` : `round-trip-p${p}`,
+        name: realistic
+          ? `round trip of a realistic message (corpus, mean ${meanBodyBytes()} B), p${p}`
+          : `round trip of a 1 KiB message, client → server → client, p${p}`,
         unit: "ms",
         better: "lower",
-        method: ROUND_TRIP_METHOD,
+        method: realistic
+          ? `${ROUND_TRIP_METHOD.replace("a 1 KiB message (JSON of 1,024 bytes of body)", "the corpus' next body")} ${CORPUS_METHOD}`
+          : ROUND_TRIP_METHOD,
       },
       pairs.map((pair, i) => ({
         contender: pair.contender.id,
@@ -55,10 +68,20 @@ export async function measureRoundTrip(contenders: readonly Contender[]): Promis
           ...summary(pair.samples),
           samples: pair.samples.length,
           websocketExtensions: extensions[i] || "none",
+          ...(p === 50 && pair.contender.id === "tether" ? floorGoal(pairs) : {}),
         },
       })),
     ),
   );
+}
+
+/** Tether's p50 ÷ the floor's, and whether it meets the goal (absent without a floor). */
+function floorGoal(pairs: readonly Pair[]): Record<string, unknown> {
+  const of = (id: string) => pairs.find((x) => x.contender.id === id)?.samples ?? [];
+  const floor = of("floor");
+  if (floor.length === 0) return {};
+  const ratio = round(percentile(of("tether"), 50) / percentile(floor, 50));
+  return { p50TimesFloor: ratio, goal: `p50 ≤ ${FLOOR_GOAL}× the floor's`, goalMet: ratio <= FLOOR_GOAL };
 }
 
 async function openPair(contender: Contender): Promise<Pair> {
@@ -73,13 +96,13 @@ async function openPair(contender: Contender): Promise<Pair> {
   return { contender, sender, close, arrivals, samples: [] };
 }
 
-async function run(p: Pair, n: number, keep: boolean): Promise<void> {
+async function run(p: Pair, n: number, keep: boolean, payload: Payload): Promise<void> {
   let next = 0;
   for (let i = 0; i < n; i++) {
     const wait = next - performance.now();
     if (wait > 0) await sleep(wait);
     next = performance.now() + GAP_MS;
-    const msg = message();
+    const msg = message(payload);
     const arrived = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${p.contender.id}: no delivery in 10 s`)), 10_000);
       p.arrivals.set(msg.mid, (at) => {

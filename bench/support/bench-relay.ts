@@ -19,6 +19,9 @@ export class BenchRelay {
   bridgeToken = "";
   #running = true;
   deviceToken = "";
+  /** Device tokens receivers take in turn (the relay caps sockets per token per room at 8). */
+  readonly deviceTokens: string[] = [];
+  #nextDevice = 0;
 
   static async start(): Promise<BenchRelay> {
     const stateDir = mkdtempSync(join(tmpdir(), "tether-bench-"));
@@ -26,6 +29,7 @@ export class BenchRelay {
     const r = new BenchRelay(stateDir, messages, await BenchRelay.#launch(stateDir, 0, messages));
     r.bridgeToken = (await mintToken(r.relay, "bridge", MACHINE)).token;
     r.deviceToken = (await mintToken(r.relay, "device", MACHINE)).token;
+    r.deviceTokens.push(r.deviceToken);
     return r;
   }
 
@@ -33,6 +37,17 @@ export class BenchRelay {
     this.stateDir = stateDir;
     this.messages = messages;
     this.relay = relay;
+  }
+
+  /** Mints device tokens until `sockets` receivers in one room fit the relay's 8 sockets per token. */
+  async ensureDeviceTokens(sockets: number): Promise<void> {
+    while (this.deviceTokens.length * 8 < sockets)
+      this.deviceTokens.push((await mintToken(this.relay, "device", MACHINE)).token);
+  }
+
+  /** The next device token in turn. */
+  nextDeviceToken(): string {
+    return this.deviceTokens[this.#nextDevice++ % this.deviceTokens.length]!;
   }
 
   get url(): string {

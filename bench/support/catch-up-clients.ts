@@ -1,7 +1,8 @@
 import type { Socket } from "socket.io-client";
+import { Limits } from "../../shared/protocol/index.ts";
 import { WireClient } from "../../tests/support/wire-client.ts";
 import type { BenchRelay } from "./bench-relay.ts";
-import { cid, message, newRoom, openSocketIo, TETHER_PACE } from "./contenders.ts";
+import { cid, message, messages, newRoom, openSocketIo, type Payload, TETHER_PACE } from "./contenders.ts";
 import { sleep, waitFor } from "./stats.ts";
 
 const FILLERS = 20;
@@ -28,26 +29,43 @@ export async function tetherPhoneAway(relay: BenchRelay): Promise<AwayPhone> {
 }
 
 /** Stores `n` 1 KiB messages in `room` through bridge sockets that each stay within their burst. */
-export async function fillTether(relay: BenchRelay, room: string, n: number): Promise<void> {
-  const per = Math.ceil(n / FILLERS);
-  await Promise.all(
-    Array.from({ length: FILLERS }, async (_, k) => {
-      const mine = Math.max(0, Math.min(per, n - k * per));
-      if (mine === 0) return;
-      // autoAck off: the relay stops pushing the broadcast to a filler once its window is full.
-      const c = await WireClient.open(relay.wsUrl, room, relay.bridgeToken, {
-        autoAck: false,
-        pace: TETHER_PACE,
-      });
-      await c.hello({ cid: cid(`bench-fill-${k}`), epoch: 1, since: null, tail: 0 });
-      for (let sent = 0; sent < mine; sent += 100) {
-        const r = await c.send(Array.from({ length: Math.min(100, mine - sent) }, message));
-        if (r.status !== "acked" || r.refused.length > 0)
-          throw new Error(`fill failed: ${JSON.stringify(r)}`);
-      }
-      await c.close();
-    }),
-  );
+export async function fillTether(
+  relay: BenchRelay,
+  room: string,
+  n: number,
+  payload: Payload = "random",
+): Promise<void> {
+  // Each filler stays within its socket's burst allowance, so a bigger backlog takes more of them;
+  // at most `socketsPerToken` are open at once, the relay's cap per token in a room.
+  const fillers = Math.max(FILLERS, Math.ceil(n / TETHER_PACE.burst));
+  const per = Math.ceil(n / fillers);
+  let next = 0;
+  const worker = async () => {
+    for (let k = next++; k < fillers; k = next++)
+      await fillOne(relay, room, k, Math.min(per, n - k * per), payload);
+  };
+  await Promise.all(Array.from({ length: Limits.socketsPerToken }, worker));
+}
+
+async function fillOne(
+  relay: BenchRelay,
+  room: string,
+  k: number,
+  mine: number,
+  payload: Payload,
+): Promise<void> {
+  if (mine <= 0) return;
+  // autoAck off: the relay stops pushing the broadcast to a filler once its window is full.
+  const c = await WireClient.open(relay.wsUrl, room, relay.bridgeToken, {
+    autoAck: false,
+    pace: TETHER_PACE,
+  });
+  await c.hello({ cid: cid(`bench-fill-${k}`), epoch: 1, since: null, tail: 0 });
+  for (let sent = 0; sent < mine; sent += 100) {
+    const r = await c.send(messages(Math.min(100, mine - sent), payload));
+    if (r.status !== "acked" || r.refused.length > 0) throw new Error(`fill failed: ${JSON.stringify(r)}`);
+  }
+  await c.close();
 }
 
 export type Comeback = { received: number; ms: number | null; recovered: boolean; awayMs?: number };
@@ -61,11 +79,13 @@ export async function tetherComeBack(
   phone: AwayPhone,
   expected: number,
   ms = 60_000,
+  /** Another way to the relay (the slow-link proxy). */
+  wsUrl = relay.wsUrl,
 ): Promise<Comeback> {
   let received = 0;
   let lastAt = 0;
   const t0 = performance.now();
-  const c = await WireClient.open(relay.wsUrl, phone.room, relay.deviceToken, {
+  const c = await WireClient.open(wsUrl, phone.room, relay.deviceToken, {
     onMsg: (_m, at) => {
       received++;
       lastAt = at;
@@ -86,10 +106,11 @@ export async function tetherComeBack(
 /** A Socket.IO receiver that lost its connection (a network drop, not a `disconnect()`) and a sender. */
 export type SioAway = { sender: Socket; receiver: Socket; tally: { received: number; lastAt: number } };
 
-export async function socketIoAway(port: number): Promise<SioAway> {
+/** `receiverPort`: another way to the server for the receiver (the slow-link proxy). */
+export async function socketIoAway(port: number, receiverPort = port): Promise<SioAway> {
   const room = newRoom();
   const sender = await openSocketIo(port, room);
-  const receiver = await openSocketIo(port, room);
+  const receiver = await openSocketIo(receiverPort, room);
   const tally = { received: 0, lastAt: 0 };
   receiver.on("m", () => {
     tally.received++;
@@ -112,8 +133,8 @@ export async function socketIoAway(port: number): Promise<SioAway> {
 }
 
 /** Broadcasts `n` messages and resolves once the server has handled (and stored) every one. */
-export async function fillSocketIo(away: SioAway, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) away.sender.emit("m", message());
+export async function fillSocketIo(away: SioAway, n: number, payload: Payload = "random"): Promise<void> {
+  for (let i = 0; i < n; i++) away.sender.emit("m", message(payload));
   await away.sender.emitWithAck("sockets");
 }
 

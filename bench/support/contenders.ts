@@ -3,10 +3,13 @@ import { io, type Socket } from "socket.io-client";
 import WebSocket from "ws";
 import type { OutMsg } from "../../shared/protocol/index.ts";
 import { WireClient } from "../../tests/support/wire-client.ts";
+import { realisticBodies } from "../corpus.ts";
 import { body1k } from "../relay-rows.ts";
 import type { BenchRelay } from "./bench-relay.ts";
 
-export type ContenderId = "tether" | "ws" | "socketio";
+export type ContenderId = "tether" | "floor" | "ws" | "socketio";
+/** Random 1 KiB bodies (base64, incompressible) or the corpus of bench/corpus.ts. */
+export type Payload = "random" | "realistic";
 export type OnMsg = (mid: string, receivedAt: number) => void;
 
 /** The sending end of a room: the bridge for Tether, one more client for the others. */
@@ -55,7 +58,7 @@ export function tether(relay: BenchRelay): Contender {
       };
     },
     async receiver(room, onMsg) {
-      const c = await WireClient.open(relay.wsUrl, room, relay.deviceToken, {
+      const c = await WireClient.open(relay.wsUrl, room, relay.nextDeviceToken(), {
         onMsg: (m, at) => onMsg(m.mid, at),
       });
       await c.hello({ cid: cid("bench-phone"), since: null, tail: 0 });
@@ -140,8 +143,17 @@ export async function openSocketIo(port: number, room: string): Promise<Socket> 
   return s;
 }
 
-export function message(): OutMsg {
-  return { mid: randomBytes(16).toString("base64url"), kind: "agent.message", body: body1k() };
+let nextBody = 0;
+
+export function message(payload: Payload = "random"): OutMsg {
+  const mid = randomBytes(16).toString("base64url");
+  if (payload === "random") return { mid, kind: "agent.message", body: body1k() };
+  const all = realisticBodies();
+  return { mid, ...all[nextBody++ % all.length]! };
+}
+
+export function messages(n: number, payload: Payload): OutMsg[] {
+  return Array.from({ length: n }, () => message(payload));
 }
 
 export function newRoom(): string {
@@ -173,7 +185,7 @@ async function extensionsOf(url: string, protocols: string[] = []): Promise<stri
   return negotiated;
 }
 
-function closeWs(ws: WebSocket): Promise<void> {
+export function closeWs(ws: WebSocket): Promise<void> {
   if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
   return new Promise((resolve) => {
     ws.once("close", () => resolve());

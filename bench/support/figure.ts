@@ -3,6 +3,7 @@ import { round } from "./stats.ts";
 
 export const LABELS: Record<ContenderId, string> = {
   tether: "Tether",
+  floor: "DO floor",
   ws: "bare ws (Node)",
   socketio: "Socket.IO + recovery",
 };

@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { arch, cpus, loadavg, platform, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { chromiumForTests } from "../../tests/support/chromium-path.ts";
-import type { Figure } from "./figure.ts";
+import type { ContenderId } from "./contenders.ts";
+import { type Figure, LABELS } from "./figure.ts";
 import { ROOT } from "./server-process.ts";
 import { round } from "./stats.ts";
 import { format } from "./svg-chart.ts";
@@ -37,9 +38,10 @@ export function describeMachine(m: Machine, at: string): string {
 
 /** The figures as a Markdown table: one row per figure, one column per contender. */
 export function markdownTable(figures: readonly Figure[]): string {
+  const ids = Object.keys(LABELS) as ContenderId[];
   const lines = [
-    "| figure | unit | Tether | bare ws (Node) | Socket.IO + recovery |",
-    "| --- | --- | --- | --- | --- |",
+    `| figure | unit | ${ids.map((id) => LABELS[id]).join(" | ")} |`,
+    `| --- | --- |${" --- |".repeat(ids.length)}`,
   ];
   for (const f of figures) {
     const cell = (id: string) => {
@@ -49,7 +51,7 @@ export function markdownTable(figures: readonly Figure[]): string {
       const ratio = id === "tether" || e.ratioToTether === null ? "" : ` (${format(e.ratioToTether)}×)`;
       return `${id === "tether" ? "**" : ""}${format(e.value)}${id === "tether" ? "**" : ""}${ratio}`;
     };
-    lines.push(`| ${f.name} | ${f.unit} | ${cell("tether")} | ${cell("ws")} | ${cell("socketio")} |`);
+    lines.push(`| ${f.name} | ${f.unit} | ${ids.map(cell).join(" | ")} |`);
   }
   return lines.join("\n");
 }
