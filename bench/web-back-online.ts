@@ -120,17 +120,27 @@ async function runOnce(
  */
 async function openSession(page: Page, origin: string, token: string, room: string): Promise<void> {
   await page.goto(`${origin}/`);
+  // The app creates its database (with its stores) at start-up; the records go into that one.
+  await until(
+    page,
+    `indexedDB.databases().then((ds) => ds.some((d) => d.name === "tether" && d.version >= 1) ? true : null)`,
+  );
   const device = { machineId: MACHINE, token, credId: "bench1", label: "bench", pairedAt: Date.now() };
   await page.evaluate(`new Promise((resolve, reject) => {
     const req = indexedDB.open("tether");
     req.onerror = () => reject(req.error);
+    req.onupgradeneeded = () => reject(new Error("the app has not created its database"));
     req.onsuccess = () => {
-      const db = req.result;
-      const tx = db.transaction("kv", "readwrite");
-      tx.objectStore("kv").put([${JSON.stringify(device)}], "devices");
-      tx.objectStore("kv").put(${JSON.stringify({ [room]: MACHINE })}, "roomMachine");
-      tx.oncomplete = () => { db.close(); resolve(true); };
-      tx.onerror = () => reject(tx.error);
+      try {
+        const db = req.result;
+        const tx = db.transaction("kv", "readwrite");
+        tx.objectStore("kv").put([${JSON.stringify(device)}], "devices");
+        tx.objectStore("kv").put(${JSON.stringify({ [room]: MACHINE })}, "roomMachine");
+        tx.oncomplete = () => { db.close(); resolve(true); };
+        tx.onerror = () => reject(tx.error);
+      } catch (err) {
+        reject(err);
+      }
     };
   })`);
   await page.goto(`${origin}/s/${room}`);
