@@ -38,10 +38,13 @@ export const securityHeaders: Guard = async (c, next) => {
   // A WebSocket upgrade carries its socket in the Response object; it is left as it is.
   if (c.res.status === 101) return;
   let res = c.res;
+  // The page's own policy (pagePolicy): CONTENT_SECURITY_POLICY plus its inline code's hashes.
+  const page = pagePolicyMark.get(res);
   if (!headersWritable(res)) {
     res = new Response(res.body, res);
   }
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.headers.set(name, value);
+  if (page !== undefined) res.headers.set("Content-Security-Policy", page);
   c.res = res;
 };
 
@@ -87,12 +90,51 @@ export function assetCacheControl(path: string, contentType: string | null): str
   return path.startsWith("/assets/") && !page ? "public, max-age=31536000, immutable" : "no-cache";
 }
 
-/** The web app's answer from the assets binding, with its caching rule. */
-export function withAssetCaching(path: string, res: Response): Response {
-  const out = new Response(res.body, res);
-  out.headers.set("Cache-Control", assetCacheControl(path, res.headers.get("Content-Type")));
+/** The web app's answer from the assets binding, with its caching rule (and the page's CSP). */
+export async function withAssetCaching(path: string, res: Response): Promise<Response> {
+  const cacheControl = assetCacheControl(path, res.headers.get("Content-Type"));
+  if (!(res.headers.get("Content-Type") ?? "").startsWith("text/html") || res.status !== 200) {
+    const out = new Response(res.body, res);
+    out.headers.set("Cache-Control", cacheControl);
+    return out;
+  }
+  const html = await res.text();
+  const out = new Response(html, res);
+  out.headers.set("Cache-Control", cacheControl);
+  // No validators: a 304 carries no body to take the hashes from, and a browser keeps a page's
+  // CSP from its first answer, so the page is always sent whole (it is small).
+  out.headers.delete("ETag");
+  out.headers.delete("Last-Modified");
+  const policy = pagePolicy(html);
+  out.headers.set("Content-Security-Policy", policy);
+  pagePolicyMark.set(out, policy);
   return out;
 }
+
+/**
+ * The page inlines its first script and its stylesheet (web/scripts/inline-entry.ts) and lists
+ * their hashes in its CSP meta tag, computed when it was built. Its header policy is the one above
+ * with those hashes, and nothing else, taken from the page being served: so a relay always agrees
+ * with the build it serves. Only well-formed 'sha256-…' sources of script-src and style-src count.
+ */
+export function pagePolicy(html: string): string {
+  const meta = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/i.exec(html)?.[1] ?? "";
+  const hashes = (name: string) =>
+    (meta.split(";").find((d) => d.trim().startsWith(`${name} `)) ?? "")
+      .trim()
+      .split(/\s+/)
+      .filter((v) => /^'sha256-[A-Za-z0-9+/]{43}='$/.test(v));
+  return CONTENT_SECURITY_POLICY.split("; ")
+    .map((d) => {
+      const name = d.split(" ")[0] ?? "";
+      const extra = name === "script-src" || name === "style-src" ? hashes(name) : [];
+      return [d, ...extra].join(" ");
+    })
+    .join("; ");
+}
+
+/** Answers whose CSP is the page's own (set by withAssetCaching, kept by securityHeaders). */
+const pagePolicyMark = new WeakMap<Response, string>();
 
 function headersWritable(res: Response): boolean {
   try {

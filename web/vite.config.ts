@@ -1,5 +1,6 @@
 import preact from "@preact/preset-vite";
 import { defineConfig, type Plugin } from "vite";
+import { inlineEntry } from "./scripts/inline-entry.ts";
 
 /** Where `vite` (dev server only) forwards the relay's routes; `npm run relay` listens here. */
 const relay = process.env.TETHER_RELAY ?? "http://127.0.0.1:8787";
@@ -9,7 +10,11 @@ const relay = process.env.TETHER_RELAY ?? "http://127.0.0.1:8787";
 export default defineConfig({
   root: import.meta.dirname,
   base: "/",
-  plugins: [preact({ devToolsEnabled: false, prefreshEnabled: false }), devWithoutCsp()],
+  plugins: [
+    preact({ devToolsEnabled: false, prefreshEnabled: false }),
+    devWithoutCsp(),
+    inlineEntry(`${import.meta.dirname}/src/main.tsx`),
+  ],
   server: {
     // shared/ lives outside the Vite root.
     fs: { allow: [".."] },

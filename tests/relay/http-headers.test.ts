@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { assetCacheControl, CONTENT_SECURITY_POLICY } from "../../relay/http-guard.ts";
+import { assetCacheControl, CONTENT_SECURITY_POLICY, pagePolicy } from "../../relay/http-guard.ts";
 import { call, ORIGIN } from "./api-test-kit.ts";
 
 /** Security headers on every answer of the Worker: the API, the health check and the web app. */
@@ -39,6 +39,35 @@ describe("security headers", () => {
   });
 });
 
+describe("the page's inline code", () => {
+  it("is allowed by its hash in the header as in the page, and nothing else inline is", async () => {
+    const page = await exports.default.fetch(`${ORIGIN}/`);
+    const html = await page.text();
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? "";
+    const header = page.headers.get("Content-Security-Policy") ?? "";
+    const hashes = (csp: string) => csp.match(/'sha256-[A-Za-z0-9+/]{43}='/g) ?? [];
+    expect(hashes(meta).length).toBeGreaterThan(0);
+    expect(hashes(header)).toEqual(hashes(meta));
+    expect(header).toBe(pagePolicy(html));
+    expect(page.headers.get("ETag")).toBeNull();
+    // Other answers keep the policy without hashes.
+    const api = await call("GET", "/healthz");
+    expect(api.headers.get("Content-Security-Policy")).toBe(CONTENT_SECURITY_POLICY);
+    await api.body?.cancel();
+  });
+
+  it("takes only well-formed sha256 sources of script-src and style-src from the page", () => {
+    const h = `'sha256-${"A".repeat(43)}='`;
+    const html = `<meta http-equiv="Content-Security-Policy" content="script-src 'self' ${h} 'unsafe-inline' https://x; style-src 'self' ${h}; img-src ${h} *"/>`;
+    const csp = pagePolicy(html);
+    expect(csp).toContain(`script-src 'self' ${h};`);
+    expect(csp).toContain(`style-src 'self' ${h};`);
+    expect(csp).not.toContain("unsafe-inline");
+    expect(csp).toContain("img-src 'self' data:;");
+    expect(pagePolicy("<p>no policy</p>")).toBe(CONTENT_SECURITY_POLICY);
+  });
+});
+
 describe("the web app's service worker and caching", () => {
   it("serves /sw.js at the root, revalidated on every check, under a CSP that allows it", async () => {
     const res = await exports.default.fetch(`${ORIGIN}/sw.js`);
@@ -54,7 +83,8 @@ describe("the web app's service worker and caching", () => {
   it("keeps hashed assets for a year, and the page, manifest and icons never unchecked", async () => {
     const page = await exports.default.fetch(`${ORIGIN}/`);
     expect(page.headers.get("Cache-Control")).toBe("no-cache");
-    const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+    // The first script is inline; it loads the other pages' chunks from /assets/.
+    const script = /["'`](\/assets\/[^"'`]+\.js)["'`]/.exec(await page.text())?.[1];
     expect(script).toBeDefined();
     const asset = await exports.default.fetch(`${ORIGIN}${script}`);
     expect(asset.status).toBe(200);

@@ -1,18 +1,8 @@
-import { credentialsLoaded } from "./lib/credentials.ts";
+import { credentialsLoaded } from "./lib/devices.ts";
 import { route } from "./router.ts";
 import { Centered } from "./ui/common.tsx";
 import { HomePage } from "./ui/home-page.tsx";
-import { lazyPage } from "./ui/lazy-page.tsx";
-import { MachinePage } from "./ui/machine-page.tsx";
-import { PairPage } from "./ui/pair-page.tsx";
-
-/** The session page (markdown, diffs) and the changes view load as soon as they are opened. */
-const SessionPage = lazyPage("session page", () =>
-  import("./ui/session/session-page.tsx").then((m) => m.SessionPage),
-);
-const ChangesPage = lazyPage("changes view", () =>
-  import("./ui/workspace/changes-page.tsx").then((m) => m.ChangesPage),
-);
+import { ChangesPage, MachinePage, PairPage, SessionPage } from "./ui/pages.ts";
 
 export function App() {
   const r = route.value;

@@ -1,7 +1,7 @@
-import { signal } from "@preact/signals";
 import { z } from "zod";
 import { MachineId, Role } from "../../../shared/protocol/ids.ts";
 import { me } from "./api.ts";
+import { credentialsLoaded, devices, type Device as StoredDevice } from "./devices.ts";
 import { kvGet, kvSet } from "./idb.ts";
 import { randomId } from "./ids.ts";
 
@@ -15,6 +15,9 @@ const Device = z.object({
   pairedAt: z.number(),
 });
 export type Device = z.infer<typeof Device>;
+// devices.ts names the same shape for the first screen; this keeps the two equal.
+const sameShape: StoredDevice extends Device ? (Device extends StoredDevice ? true : never) : never = true;
+void sameShape;
 
 const Share = z.object({
   room: z.string(),
@@ -39,8 +42,7 @@ export type Credential = {
   role: Role | null;
 };
 
-export const devices = signal<Device[]>([]);
-export const credentialsLoaded = signal(false);
+export { credentialsLoaded, devices };
 
 export async function loadCredentials(): Promise<void> {
   devices.value = parseOr(Devices, await kvGet("devices"), []);

@@ -1,8 +1,8 @@
-import { signal } from "@preact/signals";
 import type { StoredMsg } from "../../../shared/protocol/frames.ts";
 import { dropMachineCredentials, removeShare, roomsOfMachine } from "../lib/credentials.ts";
-import { DRAFT_KEY, FORGOTTEN_KEY, PENDING_KEY, PROMPT_KEY } from "../lib/storage-keys.ts";
+import { DRAFT_KEY, PENDING_KEY, PROMPT_KEY } from "../lib/storage-keys.ts";
 import { IdbRoomStore, wipeRooms } from "../net/idb-room-store.ts";
+import { forgotten, mark } from "./forgotten.ts";
 import type { RoomModel } from "./room-model.ts";
 import { dropRoom, onRevoked } from "./rooms.ts";
 
@@ -12,13 +12,6 @@ import { dropRoom, onRevoked } from "./rooms.ts";
  * drafts and first prompts. A paired machine's credential covers its machine room and every
  * session room; a share's, its one room.
  */
-
-/**
- * What this tab has wiped, so the UI can say so, also after a reload: machine ids, and rooms as
- * `share:<room>` or `device:<room>`. Kept in sessionStorage (the tab's, gone with it), never in
- * IndexedDB, which holds nothing of a forgotten machine.
- */
-export const forgotten = signal<ReadonlySet<string>>(loadForgotten());
 
 /** Wipes what the phone keeps of a machine and drops its credentials; idempotent. */
 export async function forgetMachine(machineId: string, revoked = true): Promise<void> {
@@ -82,19 +75,4 @@ function sessionRooms(msgs: readonly StoredMsg[]): string[] {
         if (typeof s?.room === "string") rooms.push(s.room);
   }
   return rooms.filter((r) => r.startsWith("s-"));
-}
-
-function mark(keys: string[]): void {
-  forgotten.value = new Set([...forgotten.value, ...keys]);
-  sessionStorage.setItem(FORGOTTEN_KEY, JSON.stringify([...forgotten.value]));
-}
-
-function loadForgotten(): Set<string> {
-  try {
-    const stored: unknown = JSON.parse(sessionStorage.getItem(FORGOTTEN_KEY) ?? "[]");
-    return new Set(Array.isArray(stored) ? stored.filter((k): k is string => typeof k === "string") : []);
-  } catch {
-    // Not JSON: written by something else; nothing to say then.
-    return new Set();
-  }
 }

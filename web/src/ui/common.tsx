@@ -5,7 +5,7 @@ import { online } from "../net/wake.ts";
 import { onLinkClick } from "../router.ts";
 import type { RoomModel } from "../state/room-model.ts";
 import { describeConn } from "./conn-status.ts";
-import { useNow } from "./hooks.ts";
+import { useNow } from "./use-now.ts";
 
 export function TopBar(p: { title: string; subtitle?: string; back?: string; children?: ComponentChildren }) {
   useEffect(() => {

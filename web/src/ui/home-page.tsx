@@ -1,9 +1,9 @@
-import { devices } from "../lib/credentials.ts";
+import { devices } from "../lib/devices.ts";
 import { onLinkClick } from "../router.ts";
-import { forgotten } from "../state/forget.ts";
+import { forgotten } from "../state/forgotten.ts";
 import { AppNotices } from "./app-notices.tsx";
 import { Centered, Notice, TopBar } from "./common.tsx";
-import { MachinePage } from "./machine-page.tsx";
+import { MachinePage } from "./pages.ts";
 
 /** One paired machine: its page. None: how to pair. Several: pick one. */
 export function HomePage() {

@@ -4,7 +4,7 @@ import type { CreateSession } from "../../../shared/protocol/index.ts";
 import { rememberRoomMachine } from "../lib/credentials.ts";
 import { PENDING_KEY, PROMPT_KEY } from "../lib/storage-keys.ts";
 import { navigate } from "../router.ts";
-import { forgotten } from "../state/forget.ts";
+import { forgotten } from "../state/forgotten.ts";
 import { foldMachine, type MachineView } from "../state/machine-fold.ts";
 import type { RoomModel } from "../state/room-model.ts";
 import { AccountBanner } from "./account-banner.tsx";

@@ -3,7 +3,7 @@ import type { CreateSession } from "../../../shared/protocol/index.ts";
 import type { MachineView } from "../state/machine-fold.ts";
 import type { RoomModel } from "../state/room-model.ts";
 import { relTime, shortPath } from "./format.ts";
-import { useNow } from "./hooks.ts";
+import { useNow } from "./use-now.ts";
 
 /** Claude sessions on the workstation's disk (`machine.list_resumable`), each resumable in a new room. */
 export function ResumePanel(p: {

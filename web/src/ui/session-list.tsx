@@ -4,7 +4,7 @@ import { navigate } from "../router.ts";
 import type { MachineView } from "../state/machine-fold.ts";
 import type { RoomModel } from "../state/room-model.ts";
 import { relTime, shortPath } from "./format.ts";
-import { useNow } from "./hooks.ts";
+import { useNow } from "./use-now.ts";
 
 /** The machine's sessions: state, title, folder, last activity, the /clear chain; open or end one. */
 export function SessionList(p: { model: RoomModel; view: MachineView; machineId: string }) {

@@ -1,0 +1,11 @@
+import { signal } from "@preact/signals";
+
+/**
+ * The machines this browser is paired with, as signals the first screen reads. Apart from
+ * credentials.ts, which parses what IndexedDB holds with the protocol's schemas: a phone with
+ * nothing stored (a first visit) renders without loading them.
+ */
+export type Device = { machineId: string; token: string; credId: string; label: string; pairedAt: number };
+
+export const devices = signal<Device[]>([]);
+export const credentialsLoaded = signal(false);
