@@ -3,9 +3,10 @@
 // plain JavaScript: no TypeScript stripping and no ~150 module loads at run time (PERF-BRIDGE.md).
 // `npm ci` runs it (prepare); the launcher runs it again when a source changed since the last build,
 // and returns at once otherwise. A lock keeps concurrent runs from writing dist together.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { inputsStamp, withLock } from "./build-cache.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const BRIDGE_DIST = join(root, "bridge", "dist");
@@ -22,12 +23,12 @@ const EXTERNAL = ["miniflare", "esbuild", "@anthropic-ai/claude-agent-sdk", "buf
 
 /** True when bridge/dist is missing or older than a source it is made from. */
 export function bridgeBundleStale() {
-  return !existsSync(stampFile) || readFileSync(stampFile, "utf8") !== inputsStamp();
+  return !existsSync(stampFile) || readFileSync(stampFile, "utf8") !== stampNow();
 }
 
 export async function buildBridge({ force = false } = {}) {
-  await withLock(async () => {
-    const stamp = inputsStamp();
+  await withLock(lockDir, LOCK_STALE_MS, async () => {
+    const stamp = stampNow();
     if (!force && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return;
     const { build } = await import("esbuild");
     rmSync(BRIDGE_DIST, { recursive: true, force: true });
@@ -52,51 +53,11 @@ export async function buildBridge({ force = false } = {}) {
   });
 }
 
-/** Newest mtime and file count of every input (a deletion changes the count). */
-function inputsStamp() {
-  let newest = 0;
-  let count = 0;
-  const visit = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name === "dist" || entry.name === "node_modules") continue;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) visit(path);
-      else if (!entry.name.endsWith(".test.ts")) {
-        count++;
-        newest = Math.max(newest, statSync(path).mtimeMs);
-      }
-    }
-  };
-  visit(join(root, "bridge"));
-  visit(join(root, "shared"));
-  for (const file of ["package-lock.json", "scripts/build-bridge.mjs"]) {
-    count++;
-    newest = Math.max(newest, statSync(join(root, file)).mtimeMs);
-  }
-  return `${newest}:${count}`;
-}
-
-/** mkdir is atomic: the one that creates the directory holds the lock; a crashed holder goes stale. */
-async function withLock(fn) {
-  mkdirSync(dirname(lockDir), { recursive: true });
-  const deadline = Date.now() + LOCK_STALE_MS * 2;
-  for (;;) {
-    try {
-      mkdirSync(lockDir);
-      break;
-    } catch (err) {
-      if (err.code !== "EEXIST") throw err;
-      if (Date.now() - statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs > LOCK_STALE_MS)
-        rmSync(lockDir, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`build lock ${lockDir} is held for too long`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  try {
-    await fn();
-  } finally {
-    rmSync(lockDir, { recursive: true, force: true });
-  }
+/** Every input of the bundle (tests are not). */
+function stampNow() {
+  return inputsStamp(root, ["bridge", "shared"], ["package-lock.json", "scripts/build-bridge.mjs"], (name) =>
+    name.endsWith(".test.ts"),
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

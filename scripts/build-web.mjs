@@ -2,9 +2,10 @@
 // It is also wrangler's [build] command, so every `wrangler dev` (each test relay) runs it: when
 // nothing under web/ or shared/ changed since the last build it returns at once, and a lock keeps
 // concurrent runs from writing dist together.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inputsStamp, withLock } from "./build-cache.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const web = join(root, "web");
@@ -13,8 +14,8 @@ const stampFile = join(dist, ".build-stamp");
 const lockDir = join(root, "node_modules", ".cache", "tether-web-build.lock");
 const LOCK_STALE_MS = 120_000;
 
-await withLock(async () => {
-  const stamp = inputsStamp();
+await withLock(lockDir, LOCK_STALE_MS, async () => {
+  const stamp = inputsStamp(root, ["web", "shared"], ["package-lock.json", "scripts/build-web.mjs"]);
   if (process.argv.includes("--force") === false && readStamp() === stamp) return;
   // wrangler runs this with NODE_ENV=development, which would pull the development builds of
   // dependencies (micromark's carry assertions) into the bundle.
@@ -31,53 +32,6 @@ await withLock(async () => {
   writeFileSync(stampFile, stamp);
 });
 
-/** Newest mtime and file count of everything the bundle is made from (a deletion changes the count). */
-function inputsStamp() {
-  let newest = 0;
-  let count = 0;
-  const visit = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name === "dist" || entry.name === "node_modules") continue;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) visit(path);
-      else {
-        count++;
-        newest = Math.max(newest, statSync(path).mtimeMs);
-      }
-    }
-  };
-  visit(web);
-  visit(join(root, "shared"));
-  for (const file of ["package-lock.json", "scripts/build-web.mjs"]) {
-    count++;
-    newest = Math.max(newest, statSync(join(root, file)).mtimeMs);
-  }
-  return `${newest}:${count}`;
-}
-
 function readStamp() {
   return existsSync(stampFile) ? readFileSync(stampFile, "utf8") : null;
-}
-
-/** mkdir is atomic: the one that creates the directory holds the lock; a crashed holder goes stale. */
-async function withLock(fn) {
-  mkdirSync(dirname(lockDir), { recursive: true });
-  const deadline = Date.now() + LOCK_STALE_MS * 2;
-  for (;;) {
-    try {
-      mkdirSync(lockDir);
-      break;
-    } catch (err) {
-      if (err.code !== "EEXIST") throw err;
-      if (Date.now() - statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs > LOCK_STALE_MS)
-        rmSync(lockDir, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`build lock ${lockDir} is held for too long`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  try {
-    await fn();
-  } finally {
-    rmSync(lockDir, { recursive: true, force: true });
-  }
 }
