@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type { SDKUserMessage } from "@anthropic-ai/claude-agent-sdk";
 import { failureText, join } from "../../shared/core/attachments/chunks.ts";
-import { type AttachmentChunk, type AttachmentRef, isImage } from "../../shared/protocol/attachment.ts";
+import { AttachmentChunk, type AttachmentRef, isImage } from "../../shared/protocol/attachment.ts";
+import type { Registry } from "./registry.ts";
 
 /** What Claude gets as one user message: the text, or the text and its attachments as blocks. */
 export type UserContent = SDKUserMessage["message"]["content"];
@@ -54,4 +55,39 @@ export function userContent(
     }
   }
   return blocks;
+}
+
+/** The chunks and manifests a session room keeps in the registry (§9.5.1). */
+type Kept = Pick<Registry, "addChunk" | "chunks" | "inputAttachments">;
+
+/** Keeps an applied chunk; a malformed one is not kept (the message naming it is refused as incomplete). */
+export function keepChunk(registry: Kept, room: string, body: unknown): void {
+  const chunk = AttachmentChunk.safeParse(body).data;
+  if (chunk) registry.addChunk(room, chunk);
+}
+
+/** `refs` put together from the chunks the registry keeps for `room`, and checked. */
+export function keptFiles(registry: Kept, room: string, refs: readonly AttachmentRef[]): Checked {
+  return checkAttachments(
+    refs,
+    registry.chunks(
+      room,
+      refs.map((r) => r.id),
+    ),
+  );
+}
+
+/**
+ * What Claude gets for input `mid`: its text and files, checked again from the chunks kept since it
+ * was accepted. A failure here throws: the turn ends as error_bridge, loudly.
+ */
+export function inputContent(registry: Kept, room: string, text: string, mid: string): UserContent {
+  const checked = keptFiles(registry, room, registry.inputAttachments(mid));
+  if (!checked.ok) throw new Error(checked.text);
+  return userContent(text, checked.files);
+}
+
+/** A body that names attachments at all (so one that fails its schema is an attachment failure). */
+export function namesAttachments(body: unknown): boolean {
+  return typeof body === "object" && body !== null && "attachments" in body;
 }

@@ -1,17 +1,12 @@
 import { getSessionInfo } from "@anthropic-ai/claude-agent-sdk";
-import {
-  AttachmentChunk,
-  type PermissionMode,
-  type StoredMsg,
-  UserMessage,
-} from "../../shared/protocol/index.ts";
+import { type PermissionMode, type StoredMsg, UserMessage } from "../../shared/protocol/index.ts";
 import type { ClaudeRun } from "../claude/claude-run.ts";
 import type { RunEvent } from "../claude/map-sdk.ts";
 import { skippedText } from "../link/guard.ts";
 import type { RoomLink, SkipReason } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
 import type { AccountHooks } from "../machine/account-watch.ts";
-import { checkAttachments, type UserContent, userContent } from "./attachments.ts";
+import { inputContent, keepChunk, keptFiles, namesAttachments } from "./attachments.ts";
 import { ClaudeProcesses } from "./claude-processes.ts";
 import { Deltas } from "./deltas.ts";
 import { followMode } from "./follow-mode.ts";
@@ -157,18 +152,14 @@ export class SessionRunner {
     if (msg.role !== "controller") return;
     this.lastActive = Date.now();
     if (msg.kind === "attachment.chunk") {
-      const chunk = AttachmentChunk.safeParse(msg.body).data;
-      // A malformed chunk is not kept: the message naming it is refused as incomplete. Nor is one
-      // for an ended session: it runs no message that could name it.
-      if (chunk && this.out.record.state !== "ended") this.deps.registry.addChunk(this.room, chunk);
+      // None is kept for an ended session: it runs no message that could name it.
+      if (this.out.record.state !== "ended") keepChunk(this.deps.registry, this.room, msg.body);
       return;
     }
     if (msg.kind === "user.message") {
       const body = UserMessage.safeParse(msg.body).data;
-      if (!body && hasAttachments(msg.body)) {
-        const text = "Not sent to Claude: its list of attachments is not valid.";
-        return this.out.notice("warn", "attachment_failed", text, msg.mid, derivedMid("nt", msg.mid));
-      }
+      if (!body && namesAttachments(msg.body))
+        return this.#filesFailed(msg.mid, "Not sent to Claude: its list of attachments is not valid.");
       const text = body?.text;
       const files = body?.attachments ?? [];
       if (text === undefined || (text.trim().length === 0 && files.length === 0)) {
@@ -178,16 +169,8 @@ export class SessionRunner {
         return this.out.notice("warn", "session_ended", "This session has ended; start a new one.", msg.mid);
       if (this.#queueFull(msg.mid)) return this.#tooMany(msg.mid);
       if (files.length > 0 && !this.deps.registry.hasInput(msg.mid)) {
-        const ids = files.map((f) => f.id);
-        const checked = checkAttachments(files, this.deps.registry.chunks(this.room, ids));
-        if (!checked.ok)
-          return this.out.notice(
-            "warn",
-            "attachment_failed",
-            checked.text,
-            msg.mid,
-            derivedMid("nt", msg.mid),
-          );
+        const checked = keptFiles(this.deps.registry, this.room, files);
+        if (!checked.ok) return this.#filesFailed(msg.mid, checked.text);
       }
       if (this.deps.registry.addInput(this.room, msg.mid, text, "message", files)) {
         this.catalog.input(msg.mid, text);
@@ -316,7 +299,10 @@ export class SessionRunner {
       case "spawn":
         return this.#spawn(e.proc);
       case "send":
-        return this.#procs.send(e.proc, e.attach ? this.#withFiles(e.text, e.attach) : e.text);
+        return this.#procs.send(
+          e.proc,
+          e.attach ? inputContent(this.deps.registry, this.room, e.text, e.attach) : e.text,
+        );
       case "interrupt":
         return this.#interrupt(e.proc, e.inputMid);
       case "close":
@@ -413,19 +399,9 @@ export class SessionRunner {
     this.#idle.unref();
   }
 
-  /** The text and the input's files, checked again from the chunks kept since it was accepted. */
-  #withFiles(text: string, mid: string): UserContent {
-    const refs = this.deps.registry.inputAttachments(mid);
-    const checked = checkAttachments(
-      refs,
-      this.deps.registry.chunks(
-        this.room,
-        refs.map((r) => r.id),
-      ),
-    );
-    // Kept since the message was accepted: a failure here ends the turn as error_bridge, loudly.
-    if (!checked.ok) throw new Error(checked.text);
-    return userContent(text, checked.files);
+  /** A message whose files cannot go to Claude: its sender is told, naming the file; it never runs. */
+  #filesFailed(mid: string, text: string): void {
+    this.out.notice("warn", "attachment_failed", text, mid, derivedMid("nt", mid));
   }
 
   #pending(): Input[] {
@@ -435,8 +411,4 @@ export class SessionRunner {
 
 function inputOf(r: InputRecord): Input {
   return { mid: r.mid, text: r.text, kind: r.kind, ...(r.attachments ? { files: true as const } : {}) };
-}
-
-function hasAttachments(body: unknown): boolean {
-  return typeof body === "object" && body !== null && "attachments" in body;
 }
