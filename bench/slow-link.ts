@@ -15,7 +15,8 @@ import { round } from "./support/stats.ts";
 
 const BACKLOG = 10_000;
 const LINK: LinkShape = { latencyMs: 100, bitsPerSecond: 1_000_000 };
-const WAIT_MS = 600_000;
+/** Per stack: 10 MB of plain text at 1 Mbit/s takes about 80 s. */
+const WAIT_MS = 300_000;
 
 const METHOD =
   `The receiver's socket goes through a proxy on loopback (bench/support/slow-link-proxy.ts) that ` +
@@ -26,21 +27,26 @@ const METHOD =
   `with since and acks every page (each ack crosses the link too); Socket.IO's reconnects with its ` +
   `session id and offset. One run each. Wire bytes are everything the proxy carried both ways from ` +
   `the reconnect to the last message (WebSocket frames as sent, after permessage-deflate where the ` +
-  `stack negotiates it; Socket.IO's server leaves it off by default). ${CORPUS_METHOD}`;
+  `stack negotiates it; Socket.IO's server leaves it off by default). A stack whose connection ends ` +
+  `before the last message gets no time, and its detail says how it ended. ${CORPUS_METHOD}`;
 
 /** Catch-up of 10,000 realistic messages over a slow, far link: time and bytes on the wire. */
 export async function measureSlowLink(relay: BenchRelay, socketIoPort: number): Promise<Figure[]> {
   const tether = await overSlowLink(relay.relay.port, async (proxy) => {
     const phone = await tetherPhoneAway(relay);
-    await fillTether(relay, phone.room, BACKLOG, "realistic");
+    await progress("tether: storing the backlog", () => fillTether(relay, phone.room, BACKLOG, "realistic"));
     proxy.resetCounts();
-    return tetherComeBack(relay, phone, BACKLOG, WAIT_MS, `ws://127.0.0.1:${proxy.port}`);
+    return progress("tether: catching up over the slow link", () =>
+      tetherComeBack(relay, phone, BACKLOG, WAIT_MS, `ws://127.0.0.1:${proxy.port}`),
+    );
   });
   const sio = await overSlowLink(socketIoPort, async (proxy) => {
     const away = await socketIoAway(socketIoPort, proxy.port);
-    await fillSocketIo(away, BACKLOG, "realistic");
+    await progress("socket.io: storing the backlog", () => fillSocketIo(away, BACKLOG, "realistic"));
     proxy.resetCounts();
-    return socketIoComeBack(away, BACKLOG, 3_000, WAIT_MS);
+    return progress("socket.io: catching up over the slow link", () =>
+      socketIoComeBack(away, BACKLOG, 3_000, WAIT_MS),
+    );
   });
   const what = `${BACKLOG.toLocaleString("en")} realistic messages (mean ${meanBodyBytes()} B)`;
   const link = `${LINK.bitsPerSecond / 1e6} Mbit/s, ${LINK.latencyMs} ms`;
@@ -56,7 +62,11 @@ export async function measureSlowLink(relay: BenchRelay, socketIoPort: number): 
       [tether, sio].map((r, i) => ({
         contender: i === 0 ? "tether" : "socketio",
         value: r.back.ms === null ? null : round(r.back.ms, 0),
-        detail: { received: r.back.received, recovered: r.back.recovered },
+        detail: {
+          received: r.back.received,
+          recovered: r.back.recovered,
+          ...(r.back.why ? { ended: r.back.why } : {}),
+        },
       })),
     ),
     figure(
@@ -88,4 +98,13 @@ async function overSlowLink(
   } finally {
     await proxy.stop();
   }
+}
+
+/** A long step with a line on stderr before and after it, so a slow run shows where it is. */
+async function progress<T>(what: string, run: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  process.stderr.write(`  slow-link: ${what}\n`);
+  const result = await run();
+  process.stderr.write(`  slow-link: ${what}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  return result;
 }

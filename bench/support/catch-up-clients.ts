@@ -68,7 +68,14 @@ async function fillOne(
   await c.close();
 }
 
-export type Comeback = { received: number; ms: number | null; recovered: boolean; awayMs?: number };
+export type Comeback = {
+  received: number;
+  ms: number | null;
+  recovered: boolean;
+  awayMs?: number;
+  /** Why the connection ended before the last message, when it did. */
+  why?: string;
+};
 
 /**
  * The phone reconnects with `since` and applies what it missed. `ms` runs from just before the
@@ -149,23 +156,35 @@ export async function socketIoComeBack(
   ms = 60_000,
 ): Promise<Comeback> {
   const t0 = performance.now();
-  const connected = new Promise<void>((resolve, reject) => {
-    away.receiver.once("connect", resolve);
-    away.receiver.once("connect_error", reject);
+  let why: string | undefined;
+  // Over a slow link the server's CONNECT and pings queue behind the replay, so the client may
+  // drop the connection ("ping timeout") before it ever sees "connect": that ends the wait too.
+  const ended = new Promise<void>((resolve) => {
+    away.receiver.once("disconnect", (reason) => {
+      why = `${reason} after ${Math.round(performance.now() - t0)} ms`;
+      resolve();
+    });
+    away.receiver.once("connect_error", (err) => {
+      why = `connect_error: ${err.message.slice(0, 100)}`;
+      resolve();
+    });
+  });
+  const connected = new Promise<boolean>((resolve) => {
+    away.receiver.once("connect", () => resolve(true));
+    void ended.then(() => resolve(false));
   });
   away.receiver.connect();
-  await connected;
-  const recovered = away.receiver.recovered;
-  if (recovered) {
-    const t = away.tally;
-    await waitFor(
-      () => t.received >= expected,
-      ms,
-      () => `socket.io got ${t.received} of ${expected}`,
-    ).catch(() => undefined);
-  } else await sleep(settleMs);
+  const t = away.tally;
+  const done = waitFor(
+    () => t.received >= expected,
+    ms,
+    () => `socket.io got ${t.received} of ${expected}`,
+  ).catch(() => undefined);
+  const recovered = (await Promise.race([connected, done.then(() => false)])) && away.receiver.recovered;
+  if (recovered) await Promise.race([done, ended]);
+  else if (why === undefined) await sleep(settleMs);
   const { received, lastAt } = away.tally;
   away.sender.disconnect();
   away.receiver.disconnect();
-  return { received, ms: received >= expected ? lastAt - t0 : null, recovered };
+  return { received, ms: received >= expected ? lastAt - t0 : null, recovered, ...(why ? { why } : {}) };
 }
