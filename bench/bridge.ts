@@ -148,7 +148,7 @@ async function listen(room: string): Promise<{ ws: WebSocket; count: number; byt
     }
   });
   await new Promise((resolve) => ws.once("open", resolve));
-  ws.send(JSON.stringify({ t: "hello", v: 1, cid: `bench${Date.now()}`, tail: 0 }));
+  ws.send(JSON.stringify({ t: "hello", v: 2, cid: `bench${Date.now()}`, tail: 0 }));
   await new Promise((resolve) => ws.once("message", resolve));
   return tally;
 }

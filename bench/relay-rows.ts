@@ -43,7 +43,7 @@ export function measureRowsWritten(batches: readonly number[]) {
   };
   const peer = new TestPeer({ role: "bridge", tokenId: "tok-bench", expiresAt: null }, env.now());
   const frame = (f: object) => sql.measure(() => onFrame(env, peer, JSON.stringify(f)));
-  const hello = frame({ t: "hello", v: 1, cid: "bench-bridge", epoch: 1, since: null, tail: 0 });
+  const hello = frame({ t: "hello", v: 2, cid: "bench-bridge", epoch: 1, since: null, tail: 0 });
   const figures: RowsFigure[] = [];
   let lastBatch: { mid: string; kind: string; body: unknown }[] = [];
   for (const batch of batches) {

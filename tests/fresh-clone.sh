@@ -86,7 +86,7 @@ const { token, machineId } = await res.json();
 process.getBuiltinModule("node:fs").writeFileSync(saveTo, JSON.stringify({ token, machineId }));
 const ws = new WebSocket(`${origin.replace("http", "ws")}/v1/rooms/m-${machineId}`, ["tether.v1", `bearer.${token}`]);
 const timer = setTimeout(() => { console.error("no machine.info / session within 20 s"); process.exit(1); }, 20_000);
-ws.onopen = () => ws.send(JSON.stringify({ t: "hello", v: 1, cid: "freshclonephone", since: 0 }));
+ws.onopen = () => ws.send(JSON.stringify({ t: "hello", v: 2, cid: "freshclonephone", since: 0 }));
 ws.onmessage = (e) => {
   const f = JSON.parse(e.data);
   for (const m of f.t === "msgs" ? f.items : []) {
@@ -113,7 +113,7 @@ const [origin, saved, room] = process.argv.slice(2);
 const { token, machineId } = JSON.parse(process.getBuiltinModule("node:fs").readFileSync(saved, "utf8"));
 const ws = new WebSocket(`${origin.replace("http", "ws")}/v1/rooms/m-${machineId}`, ["tether.v1", `bearer.${token}`]);
 const timer = setTimeout(() => { console.error("session not listed within 20 s"); process.exit(1); }, 20_000);
-ws.onopen = () => ws.send(JSON.stringify({ t: "hello", v: 1, cid: "freshclonephone", since: 0 }));
+ws.onopen = () => ws.send(JSON.stringify({ t: "hello", v: 2, cid: "freshclonephone", since: 0 }));
 ws.onmessage = (e) => {
   const f = JSON.parse(e.data);
   for (const m of f.t === "msgs" ? f.items : [])

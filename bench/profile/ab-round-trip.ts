@@ -46,9 +46,9 @@ process.exit(0);
 async function pair(name: string, relay: Relay, deflate: boolean): Promise<Pair> {
   const room = `s-${randomBytes(16).toString("base64url")}`;
   const bridge = await open(relay.wsUrl, room, relay.bridgeToken, deflate);
-  await hello(bridge, { t: "hello", v: 1, cid: `br-${randomBytes(6).toString("hex")}`, epoch: 1, tail: 0 });
+  await hello(bridge, { t: "hello", v: 2, cid: `br-${randomBytes(6).toString("hex")}`, epoch: 1, tail: 0 });
   const phone = await open(relay.wsUrl, room, relay.deviceToken, deflate);
-  await hello(phone, { t: "hello", v: 1, cid: `ph-${randomBytes(6).toString("hex")}`, tail: 0 });
+  await hello(phone, { t: "hello", v: 2, cid: `ph-${randomBytes(6).toString("hex")}`, tail: 0 });
   const arrivals = new Map<string, () => void>();
   phone.on("message", (data) => {
     const f = JSON.parse(String(data)) as { t: string; items?: { seq: number; mid: string }[] };

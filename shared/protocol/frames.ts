@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Cid, KindName, Mid, Role, SignalName } from "./ids.ts";
-import { Limits } from "./limits.ts";
+import { Limits, WIRE_VERSION } from "./limits.ts";
 import { PushHint } from "./push.ts";
 
 const Seq = z.number().int().nonnegative();
@@ -58,7 +58,7 @@ export type SignalOut = z.infer<typeof SignalOut>;
 
 export const Welcome = z.object({
   t: z.literal("welcome"),
-  v: z.literal(1),
+  v: z.literal(WIRE_VERSION),
   room: z.string(),
   role: Role,
   head: Seq,

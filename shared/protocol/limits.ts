@@ -1,7 +1,13 @@
 /** Numeric limits of the transport (docs/protocol.md §6.1). One place, so relay and clients agree. */
 export const Limits = {
   frameBytes: 1024 * 1024,
-  bodyBytes: 256 * 1024,
+  /**
+   * A body as the relay stores it: sealed (§12), so base64 of the ciphertext of a plaintext of up
+   * to `plainBodyBytes` (4/3 of it, plus the envelope).
+   */
+  bodyBytes: 350 * 1024,
+  /** What a sender keeps a body's plaintext JSON within, so that it still fits once sealed. */
+  plainBodyBytes: 256 * 1024,
   /** Nesting of a message body: `[]` and `{}` count 1 (refused as `too_deep`). */
   bodyDepth: 64,
   msgsPerSend: 100,
@@ -69,3 +75,9 @@ export const Close = {
  * (docs/protocol.md §5.1, §10): a client tells its user it is out of date by it.
  */
 export const UNSUPPORTED_VERSION = "unsupported version";
+
+/**
+ * The wire version (docs/protocol.md §10.1). 2: every session-layer body is end-to-end encrypted
+ * (§12), which a version-1 app cannot read, so the relay tells it to update instead.
+ */
+export const WIRE_VERSION = 2;

@@ -60,31 +60,31 @@ const msg = (n: number, kind = "agent.message") => ({
 const scripts: Record<string, Script> = {
   handshake(s) {
     s.open("bridge", "bridge");
-    s.in("bridge", { t: "hello", v: 1, cid: "golden-bridge-cid", epoch: 1, since: null, tail: 0 });
+    s.in("bridge", { t: "hello", v: 2, cid: "golden-bridge-cid", epoch: 1, since: null, tail: 0 });
     s.open("phone", "controller");
-    s.in("phone", { t: "hello", v: 1, cid: "golden-phone-cid", since: null });
+    s.in("phone", { t: "hello", v: 2, cid: "golden-phone-cid", since: null });
   },
   resume(s) {
     s.open("bridge", "bridge");
-    s.in("bridge", { t: "hello", v: 1, cid: "golden-bridge-cid", epoch: 1, since: null, tail: 0 });
+    s.in("bridge", { t: "hello", v: 2, cid: "golden-bridge-cid", epoch: 1, since: null, tail: 0 });
     s.in("bridge", { t: "send", msgs: [msg(1), msg(2), msg(3)] });
     s.tick(1000);
     s.open("phone", "controller");
-    s.in("phone", { t: "hello", v: 1, cid: "golden-phone-cid", since: 1 });
+    s.in("phone", { t: "hello", v: 2, cid: "golden-phone-cid", since: 1 });
     s.in("phone", { t: "ack", upTo: 3 });
   },
   gone(s) {
     s.open("bridge", "bridge");
-    s.in("bridge", { t: "hello", v: 1, cid: "golden-bridge-cid", epoch: 1, since: null, tail: 0 });
+    s.in("bridge", { t: "hello", v: 2, cid: "golden-bridge-cid", epoch: 1, since: null, tail: 0 });
     s.in("bridge", { t: "send", msgs: [msg(1), msg(2)] });
     s.open("phone", "controller");
-    s.in("phone", { t: "hello", v: 1, cid: "golden-phone-cid", since: 9 });
+    s.in("phone", { t: "hello", v: 2, cid: "golden-phone-cid", since: 9 });
   },
   ack(s) {
     s.open("bridge", "bridge");
-    s.in("bridge", { t: "hello", v: 1, cid: "golden-bridge-cid", epoch: 1, since: null, tail: 0 });
+    s.in("bridge", { t: "hello", v: 2, cid: "golden-bridge-cid", epoch: 1, since: null, tail: 0 });
     s.open("phone", "controller");
-    s.in("phone", { t: "hello", v: 1, cid: "golden-phone-cid", since: 0 });
+    s.in("phone", { t: "hello", v: 2, cid: "golden-phone-cid", since: 0 });
     s.in("phone", { t: "send", msgs: [msg(1, "user.message")] });
     s.in("phone", { t: "send", msgs: [msg(1, "user.message"), msg(2, "user.message")] });
     s.in("bridge", { t: "ack", upTo: 2 });
@@ -92,12 +92,12 @@ const scripts: Record<string, Script> = {
   error(s) {
     s.open("phone", "controller");
     s.in("phone", { t: "send", msgs: [msg(1, "user.message")] });
-    s.in("phone", { t: "hello", v: 1, cid: "golden-phone-cid", since: 0 });
+    s.in("phone", { t: "hello", v: 2, cid: "golden-phone-cid", since: 0 });
     s.in("phone", "not json", "bad");
     s.in("phone", { t: "send", msgs: [msg(2, "machine.info")] });
     s.in("phone", { t: "history", limit: 0 }, "bad");
     s.open("viewer", "viewer");
-    s.in("viewer", { t: "hello", v: 1, cid: "golden-viewer-cid", since: 0 });
+    s.in("viewer", { t: "hello", v: 2, cid: "golden-viewer-cid", since: 0 });
     s.in("viewer", { t: "send", msgs: [msg(3, "user.message")] });
   },
 };

@@ -16,7 +16,7 @@ describe("body depth", () => {
     const m = await newMachine();
     const room = await claimedRoom(m.bridge.token);
     const link = await share(m.bridge.token, room, "controller");
-    const phone = await WsClient.join(room, link.token, { v: 1, cid: "phone-cid-1" });
+    const phone = await WsClient.join(room, link.token, { v: 2, cid: "phone-cid-1" });
     const [deep, deepest, ok, flat] = [mid(), mid(), mid(), mid()];
     // Written out by hand: JSON.stringify itself would overflow on the 10,000-deep body.
     const msg = (m: string, kind: string, body: string) => `{"mid":"${m}","kind":"${kind}","body":${body}}`;

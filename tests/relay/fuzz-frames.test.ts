@@ -49,7 +49,7 @@ let cids = 0;
 async function phone(s: Setup, hello: boolean): Promise<WsClient> {
   const c = await WsClient.open(s.room, (await mint("device", s.machineId)).token);
   if (!hello) return c;
-  c.send({ t: "hello", v: 1, cid: `phone-fuzz-${++cids}`, since: null, tail: 0 });
+  c.send({ t: "hello", v: 2, cid: `phone-fuzz-${++cids}`, since: null, tail: 0 });
   await c.next("caught_up");
   return c;
 }
@@ -63,7 +63,7 @@ async function expectRefused(
   c: WsClient,
   bad: string | Uint8Array,
   helloDone: boolean,
-  hello: object = { t: "hello", v: 1, cid: `phone-fuzz-${++cids}` },
+  hello: object = { t: "hello", v: 2, cid: `phone-fuzz-${++cids}` },
 ): Promise<void> {
   const start = c.frames.length;
   c.ws.send(bad);
@@ -149,7 +149,7 @@ const wrongFields = fc.oneof(
   fc.tuple(okMid, badKind).map(([m, kind]) => ({ t: "send", msgs: [{ mid: m, kind, body: {} }] })),
   okMid.map((m) => ({ t: "send", msgs: [{ mid: m, kind: "user.message" }] })),
   fc.integer({ min: 101, max: 150 }).map((n) => ({ t: "send", msgs: batch("user.message", n).msgs })),
-  fc.constant({ t: "hello", v: 1, cid: "phone-fuzz-again" }),
+  fc.constant({ t: "hello", v: 2, cid: "phone-fuzz-again" }),
 );
 
 const unknownT = fc
@@ -264,16 +264,16 @@ describe("fuzzing the frame parser (fast-check, in workerd)", () => {
       // null is a valid since (no cursor); everything else that is not a safe natural is not.
       notSafeNat
         .filter((v) => v !== null)
-        .map((since) => ({ t: "hello", v: 1, cid: "phone-fuzz-h1", since })),
+        .map((since) => ({ t: "hello", v: 2, cid: "phone-fuzz-h1", since })),
       fc
         .oneof(
           fc.integer({ min: 1001, max: 1e9 }),
           notSafeNat.filter((v) => v !== null),
         )
-        .map((tail) => ({ t: "hello", v: 1, cid: "phone-fuzz-h2", tail })),
-      badCid.map((cid) => ({ t: "hello", v: 1, cid })),
+        .map((tail) => ({ t: "hello", v: 2, cid: "phone-fuzz-h2", tail })),
+      badCid.map((cid) => ({ t: "hello", v: 2, cid })),
       fc
-        .oneof(fc.integer({ min: 2, max: 9 }), fc.constant(0), fc.string())
+        .oneof(fc.integer({ min: 3, max: 9 }), fc.constant(1), fc.constant(0), fc.string())
         .map((v) => ({ t: "hello", v, cid: "phone-fuzz-h3" })),
       okMid.map((m) => ({ t: "send", msgs: [{ mid: m, kind: "user.message", body: {} }] })),
       fc.constant({ t: "ack", upTo: 1 }),
@@ -288,10 +288,10 @@ describe("fuzzing the frame parser (fast-check, in workerd)", () => {
     );
     // A bridge hello needs an epoch; a `__proto__` one does not count.
     const b = await WsClient.open(s.room, s.bridge.token);
-    const bridgeHello = { t: "hello", v: 1, cid: "bridge-cid-1", epoch: 1 };
+    const bridgeHello = { t: "hello", v: 2, cid: "bridge-cid-1", epoch: 1 };
     await expectRefused(
       b,
-      '{"t":"hello","v":1,"cid":"bridge-cid-1","__proto__":{"epoch":1}}',
+      '{"t":"hello","v":2,"cid":"bridge-cid-1","__proto__":{"epoch":1}}',
       false,
       bridgeHello,
     );

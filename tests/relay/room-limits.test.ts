@@ -43,7 +43,7 @@ class Counter {
     if (!res.webSocket) throw new Error(`no WebSocket: ${res.status}`);
     res.webSocket.accept();
     const c = new Counter(res.webSocket);
-    c.ws.send(JSON.stringify({ t: "hello", v: 1, cid }));
+    c.ws.send(JSON.stringify({ t: "hello", v: 2, cid }));
     await c.until(() => c.count("caught_up") === 1);
     return c;
   }
@@ -141,7 +141,7 @@ describe("sockets and cids per token and room", () => {
       await c.closed;
     }
     const extra = await WsClient.open(room, device.token);
-    extra.send({ t: "hello", v: 1, cid: "phone-cid-new" });
+    extra.send({ t: "hello", v: 2, cid: "phone-cid-new" });
     expect(await extra.next("error")).toMatchObject({ code: "too_many" });
     expect(await extra.closed).toEqual({ code: 4008, reason: "too many cids" });
     const known = await WsClient.join(room, device.token, { cid: "phone-cid-3" });

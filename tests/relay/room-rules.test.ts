@@ -21,7 +21,7 @@ describe("fencing", () => {
     await e1b.closed;
     const e2 = await WsClient.join(room, bridge.token, { cid: "bridge-cid-1", epoch: 2 });
     const zombie = await WsClient.open(room, bridge.token);
-    zombie.send({ t: "hello", v: 1, cid: "bridge-cid-1", epoch: 1 });
+    zombie.send({ t: "hello", v: 2, cid: "bridge-cid-1", epoch: 1 });
     expect(await zombie.next("error")).toMatchObject({ code: "fenced" });
     expect((await zombie.closed).code).toBe(4003);
     const e3 = await WsClient.join(room, bridge.token, { cid: "bridge-cid-1", epoch: 3 });
@@ -38,7 +38,7 @@ describe("identity, roles and kinds", () => {
     const second: { token: string } = await other.json();
     await WsClient.join(room, device.token, { cid: "phone-cid-01" });
     const thief = await WsClient.open(room, second.token);
-    thief.send({ t: "hello", v: 1, cid: "phone-cid-01" });
+    thief.send({ t: "hello", v: 2, cid: "phone-cid-01" });
     expect(await thief.next("error")).toMatchObject({ code: "not_allowed" });
     expect((await thief.closed).code).toBe(4008);
   });
@@ -154,7 +154,7 @@ describe("flow control and limits over real sockets", () => {
     const b = await WsClient.open(room, bridge.token);
     b.send({ t: "send", msgs: [] });
     expect(await b.next("error")).toMatchObject({ code: "hello_required" });
-    b.send({ t: "hello", v: 1, cid: "bridge-cid-1", epoch: 1 });
+    b.send({ t: "hello", v: 2, cid: "bridge-cid-1", epoch: 1 });
     await b.next("caught_up");
     const bad: [unknown, string][] = [
       ["not json", "bad_frame"],
@@ -169,7 +169,7 @@ describe("flow control and limits over real sockets", () => {
       ],
       [{ t: "send", msgs: [{ mid: "short", kind: "agent.message", body: 1 }] }, "bad_frame"],
       [{ t: "history", limit: 501 }, "bad_frame"],
-      [{ t: "hello", v: 1, cid: "bridge-cid-1", epoch: 1 }, "bad_frame"],
+      [{ t: "hello", v: 2, cid: "bridge-cid-1", epoch: 1 }, "bad_frame"],
       [{ t: "send", msgs: [{ mid: mid(), kind: "agent.message", body: "x".repeat(300_000) }] }, "too_large"],
       [
         `{"t":"send","msgs":[{"mid":"${mid()}","kind":"agent.message","body":"${"x".repeat(1_100_000)}"}]}`,

@@ -35,7 +35,7 @@ describe("resume over real sockets", () => {
   it("welcome, tail and gone{unknown_cursor} follow docs/protocol.md §5.3", async () => {
     const { room, device } = await roomWith(300);
     const tail = await WsClient.open(room, device.token);
-    tail.send({ t: "hello", v: 1, cid: "phone-cid-02", since: null, tail: 5 });
+    tail.send({ t: "hello", v: 2, cid: "phone-cid-02", since: null, tail: 5 });
     expect(await tail.next("welcome")).toMatchObject({
       room,
       role: "controller",
@@ -45,7 +45,7 @@ describe("resume over real sockets", () => {
     });
     expect(await tail.drain()).toEqual(range(296, 300));
     const lost = await WsClient.open(room, device.token);
-    lost.send({ t: "hello", v: 1, cid: "phone-cid-03", since: 5000 });
+    lost.send({ t: "hello", v: 2, cid: "phone-cid-03", since: 5000 });
     expect(await lost.next("gone")).toEqual({
       t: "gone",
       reason: "unknown_cursor",

@@ -35,7 +35,7 @@ export class WsClient {
   /** Opens and says hello; resolves once `welcome` arrived. */
   static async join(room: string, token: string, hello: Record<string, unknown>): Promise<WsClient> {
     const c = await WsClient.open(room, token);
-    c.send({ t: "hello", v: 1, ...hello });
+    c.send({ t: "hello", v: 2, ...hello });
     await c.next("welcome");
     return c;
   }

@@ -83,7 +83,7 @@ export class FakeSocket implements Connection {
   /** Opens and welcomes; `head` messages exist, the cursor decides what is replayed. */
   welcome(resumeFrom: number, head = resumeFrom - 1): void {
     this.on.open();
-    this.relay({ t: "welcome", v: 1, room: "s-x", role: "bridge", head, low: 1, resumeFrom, serverTime: 0 });
+    this.relay({ t: "welcome", v: 2, room: "s-x", role: "bridge", head, low: 1, resumeFrom, serverTime: 0 });
   }
 
   /** Frames written, parsed ("ping" stays text). */

@@ -109,7 +109,7 @@ async function join(origin: string, room: string, token: string, hello: object):
     ws.once("open", () => resolve());
     ws.once("error", reject);
   });
-  ws.send(JSON.stringify({ t: "hello", v: 1, ...hello }));
+  ws.send(JSON.stringify({ t: "hello", v: 2, ...hello }));
   await waitFor(sock, (f) => f.startsWith('{"t":"caught_up"'), 1);
   return sock;
 }

@@ -31,7 +31,7 @@ export class Harness {
     const { head = 0, low = 1, resumeFrom = head + 1 } = welcome;
     this.relay({
       t: "welcome",
-      v: 1,
+      v: 2,
       room: "s-x",
       role: "bridge",
       head,

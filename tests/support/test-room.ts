@@ -84,7 +84,7 @@ export class TestRoom {
   }
   hello(peer: TestPeer, cid: string, extra: Record<string, unknown> = {}): void {
     const epoch = peer.state.role === "bridge" ? { epoch: 1 } : {};
-    this.frame(peer, { t: "hello", v: 1, cid, ...epoch, ...extra });
+    this.frame(peer, { t: "hello", v: 2, cid, ...epoch, ...extra });
   }
   drop(peer: TestPeer): void {
     peer.close(1006, "dropped");

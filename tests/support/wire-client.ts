@@ -107,7 +107,7 @@ export class WireClient {
   /** Says hello and resolves with the welcome; replay (and then live messages) follows. */
   async hello(h: HelloOptions): Promise<Welcome> {
     const welcome = this.next("welcome");
-    this.#write({ t: "hello", v: 1, ...h });
+    this.#write({ t: "hello", v: 2, ...h });
     return welcome;
   }
 

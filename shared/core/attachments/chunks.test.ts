@@ -38,7 +38,7 @@ group("split and assemble", () => {
     ]);
     for (const c of chunks) {
       expect(AttachmentChunk.parse(c)).toEqual(c);
-      expect(new TextEncoder().encode(JSON.stringify(c)).length).toBeLessThan(Limits.bodyBytes);
+      expect(new TextEncoder().encode(JSON.stringify(c)).length).toBeLessThan(Limits.plainBodyBytes);
     }
     const out = await assemble(await refOf(bytes), [...chunks].reverse());
     expect(out.ok && Buffer.from(out.bytes).equals(Buffer.from(bytes))).toBe(true);

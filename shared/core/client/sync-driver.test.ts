@@ -138,7 +138,7 @@ describe("redial", () => {
     expect(s.driver.state).toMatchObject({ kind: "waiting", delayMs: 1_000, attempt: 3, code: 1006 });
     s.clock.advance(1_000);
     s.transport.last.on.open();
-    expect(s.transport.last.frames()).toEqual([{ t: "hello", v: 1, cid: CID, epoch: 3, since: 7 }]);
+    expect(s.transport.last.frames()).toEqual([{ t: "hello", v: 2, cid: CID, epoch: 3, since: 7 }]);
   });
 
   it("a fatal close stops for good: no redial, no timer, and a send is still kept durably", () => {

@@ -8,17 +8,17 @@ describe("hello and resume", () => {
   it("says hello with the persisted cursor and the bridge's epoch", () => {
     const h = new Harness({ cursor: 41 });
     h.run(h.engine.opened(h.now));
-    expect(h.sent()).toEqual([{ t: "hello", v: 1, cid: CID, epoch: 3, since: 41 }]);
+    expect(h.sent()).toEqual([{ t: "hello", v: 2, cid: CID, epoch: 3, since: 41 }]);
     expect(h.engine.phase).toBe("hello");
   });
 
   it("says since:null without a cursor, and persists resumeFrom-1 from the welcome", () => {
     const h = new Harness({ tail: 0 }, false);
     h.run(h.engine.opened(h.now));
-    expect(h.sent()).toEqual([{ t: "hello", v: 1, cid: CID, since: null, tail: 0 }]);
+    expect(h.sent()).toEqual([{ t: "hello", v: 2, cid: CID, since: null, tail: 0 }]);
     h.relay({
       t: "welcome",
-      v: 1,
+      v: 2,
       room: "s-x",
       role: "controller",
       head: 9,
@@ -59,7 +59,7 @@ describe("receiver duties", () => {
     expect(h.take("reconnect")).toHaveLength(1);
     h.sent();
     h.run(h.engine.opened(h.now));
-    expect(h.sent()).toEqual([{ t: "hello", v: 1, cid: CID, epoch: 3, since: 2 }]);
+    expect(h.sent()).toEqual([{ t: "hello", v: 2, cid: CID, epoch: 3, since: 2 }]);
   });
 
   it("after gone resets the cursor to resumeFrom-1, tells the owner, then applies the replay", () => {
@@ -122,7 +122,7 @@ describe("sender duties", () => {
     expect(h.batches()).toEqual([]); // nothing before welcome
     h.relay({
       t: "welcome",
-      v: 1,
+      v: 2,
       room: "s-x",
       role: "bridge",
       head: 0,

@@ -5,6 +5,7 @@ import {
   type RelayFrame,
   SignalName,
   type StoredMsg,
+  WIRE_VERSION,
 } from "../../protocol/index.ts";
 import { type Bucket, take } from "../util/token-bucket.ts";
 import { nextBatch, outboxEntry, prepareOut } from "./sync-outbox.ts";
@@ -84,7 +85,7 @@ export class SyncEngine {
       pongDueAt: null,
     };
     const { cid, epoch, tail } = this.#cfg;
-    const hello = { t: "hello", v: 1, cid, epoch, since: this.#cursor, tail };
+    const hello = { t: "hello", v: WIRE_VERSION, cid, epoch, since: this.#cursor, tail };
     return [...this.#to("hello"), { type: "send", text: JSON.stringify(hello) }];
   }
 

@@ -21,7 +21,7 @@ describe("hello and resume", () => {
     const [welcome, ...rest] = phone.frames;
     expect(welcome).toMatchObject({
       t: "welcome",
-      v: 1,
+      v: 2,
       role: "controller",
       head: 10,
       low: 1,
@@ -62,7 +62,7 @@ describe("hello and resume", () => {
     expect(p.of("welcome")[0]).toMatchObject({ head: 0, low: 1, resumeFrom: 1 });
   });
 
-  it("a second hello is bad_frame; a frame before hello is hello_required; v≠1 closes 4008", () => {
+  it("a second hello is bad_frame; a frame before hello is hello_required; a v other than WIRE_VERSION (2) closes 4008", () => {
     const room = new TestRoom();
     const p = room.connect("controller");
     room.frame(p, { t: "ack", upTo: 1 });
@@ -71,7 +71,7 @@ describe("hello and resume", () => {
     room.hello(p, PH);
     expect(p.of("error")[1]?.code).toBe("bad_frame");
     const q = room.connect("controller");
-    room.frame(q, { t: "hello", v: 2, cid: "phone-cid-02" });
+    room.frame(q, { t: "hello", v: 1, cid: "phone-cid-02" });
     expect(q.of("error")[0]?.code).toBe("bad_frame");
     expect(q.closed?.code).toBe(4008);
   });
@@ -275,7 +275,7 @@ describe("identity and fencing", () => {
   it("a bridge hello needs an epoch", () => {
     const room = new TestRoom();
     const b = room.connect("bridge");
-    room.frame(b, { t: "hello", v: 1, cid: BR });
+    room.frame(b, { t: "hello", v: 2, cid: BR });
     expect(b.of("error")[0]?.code).toBe("bad_frame");
     expect(b.state.cid).toBeNull();
   });
@@ -283,15 +283,15 @@ describe("identity and fencing", () => {
   it("higher epoch fences older sockets with 4003, equal replaces with 1000, lower is refused", () => {
     const room = new TestRoom();
     const old = room.connect("bridge");
-    room.frame(old, { t: "hello", v: 1, cid: BR, epoch: 3 });
+    room.frame(old, { t: "hello", v: 2, cid: BR, epoch: 3 });
     const same = room.connect("bridge");
-    room.frame(same, { t: "hello", v: 1, cid: BR, epoch: 3 });
+    room.frame(same, { t: "hello", v: 2, cid: BR, epoch: 3 });
     expect(old.closed).toEqual({ code: 1000, reason: "replaced" });
     const newer = room.connect("bridge");
-    room.frame(newer, { t: "hello", v: 1, cid: BR, epoch: 4 });
+    room.frame(newer, { t: "hello", v: 2, cid: BR, epoch: 4 });
     expect(same.closed?.code).toBe(4003);
     const zombie = room.connect("bridge");
-    room.frame(zombie, { t: "hello", v: 1, cid: BR, epoch: 3 });
+    room.frame(zombie, { t: "hello", v: 2, cid: BR, epoch: 3 });
     expect(zombie.of("error")[0]?.code).toBe("fenced");
     expect(zombie.closed?.code).toBe(4003);
     expect(newer.closed).toBeNull();
@@ -301,7 +301,7 @@ describe("identity and fencing", () => {
   it("a fenced socket that still manages to send stores nothing", () => {
     const room = new TestRoom();
     const old = room.connect("bridge");
-    room.frame(old, { t: "hello", v: 1, cid: BR, epoch: 1 });
+    room.frame(old, { t: "hello", v: 2, cid: BR, epoch: 1 });
     room.store.setEpoch(BR, 2); // a newer process said hello in the meantime
     room.frame(old, { t: "send", msgs: [{ mid: mid(), kind: "agent.message", body: 0 }] });
     expect(old.of("error")[0]?.code).toBe("fenced");

@@ -8,6 +8,7 @@ import {
   Send,
   SignalOut,
   UNSUPPORTED_VERSION,
+  WIRE_VERSION,
 } from "../../protocol/index.ts";
 import { utf8Length } from "../util/utf8.ts";
 import { historyJson, newestThatFit } from "./pages.ts";
@@ -96,7 +97,7 @@ function hello(env: RoomEnv, peer: PeerSocket, frame: Record<string, unknown>): 
   const parsed = Hello.safeParse(frame);
   if (!parsed.success) return void invalid(env, peer, "bad_frame", issue(parsed.error));
   const h = parsed.data;
-  if (h.v !== 1) {
+  if (h.v !== WIRE_VERSION) {
     peer.send(errorJson("bad_frame", `unsupported protocol version ${h.v}`));
     return peer.close(Close.policy, UNSUPPORTED_VERSION);
   }
@@ -147,7 +148,7 @@ function resume(env: RoomEnv, peer: PeerSocket, since: number | null, tail: numb
   peer.send(
     JSON.stringify({
       t: "welcome",
-      v: 1,
+      v: WIRE_VERSION,
       room: env.config.room,
       role: peer.state.role,
       ...base,
