@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RoomId } from "./ids.ts";
+import { RoomId, SessionRoomId } from "./ids.ts";
 
 /**
  * End-to-end encryption (docs/protocol.md §12): what the relay sees of a sealed body, and the two
@@ -77,10 +77,15 @@ export type KeysGrant = z.infer<typeof KeysGrant>;
  */
 export const KeysShare = z.object({
   shareId: z.string().regex(/^tk_[A-Za-z0-9_-]{12}$/),
-  room: RoomId,
+  /** Share links are for session rooms only (§2.2). */
+  room: SessionRoomId,
   secret: b64url(43, 43),
 });
 export type KeysShare = z.infer<typeof KeysShare>;
+
+/** "I revoked something": the bridge checks its recipients against the relay's live tokens now. */
+export const KeysReconcile = z.object({});
+export type KeysReconcile = z.infer<typeof KeysReconcile>;
 
 /** Kinds whose bodies travel in the clear: they carry only public keys, proofs and wrapped keys. */
 export const CLEAR_KINDS: ReadonlySet<string> = new Set(["keys.enroll", "keys.grant"]);

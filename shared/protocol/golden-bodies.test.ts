@@ -345,6 +345,25 @@ const bridge: Omit<Golden, ControllerKind> = {
     },
     { requestMid: "m_abcdefghijklmnop", what: "refused", code: "outside_roots", text: "Not under a root." },
   ],
+  "keys.grant": [
+    {
+      room,
+      keys: [
+        {
+          to: "d:tk_Q2xhdWRlaXNo",
+          k: 1,
+          n: "oKGio6Slpqeoqaqr",
+          w: "WrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWrWr",
+        },
+        {
+          to: "s:tk_aGVyZXRvb29v",
+          k: 2,
+          n: "sLGys7S1tre4ubq7",
+          w: "XkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXkXk",
+        },
+      ],
+    },
+  ],
 };
 
 type ControllerKind =
@@ -358,10 +377,23 @@ type ControllerKind =
   | "machine.list_resumable"
   | "machine.check_account"
   | "machine.workspace_request"
+  | "keys.enroll"
+  | "keys.share"
+  | "keys.reconcile"
   | "typing";
 
 /** What the phone sends (web/src/ui/*). */
 const phone: Pick<Golden, ControllerKind> = {
+  "keys.enroll": [
+    {
+      code: "pairCODE12345678",
+      tokenId: "tk_Q2xhdWRlaXNo",
+      key: "BFx9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9x9Q",
+      proof: "PrPrPrPrPrPrPrPrPrPrPrPrPrPrPrPrPrPrPrPrPrf",
+    },
+  ],
+  "keys.share": [{ shareId: "tk_aGVyZXRvb29v", room, secret: "SeSeSeSeSeSeSeSeSeSeSeSeSeSeSeSeSeSeSeSeSec" }],
+  "keys.reconcile": [{}],
   "user.message": [
     { text: "please fix the tests" },
     {

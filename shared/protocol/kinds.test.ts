@@ -42,6 +42,10 @@ const STORED = [
   "machine.account",
   "machine.check_account",
   "machine.workspace_request",
+  "keys.enroll",
+  "keys.grant",
+  "keys.share",
+  "keys.reconcile",
 ];
 const SIGNALS = ["agent.delta", "typing", "machine.workspace"];
 
@@ -92,6 +96,8 @@ const before = {
     "machine.notice",
     "session.usage",
     "machine.account",
+    // Added with end-to-end encryption (§12).
+    "keys.grant",
   ]),
   controller: new Set([
     "user.message",
@@ -105,6 +111,10 @@ const before = {
     "machine.workspace_request",
     // Added with the kind (§9.5.1).
     "attachment.chunk",
+    // Added with end-to-end encryption (§12).
+    "keys.enroll",
+    "keys.share",
+    "keys.reconcile",
   ]),
 };
 function oldMaySend(role: Role, kind: string): boolean {
@@ -278,6 +288,47 @@ const examples: { [K in AnyKind]: { valid: BodyOf<K>; invalid: unknown } } = {
     valid: { cwd: "/r/a", what: "diff", path: "src/x.ts", offset: 65536 },
     invalid: { cwd: "/r/a", what: "file" },
   },
+  "keys.enroll": {
+    valid: {
+      code: "c0de",
+      tokenId: "tk_AAAAAAAAAAAA",
+      key: "BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+      proof: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    },
+    invalid: {
+      code: "c0de",
+      tokenId: "tk_AAAAAAAAAAAA",
+      key: "short",
+      proof: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    },
+  },
+  "keys.grant": {
+    valid: {
+      room: "s-AAAAAAAAAAAAAAAAAAAAAA",
+      keys: [
+        {
+          to: "d:tk_AAAAAAAAAAAA",
+          k: 1,
+          n: "AAAAAAAAAAAAAAAA",
+          w: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        },
+      ],
+    },
+    invalid: { room: "s-AAAAAAAAAAAAAAAAAAAAAA", keys: [] },
+  },
+  "keys.share": {
+    valid: {
+      shareId: "tk_BBBBBBBBBBBB",
+      room: "s-AAAAAAAAAAAAAAAAAAAAAA",
+      secret: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    },
+    invalid: {
+      shareId: "tk_BBBBBBBBBBBB",
+      room: "m-machine",
+      secret: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    },
+  },
+  "keys.reconcile": { valid: {}, invalid: null },
   "machine.workspace": {
     valid: {
       requestMid: "m1",

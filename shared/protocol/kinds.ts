@@ -17,6 +17,7 @@ import {
   TolerantSessionCompacted,
   TolerantSessionContext,
 } from "./commands.ts";
+import { KeysEnroll, KeysGrant, KeysReconcile, KeysShare } from "./e2e.ts";
 import type { Role } from "./ids.ts";
 import {
   CreateSession,
@@ -99,6 +100,10 @@ export const kinds = {
   "session.context": stored("bridge", SessionContext, TolerantSessionContext),
   "session.compacted": stored("bridge", SessionCompacted, TolerantSessionCompacted),
   "session.usage": stored("bridge", SessionUsage, TolerantSessionUsage),
+  "keys.enroll": stored("controller", KeysEnroll),
+  "keys.grant": stored("bridge", KeysGrant),
+  "keys.share": stored("controller", KeysShare),
+  "keys.reconcile": stored("controller", KeysReconcile),
   "agent.delta": signal("bridge", AgentDelta),
   typing: signal("controller", Typing),
   // A signal: answers are large, refreshed after every turn and asked again at will (§9.3).

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CID, entry, Harness, msgs } from "../../../tests/support/sync-harness.ts";
 import { mid } from "../../../tests/support/test-room.ts";
+import { Limits } from "../../protocol/index.ts";
 import { prepareOut, SyncDefaults } from "./sync-engine.ts";
 
 describe("hello and resume", () => {
@@ -240,7 +241,7 @@ describe("sender duties", () => {
     expect(prepareOut(mid(), "Agent", {})).toMatchObject({ ok: false, code: "bad_frame" });
     expect(prepareOut(mid(), "agent.message", undefined)).toMatchObject({ ok: false, code: "bad_frame" });
     expect(prepareOut(mid(), "agent.message", { x: 1n })).toMatchObject({ ok: false, code: "bad_frame" });
-    const big = { text: "x".repeat(256 * 1024) };
+    const big = { text: "x".repeat(Limits.bodyBytes) };
     expect(prepareOut(mid(), "agent.message", big)).toMatchObject({ ok: false, code: "too_large" });
   });
 });

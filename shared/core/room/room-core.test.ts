@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mid, TestRoom } from "../../../tests/support/test-room.ts";
+import { Limits } from "../../protocol/index.ts";
 
 const BR = "bridge-cid-1";
 const PH = "phone-cid-01";
@@ -186,11 +187,11 @@ describe("roles, kinds and limits", () => {
     expect(room.count()).toBe(2);
   });
 
-  it("a body over 256 KiB is too_large by mid and the rest of the batch is stored", () => {
+  it("a body over 350 KiB is too_large by mid and the rest of the batch is stored", () => {
     const { room, bridge } = seeded(0);
     const big = mid();
     const small = mid();
-    const text = "é".repeat(128 * 1024 + 1); // 2 bytes each in UTF-8
+    const text = "é".repeat(Limits.bodyBytes / 2 + 1); // 2 bytes each in UTF-8
     room.frame(bridge, {
       t: "send",
       msgs: [
