@@ -23,6 +23,7 @@ import { chartSvg } from "./support/svg-chart.ts";
 import { measureThroughput } from "./throughput.ts";
 import { measureWebBackOnline } from "./web-back-online.ts";
 import { measureWebFirstLoad } from "./web-first-load.ts";
+import { measureWebRepeatVisit } from "./web-repeat-visit.ts";
 
 const GROUPS = [
   "round-trip",
@@ -96,6 +97,7 @@ try {
   await step("slow-link", ["slow-link-catch-up-10k"], () => measureSlowLink(relay, sioServer.port));
   await step("web", ["web-first-load-bytes", "web-first-render-slow-3g"], () => measureWebFirstLoad(relay));
   await step("web", ["web-back-online"], () => measureWebBackOnline(relay));
+  await step("web", ["web-repeat-visit-slow-3g"], () => measureWebRepeatVisit(relay));
   const probe = windowProbe as WindowProbe | null; // assigned inside a callback: TS cannot follow it
   if (probe) await step("recovery", ["catch-up-after-window"], async () => [await probe.finish()]);
   await step("recovery", ["catch-up-across-restart"], async () => [await measureRestart(relay)]);

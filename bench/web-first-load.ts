@@ -9,15 +9,15 @@ const RUNS = 3;
 /** Chrome DevTools' "Slow 3G" preset: 500 kbit/s × 0.8 each way, 400 ms × 5 latency per request. */
 const SLOW_3G = { offline: false, latency: 2000, downloadThroughput: 50_000, uploadThroughput: 50_000 };
 /** DevTools' "mid-tier mobile" CPU: four times slower than this machine. */
-const CPU_SLOWDOWN = 4;
+export const CPU_SLOWDOWN = 4;
 /** The first screen a new phone sees: the home page's heading (the pairing instructions). */
-const FIRST_RENDER = "#app h1";
+export const FIRST_RENDER = "#app h1";
 
 /**
  * Runs in the page before its own scripts: notes when the first-render element enters the DOM
  * and, two animation frames later, when it has been painted (performance.now() counts from navigation start).
  */
-const PROBE = `(() => {
+export const PROBE = `(() => {
   const done = () => requestAnimationFrame(() => requestAnimationFrame(() => {
     window.__tetherFirstRender = performance.now();
   }));
@@ -120,7 +120,7 @@ async function loadOnce(browser: Awaited<ReturnType<typeof launchBrowser>>, orig
 }
 
 type Headers = Record<string, string>;
-type Probed = { __tetherFirstRender?: number };
+export type Probed = { __tetherFirstRender?: number };
 
 /** Every response of the page with its encoding, bytes on the wire and the Accept-Encoding it was asked with. */
 function track(cdp: CDPSession): Map<string, Resource> {

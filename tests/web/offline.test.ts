@@ -56,14 +56,16 @@ async function run(): Promise<void> {
   await page.getByRole("link", { name: "Back" }).click();
   const row = page.getByRole("listitem").filter({ hasText: "offline session" });
   await row.locator(".badge", { hasText: "idle" }).waitFor();
-  // Online, an open gets the network's page (network first), not the copy.
+  // Online, an open comes from the copy at once (cache first) and does not count as offline.
   await page.reload();
   await row.locator(".badge", { hasText: "idle" }).waitFor();
   expect((await shellStatus(page)).servedFromCache).toBe(false);
   const pageAfterMs = await page.evaluate(
     `(() => { const n = performance.getEntriesByType("navigation")[0]; return Math.round(n.responseStart - n.startTime); })()`,
   );
-  console.info(`offline test: online, the page's headers came through the worker after ${pageAfterMs} ms`);
+  console.info(
+    `offline test: online, the page's headers came from the worker's copy after ${pageAfterMs} ms`,
+  );
 
   // The network goes; the app is opened again, here on the machine page.
   proxy.cut();
@@ -73,7 +75,7 @@ async function run(): Promise<void> {
   await page.getByRole("heading", { name: "test-machine" }).waitFor();
   await row.locator(".badge", { hasText: "idle" }).waitFor();
   await relayStatus(page).filter({ hasText: "Offline — no network" }).waitFor();
-  // It was the cached app: the network was asked for the page and refused it.
+  // The network was asked whether it is there and refused: the open counts as offline.
   expect((await shellStatus(page)).servedFromCache).toBe(true);
   expect(proxy.refused).toBeGreaterThan(refusedBefore);
   await screenshot(page, "offline-01-machine-from-cache");
@@ -118,8 +120,9 @@ async function run(): Promise<void> {
 }
 
 /**
- * A dead link rather than none: connections open and then carry nothing, so an open would hang
- * for the browser's own timeout. The worker gives the network 3 s, then shows the copy.
+ * A dead link rather than none: connections open and then carry nothing, so a network-first open
+ * would hang for the browser's own timeout. The worker shows its copy at once and gives the
+ * network 3 s to say it is there before the page counts as opened offline.
  */
 async function deadLink(): Promise<void> {
   const { proxy, phone } = web;
@@ -135,8 +138,8 @@ async function deadLink(): Promise<void> {
   await relayStatus(page).filter({ hasText: "Offline — no network" }).waitFor();
   expect((await shellStatus(page)).servedFromCache).toBe(true);
   console.info(`offline test: with a dead link the cached app was open after ${took} ms`);
-  expect(took).toBeGreaterThanOrEqual(NAVIGATION_TIMEOUT_MS);
-  expect(took).toBeLessThan(NAVIGATION_TIMEOUT_MS + 7_000);
+  // Cache first: the open does not wait the network's 3 s; only the offline verdict does.
+  expect(took).toBeLessThan(NAVIGATION_TIMEOUT_MS);
 
   proxy.restore();
   proxy.unstall();

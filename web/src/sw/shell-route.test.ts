@@ -46,7 +46,7 @@ describe("shellRoute: what the service worker answers", () => {
     expect(route(get("/healthz/x", "navigate"))).toBe("page");
   });
 
-  it("navigations of the app are pages: network first, then the cached app", () => {
+  it("navigations of the app are pages (answered from the cached app)", () => {
     for (const path of ["/", "/pair", "/m/mc123456", "/s/s-AAAAAAAAAAAAAAAA", "/nowhere", "/?source=pwa"])
       expect(route(get(path, "navigate")), path).toBe("page");
   });

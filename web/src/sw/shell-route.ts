@@ -2,7 +2,7 @@
  * Which requests the service worker answers, and how. Pure, so that the rule that matters most —
  * the relay's API and sockets are never intercepted or cached — is tested on its own.
  *
- * - `page`: a navigation of this origin: network first, the cached app when the network fails.
+ * - `page`: a navigation of this origin: the cached app (cache first), the network without one.
  * - `shell`: a file of the precached app shell: from the cache.
  * - `pass`: everything else goes to the network untouched (the worker does not call respondWith).
  */

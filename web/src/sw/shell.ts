@@ -3,8 +3,8 @@ import { isToWorker, type ShellStatus, type ToWorker } from "./sw-messages.ts";
 
 /**
  * The app shell: every file of one build precached under that build's version, so the app opens
- * with no network; navigations network first (a new deploy is seen at once when online), the
- * cached app when the network fails or is too slow. The relay's API and sockets are never touched
+ * with no network and without waiting for it: navigations are answered from the cache (a new
+ * deploy is found by the update check and offered as "Reload"). The relay's API and sockets are never touched
  * (shell-route.ts). The worker never takes over by itself: a new version waits until a page asks
  * (the "Reload" banner, or the app's next open when it is the only window), or the app's last
  * window is gone. Chromium then swaps workers once the old one has no event in hand.
@@ -16,13 +16,13 @@ export type ShellManifest = { version: string; files: readonly string[] };
 const CACHE_PREFIX = "tether-shell-";
 /** The app's page: every route is the same index.html (the relay serves it as the SPA fallback). */
 const APP = "/";
+/** The relay's liveness route (§3.2): the cheapest way to ask whether the network is there. */
+const HEALTH = "/healthz";
 /**
- * How long a navigation waits for the network before the cached app is shown. The page's headers
- * come through the worker in ~20–40 ms on loopback (tests/web/offline.test.ts prints it) and in
- * some hundreds of ms on a healthy mobile link; a link that accepts connections but carries
- * nothing (a captive portal, Wi-Fi the phone still clings to) would keep the open blank for the
- * browser's own timeout, minutes. 3 s keeps a slow but live link on the fresh app; the dead-link
- * test sees the copy ~3.1 s after the open.
+ * How long the network may take to answer before an open counts as offline. A healthy mobile link
+ * answers in some hundreds of ms; a link that accepts connections but carries nothing (a captive
+ * portal, Wi-Fi the phone still clings to) would otherwise never say. The dead-link test sees the
+ * offline indicator ~3.1 s after the open (the app itself is on screen at once).
  */
 export const NAVIGATION_TIMEOUT_MS = 3_000;
 /** Enough to answer the pages of one burst of opens; older ids are long past asking. */
@@ -31,19 +31,19 @@ const REMEMBERED_CLIENTS = 32;
 export function installShell(sw: ServiceWorkerGlobalScope, shell: ShellManifest): void {
   const cacheName = CACHE_PREFIX + shell.version;
   const precached = new Set(shell.files);
-  /** Windows this worker answered with the cached app (for the page's offline indicator). */
-  const servedFromCache: string[] = [];
+  /** Windows opened while the network was not there (for the page's offline indicator). */
+  const offline = new Offline();
 
   sw.addEventListener("install", (e) => e.waitUntil(precache(cacheName, shell.files)));
   sw.addEventListener("activate", (e) => e.waitUntil(activate(sw, cacheName)));
   sw.addEventListener("fetch", (e) => {
     const route = shellRoute(e.request, sw.location.origin, precached);
     if (route === "shell") e.respondWith(fromShell(cacheName, e.request));
-    if (route === "page") e.respondWith(page(e, cacheName, servedFromCache));
+    if (route === "page") e.respondWith(page(e, cacheName, offline));
   });
   sw.addEventListener("message", (e) => {
     if (!isToWorker(e.data)) return;
-    e.waitUntil(answer(sw, e, e.data, { version: shell.version, servedFromCache }));
+    e.waitUntil(answer(sw, e, e.data, { version: shell.version, offline }));
   });
 }
 
@@ -78,17 +78,43 @@ async function fromShell(cacheName: string, request: Request): Promise<Response>
   return own ?? (await caches.match(request)) ?? fetch(request);
 }
 
-/** Network first; the cached app when the network errs, fails (5xx) or is too slow. */
-async function page(e: FetchEvent, cacheName: string, servedFromCache: string[]): Promise<Response> {
-  const fresh = await network(e.request, NAVIGATION_TIMEOUT_MS);
-  if (fresh !== null && fresh.status < 500) return fresh;
+/**
+ * Cache first: the app this worker precached, at once, whatever the link (a phone on a train
+ * should not wait for the network to show what it already has). Meanwhile a small request to the
+ * relay tells whether the network is there; a window opened while it is not is remembered, so the
+ * page says it is offline until a room connects. New versions come through the update flow (§10.2).
+ * Without a cached page (a worker that never finished installing) the network answers.
+ */
+async function page(e: FetchEvent, cacheName: string, offline: Offline): Promise<Response> {
   const cached = await (await caches.open(cacheName)).match(APP);
-  if (!cached) return fresh ?? Response.error();
-  if (e.resultingClientId) {
-    servedFromCache.push(e.resultingClientId);
-    if (servedFromCache.length > REMEMBERED_CLIENTS) servedFromCache.shift();
-  }
+  if (!cached) return (await network(e.request, NAVIGATION_TIMEOUT_MS)) ?? Response.error();
+  const id = e.resultingClientId;
+  if (id) offline.check(id, e);
   return cached;
+}
+
+/**
+ * Which windows were opened with no network. The check for a window is a `GET /healthz` that must
+ * answer within NAVIGATION_TIMEOUT_MS; the page's status question waits for it.
+ */
+class Offline {
+  #checks = new Map<string, Promise<boolean>>();
+
+  check(clientId: string, e: FetchEvent): void {
+    const probe = network(new Request(HEALTH, { cache: "no-store" }), NAVIGATION_TIMEOUT_MS);
+    const result = probe.then((res) => res === null || res.status >= 500);
+    e.waitUntil(result);
+    this.#checks.set(clientId, result);
+    if (this.#checks.size > REMEMBERED_CLIENTS) {
+      const oldest = this.#checks.keys().next().value;
+      if (oldest !== undefined) this.#checks.delete(oldest);
+    }
+  }
+
+  /** Whether window `id` was opened with no network (false for one this worker did not open). */
+  async was(id: string | null): Promise<boolean> {
+    return id === null ? false : ((await this.#checks.get(id)) ?? false);
+  }
 }
 
 /** The network's answer once its headers are in, or null after a network error or `ms` without one. */
@@ -98,15 +124,15 @@ async function network(request: Request, ms: number): Promise<Response | null> {
   try {
     return await fetch(request, { signal: abort.signal });
   } catch (err) {
-    // Offline, refused, reset or timed out: all mean "use the copy"; the page says it is offline.
-    console.info("tether sw: navigation falls back to the cached app", String(err));
+    // Offline, refused, reset or timed out: all mean "no network now"; the page says it is offline.
+    console.info("tether sw: no network for this open", String(err));
     return null;
   } finally {
     clearTimeout(timer);
   }
 }
 
-type Known = { version: string; servedFromCache: readonly string[] };
+type Known = { version: string; offline: Offline };
 
 async function answer(
   sw: ServiceWorkerGlobalScope,
@@ -120,7 +146,7 @@ async function answer(
       const status: ShellStatus = {
         type: "tether:status",
         version: known.version,
-        servedFromCache: id !== null && known.servedFromCache.includes(id),
+        servedFromCache: await known.offline.was(id),
       };
       return e.ports[0]?.postMessage(status);
     }
