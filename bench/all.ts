@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { perTokenBaselines, rssFigure, runBridgeBench, wireFigure } from "./bridge-runs.ts";
 import { measureCatchUp } from "./catch-up.ts";
 import { measureCpu, storageFigure } from "./cost.ts";
+import { measureE2eCost } from "./e2e-cost.ts";
 import { measureRestart, startWindowProbe } from "./recovery-limits.ts";
 import { measureRoundTrip } from "./round-trip.ts";
 import { ensureRoomFile, rowsFigure } from "./rows-figure.ts";
@@ -37,6 +38,7 @@ const GROUPS = [
   "web",
   "rows",
   "bridge",
+  "e2e",
 ] as const;
 type Group = (typeof GROUPS)[number];
 /** `--only floor`: Tether and the durable floor alone, in these groups. */
@@ -95,6 +97,11 @@ try {
     await measureCpu(relay, floorServer!),
   ]);
   await step("slow-link", ["slow-link-catch-up-10k"], () => measureSlowLink(relay, sioServer.port));
+  await step(
+    "e2e",
+    ["e2e-round-trip-p50", "e2e-catch-up-10k", "e2e-cpu-bridge", "e2e-cpu-phone", "e2e-bytes-per-message"],
+    () => measureE2eCost(relay),
+  );
   await step("web", ["web-first-load-bytes", "web-first-render-slow-3g"], () => measureWebFirstLoad(relay));
   await step("web", ["web-back-online"], () => measureWebBackOnline(relay));
   await step("web", ["web-repeat-visit-slow-3g"], () => measureWebRepeatVisit(relay));

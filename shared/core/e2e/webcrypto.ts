@@ -1,3 +1,4 @@
+import { deflateSync, inflateSync } from "fflate";
 import { type Sealed, Sealed as SealedSchema } from "../../protocol/e2e.ts";
 import { fromBase64url, toBase64url } from "../../webpush/base64url.ts";
 import type { EcPrivateJwk } from "../../webpush/ec-keys.ts";
@@ -65,7 +66,7 @@ export async function sealBody(
   opts: SealOptions = {},
 ): Promise<Sealed> {
   const json = new Uint8Array(new TextEncoder().encode(JSON.stringify(body)));
-  const packed = opts.compress === false ? null : await maybeDeflate(json);
+  const packed = opts.compress === false ? null : maybeDeflate(json);
   const nonce = opts.nonce ?? crypto.getRandomValues(new Uint8Array(12));
   const plain = packed ?? json;
   const c = await subtle().encrypt(
@@ -112,9 +113,9 @@ export async function openBody(
   return parsePlain(new Uint8Array(plain), sealed.z === 1);
 }
 
-async function parsePlain(bytes: Uint8Array<ArrayBuffer>, deflated: boolean): Promise<Opened> {
+function parsePlain(bytes: Uint8Array<ArrayBuffer>, deflated: boolean): Opened {
   try {
-    const json = deflated ? await inflate(bytes) : bytes;
+    const json = deflated ? inflate(bytes) : bytes;
     if (json === null) return { ok: false, reason: "bad_plaintext" };
     return { ok: true, body: JSON.parse(fromUtf8.decode(json)) };
   } catch {
@@ -122,35 +123,30 @@ async function parsePlain(bytes: Uint8Array<ArrayBuffer>, deflated: boolean): Pr
   }
 }
 
-async function maybeDeflate(json: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer> | null> {
+/**
+ * Raw deflate in plain JavaScript (fflate), synchronous: Compression/DecompressionStream cost a
+ * stream and several task hops per body, which made opening a sealed message 3–4× slower
+ * (bench/e2e-cost.ts); the bytes are the same format as node:zlib's deflateRaw.
+ */
+function maybeDeflate(json: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> | null {
   if (json.length < COMPRESS_FROM_BYTES) return null;
-  const stream = new Blob([json]).stream().pipeThrough(new CompressionStream("deflate-raw"));
-  const packed = new Uint8Array(await new Response(stream).arrayBuffer());
-  return packed.length < json.length ? packed : null;
+  const packed = deflateSync(json);
+  return packed.length < json.length ? new Uint8Array(packed) : null;
 }
 
-/** Inflates, stopping (null) beyond MAX_PLAIN_BYTES. */
-async function inflate(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer> | null> {
-  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw")).getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
+/**
+ * Inflates, or null beyond MAX_PLAIN_BYTES. fflate fills a buffer it is given (fast) and silently
+ * stops when it is full, so a full buffer is tried again four times larger, up to one byte past
+ * the cap: still full then means the body inflates beyond it.
+ */
+function inflate(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> | null {
+  let size = Math.min(Math.max(bytes.length * 4, 1024), MAX_PLAIN_BYTES + 1);
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > MAX_PLAIN_BYTES) {
-      await reader.cancel();
-      return null;
-    }
-    parts.push(value);
+    const out = inflateSync(bytes, { out: new Uint8Array(size) });
+    if (out.length < size) return out as Uint8Array<ArrayBuffer>;
+    if (size > MAX_PLAIN_BYTES) return null;
+    size = Math.min(size * 4, MAX_PLAIN_BYTES + 1);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** A device's ECDH key pair. The private half stays in the runtime (IndexedDB keeps CryptoKeys). */
