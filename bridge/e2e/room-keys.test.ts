@@ -73,6 +73,20 @@ describe("RoomKeys", () => {
     expect(sent.get(room)).toHaveLength(1);
   });
 
+  it("a room with keys that is not open is reported as owing the new device its grants", () => {
+    const { keyring, keys, sent, link } = world();
+    keys.opened(room, link(room));
+    keys.closed(room);
+    const owed: string[][] = [];
+    keys.onOwed = (rooms) => owed.push(rooms);
+    keys.opened(machineRoom, link(machineRoom));
+    keys.enroll(device(keyring).enroll);
+    expect(owed).toEqual([[room]]);
+    keys.opened(room, link(room));
+    expect(sent.get(room)).toHaveLength(1);
+    expect(keys.owed()).toEqual([]);
+  });
+
   it("refuses an enroll whose proof was made without the pairing secret, or a malformed one", () => {
     const { keyring, keys, link } = world();
     keys.opened(machineRoom, link(machineRoom));
