@@ -207,11 +207,15 @@ describe("tether share, pair, devices and revoke", () => {
     const revoked = await tether("revoke", shareId, "--state-dir", state);
     expect([revoked.code, revoked.stdout]).toEqual([0, `Revoked ${shareId}.\n`]);
     expect((await guest.closed).code).toBe(4001);
-    // The bridge rotated the room's key: generation 2, granted to the paired phone only (§12.7).
+    // The bridge rotated the room's key: generation 2, for the paired phone and the viewer link
+    // still live, never for the revoked link (§12.7).
     const inRoom = await openPhone(origin, room, device);
     opened.push(inRoom.client);
     const grant2 = await inRoom.wait("keys.grant", (g) => g.keys.some((k) => k.k === 2), 20_000);
-    expect(grant2.keys.map((k) => k.to)).toEqual([device.device.id]);
+    const to = grant2.keys.map((k) => k.to);
+    expect(to).toContain(device.device.id);
+    expect(to).not.toContain(`s:${shareId}`);
+    expect(to.filter((r) => r.startsWith("s:"))).toHaveLength(1);
     expect((await tether("devices", "--state-dir", state)).stdout).not.toContain(shareId);
     expect((await tether("devices", "--all", "--state-dir", state)).stdout).toMatch(
       new RegExp(`${shareId}.*revoked`),
