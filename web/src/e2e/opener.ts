@@ -9,15 +9,18 @@ import type { RoomKeys } from "./room-keys.ts";
  * keeps the order the socket delivered it in. A message whose key has not come yet keeps its
  * sealed body here and is opened again when a grant brings the key.
  */
+/** What the opener needs of a room's keys (RoomKeys; a stand-in in tests). */
+export type OpenKeys = Pick<RoomKeys, "room" | "absorb" | "open">;
+
 export class Opener {
-  readonly keys: RoomKeys;
+  readonly keys: OpenKeys;
   #chain: Promise<void> = Promise.resolve();
   /** Sealed messages waiting for a key, by seq. */
   #waiting = new Map<number, StoredMsg>();
   /** The room was caught up once: a key still missing then will not come by itself. */
   #caughtUp = false;
 
-  constructor(keys: RoomKeys) {
+  constructor(keys: OpenKeys) {
     this.keys = keys;
   }
 
