@@ -2,7 +2,7 @@ import { deviceWrapKey, generateDeviceKeys, pairProof } from "../../../shared/co
 import { PublicKey } from "../../../shared/protocol/e2e.ts";
 import { fromBase64url } from "../../../shared/webpush/base64url.ts";
 import { me } from "../lib/api.ts";
-import { acquireRoom, releaseRoom } from "../state/rooms.ts";
+import { acquireRoom, dropRoom, releaseRoom } from "../state/rooms.ts";
 import { saveDeviceKeys } from "./key-store.ts";
 
 /** What a pairing link's fragment carries for end-to-end encryption (docs/protocol.md §12.4). */
@@ -53,6 +53,8 @@ async function queueEnroll(
   body: { code: string; tokenId: string; key: string; proof: string },
 ): Promise<Enrolled> {
   const room = `m-${machineId}`;
+  // Pairing again: a room still open from before reads grants as the old pairing's recipient.
+  dropRoom(room);
   const held = await acquireRoom(room, "machine.info");
   if (!held.ok) return { ok: false, message: "this phone holds no token for the machine" };
   try {
