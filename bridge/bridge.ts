@@ -1,11 +1,16 @@
 import { realpathSync } from "node:fs";
 import { join } from "node:path";
+import type { OpenFailure } from "../shared/core/e2e/webcrypto.ts";
 import type { SessionGrant, SessionState } from "../shared/protocol/index.ts";
 import { VERSION } from "../shared/version.ts";
 import { apiReachable, envAccount, probeAccount } from "./claude/account-probe.ts";
 import { type Caps, DEFAULT_CAPS } from "./config.ts";
-import { type ClientState, RelayClient } from "./link/relay-client.ts";
-import type { LinkState } from "./link/room-link.ts";
+import { KeyService } from "./e2e/key-service.ts";
+import { Keyring } from "./e2e/keyring.ts";
+import { keyringSeal } from "./e2e/keyring-seal.ts";
+import { RoomKeys } from "./e2e/room-keys.ts";
+import { type ClientState, type OpenOptions, RelayClient } from "./link/relay-client.ts";
+import type { LinkState, RoomHandlers, RoomLink } from "./link/room-link.ts";
 import { StateDb } from "./link/state-db.ts";
 import type { Logger } from "./log.ts";
 import { AccountWatch } from "./machine/account-watch.ts";
@@ -61,6 +66,8 @@ export class Bridge {
   #client: RelayClient;
   #sessions: Sessions;
   #machine: MachineRoom | null = null;
+  #keys: RoomKeys;
+  #keyService: KeyService;
   readonly account: AccountWatch;
 
   private readonly o: BridgeOptions;
@@ -69,13 +76,25 @@ export class Bridge {
     securePrivateDir(o.stateDir);
     this.#db = new StateDb(join(o.stateDir, "outbox.db"));
     this.#registry = new Registry(join(o.stateDir, "sessions.db"));
+    const keyring = Keyring.inStateDir(o.stateDir);
+    keyring.machine();
+    this.#keys = new RoomKeys(keyring, o.log);
     this.#client = new RelayClient({
       url: o.relayUrl,
       token: o.token,
       cid: o.cid,
       db: this.#db,
       log: o.log,
+      seal: keyringSeal(keyring),
       onState: () => o.onChange?.(),
+    });
+    this.#keyService = new KeyService({
+      keys: this.#keys,
+      relay: { relayUrl: o.relayUrl, token: o.token },
+      log: o.log,
+      isSessionRoom: (room) => this.#registry.get(room) !== null,
+      refuse: (requestMid, why) =>
+        this.#machine?.notice(requestMid, "warn", "unverifiable", `The bridge did not act on this: ${why}`),
     });
     this.account = new AccountWatch({
       probe: async () => envAccount() ?? probeAccount(o.roots[0] ?? process.cwd()),
@@ -94,9 +113,21 @@ export class Bridge {
       caps: o.caps ?? DEFAULT_CAPS,
       permissionTimeoutMs: o.permissionTimeoutMs,
       open: (room, handlers, options) =>
-        this.#client.openRoom(
+        this.#open(
           room,
-          { ...handlers, onFatal: (code, reason) => this.#onFatal(room, code, reason) },
+          {
+            ...handlers,
+            onFatal: (code, reason) => this.#onFatal(room, code, reason),
+            onUnverifiable: (msg, reason) => {
+              if (msg.role !== "controller") return;
+              this.#sessions.get(room)?.out.link.send("session.notice", {
+                level: "warn",
+                code: "unverifiable",
+                text: unverifiableText(reason),
+                mid: msg.mid,
+              });
+            },
+          },
           options,
         ),
       changed: () => {
@@ -109,9 +140,16 @@ export class Bridge {
   start(): void {
     const epoch = this.#client.start();
     this.o.log.info("bridge starting", { machineId: this.o.machineId, epoch, relay: this.o.relayUrl });
-    const link = this.#client.openRoom(`m-${this.o.machineId}`, {
-      onMessage: (msg) => this.#machine?.onMessage(msg),
+    const link = this.#open(`m-${this.o.machineId}`, {
+      onMessage: (msg) => {
+        if (msg.kind.startsWith("keys.") && msg.role === "controller") return this.#keyService.onMessage(msg);
+        this.#machine?.onMessage(msg);
+      },
       onSkipped: (msg, reason) => this.#machine?.onSkipped(msg, reason),
+      onUnverifiable: (msg, reason) => {
+        if (msg.role === "controller")
+          this.#machine?.notice(msg.mid, "warn", "unverifiable", unverifiableText(reason));
+      },
       onFatal: (code, reason) => this.#onFatal(`m-${this.o.machineId}`, code, reason),
     });
     const roots = this.o.roots.map((r) => realpathSync(r));
@@ -126,6 +164,24 @@ export class Bridge {
     this.#machine.publishInfo();
     this.#sessions.resumeAll();
     this.#machine.publishSessions();
+    this.#keyService.start();
+  }
+
+  /** Compares key recipients with the relay's live tokens now (`tether revoke`); the ids removed. */
+  reconcileKeys(): Promise<string[]> {
+    return this.#keyService.reconcile();
+  }
+
+  /** A share link made on this machine (`tether share`): it gets its room's keys (§12.5). */
+  addShare(shareId: string, room: string, secret: Buffer): void {
+    this.#keys.addShare(shareId, room, secret);
+  }
+
+  /** Every room opens here: its first key is made and its grants are sent before anything else. */
+  #open(room: string, handlers: RoomHandlers, options?: OpenOptions): RoomLink {
+    const link = this.#client.openRoom(room, handlers, options);
+    this.#keys.opened(room, link);
+    return link;
   }
 
   status(): BridgeStatus {
@@ -157,9 +213,11 @@ export class Bridge {
   /** Ends every Claude process, then the relay links; queued messages stay in the outbox on disk. */
   async stop(): Promise<void> {
     this.account.stop();
+    this.#keyService.stop();
     await this.#sessions.close();
     this.#client.close();
     this.#registry.close();
+    this.#keys.keyring.close();
     this.#db.close();
   }
 
@@ -172,4 +230,8 @@ export class Bridge {
       );
     this.o.log.error("the relay refused a room", { room, code, reason });
   }
+}
+
+function unverifiableText(reason: OpenFailure): string {
+  return `The bridge could not verify this message (${reason}) and did not act on it.`;
 }

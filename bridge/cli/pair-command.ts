@@ -1,4 +1,6 @@
-import { type Bearer, explain, relayApi } from "../control/relay-api.ts";
+import { defaultStateDir } from "../config.ts";
+import { type Bearer, explain } from "../control/relay-api.ts";
+import { createPairingLink } from "../e2e/pairing-link.ts";
 import { parseFlags } from "./options.ts";
 import { relayCall } from "./saved-bearer.ts";
 import { showLink } from "./show-link.ts";
@@ -25,9 +27,8 @@ export async function pairCommand(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const pairing = await relayCall(values["state-dir"], (bearer) =>
-    relayApi.createPairing(bearer, values.label),
-  );
+  const stateDir = values["state-dir"] ?? defaultStateDir();
+  const pairing = await relayCall(stateDir, (bearer) => createPairingLink(bearer, stateDir, values.label));
   await showLink(
     makeTerminal(values.json ?? false),
     "pairing",
@@ -41,8 +42,13 @@ export async function pairCommand(argv: string[]): Promise<number> {
 }
 
 /** For `tether up`: a failure is reported and the bridge goes on (pairing can be retried with `tether pair`). */
-export async function printPairing(t: Terminal, bearer: Bearer, heading: string): Promise<void> {
-  const pairing = await relayApi.createPairing(bearer);
+export async function printPairing(
+  t: Terminal,
+  bearer: Bearer,
+  stateDir: string,
+  heading: string,
+): Promise<void> {
+  const pairing = await createPairingLink(bearer, stateDir);
   if (!pairing.ok) {
     t.log.error(`could not create a pairing code: ${explain(pairing, bearer.relayUrl)}`);
     return;

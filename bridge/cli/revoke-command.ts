@@ -1,3 +1,6 @@
+import { defaultStateDir } from "../config.ts";
+import { ReconcileRes } from "../control/control-api.ts";
+import { controlCall } from "../control/control-client.ts";
 import { relayApi } from "../control/relay-api.ts";
 import { CliError, parseFlags } from "./options.ts";
 import { orFail, savedBearer } from "./saved-bearer.ts";
@@ -36,6 +39,14 @@ export async function revokeCommand(argv: string[]): Promise<number> {
     throw new CliError(`no token ${id} on this machine (see tether devices)`, 1);
   const { shares } = orFail(revoked, bearer.relayUrl);
   process.stdout.write(`${revokedLine(id, shares)}\n`);
+  // The running bridge rotates the keys the revoked ones could read (docs/protocol.md §12.7); one
+  // not running does it when it starts.
+  const stateDir = values["state-dir"] ?? defaultStateDir();
+  const rotated = await controlCall(stateDir, "POST", "/v1/keys/reconcile", ReconcileRes, {});
+  if (!rotated.ok && rotated.code !== "not_running")
+    process.stderr.write(
+      `The bridge could not rotate keys now (${rotated.message}); it will at its next check.\n`,
+    );
   return 0;
 }
 

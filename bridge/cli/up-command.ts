@@ -178,7 +178,7 @@ async function welcome(
       t.print(
         `${paired} phone${paired === 1 ? " is" : "s are"} paired. Another one: tether pair\n${plainHttpNote(relay.url)}`,
       );
-  } else await printPairing(t, bearer, "Pair your phone: scan this code or open the link");
+  } else await printPairing(t, bearer, stateDir, "Pair your phone: scan this code or open the link");
   if (!t.json && relay.host === "127.0.0.1")
     t.print(
       "Only this machine can open 127.0.0.1. For a phone on your network: tether up --lan (npm start -- --lan)\n",

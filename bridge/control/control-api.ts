@@ -62,3 +62,6 @@ export const ShareRes = CreateShareRes;
 export type ShareRes = z.infer<typeof ShareRes>;
 
 export const ControlError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** `POST /v1/keys/reconcile` (after `tether revoke`): the key recipients removed (docs/protocol.md §12.7). */
+export const ReconcileRes = z.object({ removed: z.array(z.string()) });

@@ -15,7 +15,12 @@ import { type Bearer, relayApi } from "./relay-api.ts";
 
 export type ControlServerOptions = {
   stateDir: string;
-  bridge: { status(): BridgeStatus; revokeGrant(room: string, rule: string): boolean };
+  bridge: {
+    status(): BridgeStatus;
+    revokeGrant(room: string, rule: string): boolean;
+    addShare(shareId: string, room: string, secret: Buffer): void;
+    reconcileKeys(): Promise<string[]>;
+  };
   relay: Bearer;
   machineId: string;
   name: string;
@@ -95,10 +100,17 @@ function controlApp(o: ControlServerOptions, secret: string, startedAt: number):
         `no session room ${req.data.room} on this machine (see tether sessions)`,
       );
     const share = await relayApi.createShare(o.relay, req.data);
-    if (share.ok) return c.json(share.value, 201);
+    if (share.ok) {
+      // The link's own secret gets the room's keys (docs/protocol.md §12.5); only the link carries it.
+      const secret = randomBytes(32);
+      o.bridge.addShare(share.value.id, req.data.room, secret);
+      const url = `${share.value.url}&k=${secret.toString("base64url")}&i=${share.value.id}`;
+      return c.json({ ...share.value, url }, 201);
+    }
     const status = share.status >= 400 && share.status < 600 ? share.status : 502;
     return fail(c, status as ContentfulStatusCode, share.code, share.message);
   });
+  app.post("/v1/keys/reconcile", async (c) => c.json({ removed: await o.bridge.reconcileKeys() }));
   app.notFound((c) => fail(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
     o.log.error("control API: unhandled error", { path: c.req.path, error: err.stack ?? err.message });

@@ -1,5 +1,5 @@
 import { Cid, RoomId } from "../../shared/protocol/index.ts";
-import type { LinkState, RoomHandlers, RoomLink } from "./room-link.ts";
+import type { BodySeal, LinkState, RoomHandlers, RoomLink } from "./room-link.ts";
 import { type Heartbeat, type RelayLog, SocketLink } from "./socket-link.ts";
 import type { StateDb } from "./state-db.ts";
 
@@ -18,6 +18,8 @@ export type RelayClientOptions = {
   cid: string;
   db: StateDb;
   log: RelayLog;
+  /** Seals and opens every body (docs/protocol.md §12); the bridge always gives one. */
+  seal?: BodySeal;
   /**
    * 4001 (token refused), 4403 (room out of scope) or 4003 (fenced: a newer bridge process holds
    * this cid; the caller must exit). The link has stopped; the others go on.
@@ -77,7 +79,7 @@ export class RelayClient {
     if (!RoomId.safeParse(room).success) throw new Error(`invalid room id ${JSON.stringify(room)}`);
     // Two sockets of one cid and epoch would keep replacing each other (close 1000 "replaced").
     if (this.#links.has(room)) throw new Error(`room ${room} is already open`);
-    const { token, cid, db, log, backoffCapMs, heartbeat } = this.#o;
+    const { token, cid, db, log, backoffCapMs, heartbeat, seal } = this.#o;
     if (options.fresh && db.cursor(room) === null) db.setCursor(room, 0);
     const link = new SocketLink({
       room,
@@ -88,6 +90,7 @@ export class RelayClient {
       db,
       log,
       handlers,
+      ...(seal ? { seal } : {}),
       tail: options.tail ?? 0,
       ...(backoffCapMs === undefined ? {} : { backoffCapMs }),
       ...(heartbeat === undefined ? {} : { heartbeat }),

@@ -1,3 +1,5 @@
+import type { BodyContext } from "../../shared/core/e2e/context.ts";
+import type { Opened, OpenFailure } from "../../shared/core/e2e/webcrypto.ts";
 import type { AckItem, BodyOf, Kind, PushHint, SignalKind, StoredMsg } from "../../shared/protocol/index.ts";
 
 /**
@@ -22,6 +24,11 @@ export interface RoomHandlers {
   onMessage(msg: StoredMsg): void;
   /** A message that was not (fully) handled; the cursor moves past it. Tell its sender. */
   onSkipped?(msg: StoredMsg, reason: SkipReason): void;
+  /**
+   * A message whose body did not open (docs/protocol.md §12.3): never handled, the cursor moves past
+   * it. Tell its sender (`unverifiable`).
+   */
+  onUnverifiable?(msg: StoredMsg, reason: OpenFailure): void;
   onState?(state: LinkState): void;
   /** The relay stored these messages (`dup`: it had them already); they left the outbox. */
   onAcked?(acks: AckItem[]): void;
@@ -49,4 +56,16 @@ export interface RoomLink {
   outboxDepth(): number;
   state(): LinkState;
   close(): void;
+}
+
+/**
+ * End-to-end encryption at the link (docs/protocol.md §12.3): every body is sealed before it enters
+ * the outbox (so a resend sends the same bytes) and opened before a handler sees it.
+ */
+export interface BodySeal {
+  /** The body as it goes on the wire: sealed, except the kinds that travel in the clear. */
+  seal(ctx: BodyContext, body: unknown): unknown;
+  open(ctx: BodyContext, body: unknown): Opened;
+  /** A push hint with its `show`s sealed (§12.8). */
+  sealPush(room: string, mid: string, push: PushHint): PushHint;
 }

@@ -1,8 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { type DriverEvent, type DriverState, SyncDriver } from "../../shared/core/client/sync-driver.ts";
-import type { BodyOf, Kind, PushHint, SignalKind } from "../../shared/protocol/index.ts";
+import { utf8Length } from "../../shared/core/util/utf8.ts";
+import {
+  type BodyOf,
+  type Kind,
+  Limits,
+  type PushHint,
+  type SignalKind,
+  type StoredMsg,
+} from "../../shared/protocol/index.ts";
 import { applyGuarded } from "./guard.ts";
-import type { LinkState, RoomHandlers, RoomLink } from "./room-link.ts";
+import type { BodySeal, LinkState, RoomHandlers, RoomLink } from "./room-link.ts";
 import type { StateDb } from "./state-db.ts";
 import { nodeClock, wsTransport } from "./ws-transport.ts";
 
@@ -23,6 +31,8 @@ export type LinkDeps = {
   db: StateDb;
   log: RelayLog;
   handlers: RoomHandlers;
+  /** End-to-end encryption of every body (docs/protocol.md §12); none: bodies go as they are. */
+  seal?: BodySeal;
   tail?: number;
   backoffCapMs?: number;
   heartbeat?: Heartbeat;
@@ -69,7 +79,23 @@ export class SocketLink implements RoomLink {
 
   send<K extends Kind>(kind: K, body: BodyOf<K>, fixedMid?: string, push?: PushHint): string {
     const mid = fixedMid ?? randomBytes(16).toString("base64url");
-    const r = this.#driver.send(kind, body, mid, push);
+    const seal = this.#d.seal;
+    let wire: unknown = body;
+    let hint = push;
+    if (seal) {
+      // The plaintext's limit (§12.3): sealed and base64'd it still fits the relay's body limit.
+      const json = JSON.stringify(body);
+      if (json === undefined) throw new Error(`room ${this.room}: cannot queue ${kind}: body is not JSON`);
+      if (utf8Length(json) > Limits.plainBodyBytes) {
+        queueMicrotask(() =>
+          this.#d.handlers.onRejected?.(mid, "too_large", `body exceeds ${Limits.plainBodyBytes} bytes`),
+        );
+        return mid;
+      }
+      wire = seal.seal({ room: this.room, kind, mid }, body);
+      if (push) hint = seal.sealPush(this.room, mid, push);
+    }
+    const r = this.#driver.send(kind, wire, mid, hint);
     if (r.ok) return mid;
     if (r.code !== "too_large") throw new Error(`room ${this.room}: cannot queue ${kind}: ${r.message}`);
     // The relay would refuse it the same way; saying so without a round trip keeps one code path.
@@ -78,7 +104,8 @@ export class SocketLink implements RoomLink {
   }
 
   signal<K extends SignalKind>(kind: K, body: BodyOf<K>): void {
-    this.#driver.signal(kind, body);
+    const seal = this.#d.seal;
+    this.#driver.signal(kind, seal ? seal.seal({ room: this.room, kind, mid: null }, body) : body);
   }
 
   outboxDepth(): number {
@@ -102,7 +129,7 @@ export class SocketLink implements RoomLink {
     const at = `relay ${this.room}`;
     switch (e.type) {
       case "applied":
-        for (const msg of e.msgs) applyGuarded({ room: this.room, db: this.#d.db, log, handlers }, msg);
+        for (const msg of e.msgs) this.#apply(msg);
         return;
       case "acked":
         return handlers.onAcked?.(e.acks);
@@ -122,6 +149,24 @@ export class SocketLink implements RoomLink {
       case "presence":
       case "history":
         return;
+    }
+  }
+
+  /** Opens a body before any handler sees it; one that does not open is reported, never applied. */
+  #apply(msg: StoredMsg): void {
+    const { handlers, log, seal, db } = this.#d;
+    if (!seal) return applyGuarded({ room: this.room, db, log, handlers }, msg);
+    const opened = seal.open({ room: this.room, kind: msg.kind, mid: msg.mid }, msg.body);
+    if (opened.ok) return applyGuarded({ room: this.room, db, log, handlers }, { ...msg, body: opened.body });
+    log.warn(`relay ${this.room}: message ${msg.mid} does not open (${opened.reason}); skipped`, {
+      kind: msg.kind.slice(0, 64),
+      role: msg.role,
+      seq: msg.seq,
+    });
+    try {
+      handlers.onUnverifiable?.(msg, opened.reason);
+    } catch (err) {
+      log.error(`relay ${this.room}: could not report unverifiable message ${msg.mid}: ${String(err)}`);
     }
   }
 

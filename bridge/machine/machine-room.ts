@@ -91,19 +91,19 @@ export class MachineRoom {
     };
     run().catch((err: Error) => {
       this.log.error("machine request failed", { kind: msg.kind, mid: msg.mid, error: err.message });
-      this.#notice(msg.mid, "error", "internal", `The bridge could not do that: ${err.message}`);
+      this.notice(msg.mid, "error", "internal", `The bridge could not do that: ${err.message}`);
     });
   }
 
   /** A controller's request the link skipped: answered with a notice naming it. */
   onSkipped(msg: StoredMsg, reason: SkipReason): void {
-    if (msg.role === "controller") this.#notice(msg.mid, "error", "message_skipped", skippedText(reason));
+    if (msg.role === "controller") this.notice(msg.mid, "error", "message_skipped", skippedText(reason));
   }
 
   async #create(msg: StoredMsg): Promise<void> {
     const body = CreateSession.safeParse(msg.body);
     if (!body.success)
-      return this.#notice(
+      return this.notice(
         msg.mid,
         "error",
         "bad_request",
@@ -114,16 +114,16 @@ export class MachineRoom {
     let room = this.registry.roomOfRequest(msg.mid);
     if (!room) {
       if (this.sessions.full())
-        return this.#notice(
+        return this.notice(
           msg.mid,
           "error",
           "too_many_sessions",
           "This machine has as many open sessions as it allows: end one first.",
         );
       const cwd = await resolveUnderRoots(body.data.cwd, this.info.roots);
-      if (cwd === null) return this.#notice(msg.mid, "error", "cwd_not_allowed", CWD_REFUSED);
+      if (cwd === null) return this.notice(msg.mid, "error", "cwd_not_allowed", CWD_REFUSED);
       if (resumeClaudeSessionId && !(await mayResume(resumeClaudeSessionId, this.info.roots)))
-        return this.#notice(msg.mid, "error", "resume_not_allowed", RESUME_REFUSED);
+        return this.notice(msg.mid, "error", "resume_not_allowed", RESUME_REFUSED);
       room = this.sessions.create({
         cwd,
         // A title made from the prompt or the folder is shown in terminals: no control characters.
@@ -140,7 +140,7 @@ export class MachineRoom {
   async #end(msg: StoredMsg): Promise<void> {
     const body = EndSession.safeParse(msg.body);
     if (!body.success || !(await this.sessions.end(body.data.room))) {
-      this.#notice(msg.mid, "warn", "unknown_session", "No such session on this machine.");
+      this.notice(msg.mid, "warn", "unknown_session", "No such session on this machine.");
     }
   }
 
@@ -149,17 +149,17 @@ export class MachineRoom {
     const asked = body.success ? body.data.cwd : undefined;
     const cwd = asked === undefined ? null : await resolveUnderRoots(asked, this.info.roots);
     if (asked !== undefined && cwd === null)
-      return this.#notice(msg.mid, "error", "cwd_not_allowed", CWD_REFUSED);
+      return this.notice(msg.mid, "error", "cwd_not_allowed", CWD_REFUSED);
     const sessions = await listResumable(cwd, this.info.roots);
     this.link.send("machine.resumable", { requestMid: msg.mid, sessions });
   }
 
   #checkAccount(msg: StoredMsg): void {
     if (CheckAccount.safeParse(msg.body).success) return this.onCheckAccount();
-    this.#notice(msg.mid, "error", "bad_request", "check_account: expected an empty object");
+    this.notice(msg.mid, "error", "bad_request", "check_account: expected an empty object");
   }
 
-  #notice(requestMid: string, level: NoticeLevel, code: MachineNoticeCode, text: string): void {
+  notice(requestMid: string, level: NoticeLevel, code: MachineNoticeCode, text: string): void {
     this.link.send("machine.notice", { requestMid, level, code, text });
   }
 }

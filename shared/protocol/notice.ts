@@ -32,6 +32,8 @@ export const SessionNoticeCode = z.enum([
   "unlisted_command",
   // A user.message whose attachment did not arrive whole (docs/protocol.md §9.5.1); it never runs.
   "attachment_failed",
+  // A controller's message whose body did not open (docs/protocol.md §12.3); names it as `mid`.
+  "unverifiable",
 ]);
 export type SessionNoticeCode = z.infer<typeof SessionNoticeCode>;
 
@@ -44,6 +46,8 @@ export const MachineNoticeCode = z.enum([
   "message_skipped",
   "resume_not_allowed",
   "too_many_sessions",
+  // A request whose body did not open, or an enroll whose proof failed (docs/protocol.md §12).
+  "unverifiable",
 ]);
 export type MachineNoticeCode = z.infer<typeof MachineNoticeCode>;
 

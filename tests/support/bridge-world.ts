@@ -13,6 +13,8 @@ import {
   type SignalKind,
   type StoredMsg,
 } from "../../shared/protocol/index.ts";
+import type { DeviceKeys, PhoneKeys } from "./phone-keys.ts";
+import { enrollDevice, pairDevice } from "./phone-pairing.ts";
 import { mintToken, type RelayProcess, startRelay } from "./relay-process.ts";
 import { ScriptedModel } from "./scripted-model.ts";
 import { WireClient } from "./wire-client.ts";
@@ -41,6 +43,10 @@ export class BridgeWorld {
   machineId = `mc${randomBytes(9).toString("base64url")}`;
   bridgeToken = "";
   deviceToken = "";
+  /** The paired device's end-to-end keys (docs/protocol.md §12); enrolled with the first phone. */
+  device!: DeviceKeys;
+  #pairing: { code: string; p: string } | null = null;
+  #enrolled: Promise<void> | null = null;
   bridge: BridgeProcess | null = null;
   /** More environment for the bridge and its Claude CLI (e.g. a CLI feature switch a test needs). */
   extraEnv: NodeJS.ProcessEnv = {};
@@ -59,7 +65,9 @@ export class BridgeWorld {
     await w.model.start();
     w.relay = await startRelay({ vars: o.relayVars ?? {} });
     w.bridgeToken = (await mintToken(w.relay, "bridge", w.machineId)).token;
-    w.deviceToken = (await mintToken(w.relay, "device", w.machineId)).token;
+    // The phone pairs through the bridge's own pairing link (code, machine key, pairing secret).
+    const paired = await pairDevice({ relayUrl: w.relay.url, token: w.bridgeToken }, w.stateDir);
+    [w.deviceToken, w.device, w.#pairing] = [paired.token, paired.device, paired.pairing];
     return w;
   }
 
@@ -112,7 +120,26 @@ export class BridgeWorld {
     return p;
   }
 
+  /**
+   * Sends the device's `keys.enroll` once (with the first phone, the bridge running) and waits for
+   * the bridge's grant in the machine room.
+   */
+  enroll(): Promise<void> {
+    const pairing = this.#pairing;
+    if (!pairing) return Promise.resolve();
+    this.#enrolled ??= enrollDevice({
+      wsUrl: this.relay.wsUrl,
+      machineRoom: `m-${this.machineId}`,
+      token: this.deviceToken,
+      device: this.device,
+      ...pairing,
+      diagnostics: () => this.bridge?.output.slice(-3000) ?? "",
+    });
+    return this.#enrolled;
+  }
+
   async #tryPhone(room: string, cid: string): Promise<Phone> {
+    await this.enroll();
     const msgs: StoredMsg[] = [];
     const signals: SignalIn[] = [];
     const client = await WireClient.open(this.relay.wsUrl, room, this.deviceToken, {
@@ -120,7 +147,7 @@ export class BridgeWorld {
       onSignal: (s) => signals.push(s),
     });
     await client.hello({ cid, since: 0 });
-    const phone = new Phone(client, msgs, cid, room, signals);
+    const phone = new Phone(client, msgs, cid, room, signals, this.device);
     this.#phones.push(phone);
     return phone;
   }
@@ -158,20 +185,61 @@ function shebangFlags(script: string): string[] {
   return first.split(" ").filter((word) => word.startsWith("--"));
 }
 
-/** A phone-side view of one room: every stored message applied, in order. */
+/**
+ * A phone-side view of one room: every stored message applied, in order, opened with the phone's
+ * end-to-end keys (docs/protocol.md §12). A body that does not open reads as
+ * `{unverifiable: <reason>}`, which no kind's schema accepts.
+ */
 export class Phone {
   readonly client: WireClient;
-  readonly msgs: StoredMsg[];
+  /** The messages as the relay stored them (sealed). */
+  readonly raw: StoredMsg[];
   readonly cid: string;
   readonly room: string;
-  /** Signals received while connected (a phone opened without a signal list gets none). */
-  readonly signals: SignalIn[];
-  constructor(client: WireClient, msgs: StoredMsg[], cid: string, room: string, signals: SignalIn[] = []) {
+  readonly keys: PhoneKeys | null;
+  readonly #rawSignals: SignalIn[];
+  #opened = new Map<number, StoredMsg>();
+  constructor(
+    client: WireClient,
+    msgs: StoredMsg[],
+    cid: string,
+    room: string,
+    signals: SignalIn[] = [],
+    keys: PhoneKeys | null = null,
+  ) {
     this.client = client;
-    this.msgs = msgs;
+    this.raw = msgs;
     this.cid = cid;
     this.room = room;
-    this.signals = signals;
+    this.#rawSignals = signals;
+    this.keys = keys;
+  }
+
+  /** Every message, opened (grants are taken as they come, so what they open reads at once). */
+  get msgs(): StoredMsg[] {
+    const keys = this.keys;
+    if (!keys) return this.raw;
+    return this.raw.map((m) => {
+      const done = this.#opened.get(m.seq);
+      if (done) return done;
+      if (m.kind === "keys.grant") keys.takeGrant(this.room, m.body);
+      const o = keys.open({ room: this.room, kind: m.kind, mid: m.mid }, m.body);
+      if (!o.ok) return { ...m, body: { unverifiable: o.reason } };
+      const opened = { ...m, body: o.body };
+      this.#opened.set(m.seq, opened);
+      return opened;
+    });
+  }
+
+  /** Signals received while connected, opened (a phone opened without a signal list gets none). */
+  get signals(): SignalIn[] {
+    const keys = this.keys;
+    if (!keys) return this.#rawSignals;
+    void this.msgs;
+    return this.#rawSignals.map((s) => {
+      const o = keys.open({ room: this.room, kind: s.kind, mid: null }, s.body);
+      return { ...s, body: o.ok ? o.body : { unverifiable: o.reason } };
+    });
   }
 
   /** Sends a body of the contract (shared/protocol/kinds.ts); returns its mid once stored. */
@@ -179,10 +247,36 @@ export class Phone {
     return this.sendRaw(kind, body);
   }
 
-  /** Sends anything, for tests of how the bridge treats a body that breaks the contract. */
+  /**
+   * Sends anything (sealed, as a genuine phone would), for tests of how the bridge treats a body
+   * that breaks the contract. Waits for this room's key when the phone holds none yet.
+   */
   async sendRaw(kind: string, body: unknown): Promise<string> {
     const mid = `m_${randomBytes(12).toString("base64url")}`;
+    return this.sendUnsealed(kind, await this.sealFor(kind, mid, body), mid);
+  }
+
+  /** The body as this phone would put it on the wire under `mid`. */
+  async sealFor(kind: string, mid: string, body: unknown): Promise<unknown> {
+    const keys = this.keys;
     // The relay stores a body of any JSON value, but not a missing one.
+    if (!keys) return body ?? null;
+    return until(
+      () => {
+        void this.msgs;
+        return keys.seal({ room: this.room, kind, mid }, body ?? null);
+      },
+      30_000,
+      () => `a key for ${this.room} (${this.describe()})`,
+    );
+  }
+
+  /** Sends a body exactly as given (a plaintext or forged body, for the end-to-end tests). */
+  async sendUnsealed(
+    kind: string,
+    body: unknown,
+    mid = `m_${randomBytes(12).toString("base64url")}`,
+  ): Promise<string> {
     const r = await this.client.send([{ mid, kind, body: body ?? null }]);
     if (r.status !== "acked" || r.refused.length > 0)
       throw new Error(`send ${kind} failed: ${JSON.stringify(r)}`);
