@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { CLEAR_KINDS, Sealed } from "../../shared/protocol/e2e.ts";
+import type { StoredMsg } from "../../shared/protocol/index.ts";
+import { until } from "../support/bridge-world.ts";
+import {
+  pairByLink,
+  relayPairingLink,
+  startSession,
+  transcript,
+  typeAndSend,
+  userMsg,
+  WAIT,
+  withDiagnostics,
+} from "../support/web-app.ts";
+import { useWebWorld } from "../support/web-world.ts";
+
+// End-to-end encryption, the phone's side (docs/protocol.md §12): a pairing link without keys is
+// refused; a whole scripted session (title, prompt, answer, tool output) shows on the phone while
+// everything the relay serves of the room is sealed; a message the relay (or anyone with a token)
+// altered or forged is shown as "could not be verified", never as what it claims to be.
+
+const web = useWebWorld();
+
+describe("end-to-end encryption in the phone app", () => {
+  it("refuses a keyless link, shows a sealed session, and marks tampered messages", async () => {
+    await withDiagnostics("e2e", web.w, web.phones, () => run());
+  }, 240_000);
+});
+
+async function run(): Promise<void> {
+  const { w, phone } = web;
+  const { page, log } = phone;
+
+  // The relay's own link has no machine key and no pairing secret: refused, never paired in the clear.
+  await page.goto(await relayPairingLink(w));
+  await page.getByText("This pairing link has no end-to-end encryption keys").waitFor();
+  expect(log.some((l) => l.includes("a pairing link without end-to-end keys was refused"))).toBe(true);
+
+  await pairByLink(page, w);
+  const room = await startSession(page, { title: "sealed e2e-title-7q" });
+  const said = "e2e-prompt-7q [[bash cmd=echo_e2e-output-7q]]";
+  await typeAndSend(page, said);
+  const sheet = page.getByRole("dialog", { name: "Allow Bash?" });
+  await sheet.getByRole("button", { name: "Allow", exact: true }).click();
+  const t = transcript(page);
+  await userMsg(page, said).and(page.locator("[data-status='done']")).waitFor();
+  await t.getByText("e2e-output-7q", { exact: false }).first().waitFor();
+  await t.getByTestId("turn-result").filter({ hasText: "Done" }).waitFor();
+
+  // What the relay serves of the room (what it stores): envelopes and sealed bodies only.
+  const logPhone = await w.phone(room);
+  await logPhone.wait("turn.result");
+  const raw: StoredMsg[] = logPhone.raw;
+  const clear = raw.filter((m) => !CLEAR_KINDS.has(m.kind) && !Sealed.safeParse(m.body).success);
+  expect(clear.map((m) => m.kind)).toEqual([]);
+  const served = JSON.stringify(raw);
+  for (const secret of ["e2e-prompt-7q", "e2e-output-7q", "e2e-title-7q"])
+    expect(served).not.toContain(secret);
+
+  // Tampering: a genuine sealed prompt replayed under another mid, and a plaintext body where a
+  // sealed one belongs. Neither shows as a prompt; each is a row saying why it is not trusted.
+  const genuine = raw.find((m) => m.kind === "user.message");
+  if (!genuine) throw new Error("no stored user.message");
+  await logPhone.sendUnsealed("user.message", genuine.body);
+  await logPhone.sendUnsealed("user.message", { text: "forged-7q plaintext" });
+  const rows = t.getByTestId("unverified");
+  await rows.and(page.locator("[data-reason='bad_tag']")).waitFor();
+  await rows.and(page.locator("[data-reason='not_sealed']")).waitFor();
+  await rows.first().filter({ hasText: "This message could not be verified" }).waitFor();
+  expect(await userMsg(page, "forged-7q plaintext").count()).toBe(0);
+  expect(await userMsg(page, said).count()).toBe(1);
+  await until(
+    () => (log.filter((l) => l.includes("could not be verified")).length >= 2 ? true : null),
+    WAIT,
+    "the page's reports of the two messages",
+  );
+
+  // After a reload (the mirror holds sealed bodies and is opened again) the same screen.
+  await page.reload();
+  await userMsg(page, said).waitFor();
+  await t.getByTestId("unverified").and(page.locator("[data-reason='bad_tag']")).waitFor();
+  expect(await userMsg(page, "forged-7q plaintext").count()).toBe(0);
+  expect(log.filter((l) => l.startsWith("pageerror"))).toEqual([]);
+}
