@@ -37,14 +37,18 @@ async function run(): Promise<void> {
   expect(log.some((l) => l.includes("a pairing link without end-to-end keys was refused"))).toBe(true);
 
   await pairByLink(page, w);
+  // The node-side reader of the log is a paired device too, enrolled before the session exists.
+  await w.enroll();
   const room = await startSession(page, { title: "sealed e2e-title-7q" });
   const said = "e2e-prompt-7q [[bash cmd=echo_e2e-output-7q]]";
   await typeAndSend(page, said);
-  const sheet = page.getByRole("dialog", { name: "Allow Bash?" });
-  await sheet.getByRole("button", { name: "Allow", exact: true }).click();
+  // Claude Code runs a plain `echo` without asking.
   const t = transcript(page);
   await userMsg(page, said).and(page.locator("[data-status='done']")).waitFor();
-  await t.getByText("e2e-output-7q", { exact: false }).first().waitFor();
+  // The tool's output (what the shell printed, not the prompt's words) and Claude's answer after it.
+  const card = t.getByRole("article", { name: /^Bash: / });
+  await card.locator(".output pre", { hasText: /^e2e-output-7q\s*$/ }).waitFor();
+  await page.getByRole("heading", { name: "sealed e2e-title-7q" }).waitFor();
   await t.getByTestId("turn-result").filter({ hasText: "Done" }).waitFor();
 
   // What the relay serves of the room (what it stores): envelopes and sealed bodies only.
