@@ -54,23 +54,25 @@ async function run(): Promise<void> {
   // What a notification says is sealed end to end (§12.8): the worker opens it with the room key
   // this phone keeps in IndexedDB. Sealed here with the node-side phone's copy of the same room key.
   const show = { title: "Pocket", body: "e2e-push-7q: Claude finished", tag: room };
-  const sealedShow = (mid: string) => ({
-    ...(log.keys?.seal({ room, kind: "push.show", mid }, show) as object),
+  const sealedShow = async (mid: string) => ({
+    ...((await log.sealFor("push.show", mid, show)) as object),
     mid,
   });
-  await until(
-    () => log.keys?.seal({ room, kind: "push.show", mid: "x" }, show) ?? null,
-    WAIT,
-    "the room key",
-  );
-  await cdp.push({ v: 1, room, seq: 1, class: "turn", at: Date.now(), show: sealedShow("m_e2epush0001") });
+  await cdp.push({
+    v: 1,
+    room,
+    seq: 1,
+    class: "turn",
+    at: Date.now(),
+    show: await sealedShow("m_e2epush0001"),
+  });
   await until(
     () => logged.find((l) => l.includes(`a turn push for ${room} was opened`)) ?? null,
     WAIT,
     "the worker opening a sealed show",
   );
   // A show moved to another message (or altered, or plaintext) does not open: a plain notice instead.
-  const moved = { ...sealedShow("m_e2epush0001"), mid: "m_e2epush0002" };
+  const moved = { ...(await sealedShow("m_e2epush0001")), mid: "m_e2epush0002" };
   await cdp.push({ v: 1, room, seq: 2, class: "turn", at: Date.now(), show: moved });
   await cdp.push({
     v: 1,
