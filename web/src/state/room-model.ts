@@ -235,6 +235,7 @@ export class RoomModel {
   }
 
   #rejected(mid: string, code: string, message: string): void {
+    this.#plain.delete(mid);
     const row = this.local.value.outbox.find((r) => r.mid === mid);
     this.#setLocal({
       outbox: this.local.value.outbox.filter((r) => r.mid !== mid),
