@@ -131,19 +131,33 @@ function Revoked(p: { machineId: string }) {
   );
 }
 
-/** Machine-room messages this phone could not open (docs/protocol.md §12.3): said, never applied. */
+/**
+ * Machine-room messages this phone could not open (docs/protocol.md §12.3): said, never applied.
+ * Right after pairing the machine's key is still on its way (the bridge grants it once it has
+ * checked this phone's enroll): that is said as waiting, not as a failure.
+ */
 function UnverifiedNote(p: { model: RoomModel }) {
   const reasons = useComputed(() =>
     p.model.msgs.value.flatMap((m) => {
       const r = unopenedReason(m.body);
-      return r && r !== "waiting" ? [r] : [];
+      return r ? [r] : [];
     }),
   ).value;
-  if (reasons.length === 0) return null;
+  const failed = reasons.filter((r) => r !== "waiting" && r !== "unknown_key");
+  const keyless = reasons.length > failed.length;
   return (
-    <Notice level="warn">
-      {reasons.length === 1 ? "A message" : `${reasons.length} messages`} from this machine could not be
-      verified ({[...new Set(reasons)].join(", ")}) and {reasons.length === 1 ? "was" : "were"} ignored.
-    </Notice>
+    <>
+      {keyless ? (
+        <Notice level="info">
+          Waiting for the machine's key: the bridge sends it once it has checked this pairing.
+        </Notice>
+      ) : null}
+      {failed.length > 0 ? (
+        <Notice level="warn">
+          {failed.length === 1 ? "A message" : `${failed.length} messages`} from this machine could not be
+          verified ({[...new Set(failed)].join(", ")}) and {failed.length === 1 ? "was" : "were"} ignored.
+        </Notice>
+      ) : null}
+    </>
   );
 }
