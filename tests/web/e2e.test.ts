@@ -4,7 +4,9 @@ import type { StoredMsg } from "../../shared/protocol/index.ts";
 import { until } from "../support/bridge-world.ts";
 import {
   pairByLink,
+  pairingLink,
   relayPairingLink,
+  sendDraft,
   startSession,
   transcript,
   typeAndSend,
@@ -19,10 +21,10 @@ import { useWebWorld } from "../support/web-world.ts";
 // everything the relay serves of the room is sealed; a message the relay (or anyone with a token)
 // altered or forged is shown as "could not be verified", never as what it claims to be.
 
-const web = useWebWorld();
+const web = useWebWorld({ phones: 2 });
 
 describe("end-to-end encryption in the phone app", () => {
-  it("refuses a keyless link, shows a sealed session, and marks tampered messages", async () => {
+  it("refuses a keyless link, shows a sealed session, marks tampered messages, and waits for a key", async () => {
     await withDiagnostics("e2e", web.w, web.phones, () => run());
   }, 240_000);
 });
@@ -85,4 +87,26 @@ async function run(): Promise<void> {
   await t.getByTestId("unverified").and(page.locator("[data-reason='bad_tag']")).waitFor();
   expect(await userMsg(page, "forged-7q plaintext").count()).toBe(0);
   expect(log.filter((l) => l.startsWith("pageerror"))).toEqual([]);
+
+  // A second phone pairs while the bridge is away: a token, but no key yet. It says so, sends
+  // nothing (nothing is ever sent unsealed), keeps the text, and sends it once the key has come.
+  const second = web.phones[1]?.page;
+  if (!second) throw new Error("no second phone");
+  expect(await w.bridge?.kill("SIGTERM")).toBe(0);
+  await second.goto(await pairingLink(w));
+  await second.waitForURL(`${w.relay.url}/m/${w.machineId}`);
+  await second.getByText("Waiting for the machine's key").waitFor();
+  await second.goto(`${w.relay.url}/s/${room}`);
+  await second.getByTestId("waiting-key").waitFor();
+  const later = "e2e-later-7q typed before the key";
+  await second.getByLabel("Message to Claude").fill(later);
+  await second.getByRole("button", { name: "Send", exact: true }).click();
+  await second.getByRole("alert").filter({ hasText: "waiting for the machine's key" }).waitFor();
+  expect(await second.getByLabel("Message to Claude").inputValue()).toBe(later);
+  w.startBridge();
+  await second.getByTestId("waiting-key").waitFor({ state: "detached" });
+  await second.getByRole("heading", { name: "sealed e2e-title-7q" }).waitFor();
+  await sendDraft(second);
+  await userMsg(second, later).and(second.locator("[data-status='done']")).waitFor();
+  await userMsg(page, later).waitFor();
 }

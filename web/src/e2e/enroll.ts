@@ -2,7 +2,8 @@ import { deviceWrapKey, generateDeviceKeys, pairProof } from "../../../shared/co
 import { PublicKey } from "../../../shared/protocol/e2e.ts";
 import { fromBase64url } from "../../../shared/webpush/base64url.ts";
 import { me } from "../lib/api.ts";
-import { acquireRoom, dropRoom, releaseRoom } from "../state/rooms.ts";
+import { dropRoom } from "../state/rooms.ts";
+import { watchEnroll } from "./enroll-watch.ts";
 import { saveDeviceKeys } from "./key-store.ts";
 
 /** What a pairing link's fragment carries for end-to-end encryption (docs/protocol.md §12.4). */
@@ -19,9 +20,9 @@ export type Enrolled = { ok: true } | { ok: false; message: string };
 
 /**
  * After the code was redeemed: this phone's own ECDH key pair (the private half never leaves the
- * browser), the key its grants will be wrapped under, and `keys.enroll` queued in the machine
- * room with the proof that it holds the link's pairing secret. Kept before the enroll is queued,
- * so the grants that answer it always find the key that opens them.
+ * browser), the key its grants will be wrapped under, and `keys.enroll` with the proof that it
+ * holds the link's pairing secret, kept until the bridge answers with a grant (enroll-watch.ts
+ * sends it). Kept before anything is sent, so the grants that answer it find the key that opens them.
  */
 export async function enrollDevice(
   machineId: string,
@@ -36,6 +37,7 @@ export async function enrollDevice(
   const pair = await generateDeviceKeys();
   const wrapKey = await deviceWrapKey(pair.privateKey, link.machineKey, to);
   const proof = await pairProof(link.secret, { code, tokenId, key: pair.publicKey });
+  link.secret.fill(0);
   await saveDeviceKeys(machineId, {
     to,
     wrapKey,
@@ -44,23 +46,8 @@ export async function enrollDevice(
     privateKey: pair.privateKey,
     publicKey: pair.publicKey,
   });
-  link.secret.fill(0);
-  return queueEnroll(machineId, { code, tokenId, key: pair.publicKey, proof });
-}
-
-async function queueEnroll(
-  machineId: string,
-  body: { code: string; tokenId: string; key: string; proof: string },
-): Promise<Enrolled> {
-  const room = `m-${machineId}`;
   // Pairing again: a room still open from before reads grants as the old pairing's recipient.
-  dropRoom(room);
-  const held = await acquireRoom(room, "machine.info");
-  if (!held.ok) return { ok: false, message: "this phone holds no token for the machine" };
-  try {
-    const r = await held.model.send("keys.enroll", body);
-    return r.ok ? { ok: true } : { ok: false, message: r.message };
-  } finally {
-    releaseRoom(room);
-  }
+  dropRoom(`m-${machineId}`);
+  await watchEnroll(machineId, { code, tokenId, key: pair.publicKey, proof });
+  return { ok: true };
 }

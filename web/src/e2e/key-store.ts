@@ -23,6 +23,8 @@ export type DeviceKeys = Recipient & {
 
 const DEVICE = "tether.e2e.device.";
 const SHARE = "tether.e2e.share.";
+/** A device's `keys.enroll` until a grant answers it (enroll-watch.ts). */
+export const ENROLL = "tether.e2e.enroll.";
 /** `<prefix><room>.<generation>`: one entry per key, so two writers never overwrite each other. */
 const ROOM_KEY = "tether.e2e.key.";
 
@@ -72,6 +74,7 @@ export function wipeRoomKeys(kv: IDBObjectStore, room: string): void {
 /** Inside a transaction: a machine's device keys (the pairing is gone). */
 export function wipeDeviceKeys(kv: IDBObjectStore, machineId: string): void {
   kv.delete(DEVICE + machineId);
+  kv.delete(ENROLL + machineId);
 }
 
 function roomRange(room: string): IDBKeyRange {

@@ -22,6 +22,8 @@ export class RoomKeys {
   readonly room: string;
   #keys = new Map<number, CryptoKey>();
   #recipient: Recipient | null = null;
+  /** A grant addressed to this phone's recipient verified: the bridge knows this pairing or link. */
+  #granted = false;
   readonly ready: Promise<void>;
 
   constructor(room: string, holder: KeyHolder) {
@@ -32,6 +34,11 @@ export class RoomKeys {
   /** Whether this phone can seal for the room yet (it holds a key of some generation). */
   get canSeal(): boolean {
     return this.#keys.size > 0;
+  }
+
+  /** Whether a grant for this phone was read (its enroll reached the bridge). */
+  get granted(): boolean {
+    return this.#granted;
   }
 
   /** The newest generation held, or null. */
@@ -52,12 +59,15 @@ export class RoomKeys {
     if (!grant.success || !me || grant.data.room !== this.room) return false;
     let fresh = false;
     for (const w of grant.data.keys) {
-      if (w.to !== me.to || this.#keys.has(w.k)) continue;
+      if (w.to !== me.to || (this.#granted && this.#keys.has(w.k))) continue;
       const raw = await unwrapRoomKey(me.wrapKey, this.room, w);
       if (!raw) {
         console.warn(`tether ${this.room}: a key grant for this device does not verify (generation ${w.k})`);
         continue;
       }
+      if (!this.#granted) fresh = true;
+      this.#granted = true;
+      if (this.#keys.has(w.k)) continue;
       const key = await importRoomKey(raw);
       raw.fill(0);
       this.#keys.set(w.k, key);

@@ -39,6 +39,8 @@ export class RoomModel {
   readonly role = signal<Role | null>(null);
   /** This phone holds a key to seal with (docs/protocol.md §12): until then nothing can be sent. */
   readonly sealable = signal(false);
+  /** A key grant addressed to this phone was read here: the bridge knows it (§12.4). */
+  readonly granted = signal(false);
   readonly socket: RoomSocket;
   readonly keys: RoomKeys;
   #opener: Opener;
@@ -232,6 +234,7 @@ export class RoomModel {
 
   #noteKeys(): void {
     this.sealable.value = this.keys.canSeal;
+    this.granted.value = this.keys.granted;
   }
 
   #rejected(mid: string, code: string, message: string): void {
