@@ -85,6 +85,9 @@ export async function pairByLink(page: Page, w: BridgeWorld, origin = w.relay.ur
   await page.getByRole("heading", { name: "test-machine" }).waitFor();
   await relayStatus(page).filter({ hasText: "Connected" }).waitFor();
   await bridgeStatus(page).filter({ hasText: "Bridge online" }).waitFor();
+  // The node-side reader of the room logs (w.phone) is a paired device too: enrolled now, before
+  // any session exists, so it is granted every room's first key as the room opens.
+  await w.enroll();
 }
 
 /** From the machine page: a new session under the bridge's root; returns its room. */
