@@ -79,6 +79,9 @@ export class Bridge {
     const keyring = Keyring.inStateDir(o.stateDir);
     keyring.machine();
     this.#keys = new RoomKeys(keyring, o.log);
+    this.#keys.onOwed = (rooms) => {
+      for (const room of rooms) if (room.startsWith("s-")) this.#sessions.openRoom(room);
+    };
     this.#client = new RelayClient({
       url: o.relayUrl,
       token: o.token,
@@ -164,6 +167,8 @@ export class Bridge {
     this.#machine.publishInfo();
     this.#sessions.resumeAll();
     this.#machine.publishSessions();
+    const owed = this.#keys.owed();
+    if (owed.length > 0) this.#keys.onOwed(owed);
     this.#keyService.start();
   }
 

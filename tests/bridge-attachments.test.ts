@@ -100,7 +100,9 @@ describe("attachments", () => {
 
     const before = w.model.turns().length;
     const mid = `m_${randomBytes(12).toString("base64url")}`;
-    const message = { mid, kind: "user.message", body: { text: "look", attachments: [ref] } };
+    // Sealed once, as the phone's outbox keeps it: the resend is the very same bytes.
+    const body = await again.sealFor("user.message", mid, { text: "look", attachments: [ref] });
+    const message = { mid, kind: "user.message", body };
     expect(await again.client.send([message])).toMatchObject({ status: "acked", refused: [] });
     const resent = await again.client.send([message]);
     expect(resent).toMatchObject({ status: "acked", acks: [{ mid, dup: true }] });
@@ -259,7 +261,10 @@ async function upload(p: Phone, bytes: Uint8Array, name: string, mediaType: stri
 async function sendChunks(p: Phone, chunks: readonly AttachmentChunk[]): Promise<AckItem[]> {
   const acks: AckItem[] = [];
   for (const c of chunks) {
-    const r = await p.client.send([{ mid: chunkMid(c.id, c.index), kind: "attachment.chunk", body: c }]);
+    const mid = chunkMid(c.id, c.index);
+    const r = await p.client.send([
+      { mid, kind: "attachment.chunk", body: await p.sealFor("attachment.chunk", mid, c) },
+    ]);
     if (r.status !== "acked" || r.refused.length > 0)
       throw new Error(`chunk ${c.index} not stored: ${r.status === "acked" ? r.refused[0]?.code : r.status}`);
     acks.push(...r.acks);

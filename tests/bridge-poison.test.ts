@@ -146,13 +146,18 @@ describe("a hostile controller, end to end", () => {
       [machine, toMachine],
     ] as const) {
       for (const frame of frames(msgs)) {
-        const out = frame.map(({ kind, body }) => ({ mid: newMid(), kind, body: body ?? null }));
-        const r = await phone.client.send(out);
+        // Sealed as a genuine phone would: hostile content from a key holder, not a forgery.
+        const sealed = frame.map(async ({ kind, body }) => {
+          const mid = newMid();
+          return { mid, kind, body: body ?? null, wire: await phone.sealFor(kind, mid, body ?? null) };
+        });
+        const out = await Promise.all(sealed);
+        const r = await phone.client.send(out.map(({ mid, kind, wire }) => ({ mid, kind, body: wire })));
         // A signal kind in a send frame makes the frame bad: nothing of it is stored.
         if (r.status === "error" && r.error.code === "bad_frame") continue;
         if (r.status !== "acked") throw new Error(`send: ${r.status}`);
         const refused = new Set(r.refused.map((e) => e.mid));
-        for (const m of out) if (!refused.has(m.mid)) stored.push({ phone, ...m });
+        for (const { mid, kind, body } of out) if (!refused.has(mid)) stored.push({ phone, mid, kind, body });
       }
     }
     // The relay refuses some with a typed error (too deep, too large, not allowed); most are stored.

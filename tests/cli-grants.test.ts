@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Phone } from "./support/bridge-world.ts";
-import { openPhone, pair } from "./support/phone.ts";
+import { openPhone, pairByLink } from "./support/phone.ts";
+import type { PairedDevice } from "./support/phone-pairing.ts";
 import { runTether, TetherProcess, tetherEnv } from "./support/tether-process.ts";
 
 /**
@@ -27,7 +28,7 @@ const state = join(dir, "state");
 const project = join(dir, "project");
 let up: TetherProcess;
 let origin = "";
-let device = { token: "", machineId: "" };
+let device: PairedDevice;
 let machine: Phone;
 let room = "";
 let umaskBefore = 0;
@@ -40,13 +41,13 @@ beforeAll(async () => {
   chmodSync(state, 0o755);
   umaskBefore = process.umask(0o022);
   up = TetherProcess.start(["up", "--port", "0", "--state-dir", state, "--root", project, "--json"]);
-  const [, o, code] = await up.waitFor(
-    /\{"event":"pairing","url":"(http:\/\/127\.0\.0\.1:\d+)\/pair#c=([\w-]+)"/,
+  const [, url] = await up.waitFor(
+    /\{"event":"pairing","url":"(http:\/\/127\.0\.0\.1:\d+\/pair#c=[^"]+)"/,
     120_000,
   );
-  origin = o!;
-  device = await pair(origin, code!);
-  machine = await openPhone(origin, `m-${device.machineId}`, device.token);
+  origin = new URL(url!).origin;
+  device = await pairByLink(url!);
+  machine = await openPhone(origin, `m-${device.machineId}`, device);
   const req = await machine.send("machine.create_session", { cwd: project, title: "grants test" });
   room = (await machine.wait("machine.session_created", (b) => b.requestMid === req)).room;
 }, 150_000);

@@ -5,8 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StatusRes } from "../bridge/control/control-api.ts";
+import type { StoredMsg } from "../shared/protocol/index.ts";
 import { type Phone, until } from "./support/bridge-world.ts";
-import { openPhone, pair } from "./support/phone.ts";
+import { openPhone, pair, pairByLink } from "./support/phone.ts";
+import { PhoneKeys } from "./support/phone-keys.ts";
+import type { PairedDevice } from "./support/phone-pairing.ts";
 import { mintToken } from "./support/relay-process.ts";
 import { runTether, TetherProcess } from "./support/tether-process.ts";
 import { ClosedError, WireClient } from "./support/wire-client.ts";
@@ -19,7 +22,7 @@ const empty = join(dir, "empty");
 let up: TetherProcess;
 let origin = "";
 let machine: Phone;
-let device = { token: "", machineId: "" };
+let device: PairedDevice;
 let room = "";
 const opened: WireClient[] = [];
 
@@ -27,12 +30,10 @@ beforeAll(async () => {
   mkdirSync(project);
   mkdirSync(empty);
   up = TetherProcess.start(["up", "--port", "0", "--state-dir", state, "--root", project, "--json"]);
-  const [, o, code] = await up.waitFor(
-    /\{"event":"pairing","url":"(http:\/\/127\.0\.0\.1:\d+)\/pair#c=([\w-]+)"/,
-  );
-  origin = o!;
-  device = await pair(origin, code!);
-  machine = await openPhone(origin, `m-${device.machineId}`, device.token);
+  const [, url] = await up.waitFor(/\{"event":"pairing","url":"(http:\/\/127\.0\.0\.1:\d+\/pair#c=[^"]+)"/);
+  origin = new URL(url!).origin;
+  device = await pairByLink(url!);
+  machine = await openPhone(origin, `m-${device.machineId}`, device);
   const req = await machine.send("machine.create_session", { cwd: project, title: "control test" });
   room = (await machine.wait("machine.session_created", (b) => b.requestMid === req)).room;
 }, 60_000);
@@ -142,10 +143,29 @@ describe("tether share, pair, devices and revoke", () => {
     expect(share).toMatchObject({ event: "share", url: expect.stringContaining(`${origin}/s/${room}#t=`) });
     expect(Math.abs(share.expiresAt - (Date.now() + 3_600_000))).toBeLessThan(60_000);
     shareId = share.id;
-    shareToken = new URL(share.url).hash.slice("#t=".length);
-    const guest = await WireClient.open(origin.replace("http", "ws"), room, shareToken);
+    // The fragment: the token, and the link's own secret and id for the room's keys (§12.5).
+    const fragment = new URLSearchParams(new URL(share.url).hash.slice(1));
+    shareToken = fragment.get("t") ?? "";
+    expect(fragment.get("i")).toBe(shareId);
+    const linkKeys = PhoneKeys.share(shareId, fragment.get("k") ?? "");
+    const seen: StoredMsg[] = [];
+    const guest = await WireClient.open(origin.replace("http", "ws"), room, shareToken, {
+      onMsg: (m) => seen.push(m),
+    });
     opened.push(guest);
-    expect((await guest.hello({ cid: "guestcid01" })).role).toBe("controller");
+    expect((await guest.hello({ cid: "guestcid01", since: 0 })).role).toBe("controller");
+    // The link holder reads the room: its grant came with the share.
+    const info = await until(
+      () => {
+        for (const m of seen) if (m.kind === "keys.grant") linkKeys.takeGrant(room, m.body);
+        const m = seen.find((x) => x.kind === "session.info");
+        const o = m ? linkKeys.open({ room, kind: m.kind, mid: m.mid }, m.body) : null;
+        return o?.ok ? o.body : null;
+      },
+      20_000,
+      "the share link to open session.info",
+    );
+    expect(info).toMatchObject({ title: "control test" });
   }, 30_000);
 
   it("share: clear errors for an unknown room, a machine room, a bad ttl and conflicting roles", async () => {
@@ -167,8 +187,8 @@ describe("tether share, pair, devices and revoke", () => {
     const r = await tether("pair", "--state-dir", state, "--json");
     expect(r.code).toBe(0);
     const { url } = JSON.parse(r.stdout);
-    expect(url).toMatch(new RegExp(`^${origin}/pair#c=`));
-    const phone = await pair(origin, new URL(url).hash.slice("#c=".length));
+    expect(url).toMatch(new RegExp(`^${origin}/pair#c=[\\w-]+&m=[\\w-]{87}&p=[\\w-]{43}$`));
+    const phone = await pair(origin, new URLSearchParams(new URL(url).hash.slice(1)).get("c") ?? "");
     expect(phone).toMatchObject({ status: 201, machineId: device.machineId });
     const text = await tether("pair", "--state-dir", state);
     expect(text.stdout).toContain("/pair#c=");
@@ -187,6 +207,15 @@ describe("tether share, pair, devices and revoke", () => {
     const revoked = await tether("revoke", shareId, "--state-dir", state);
     expect([revoked.code, revoked.stdout]).toEqual([0, `Revoked ${shareId}.\n`]);
     expect((await guest.closed).code).toBe(4001);
+    // The bridge rotated the room's key: generation 2, for the paired phone and the viewer link
+    // still live, never for the revoked link (§12.7).
+    const inRoom = await openPhone(origin, room, device);
+    opened.push(inRoom.client);
+    const grant2 = await inRoom.wait("keys.grant", (g) => g.keys.some((k) => k.k === 2), 20_000);
+    const to = grant2.keys.map((k) => k.to);
+    expect(to).toContain(device.device.id);
+    expect(to).not.toContain(`s:${shareId}`);
+    expect(to.filter((r) => r.startsWith("s:"))).toHaveLength(1);
     expect((await tether("devices", "--state-dir", state)).stdout).not.toContain(shareId);
     expect((await tether("devices", "--all", "--state-dir", state)).stdout).toMatch(
       new RegExp(`${shareId}.*revoked`),

@@ -7,7 +7,7 @@ import { bundleWorker } from "../bridge/embedded/bundle-worker.ts";
 import { RELAY_CONFIG, REPO_ROOT } from "../bridge/embedded/relay-config.ts";
 import { MachineSessions } from "../shared/protocol/index.ts";
 import { type Phone, until } from "./support/bridge-world.ts";
-import { openPhone, pair } from "./support/phone.ts";
+import { openPhone, pair, pairByLink } from "./support/phone.ts";
 import { freePort } from "./support/relay-process.ts";
 import { runTether, TetherProcess, tetherEnv } from "./support/tether-process.ts";
 
@@ -24,7 +24,7 @@ function tempDir(): string {
   return d;
 }
 
-const LINK = /(http:\/\/127\.0\.0\.1:\d+)\/pair#c=([A-Za-z0-9_-]+)/;
+const LINK = /(http:\/\/127\.0\.0\.1:\d+)\/pair#c=([A-Za-z0-9_-]+)&m=[\w-]+&p=[\w-]+/;
 
 describe("npm start: the embedded relay and the bridge", () => {
   it("pairs a phone from the printed link, stops cleanly on SIGINT, and starts again on the same state", async () => {
@@ -36,19 +36,18 @@ describe("npm start: the embedded relay and the bridge", () => {
 
     const t0 = performance.now();
     const first = TetherProcess.npmStart(["--port", String(port), "--root", project], env);
-    const [, origin, code] = await first.waitFor(LINK);
+    const [url, origin, code] = await first.waitFor(LINK);
     const coldMs = performance.now() - t0;
     expect(origin).toBe(`http://127.0.0.1:${port}`);
     expect(await (await fetch(`${origin}/healthz`)).json()).toMatchObject({ ok: true });
-    const phone = await pair(origin!, code!);
-    expect(phone.status).toBe(201);
+    const phone = await pairByLink(url);
     expect((await pair(origin!, code!)).status, "a pairing code works once").toBe(400);
     const config = JSON.parse(readFileSync(join(state, "config.json"), "utf8"));
     expect(phone.machineId).toBe(config.machineId);
     for (const file of ["config.json", "control.json", "relay/secret"])
       expect(statSync(join(state, file)).mode & 0o777, file).toBe(0o600);
 
-    const machine = await openPhone(origin!, `m-${phone.machineId}`, phone.token);
+    const machine = await openPhone(origin!, `m-${phone.machineId}`, phone);
     phones.push(machine);
     expect(await machine.wait("machine.info")).toMatchObject({
       machineId: phone.machineId,
@@ -69,7 +68,7 @@ describe("npm start: the embedded relay and the bridge", () => {
     expect(again, "the port of the last start is taken again").toBe(origin);
     expect(second.stdout).not.toMatch(LINK);
     expect(JSON.parse(readFileSync(join(state, "config.json"), "utf8")).machineId).toBe(config.machineId);
-    const back = await openPhone(again!, `m-${phone.machineId}`, phone.token);
+    const back = await openPhone(again!, `m-${phone.machineId}`, phone);
     phones.push(back);
     // The phone replays the room from the start, so the first start's list is there at once: read
     // the list the restarted bridge published after its own machine.info.

@@ -65,7 +65,7 @@ describe("Web Push from the room that stored the event", () => {
     for (const got of [a, b]) {
       const p = PushPayload.parse(got.payload);
       expect(p).toMatchObject({ v: 1, room: s.room, class: "prompt" });
-      expect(PushShow.parse(p.show)).toEqual({
+      expect(await showOf(p, s)).toEqual({
         title: "Push me",
         body: `Allow Write: ${join(w.project, "p.txt")}?`,
         tag: s.room,
@@ -78,7 +78,7 @@ describe("Web Push from the room that stored the event", () => {
     await s.wait("turn.result", (t) => t.inputMid === input);
     const resolved = PushPayload.parse((await nextIn(devices.a, s.room)).payload);
     expect(resolved.class).toBe("resolved");
-    expect(PushShow.parse(resolved.show)).toMatchObject({ requestId: req.requestId, closes: true });
+    expect(await showOf(resolved, s)).toMatchObject({ requestId: req.requestId, closes: true });
     // b hears of every finished turn, a only of those over a minute: b's turn push comes after the
     // resolved one, and a's next push is the barrier's.
     expect(PushPayload.parse((await nextIn(devices.b, s.room)).payload).class).toBe("resolved");
@@ -142,7 +142,7 @@ describe("Web Push from the room that stored the event", () => {
     await w.bridge!.kill("SIGKILL");
     const will = PushPayload.parse((await nextIn(devices.a, s.room, { timeoutMs: 90_000 })).payload);
     expect(will).toMatchObject({ class: "offline", room: s.room, seq: 0 });
-    expect(PushShow.parse(will.show).body).toBe("The bridge went offline while Claude was working.");
+    expect((await showOf(will, s)).body).toBe("The bridge went offline while Claude was working.");
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(WILL_GRACE_MS);
   }, 150_000);
 });
@@ -163,14 +163,14 @@ async function barrier(prev: Phone): Promise<void> {
     (r) => !prev.bodies("permission.resolved").some((x) => x.requestId === r.requestId),
   );
   await until(
-    () => push.received(devices.a.sub.id).find((p) => isPromptFor(p, req.requestId)) ?? null,
+    () => push.received(devices.a.sub.id).find((p) => isPromptFor(p, req.requestId, prev)) ?? null,
     30_000,
     "the barrier's push",
   );
   await prev.send("permission.response", { requestId: req.requestId, decision: "deny" });
   // Its resolved push too: nothing of this room is still on its way when the next test begins.
   const resolved = (p: Push) =>
-    isPromptFor(p, req.requestId) && PushPayload.parse(p.payload).class === "resolved";
+    isPromptFor(p, req.requestId, prev) && PushPayload.parse(p.payload).class === "resolved";
   await until(
     () => push.received(devices.a.sub.id).find(resolved) ?? null,
     30_000,
@@ -178,9 +178,26 @@ async function barrier(prev: Phone): Promise<void> {
   );
 }
 
-function isPromptFor(p: Push, requestId: string): boolean {
+function isPromptFor(p: Push, requestId: string, phone: Phone): boolean {
   const payload = PushPayload.safeParse(p.payload);
-  return payload.success && PushShow.safeParse(payload.data.show).data?.requestId === requestId;
+  return payload.success && PushShow.safeParse(openShow(payload.data, phone)).data?.requestId === requestId;
+}
+
+/**
+ * What a notification shows: the relay and the push service carry it sealed (docs/protocol.md
+ * §12.8); the device opens it with the room's key, under the mid of the message at `seq`.
+ */
+function openShow(p: PushPayload, phone: Phone): unknown {
+  const mid = p.seq === 0 ? null : (phone.raw.find((m) => m.seq === p.seq)?.mid ?? null);
+  if (p.seq !== 0 && mid === null) return null;
+  void phone.msgs;
+  const opened = w.device.openShow(p.room, mid, p.show);
+  return opened.ok ? opened.body : null;
+}
+
+async function showOf(p: PushPayload, phone: Phone): Promise<PushShow> {
+  const show = await until(() => openShow(p, phone), 10_000, `the show of push seq ${p.seq}`);
+  return PushShow.parse(show);
 }
 
 function kinds(pushes: Push[]): string[] {

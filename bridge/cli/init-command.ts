@@ -1,6 +1,7 @@
 import { stripControlChars } from "../../shared/core/util/text.ts";
 import { CreateTokenRes } from "../../shared/protocol/index.ts";
 import { defaultStateDir, loadConfig, newId, type SavedConfig, saveConfig } from "../config.ts";
+import { Keyring } from "../e2e/keyring.ts";
 import { boundedText, jsonOf } from "../http-body.ts";
 import { securePrivateDir } from "../private-files.ts";
 import { askSecret } from "./ask-secret.ts";
@@ -78,6 +79,10 @@ export async function initMachine(o: InitOptions): Promise<SavedConfig> {
     ...(o.name ? { name: o.name } : {}),
   };
   saveConfig(o.stateDir, config);
+  // The machine key, the root of end-to-end encryption (docs/protocol.md §12.2), from the start.
+  const keyring = Keyring.inStateDir(o.stateDir);
+  keyring.machine();
+  keyring.close();
   return config;
 }
 

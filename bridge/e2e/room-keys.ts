@@ -19,10 +19,31 @@ export class RoomKeys {
   readonly keyring: Keyring;
   #log: Logger;
   #links = new Map<string, Pick<RoomLink, "send">>();
+  /** Rooms not open that owe grants (an ended session's room): the bridge opens them to send them. */
+  onOwed: (rooms: string[]) => void = () => {};
 
   constructor(keyring: Keyring, log: Logger) {
     this.keyring = keyring;
     this.#log = log;
+  }
+
+  /** Rooms with keys, not open here, where a reader lacks a generation. */
+  owed(): string[] {
+    return this.keyring
+      .rooms()
+      .filter(
+        (room) =>
+          !this.#links.has(room) &&
+          this.readers(room).some((r) =>
+            this.keyring.generations(room).some((g) => !this.keyring.granted(room, g.k, r.id)),
+          ),
+      );
+  }
+
+  #grantEverywhere(): void {
+    for (const room of this.#links.keys()) this.grantMissing(room);
+    const owed = this.owed();
+    if (owed.length > 0) this.onOwed(owed);
   }
 
   /** A room the bridge opened: its first key, and every grant it still owes there. */
@@ -79,7 +100,7 @@ export class RoomKeys {
     this.keyring.forgetPairing(code);
     this.keyring.addDevice(tokenId, key);
     this.#log.info("device enrolled for end-to-end encryption", { tokenId });
-    for (const room of this.#links.keys()) this.grantMissing(room);
+    this.#grantEverywhere();
     return { ok: true };
   }
 
@@ -96,7 +117,7 @@ export class RoomKeys {
   addShare(shareId: string, room: string, secret: Buffer): void {
     this.keyring.addShare(shareId, room, secret);
     this.#log.info("share link given the keys of its room", { shareId, room });
-    this.grantMissing(room);
+    this.#grantEverywhere();
   }
 
   /**
@@ -112,10 +133,8 @@ export class RoomKeys {
       for (const room of r.kind === "d" ? this.keyring.rooms() : [r.room]) rooms.add(room);
       this.keyring.removeRecipient(r.id);
     }
-    for (const room of rooms) {
-      this.keyring.addGeneration(room);
-      this.grantMissing(room);
-    }
+    for (const room of rooms) this.keyring.addGeneration(room);
+    this.#grantEverywhere();
     this.#log.info("recipients revoked; room keys rotated", {
       removed: gone.map((r) => r.id),
       rooms: rooms.size,

@@ -64,6 +64,18 @@ export class Sessions {
     }
   }
 
+  /**
+   * Opens the room of a session not open here (an ended one), as resumeAll does for one a crash
+   * left unsettled: keys it owes are granted there (docs/protocol.md §12.4). False if unknown.
+   */
+  openRoom(room: string): boolean {
+    if (this.#runners.has(room)) return true;
+    const record = this.o.registry.get(room);
+    if (!record) return false;
+    this.#attach(record).recover();
+    return true;
+  }
+
   create(s: NewSession): SessionRunner {
     const now = Date.now();
     const record: SessionRecord = {

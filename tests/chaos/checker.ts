@@ -90,7 +90,7 @@ function collectSends(events: readonly HistoryEvent[], actors: CheckInput["actor
 function checkSends(sends: Map<string, SendInfo>, input: CheckInput, counts: Counts, v: Report): void {
   const byKey = new Map<string, Stored[]>();
   for (const m of input.log) {
-    const key = keyOf(m.body);
+    const key = keyOf(m.plain ?? m.body);
     if (key === null || !sends.has(key)) {
       v("phantom", null, `seq ${m.seq} (mid ${m.mid}, key ${key}) was never sent`);
       continue;
@@ -166,7 +166,7 @@ function checkFencing(input: CheckInput, v: Report): void {
     if (fence) sentFenced.set(e.key, { actor: e.actor, epoch, by: fence.epoch });
   }
   for (const m of input.log) {
-    const f = sentFenced.get(keyOf(m.body) ?? "");
+    const f = sentFenced.get(keyOf(m.plain ?? m.body) ?? "");
     if (f)
       v(
         "fenced_write",

@@ -16,6 +16,11 @@ export const ChildConfig = z.object({
   pingEveryMs: z.number().int().positive(),
   pongTimeoutMs: z.number().int().positive(),
   backoffCapMs: z.number().int().positive(),
+  /**
+   * The room's key (32 bytes, base64url), for the bridge: it seals every body before its outbox as
+   * the real bridge does (docs/protocol.md §12.3), so a resend after a SIGKILL sends the same bytes.
+   */
+  roomKey: z.string().optional(),
 });
 export type ChildConfig = z.infer<typeof ChildConfig>;
 

@@ -1,7 +1,15 @@
 import { createHash } from "node:crypto";
 
 /** What a receiver and the final log must agree on for one stored message. */
-export type Stored = { seq: number; mid: string; cid: string; kind: string; body: unknown };
+export type Stored = {
+  seq: number;
+  mid: string;
+  cid: string;
+  kind: string;
+  body: unknown;
+  /** The body opened, when the bridge sealed it (the digest is over `body`, as stored). */
+  plain?: unknown;
+};
 
 /**
  * A short content hash of one stored message. Bodies are hashed as their JSON text: the relay

@@ -3,6 +3,7 @@ import WS from "ws";
 import { RelayClient } from "../../bridge/link/relay-client.ts";
 import { StateDb } from "../../bridge/link/state-db.ts";
 import { RelayFrame } from "../../shared/protocol/index.ts";
+import { chaosSeal, plainOf } from "./chaos-seal.ts";
 import { ChildCommand, ChildConfig, type ChildEvent } from "./child-protocol.ts";
 import { keyOf, msgDigest } from "./digest.ts";
 
@@ -23,8 +24,11 @@ process.on("disconnect", () => process.exit(1));
 
 const db = new StateDb(join(config.stateDir, "state.db"));
 const keys = new Map<string, string>();
+const raw = new Map<string, unknown>();
+const plain = (kind: string, mid: string, body: unknown) =>
+  config.roomKey ? plainOf(config.roomKey, { kind, mid, body }, config.room) : body;
 for (const q of db.outbox(config.room)) {
-  const key = keyOf(JSON.parse(q.bodyJson));
+  const key = keyOf(plain(q.kind, q.mid, JSON.parse(q.bodyJson)));
   if (key) keys.set(q.mid, key);
 }
 const cursor = db.cursor(config.room);
@@ -36,6 +40,7 @@ const client = new RelayClient({
   token: config.token,
   cid: config.cid,
   db,
+  ...(config.roomKey ? { seal: chaosSeal(config.roomKey, raw) } : {}),
   log: {
     info: () => {},
     warn: (message) => report({ t: "log", level: "warn", message }),
@@ -48,7 +53,12 @@ const epoch = client.start();
 report({ t: "started", epoch, cursor, outbox });
 
 const link = client.openRoom(config.room, {
-  onMessage: (msg) => report({ t: "apply", seq: msg.seq, digest: msgDigest(msg) }),
+  // The digest of the message as stored (sealed), which the checker compares with the relay's log.
+  onMessage: (msg) => {
+    const stored = raw.has(msg.mid) ? { ...msg, body: raw.get(msg.mid) } : msg;
+    raw.delete(msg.mid);
+    report({ t: "apply", seq: msg.seq, digest: msgDigest(stored) });
+  },
   onAcked: (acks) => {
     const outbox = link.outboxDepth();
     for (const a of acks) {

@@ -6,6 +6,7 @@ import { launchBrowser } from "../support/browser.ts";
 import { mintToken, type RelayProcess, restartRelay, startRelay } from "../support/relay-process.ts";
 import { WireClient } from "../support/wire-client.ts";
 import { BrowserPhone } from "./browser-phone.ts";
+import { plainOf } from "./chaos-seal.ts";
 import type { History } from "./history.ts";
 import { ChaosProxy } from "./proxy.ts";
 import type { Rng } from "./random.ts";
@@ -37,6 +38,8 @@ export class ChaosWorld {
   readonly runId = randomBytes(4).toString("hex");
   readonly room = `s-${randomBytes(16).toString("base64url")}`;
   readonly machineId = `chaos${randomBytes(5).toString("hex")}`;
+  /** The room's end-to-end key: the bridge seals with it (docs/protocol.md §12.3). */
+  readonly roomKey = randomBytes(32).toString("base64url");
   bridgeToken = "";
   deviceToken = "";
   readonly proxies = new Map<string, ChaosProxy>();
@@ -107,8 +110,8 @@ export class ChaosWorld {
     }
   }
 
-  /** The whole log, from seq 1, read directly from the relay after the run. */
-  async readLog(): Promise<StoredMsg[]> {
+  /** The whole log, from seq 1, read directly from the relay after the run; sealed bodies opened as `plain`. */
+  async readLog(): Promise<(StoredMsg & { plain: unknown })[]> {
     const items: StoredMsg[] = [];
     const c = await WireClient.open(this.relay.wsUrl, this.room, this.deviceToken, {
       onMsg: (m) => items.push(m),
@@ -118,7 +121,7 @@ export class ChaosWorld {
       await c.untilCaughtUp();
       if (c.gaps + c.stale > 0 || c.violations.length > 0)
         throw new Error(`reading the log: ${c.gaps} gaps, ${c.stale} stale, ${c.violations.join("; ")}`);
-      return items;
+      return items.map((m) => ({ ...m, plain: plainOf(this.roomKey, m, this.room) }));
     } finally {
       await c.close();
     }
@@ -176,6 +179,7 @@ export class ChaosWorld {
       name,
       kind,
       role: kind,
+      ...(kind === "bridge" ? { roomKey: this.roomKey } : {}),
       url: this.proxy(name).url,
       token,
       cid: `${name.replace("-", "")}x${this.runId}`,

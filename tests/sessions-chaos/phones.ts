@@ -1,6 +1,7 @@
 import type { StoredMsg } from "../../shared/protocol/index.ts";
 import { kinds } from "../../shared/protocol/index.ts";
 import { Rng } from "../chaos/random.ts";
+import type { PhoneKeys } from "../support/phone-keys.ts";
 import { RoomConn } from "./room-conn.ts";
 
 export type PhoneDeps = {
@@ -9,6 +10,8 @@ export type PhoneDeps = {
   /** The answer the plan gives a tool command (by the tag in it); null: not a planned call. */
   decisionFor: (command: string) => "allow" | "deny" | null;
   onViolation: (what: string) => void;
+  /** The paired device's end-to-end keys (every phone of the run is the one device). */
+  keys?: PhoneKeys;
 };
 
 /**
@@ -40,6 +43,7 @@ export class SessionPhone {
       cid: `${this.name}-${room.slice(0, 10)}`,
       onMsg: (m) => this.#seen(conn, m),
       onViolation: this.#d.onViolation,
+      ...(this.#d.keys ? { keys: this.#d.keys } : {}),
     });
     this.conns.set(room, conn);
     conn.start();
@@ -128,6 +132,7 @@ export class Observer {
         onMsg(m);
       },
       onViolation: this.#d.onViolation,
+      ...(this.#d.keys ? { keys: this.#d.keys } : {}),
     });
     this.conns.set(room, conn);
     conn.start();

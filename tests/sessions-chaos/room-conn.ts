@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { OutMsg, StoredMsg } from "../../shared/protocol/index.ts";
+import { openMsg, type PhoneKeys } from "../support/phone-keys.ts";
 import { WireClient } from "../support/wire-client.ts";
 
 export type ConnOptions = {
@@ -10,6 +11,8 @@ export type ConnOptions = {
   cid: string;
   /** Called once per applied message (a fresh replay after a reload calls it again). */
   onMsg?: (m: StoredMsg) => void;
+  /** The device's end-to-end keys: bodies are sealed before sending and opened when applied. */
+  keys?: PhoneKeys;
   /** Something went wrong that a correct relay never does (for the report). */
   onViolation?: (what: string) => void;
 };
@@ -33,6 +36,8 @@ export class RoomConn {
   #loop: Promise<void> | null = null;
   #stopped = false;
   #wakeup: (() => void) | null = null;
+  /** Each queued message sealed once, so a resend sends the same bytes (as the app's outbox does). */
+  readonly #sealed = new Map<string, OutMsg>();
   /** A reload asked for a fresh view: the next socket starts from seq 1. */
   #fresh = false;
   /** Counts sockets: frames still arriving on a socket being closed are not applied. */
@@ -146,12 +151,30 @@ export class RoomConn {
     const expected = this.last + 1;
     if (m.seq !== expected)
       return this.o.onViolation?.(`${this.o.cid} applied seq ${m.seq}, expected ${expected}`);
-    this.msgs.push(m);
-    this.o.onMsg?.(m);
+    const opened = this.o.keys ? openMsg(this.o.keys, this.o.room, m) : m;
+    this.msgs.push(opened);
+    this.o.onMsg?.(opened);
+    // A grant may bring the key that messages queued before it wait for.
+    if (m.kind === "keys.grant" && this.#client) this.#flush(this.#client, [...this.outbox]);
+  }
+
+  /** The message as it goes on the wire: sealed once with the room's newest key; null without one. */
+  #wire(msg: OutMsg): OutMsg | null {
+    const keys = this.o.keys;
+    if (!keys) return msg;
+    const done = this.#sealed.get(msg.mid);
+    if (done) return done;
+    const body = keys.seal({ room: this.o.room, kind: msg.kind, mid: msg.mid }, msg.body);
+    if (body === null) return null;
+    const sealed = { ...msg, body } as OutMsg;
+    this.#sealed.set(msg.mid, sealed);
+    return sealed;
   }
 
   #flush(c: WireClient, msgs: OutMsg[]): void {
-    for (const msg of msgs) {
+    for (const plain of msgs) {
+      const msg = this.#wire(plain);
+      if (msg === null) continue;
       void c.send([msg]).then((r) => {
         if (r.status === "closed") return; // resent on the next connect
         if (r.status === "error")

@@ -1,4 +1,5 @@
 import type { StoredMsg } from "../../shared/protocol/index.ts";
+import { openLog } from "../support/phone-keys.ts";
 import { WireClient } from "../support/wire-client.ts";
 import { type CheckResult, check, type PhoneView, type SentInput } from "./checker.ts";
 import { type FaultRecord, runFault } from "./faults.ts";
@@ -80,6 +81,7 @@ function setUp(c: SessionsConfig, plan: Plan, world: SessionsWorld): Run {
       new SessionPhone(`phone-${i}`, c.seed + i + 1, {
         wsUrl: () => world.phoneWsUrl,
         token: world.deviceToken,
+        keys: world.base.device,
         decisionFor,
         onViolation,
       }),
@@ -87,6 +89,7 @@ function setUp(c: SessionsConfig, plan: Plan, world: SessionsWorld): Run {
   const observer = new Observer({
     wsUrl: () => world.base.relay.wsUrl,
     token: world.deviceToken,
+    keys: world.base.device,
     onViolation,
   });
   return {
@@ -115,6 +118,8 @@ async function createSessions(r: Run): Promise<void> {
   if (!asker) throw new Error("no phone");
   if (!(await waitFor(() => r.machineInfos > 0, BRIDGE_UP_MS)))
     throw new Error(`the bridge never said hello\n${r.world.bridgeOutput().slice(-3000)}`);
+  // The device's key, enrolled once the bridge reads the machine room (docs/protocol.md §12.4).
+  await r.world.base.enroll();
   for (let s = 0; s < r.c.sessions; s++) {
     const req = asker.send("machine.create_session", { cwd: r.world.base.project, title: `battery ${s}` });
     const created = () => createdRoom(machine, req);
@@ -207,7 +212,8 @@ async function finalState(r: Run) {
   const url = r.world.base.relay.wsUrl;
   const token = r.world.deviceToken;
   const rooms = new Map<string, StoredMsg[]>();
-  for (const room of r.rooms) rooms.set(room, await readRoom(url, room, token));
+  const keys = r.world.base.device;
+  for (const room of r.rooms) rooms.set(room, openLog(keys, room, await readRoom(url, room, token)));
   // The bridge may have written after the phones caught up with the observer: they get there too.
   const reached = () =>
     r.phones.every((p) => r.rooms.every((room) => p.conn(room).last >= (rooms.get(room)?.length ?? 0)));
@@ -219,7 +225,7 @@ async function finalState(r: Run) {
   );
   return {
     rooms,
-    machineLog: await readRoom(url, r.machineRoom, token),
+    machineLog: openLog(keys, r.machineRoom, await readRoom(url, r.machineRoom, token)),
     inputs: r.sent,
     probes: r.probes,
     ledger: r.world.ledgerLines(),

@@ -257,14 +257,14 @@ export class Phone {
   }
 
   /** The body as this phone would put it on the wire under `mid`. */
-  async sealFor(kind: string, mid: string, body: unknown): Promise<unknown> {
+  async sealFor(kind: string, mid: string, body: unknown): Promise<object | null> {
     const keys = this.keys;
     // The relay stores a body of any JSON value, but not a missing one.
-    if (!keys) return body ?? null;
+    if (!keys) return (body ?? null) as object | null;
     return until(
       () => {
         void this.msgs;
-        return keys.seal({ room: this.room, kind, mid }, body ?? null);
+        return keys.seal({ room: this.room, kind, mid }, body ?? null) as object | null;
       },
       30_000,
       () => `a key for ${this.room} (${this.describe()})`,

@@ -11,6 +11,7 @@ import {
 import type { BodyContext } from "../../shared/core/e2e/context.ts";
 import type { Opened } from "../../shared/core/e2e/webcrypto.ts";
 import { CLEAR_KINDS, type KeysEnroll, KeysGrant, Sealed } from "../../shared/protocol/e2e.ts";
+import type { StoredMsg } from "../../shared/protocol/index.ts";
 
 /**
  * The test phone's end-to-end keys (docs/protocol.md §12), on the bridge's synchronous node:crypto
@@ -122,4 +123,17 @@ export function pairingFragment(url: string): { origin: string; code: string; m:
 /** Whether a value is a sealed body (what the relay and the push service may see). */
 export function isSealed(body: unknown): boolean {
   return Sealed.safeParse(body).success;
+}
+
+/** A room's log as a phone reads it: grants taken in order, every other body opened. */
+export function openLog(keys: PhoneKeys, room: string, log: readonly StoredMsg[]): StoredMsg[] {
+  for (const m of log) if (m.kind === "keys.grant") keys.takeGrant(room, m.body);
+  return log.map((m) => openMsg(keys, room, m));
+}
+
+/** One message opened; one that does not open reads `{unverifiable: <reason>}`. */
+export function openMsg(keys: PhoneKeys, room: string, m: StoredMsg): StoredMsg {
+  if (m.kind === "keys.grant") keys.takeGrant(room, m.body);
+  const o = keys.open({ room, kind: m.kind, mid: m.mid }, m.body);
+  return { ...m, body: o.ok ? o.body : { unverifiable: o.reason } };
 }

@@ -1,0 +1,102 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { KeysGrant } from "../shared/protocol/e2e.ts";
+import type { StoredMsg } from "../shared/protocol/index.ts";
+import { until } from "./support/bridge-world.ts";
+import { enrollDevice, pairDevice } from "./support/phone-pairing.ts";
+import { useBridgeWorld } from "./support/use-bridge-world.ts";
+import { WireClient } from "./support/wire-client.ts";
+
+/**
+ * Revocation and rotation (docs/protocol.md §12.7): a second device pairs and reads a session,
+ * then is revoked (relay DELETE /api/tokens/:id, then `keys.reconcile` from the remaining phone).
+ * Holding every key it ever had, the socket it opened before, and the room's whole stored log,
+ * it opens nothing sent after the rotation; the remaining phone reads all of it.
+ */
+const ctx = useBridgeWorld();
+
+describe("a revoked device", () => {
+  it("keeps what it had but opens nothing sealed after the rotation", async () => {
+    const { w, machine } = ctx;
+    const s = await w.createSession(machine, { title: "before" });
+    const before = await s.send("user.message", { text: "before revocation" });
+    await s.wait("turn.result", (t) => t.inputMid === before, 60_000);
+
+    const second = await pairDevice({ relayUrl: w.relay.url, token: w.bridgeToken }, w.stateDir);
+    const eve = second.device;
+    await enrollDevice({
+      wsUrl: w.relay.wsUrl,
+      machineRoom: `m-${w.machineId}`,
+      token: second.token,
+      device: eve,
+      ...second.pairing,
+    });
+    // Eve's socket in the session room, opened before the revocation: it captures what it can.
+    const captured: StoredMsg[] = [];
+    const sock = await WireClient.open(w.relay.wsUrl, s.room, second.token, {
+      onMsg: (m) => captured.push(m),
+    });
+    await sock.hello({ cid: `ev${randomBytes(6).toString("base64url")}`, since: 0 });
+    await until(
+      () => {
+        for (const m of captured) if (m.kind === "keys.grant") eve.takeGrant(s.room, m.body);
+        return eve.key(s.room, 1);
+      },
+      30_000,
+      "the session room's key for the second device",
+    );
+    const opensForEve = (m: StoredMsg) => eve.open({ room: s.room, kind: m.kind, mid: m.mid }, m.body).ok;
+    expect(captured.filter((m) => m.kind === "agent.message").every(opensForEve)).toBe(true);
+
+    const del = await fetch(`${w.relay.url}/api/tokens/${eve.tokenId}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${w.bridgeToken}` },
+    });
+    expect(del.status).toBe(200);
+    expect((await sock.closed).code).toBe(4001);
+    await machine.send("keys.reconcile", {});
+    // The rotation: generation 2 of the room, granted to the remaining device only.
+    const grant2 = await until(
+      () =>
+        s.raw.find((m) => m.kind === "keys.grant" && KeysGrant.parse(m.body).keys.some((k) => k.k === 2)) ??
+        null,
+      30_000,
+      "a grant of generation 2",
+    );
+    expect(KeysGrant.parse(grant2.body).keys.map((k) => k.to)).toEqual([w.device.id]);
+    const rotatedAt = grant2.seq;
+
+    const after = await s.send("user.message", { text: "after revocation: the secret plan" });
+    await s.wait("turn.result", (t) => t.inputMid === after, 60_000);
+    const later = s.raw.filter((m) => m.seq > rotatedAt && m.kind !== "keys.grant");
+    expect(later.length).toBeGreaterThan(3);
+    // The remaining phone reads everything; the whole stored log gives Eve nothing after the rotation.
+    expect(s.bodies("agent.message").some((b) => JSON.stringify(b).includes("the secret plan"))).toBe(true);
+    const log = await readLog(w.relay.wsUrl, s.room, w.deviceToken);
+    for (const m of log.filter((x) => x.seq > rotatedAt && x.kind !== "keys.grant")) {
+      expect(opensForEve(m), `${m.kind} seq ${m.seq}`).toBe(false);
+      eve.takeGrant(s.room, m.body);
+    }
+    for (const m of log.filter((x) => x.kind === "keys.grant")) eve.takeGrant(s.room, m.body);
+    expect(eve.key(s.room, 2)).toBeNull();
+    expect(eve.held.every((h) => h.k === 1)).toBe(true);
+    // The machine room rotated too.
+    const mlog = await readLog(w.relay.wsUrl, `m-${w.machineId}`, w.deviceToken);
+    for (const m of mlog) if (m.kind === "keys.grant") eve.takeGrant(`m-${w.machineId}`, m.body);
+    expect(eve.key(`m-${w.machineId}`, 2)).toBeNull();
+    await until(() => (machine.msgs.length > 0 ? w.device.key(`m-${w.machineId}`, 2) : null), 30_000, "k2");
+  }, 180_000);
+});
+
+/** The room's whole stored log, as raw storage would give it. */
+async function readLog(wsUrl: string, room: string, token: string): Promise<StoredMsg[]> {
+  const items: StoredMsg[] = [];
+  const c = await WireClient.open(wsUrl, room, token, { onMsg: (m) => items.push(m) });
+  try {
+    await c.hello({ cid: `rd${randomBytes(6).toString("base64url")}`, since: 0 });
+    await c.untilCaughtUp();
+    return items;
+  } finally {
+    await c.close();
+  }
+}
