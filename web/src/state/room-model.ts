@@ -139,7 +139,11 @@ export class RoomModel {
   /** Closes a room whose credential the relay refused elsewhere (another room of the same key got 4001). */
   closeRevoked(): void {
     this.socket.close();
-    if (this.conn.value.kind !== "fatal") this.conn.value = { kind: "fatal", code: 4001, reason: "revoked" };
+    // After the "closed" the socket just reported, which waits in the same chain (opening is async).
+    this.#opener.after(() => {
+      if (this.conn.value.kind !== "fatal")
+        this.conn.value = { kind: "fatal", code: 4001, reason: "revoked" };
+    });
   }
 
   /**
