@@ -88,6 +88,40 @@ describe("a revoked device", () => {
   }, 180_000);
 });
 
+describe("a device paired later", () => {
+  it("reads every session's history, an ended one's too (its room opens again for the grant)", async () => {
+    const { w, machine } = ctx;
+    const s = await w.createSession(machine, { title: "ended before" });
+    const said = await s.send("user.message", { text: "old history" });
+    await s.wait("turn.result", (t) => t.inputMid === said, 60_000);
+    await machine.send("machine.end_session", { room: s.room });
+    await s.wait("session.status", (b) => b.state === "ended");
+    // A restarted bridge does not open an ended session's room by itself.
+    const infos = machine.of("machine.info").length;
+    await w.bridge?.kill("SIGTERM");
+    w.startBridge();
+    await until(() => (machine.of("machine.info").length > infos ? true : null), 60_000, "the bridge back");
+
+    const late = await pairDevice({ relayUrl: w.relay.url, token: w.bridgeToken }, w.stateDir);
+    const enroll = { wsUrl: w.relay.wsUrl, machineRoom: `m-${w.machineId}`, token: late.token };
+    await enrollDevice({ ...enroll, device: late.device, ...late.pairing });
+    const history = await until(
+      async () => {
+        const log = await readLog(w.relay.wsUrl, s.room, late.token);
+        for (const m of log) if (m.kind === "keys.grant") late.device.takeGrant(s.room, m.body);
+        const answers = log.filter((m) => m.kind === "agent.message");
+        const opened = answers.map((m) =>
+          late.device.open({ room: s.room, kind: m.kind, mid: m.mid }, m.body),
+        );
+        return opened.length > 0 && opened.every((o) => o.ok) ? opened : null;
+      },
+      30_000,
+      "the ended session's history for the new device",
+    );
+    expect(JSON.stringify(history)).toContain("old history");
+  }, 180_000);
+});
+
 /** The room's whole stored log, as raw storage would give it. */
 async function readLog(wsUrl: string, room: string, token: string): Promise<StoredMsg[]> {
   const items: StoredMsg[] = [];

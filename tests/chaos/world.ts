@@ -121,6 +121,9 @@ export class ChaosWorld {
       await c.untilCaughtUp();
       if (c.gaps + c.stale > 0 || c.violations.length > 0)
         throw new Error(`reading the log: ${c.gaps} gaps, ${c.stale} stale, ${c.violations.join("; ")}`);
+      // Encryption is on: every body the bridge stored is sealed and opens with the run's key.
+      const clear = items.find((m) => m.role === "bridge" && plainOf(this.roomKey, m, this.room) === m.body);
+      if (clear) throw new Error(`the bridge stored seq ${clear.seq} unsealed or under another key`);
       return items.map((m) => ({ ...m, plain: plainOf(this.roomKey, m, this.room) }));
     } finally {
       await c.close();
