@@ -36,7 +36,11 @@ export function keyringSeal(keys: Keyring, compress = process.env.TETHER_E2E_DEF
     if (push.notify)
       out.notify = {
         ...push.notify,
-        show: seal({ room, kind: "push.show", mid }, push.notify.show) as Record<string, unknown>,
+        // The push payload names the message only by seq: the worker needs its mid to open this (§12.8).
+        show: {
+          ...(seal({ room, kind: "push.show", mid }, push.notify.show) as Record<string, unknown>),
+          mid,
+        },
       };
     if (push.will === null) out.will = null;
     else if (push.will)

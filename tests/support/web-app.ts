@@ -1,4 +1,5 @@
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { createPairingLink } from "../../bridge/e2e/pairing-link.ts";
 import type { StoredMsg } from "../../shared/protocol/index.ts";
 import { type BridgeWorld, type Phone, until } from "./bridge-world.ts";
 import { type PhoneOptions, pageLog, phoneContext, screenshot } from "./browser.ts";
@@ -47,8 +48,25 @@ export async function pageNow(page: Page): Promise<number> {
   return (await page.evaluate("Date.now()")) as number;
 }
 
-/** A pairing link from the bridge's token, made at `origin` (the relay or a proxy in front of it). */
+/**
+ * A pairing link as `tether pair` makes it (docs/protocol.md §12.4: the machine's key and a
+ * pairing secret in the fragment, the secret kept in the bridge's state dir), at `origin` (the
+ * relay or a proxy in front of it).
+ */
 export async function pairingLink(w: BridgeWorld, origin = w.relay.url): Promise<string> {
+  const made = await createPairingLink(
+    { relayUrl: w.relay.url, token: w.bridgeToken },
+    w.stateDir,
+    "browser test",
+  );
+  if (!made.ok) throw new Error(`pairing link: ${made.code} ${made.message}`);
+  // Links name the relay's public origin; the phone must use `origin` (e.g. a proxy) instead.
+  const link = new URL(made.value.url);
+  return `${origin}${link.pathname}${link.hash}`;
+}
+
+/** The relay's own pairing link (POST /api/pairings): no end-to-end keys, which the app refuses. */
+export async function relayPairingLink(w: BridgeWorld, origin = w.relay.url): Promise<string> {
   const res = await fetch(`${origin}/api/pairings`, {
     method: "POST",
     headers: { authorization: `Bearer ${w.bridgeToken}`, "content-type": "application/json" },
@@ -67,6 +85,9 @@ export async function pairByLink(page: Page, w: BridgeWorld, origin = w.relay.ur
   await page.getByRole("heading", { name: "test-machine" }).waitFor();
   await relayStatus(page).filter({ hasText: "Connected" }).waitFor();
   await bridgeStatus(page).filter({ hasText: "Bridge online" }).waitFor();
+  // The node-side reader of the room logs (w.phone) is a paired device too: enrolled now, before
+  // any session exists, so it is granted every room's first key as the room opens.
+  await w.enroll();
 }
 
 /** From the machine page: a new session under the bridge's root; returns its room. */

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { foreignRequests, pageLog, phoneContext, SMALL_PHONE, screenshot } from "../support/browser.ts";
-import { WAIT } from "../support/web-app.ts";
+import { pairingLink, WAIT } from "../support/web-app.ts";
 import { useWebWorld } from "../support/web-world.ts";
 
 // The whole way a person uses Tether: real Chromium at phone size, the relay in workerd, the real
@@ -54,14 +54,9 @@ describe("the phone app, end to end", () => {
 async function run(): Promise<void> {
   const { w } = web;
   const origin = w.relay.url;
-  const res = await fetch(`${origin}/api/pairings`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${w.bridgeToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ label: "browser test" }),
-  });
-  expect(res.status).toBe(201);
-  const pairing = (await res.json()) as { url: string };
-  expect(pairing.url).toMatch(/\/pair#c=/);
+  // The link `tether pair` prints: the code, the machine's key and the pairing secret (§12.4).
+  const pairing = { url: await pairingLink(w) };
+  expect(pairing.url).toMatch(/\/pair#c=[^&]+&m=[A-Za-z0-9_-]{87}&p=[A-Za-z0-9_-]{43}$/);
 
   // Pair: the link leads to the machine, and the code leaves the address bar.
   await page.goto(pairing.url);

@@ -51,6 +51,47 @@ async function run(): Promise<void> {
     "the worker's notice",
   );
 
+  // What a notification says is sealed end to end (§12.8): the worker opens it with the room key
+  // this phone keeps in IndexedDB. Sealed here with the node-side phone's copy of the same room key.
+  const show = { title: "Pocket", body: "e2e-push-7q: Claude finished", tag: room };
+  const sealedShow = async (mid: string) => ({
+    ...((await log.sealFor("push.show", mid, show)) as object),
+    mid,
+  });
+  await cdp.push({
+    v: 1,
+    room,
+    seq: 1,
+    class: "turn",
+    at: Date.now(),
+    show: await sealedShow("m_e2epush0001"),
+  });
+  await until(
+    () => logged.find((l) => l.includes(`a turn push for ${room} was opened`)) ?? null,
+    WAIT,
+    "the worker opening a sealed show",
+  );
+  // A show moved to another message (or altered, or plaintext) does not open: a plain notice instead.
+  const moved = { ...(await sealedShow("m_e2epush0001")), mid: "m_e2epush0002" };
+  await cdp.push({ v: 1, room, seq: 2, class: "turn", at: Date.now(), show: moved });
+  await cdp.push({
+    v: 1,
+    room,
+    seq: 3,
+    class: "turn",
+    at: Date.now(),
+    show: { ...show, mid: "m_e2epush0003" },
+  });
+  await until(
+    () =>
+      logged.some((l) => l.includes("could not be opened: bad_tag")) &&
+      logged.some((l) => l.includes("could not be opened: not_sealed"))
+        ? true
+        : null,
+    WAIT,
+    "the worker refusing a moved and a plaintext show",
+  );
+
   // Offline, the person taps Allow in the app: the answer waits in the outbox. Then the app closes.
   const file = join(w.project, "pocket.txt");
   await typeAndSend(page, `[[write path=${file} content=from_the_pocket]]`);

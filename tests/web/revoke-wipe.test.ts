@@ -38,7 +38,8 @@ async function run(): Promise<void> {
   await lifetime.waitFor();
   expect(await lifetime.textContent()).toContain("until this phone's pairing is revoked");
   const link = await page.locator("#session-menu .share input").inputValue();
-  const shareToken = new URL(link).hash.slice("#t=".length);
+  const shareToken = new URLSearchParams(new URL(link).hash.slice(1)).get("t");
+  expect(link).toMatch(/#t=[^&]+&k=[A-Za-z0-9_-]{43}&i=tk_[A-Za-z0-9_-]{12}$/);
   await page.getByRole("button", { name: "Session controls" }).click();
 
   // An unsent draft, and what the phone holds before the revocation.
@@ -46,6 +47,10 @@ async function run(): Promise<void> {
   const before = await kept(page, w.machineId, room);
   expect(before.rooms).toEqual(expect.arrayContaining([`m-${w.machineId}`, room]));
   expect(before.device).toBe(true);
+  // The phone's end-to-end keys (its device key, the machine room's and the session's keys).
+  expect(before.keys).toEqual(
+    expect.arrayContaining([`tether.e2e.device.${w.machineId}`, `tether.e2e.key.${room}.1`]),
+  );
   expect(before.local.some((k) => k.startsWith("tether.draft."))).toBe(true);
   expect(before.local.some((k) => k.startsWith("tether.prompt."))).toBe(true);
 
@@ -62,7 +67,7 @@ async function run(): Promise<void> {
   await screenshot(page, "revoke-wipe-01-revoked");
 
   const after = await kept(page, w.machineId, room);
-  expect(after).toEqual({ rooms: [], device: false, roomMachine: [], local: [], pending: [] });
+  expect(after).toEqual({ rooms: [], device: false, roomMachine: [], local: [], pending: [], keys: [] });
   const me = await fetch(`${w.relay.url}/api/me`, { headers: { authorization: `Bearer ${shareToken}` } });
   expect(me.status).toBe(401);
 
@@ -78,7 +83,14 @@ async function run(): Promise<void> {
   expect(web.phone.log.filter((l) => l.startsWith("pageerror"))).toEqual([]);
 }
 
-type Kept = { rooms: string[]; device: boolean; roomMachine: string[]; local: string[]; pending: string[] };
+type Kept = {
+  rooms: string[];
+  device: boolean;
+  roomMachine: string[];
+  local: string[];
+  pending: string[];
+  keys: string[];
+};
 
 /** What the page's IndexedDB, localStorage and sessionStorage hold of the machine and its room. */
 function kept(page: Page, machineId: string, room: string): Promise<Kept> {
@@ -112,7 +124,9 @@ const KEPT_SCRIPT = `async ({ machineId, room }) => {
   const local = Object.keys(localStorage).filter((k) => k.startsWith("tether.draft.") || k.startsWith("tether.prompt."));
   const pending = Object.keys(sessionStorage).filter((k) => k.startsWith("tether.create."));
   db.close();
+  const keys = kvKeys.filter((k) => String(k).startsWith("tether.e2e.") && (String(k).includes(machineId) || String(k).includes(room)));
   return {
+    keys,
     rooms,
     device: devices.some((d) => d.machineId === machineId),
     roomMachine: Object.keys(roomMachine).filter((r) => roomMachine[r] === machineId),

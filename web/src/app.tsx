@@ -9,13 +9,13 @@ export function App() {
   if (!credentialsLoaded.value) return <Centered>Loading…</Centered>;
   switch (r.name) {
     case "pair":
-      return <PairPage code={r.code} />;
+      return <PairPage code={r.code} m={r.m} p={r.p} />;
     case "home":
       return <HomePage />;
     case "machine":
       return <MachinePage key={r.machineId} machineId={r.machineId} />;
     case "session":
-      return <SessionPage key={r.room} room={r.room} shareToken={r.shareToken} />;
+      return <SessionPage key={r.room} room={r.room} shareToken={r.shareToken} k={r.k} i={r.i} />;
     case "changes":
       return <ChangesPage key={r.room} room={r.room} />;
     case "missing":

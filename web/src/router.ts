@@ -1,11 +1,14 @@
 import { signal } from "@preact/signals";
 
-/** Routes: /pair#c=…, /s/<room>[#t=…], /s/<room>/changes, /m/<machineId>, / (home). History API, no library. */
+/**
+ * Routes: /pair#c=…&m=…&p=…, /s/<room>[#t=…&k=…&i=…], /s/<room>/changes, /m/<machineId>, / (home).
+ * History API, no library. The fragment's keys (docs/protocol.md §12.4, §12.5) are never sent.
+ */
 export type Route =
   | { name: "home" }
-  | { name: "pair"; code: string | null }
+  | { name: "pair"; code: string | null; m: string | null; p: string | null }
   | { name: "machine"; machineId: string }
-  | { name: "session"; room: string; shareToken: string | null }
+  | { name: "session"; room: string; shareToken: string | null; k: string | null; i: string | null }
   | { name: "changes"; room: string }
   | { name: "missing"; path: string };
 
@@ -32,11 +35,19 @@ export function installRouter(): void {
 export function parseRoute(pathname: string, hash: string): Route {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   if (pathname === "/" || pathname === "/index.html") return { name: "home" };
-  if (pathname === "/pair" || pathname === "/pair/") return { name: "pair", code: params.get("c") };
+  if (pathname === "/pair" || pathname === "/pair/")
+    return { name: "pair", code: params.get("c"), m: params.get("m"), p: params.get("p") };
   const m = /^\/m\/([A-Za-z0-9_-]{6,62})\/?$/.exec(pathname);
   if (m?.[1]) return { name: "machine", machineId: m[1] };
   const s = /^\/s\/(s-[A-Za-z0-9_-]{16,62})\/?$/.exec(pathname);
-  if (s?.[1]) return { name: "session", room: s[1], shareToken: params.get("t") };
+  if (s?.[1])
+    return {
+      name: "session",
+      room: s[1],
+      shareToken: params.get("t"),
+      k: params.get("k"),
+      i: params.get("i"),
+    };
   const c = /^\/s\/(s-[A-Za-z0-9_-]{16,62})\/changes\/?$/.exec(pathname);
   if (c?.[1]) return { name: "changes", room: c[1] };
   return { name: "missing", path: pathname };

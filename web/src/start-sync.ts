@@ -1,3 +1,4 @@
+import { resumeEnrolls } from "./e2e/enroll-watch.ts";
 import { loadCredentials } from "./lib/credentials.ts";
 import { forgetRevokedCredentials } from "./state/forget.ts";
 import { flushOutboxes } from "./state/rooms.ts";
@@ -11,4 +12,5 @@ export async function startSync(): Promise<void> {
   forgetRevokedCredentials();
   await loadCredentials();
   await flushOutboxes();
+  await resumeEnrolls();
 }

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { MachineId, Role } from "../../../shared/protocol/ids.ts";
+import { wipeDeviceKeys } from "../e2e/key-store.ts";
 import { me } from "./api.ts";
 import { credentialsLoaded, devices, type Device as StoredDevice } from "./devices.ts";
-import { kvGet, kvSet } from "./idb.ts";
+import { kvGet, kvSet, tx } from "./idb.ts";
 import { randomId } from "./ids.ts";
 
 /** Tokens this browser holds: a device token per paired machine, a share token per shared room. */
@@ -56,9 +57,13 @@ export async function addDevice(machineId: string, token: string, label: string)
   devices.value = next;
 }
 
+/** Drops the pairing with a machine, and the keys it brought (docs/protocol.md §12). */
 export async function removeDevice(machineId: string): Promise<void> {
   const next = devices.value.filter((d) => d.machineId !== machineId);
-  await kvSet("devices", next);
+  await tx("kv", "readwrite", (t) => {
+    t.objectStore("kv").put(next, "devices");
+    wipeDeviceKeys(t.objectStore("kv"), machineId);
+  });
   devices.value = next;
 }
 

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { ClientStore } from "../../../shared/core/client/sync-driver.ts";
 import { outboxEntry } from "../../../shared/core/client/sync-engine.ts";
 import { StoredMsg } from "../../../shared/protocol/frames.ts";
+import { wipeRoomKeys } from "../e2e/key-store.ts";
 import { db, req, tx } from "../lib/idb.ts";
 import { ATTACH_DRAFT_KEY } from "../lib/storage-keys.ts";
 import type { RoomEvents } from "./conn-state.ts";
@@ -131,7 +132,8 @@ export function clientStore(store: IdbRoomStore, events: RoomEvents): ClientStor
 }
 
 /**
- * Deletes everything kept of `rooms` (mirrored messages, cursors, queued messages, picked files) in one
+ * Deletes everything kept of `rooms` (mirrored messages, cursors, queued messages, picked files, room
+ * keys) in one
  * transaction; resolves once it is durable. A write queued before it commits first (IndexedDB
  * runs overlapping read-write transactions in order), so nothing of these rooms is left behind.
  */
@@ -140,6 +142,7 @@ export function wipeRooms(rooms: readonly string[]): Promise<void> {
     const outbox = t.objectStore("outbox");
     for (const room of rooms) {
       t.objectStore("kv").delete(ATTACH_DRAFT_KEY + room);
+      wipeRoomKeys(t.objectStore("kv"), room);
       t.objectStore("log").delete(
         IDBKeyRange.bound([room, Number.NEGATIVE_INFINITY], [room, Number.POSITIVE_INFINITY]),
       );

@@ -1,5 +1,5 @@
 import { type DriverEvent, type DriverState, SyncDriver } from "../../../shared/core/client/sync-driver.ts";
-import type { BodyOf, Kind, SignalKind } from "../../../shared/protocol/kinds.ts";
+import type { Kind, SignalKind } from "../../../shared/protocol/kinds.ts";
 import { newMid } from "../lib/ids.ts";
 import { browserClock, browserTransport } from "./browser-transport.ts";
 import type { ConnState, RoomEvents, SendResult } from "./conn-state.ts";
@@ -67,9 +67,10 @@ export class RoomSocket {
 
   /**
    * Durable first: the message counts as queued once its IndexedDB transaction has completed.
-   * `mid`: one the protocol derives (an attachment's chunk, §9.5.1); a fresh one otherwise.
+   * `mid`: one the protocol derives (an attachment's chunk, §9.5.1); a fresh one otherwise. The
+   * body is typed by kind where it is made (RoomModel.send), which seals it first (§12.3).
    */
-  async send<K extends Kind>(kind: K, body: BodyOf<K>, mid = newMid()): Promise<SendResult> {
+  async send(kind: Kind, body: unknown, mid = newMid()): Promise<SendResult> {
     await this.#ready;
     const r = await this.#driver.send(kind, body, mid);
     if (r.ok) return r;
@@ -78,7 +79,8 @@ export class RoomSocket {
     return { ok: false, message: `could not store the message on this device: ${r.message}` };
   }
 
-  signal<K extends SignalKind>(kind: K, body: BodyOf<K>): void {
+  /** A signal's body, sealed by the caller (RoomModel.signal). */
+  signal(kind: SignalKind, body: unknown): void {
     this.#driver.signal(kind, body);
   }
 

@@ -1,4 +1,6 @@
 import type { StoredMsg } from "../../../shared/protocol/frames.ts";
+import { Opener } from "../e2e/opener.ts";
+import { RoomKeys } from "../e2e/room-keys.ts";
 import { dropMachineCredentials, removeShare, roomsOfMachine } from "../lib/credentials.ts";
 import { DRAFT_KEY, PENDING_KEY, PROMPT_KEY } from "../lib/storage-keys.ts";
 import { IdbRoomStore, wipeRooms } from "../net/idb-room-store.ts";
@@ -16,7 +18,9 @@ import { dropRoom, onRevoked } from "./rooms.ts";
 /** Wipes what the phone keeps of a machine and drops its credentials; idempotent. */
 export async function forgetMachine(machineId: string, revoked = true): Promise<void> {
   const machineRoom = `m-${machineId}`;
-  const { msgs, outbox } = await new IdbRoomStore(machineRoom).load(Number.POSITIVE_INFINITY);
+  const { msgs: sealed, outbox } = await new IdbRoomStore(machineRoom).load(Number.POSITIVE_INFINITY);
+  // The mirror holds what the relay stored (sealed): opened with the keys about to be wiped.
+  const msgs = (await new Opener(new RoomKeys(machineRoom, { kind: "device", machineId })).open(sealed)).msgs;
   const rooms = new Set([...(await roomsOfMachine(machineId)), ...sessionRooms(msgs)]);
   const all = [machineRoom, ...rooms];
   for (const room of all) dropRoom(room, revoked);

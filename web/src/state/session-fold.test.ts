@@ -3,6 +3,7 @@ import type { StoredMsg } from "../../../shared/protocol/frames.ts";
 import { emptyLocal, type Local } from "./local.ts";
 import type { Item } from "./session-fold.ts";
 import { foldSession } from "./session-overlay.ts";
+import { unopenedBody, unopenedReason } from "./unopened.ts";
 
 let seq = 0;
 function msg(kind: string, body: unknown, o: Partial<StoredMsg> = {}): StoredMsg {
@@ -16,6 +17,26 @@ function users(items: Item[]) {
 }
 
 describe("foldSession", () => {
+  it("shows a message that could not be opened as such, never as what it claims to be", () => {
+    const fake = { text: "trust me" };
+    const view = foldSession(
+      [
+        msg("user.message", unopenedBody("bad_tag")),
+        msg("session.info", unopenedBody("waiting")),
+        msg("user.message", fake),
+      ],
+      emptyLocal,
+    );
+    expect(view.items.map((i) => (i.t === "unverified" ? i.reason : i.t))).toEqual([
+      "bad_tag",
+      "waiting",
+      "user",
+    ]);
+    expect(view.info).toBeNull();
+    // A body from the wire that looks like a marker is not one.
+    expect(unopenedReason({ unopened: "bad_tag" })).toBeNull();
+  });
+
   it("follows a message from the outbox to Claude: sending, sent, delivered, done", () => {
     const local: Local = {
       ...emptyLocal,

@@ -14,6 +14,7 @@ import type {
 } from "../../../shared/protocol/index.ts";
 import { itemsFor, shownAsChecklist } from "./agents-fold.ts";
 import { readBody } from "./bodies.ts";
+import { type Unopened, unopenedReason } from "./unopened.ts";
 
 /**
  * The session room's log folded into what the session page shows. Pure: the same log, outbox and
@@ -48,6 +49,8 @@ export type Item =
   | { t: "turn"; key: string; result: TolerantTurnResult }
   | { t: "notice"; key: string; notice: TolerantSessionNotice }
   | { t: "transition"; key: string; from: string; to: string; at: number }
+  /** A message this phone could not open (docs/protocol.md §12.3): never read as genuine. */
+  | { t: "unverified"; key: string; mid: string; kind: string; reason: Unopened }
   /** Claude Code summarised the conversation (session.compacted). */
   | { t: "compacted"; key: string; trigger: string; preTokens: number; postTokens?: number };
 
@@ -130,6 +133,11 @@ export class StoredSession {
   apply(m: StoredMsg): void {
     if (m.role === "bridge") this.lastBridgeAt = m.ts;
     const key = String(m.seq);
+    const unopened = unopenedReason(m.body);
+    if (unopened) {
+      this.items.push({ t: "unverified", key, mid: m.mid, kind: m.kind, reason: unopened });
+      return;
+    }
     switch (m.kind) {
       case "user.message":
         return this.#user(m, key);

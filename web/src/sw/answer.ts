@@ -2,6 +2,7 @@ import { SyncDriver } from "../../../shared/core/client/sync-driver.ts";
 import { outboxEntry } from "../../../shared/core/client/sync-engine.ts";
 import type { Decision } from "../../../shared/protocol/permission.ts";
 import { toBase64url } from "../../../shared/webpush/base64url.ts";
+import { sealStored } from "../e2e/stored-seal.ts";
 import { credentialFor, loadCredentials } from "../lib/credentials.ts";
 import { db, req } from "../lib/idb.ts";
 import { browserClock, browserTransport } from "../net/browser-transport.ts";
@@ -19,7 +20,7 @@ export const OUTBOX_SYNC = "tether-outbox";
 /** How long one delivery attempt keeps the worker alive; the browser allows a few minutes. */
 const DELIVER_MS = 60_000;
 
-export type Answered = "sent" | "queued" | "refused" | "no_credential";
+export type Answered = "sent" | "queued" | "refused" | "no_credential" | "no_key";
 
 export async function answerPrompt(room: string, requestId: string, decision: Decision): Promise<Answered> {
   await loadCredentials();
@@ -29,7 +30,10 @@ export async function answerPrompt(room: string, requestId: string, decision: De
   const mid = await answerMid(requestId);
   const store = new IdbRoomStore(room);
   if (!(await queued(mid))) {
-    const bodyJson = JSON.stringify({ requestId, decision });
+    // Sealed like everything the phone sends (docs/protocol.md §12.3); without a key the app answers.
+    const body = await sealStored({ room, kind: "permission.response", mid }, { requestId, decision });
+    if (!body) return "no_key";
+    const bodyJson = JSON.stringify(body);
     await store.enqueue({
       mid,
       room,

@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { PushPayload, PushShow } from "../../../shared/protocol/push.ts";
+import { openStored } from "../e2e/stored-seal.ts";
 import { answerPrompt, flushQueued, OUTBOX_SYNC } from "./answer.ts";
 
 /**
  * Web Push in the service worker (docs/protocol.md §11.5): a push becomes the session's one
  * notification (tagged by room, replaced as the session moves on); a tap opens the session; Allow
- * and Deny answer a plain permission prompt through the app's outbox. A push that does not parse
- * is shown as a plain "Tether" notification naming the problem, never thrown.
+ * and Deny answer a plain permission prompt through the app's outbox. What a notification says is
+ * sealed end to end (§12.8); a push that does not parse or open is shown as a plain "Tether"
+ * notification that says nothing the relay could have written, and is never thrown.
  */
 
 /** What a notification carries for its click. */
@@ -35,13 +37,16 @@ function keepAlive(e: ExtendableEvent, work: Promise<void>): void {
 }
 
 async function onPush(sw: ServiceWorkerGlobalScope, data: PushMessageData | null): Promise<void> {
-  const push = parse(data);
+  const push = await parse(data);
   const reg = sw.registration;
   if (!push.ok) {
     console.warn("tether: a push could not be read:", push.why);
+    if (push.room)
+      return reg.showNotification("Tether", { body: NOT_OPENED, tag: push.room, data: { room: push.room } });
     return reg.showNotification("Tether", { body: "Something needs you in Tether.", tag: "tether" });
   }
   const { payload, show } = push;
+  console.info(`tether: a ${payload.class} push for ${payload.room} was opened`);
   const note: NoteData = { room: payload.room, ...(show.requestId ? { requestId: show.requestId } : {}) };
   if (show.closes) {
     // The prompt was answered, here or on another device: its notification says so, quietly. A
@@ -112,9 +117,41 @@ async function registerSync(sw: ServiceWorkerGlobalScope): Promise<void> {
     .catch((err: unknown) => console.warn("tether: no background sync", err));
 }
 
-type Parsed = { ok: true; payload: PushPayload; show: PushShow } | { ok: false; why: string };
+type Parsed = { ok: true; payload: PushPayload; show: PushShow } | { ok: false; why: string; room?: string };
 
-function parse(data: PushMessageData | null): Parsed {
+/** What a push that does not open shows: nothing the relay or the push service could have written. */
+const NOT_OPENED = "New activity — open Tether";
+
+/** The mid a sealed show is bound to (§12.8): the payload's, or else the one the show names beside its seal. */
+const MidOf = z.object({ mid: z.string().min(1).max(100).optional() });
+
+/**
+ * The payload, and its `show` opened with this device's key of the room (docs/protocol.md §12.8):
+ * the context is the message's (`push.show` and its mid), or a will's (`push.will`, no mid).
+ */
+async function parse(data: PushMessageData | null): Promise<Parsed> {
+  const payload = readPayload(data);
+  if (!payload.ok) return payload;
+  const { room } = payload.payload;
+  const will = payload.payload.class === "offline";
+  const mid = will
+    ? null
+    : (MidOf.safeParse(payload.json).data?.mid ?? MidOf.safeParse(payload.payload.show).data?.mid);
+  if (mid === undefined) return { ok: false, why: "no mid to open its show with", room };
+  const ctx = { room, kind: will ? "push.will" : "push.show", mid };
+  const opened = await openStored(ctx, payload.payload.show).catch((err: unknown) => {
+    console.error("tether: opening a push failed", err);
+    return { ok: false as const, reason: "unknown_key" as const };
+  });
+  if (!opened.ok) return { ok: false, why: `its show could not be opened: ${opened.reason}`, room };
+  const show = PushShow.safeParse(opened.body);
+  if (!show.success) return { ok: false, why: `show: ${show.error.issues[0]?.message ?? "bad shape"}`, room };
+  return { ok: true, payload: payload.payload, show: show.data };
+}
+
+type Read = { ok: true; payload: PushPayload; json: unknown } | { ok: false; why: string };
+
+function readPayload(data: PushMessageData | null): Read {
   if (!data) return { ok: false, why: "no payload" };
   let json: unknown;
   try {
@@ -125,7 +162,5 @@ function parse(data: PushMessageData | null): Parsed {
   const payload = PushPayload.safeParse(json);
   if (!payload.success)
     return { ok: false, why: `payload: ${payload.error.issues[0]?.message ?? "bad shape"}` };
-  const show = PushShow.safeParse(payload.data.show);
-  if (!show.success) return { ok: false, why: `show: ${show.error.issues[0]?.message ?? "bad shape"}` };
-  return { ok: true, payload: payload.data, show: show.data };
+  return { ok: true, payload: payload.data, json };
 }

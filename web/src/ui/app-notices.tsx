@@ -36,8 +36,8 @@ export function AppNotices() {
       ) : null}
       {shellUnavailable.value === "insecure" ? (
         <Note name="insecure">
-          Offline use and notifications need HTTPS or 127.0.0.1; this plain-HTTP LAN address works only while
-          online.
+          End-to-end encryption, offline use and notifications need HTTPS or 127.0.0.1: this plain-HTTP LAN
+          address cannot pair.
         </Note>
       ) : null}
       {iosHint ? (

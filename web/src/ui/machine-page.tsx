@@ -7,6 +7,7 @@ import { navigate } from "../router.ts";
 import { forgotten } from "../state/forgotten.ts";
 import { foldMachine, type MachineView } from "../state/machine-fold.ts";
 import type { RoomModel } from "../state/room-model.ts";
+import { unopenedReason } from "../state/unopened.ts";
 import { AccountBanner } from "./account-banner.tsx";
 import { AppNotices } from "./app-notices.tsx";
 import { Centered, ConnectionBar, ForgottenNote, Notice, TopBar } from "./common.tsx";
@@ -50,6 +51,7 @@ function MachineBody(p: { model: RoomModel; machineId: string }) {
       <main class="page">
         {conn.kind === "fatal" && conn.code === 4001 ? <Revoked machineId={p.machineId} /> : null}
         <AccountBanner model={p.model} account={view.account} />
+        <UnverifiedNote model={p.model} />
         <div class="actions">
           <button
             type="button"
@@ -126,5 +128,36 @@ function Revoked(p: { machineId: string }) {
       This phone's pairing was revoked, and the share links it made with it. Pair again with{" "}
       <code>tether pair</code>. <ForgottenNote done={forgotten.value.has(p.machineId)} />
     </Notice>
+  );
+}
+
+/**
+ * Machine-room messages this phone could not open (docs/protocol.md §12.3): said, never applied.
+ * Right after pairing the machine's key is still on its way (the bridge grants it once it has
+ * checked this phone's enroll): that is said as waiting, not as a failure.
+ */
+function UnverifiedNote(p: { model: RoomModel }) {
+  const reasons = useComputed(() =>
+    p.model.msgs.value.flatMap((m) => {
+      const r = unopenedReason(m.body);
+      return r ? [r] : [];
+    }),
+  ).value;
+  const failed = reasons.filter((r) => r !== "waiting" && r !== "unknown_key");
+  const keyless = reasons.length > failed.length;
+  return (
+    <>
+      {keyless ? (
+        <Notice level="info">
+          Waiting for the machine's key: the bridge sends it once it has checked this pairing.
+        </Notice>
+      ) : null}
+      {failed.length > 0 ? (
+        <Notice level="warn">
+          {failed.length === 1 ? "A message" : `${failed.length} messages`} from this machine could not be
+          verified ({[...new Set(failed)].join(", ")}) and {failed.length === 1 ? "was" : "were"} ignored.
+        </Notice>
+      ) : null}
+    </>
   );
 }

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { enrollDevice, pairSecrets } from "../e2e/enroll.ts";
 import { pair } from "../lib/api.ts";
 import { addDevice, deviceLabel } from "../lib/credentials.ts";
 import { navigate, scrubHash } from "../router.ts";
@@ -6,13 +7,36 @@ import { Centered, Notice } from "./common.tsx";
 
 type Step = { s: "working" } | { s: "failed"; message: string; retry: boolean } | { s: "no_code" };
 
-/** /pair#c=<code>: trade the one-use code for a device token, keep it, and open the machine. */
-export function PairPage(p: { code: string | null }) {
+/** A link without the machine's key and the pairing secret: refused, never paired in the clear. */
+const NO_KEYS =
+  "This pairing link has no end-to-end encryption keys, so this phone cannot pair with it: Tether never falls back to unencrypted messages. Update `tether` on your workstation and run `tether pair` again.";
+
+/** A page without Web Crypto (plain HTTP on a LAN address) cannot seal or open anything. */
+const NO_CRYPTO =
+  "This address is plain HTTP, where the browser offers no Web Crypto, so Tether's end-to-end encryption cannot work here and this phone cannot pair. Open Tether over HTTPS (a deployed relay or a tunnel) or on 127.0.0.1.";
+
+/**
+ * /pair#c=<code>&m=<machine key>&p=<pairing secret>: trade the one-use code for a device token,
+ * keep it with this phone's own key pair, enroll that key with the machine (docs/protocol.md
+ * §12.4), and open the machine.
+ */
+export function PairPage(p: { code: string | null; m: string | null; p: string | null }) {
   const [step, setStep] = useState<Step>(p.code ? { s: "working" } : { s: "no_code" });
   const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     const code = p.code;
     if (!code) return;
+    if (!globalThis.crypto?.subtle) {
+      // Browsers offer Web Crypto only in secure contexts: plain HTTP on a LAN address has none.
+      console.warn("tether: no Web Crypto here (not a secure context): pairing refused");
+      return setStep({ s: "failed", message: NO_CRYPTO, retry: false });
+    }
+    const secrets = pairSecrets(p.m, p.p);
+    if (!secrets) {
+      // Checked before the code is redeemed: a link that cannot pair safely does not use it up.
+      console.warn("tether: a pairing link without end-to-end keys was refused");
+      return setStep({ s: "failed", message: NO_KEYS, retry: false });
+    }
     let live = true;
     setStep({ s: "working" });
     void (async () => {
@@ -21,7 +45,10 @@ export function PairPage(p: { code: string | null }) {
       if (!live) return;
       if (r.ok) {
         await addDevice(r.data.machineId, r.data.token, label);
+        const enrolled = await enrollDevice(r.data.machineId, r.data.token, code, secrets);
         scrubHash();
+        if (!enrolled.ok)
+          return setStep({ s: "failed", message: `Pairing failed: ${enrolled.message}`, retry: false });
         return navigate(`/m/${r.data.machineId}`, true);
       }
       if (r.code === "bad_code") scrubHash();
@@ -30,7 +57,7 @@ export function PairPage(p: { code: string | null }) {
     return () => {
       live = false;
     };
-  }, [p.code, attempt]);
+  }, [p.code, p.m, p.p, attempt]);
 
   return (
     <Centered>

@@ -76,6 +76,11 @@ export function Composer(p: {
   });
   return (
     <form class="composer" onSubmit={(e) => void send(e)}>
+      {!p.disabled && !p.model.sealable.value ? (
+        <p class="waiting" role="status" data-testid="waiting-key">
+          Waiting for the machine's key to this session — what you type stays here until it comes.
+        </p>
+      ) : null}
       {error ? (
         <p class="error" role="alert">
           {error}

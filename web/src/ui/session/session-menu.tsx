@@ -4,6 +4,7 @@ import {
   type SessionCommand,
   type TolerantSessionInfo,
 } from "../../../../shared/protocol/index.ts";
+import { grantShare } from "../../e2e/share-keys.ts";
 import { createShare } from "../../lib/api.ts";
 import { onLinkClick } from "../../router.ts";
 import type { CatalogView } from "../../state/catalog-fold.ts";
@@ -133,7 +134,12 @@ function ShareButtons(p: { model: RoomModel; title: string }) {
       if (r.status === 401) void forgetCredentialOf(p.model);
       return setResult({ error: `Could not create the link: ${r.message}` });
     }
-    const url = r.data.url;
+    const machineId = p.model.cred.machineId;
+    const granted = machineId
+      ? await grantShare(machineId, { id: r.data.id, url: r.data.url, room: p.model.room })
+      : { ok: false as const, message: "only a paired phone can share" };
+    if (!granted.ok) return setResult({ error: `Could not create the link: ${granted.message}` });
+    const url = granted.url;
     const lasts = shareLifetime(r.data.expiresAt, p.model.cred.kind === "device");
     const text = role === "viewer" ? "Watch my Claude session" : "Help steer my Claude session";
     if (typeof navigator.share === "function") {

@@ -1,5 +1,6 @@
 import { useComputed } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
+import { keepShareKey } from "../../e2e/share-keys.ts";
 import { addShare } from "../../lib/credentials.ts";
 import { watchFocus } from "../../net/focus-watch.ts";
 import { scrubHash } from "../../router.ts";
@@ -24,18 +25,43 @@ import { TaskStrip } from "./task-strip.tsx";
 import { TodoList } from "./todo-list.tsx";
 import { Transcript } from "./transcript.tsx";
 
-/** /s/<room>[#t=<share token>]: one session. A share token is kept on the device, then hidden. */
-export function SessionPage(p: { room: string; shareToken: string | null }) {
-  const [ready, setReady] = useState(p.shareToken === null);
+/**
+ * /s/<room>[#t=<share token>&k=<secret>&i=<share id>]: one session. A share token is kept on the
+ * device with the key its grants are wrapped under (docs/protocol.md §12.5), then hidden. A link
+ * without that key is refused: it could never show anything.
+ */
+export function SessionPage(p: {
+  room: string;
+  shareToken: string | null;
+  k: string | null;
+  i: string | null;
+}) {
+  const [ready, setReady] = useState<boolean | "no_key">(p.shareToken === null);
   useEffect(() => {
     const token = p.shareToken;
     if (!token) return setReady(true);
-    void addShare(p.room, token).then(() => {
-      dropRoom(p.room);
+    void (async () => {
+      const keyed = await keepShareKey(p.room, p.k, p.i);
       scrubHash();
+      if (!keyed) {
+        console.warn("tether: a share link without an end-to-end key was refused");
+        return setReady("no_key");
+      }
+      await addShare(p.room, token);
+      dropRoom(p.room);
       setReady(true);
-    });
-  }, [p.room, p.shareToken]);
+    })();
+  }, [p.room, p.shareToken, p.k, p.i]);
+  if (ready === "no_key")
+    return (
+      <Centered>
+        <h1>No key in this link</h1>
+        <Notice level="error">
+          This share link carries no end-to-end encryption key, so the session cannot be read with it. Ask for
+          a new link.
+        </Notice>
+      </Centered>
+    );
   if (!ready) return <Centered>Opening…</Centered>;
   return <SessionRoom room={p.room} />;
 }

@@ -3,6 +3,7 @@ import type { AttachmentRef, TolerantSessionTask } from "../../../../shared/prot
 import { isSubagent, taskOf } from "../../state/agents-fold.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import type { Item, SessionView, UserStatus } from "../../state/session-fold.ts";
+import { unopenedText } from "../../state/unopened.ts";
 import { Notice } from "../common.tsx";
 import { cost, duration, PROMPT_KEY } from "../format.ts";
 import { FilePreview } from "./attach-tray.tsx";
@@ -135,6 +136,17 @@ function ItemView(p: { item: Item; tasks: readonly TolerantSessionTask[] }) {
       return (
         <p class="divider">
           Context cleared — new Claude session <code>{it.to.slice(0, 8)}</code>
+        </p>
+      );
+    case "unverified":
+      return (
+        <p
+          class={`unverified${it.reason === "waiting" ? " waiting" : ""}`}
+          data-testid="unverified"
+          data-reason={it.reason}
+          data-mid={it.mid}
+        >
+          {unopenedText(it.reason)}
         </p>
       );
     case "compacted":
