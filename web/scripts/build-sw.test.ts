@@ -63,7 +63,7 @@ describe("the service worker build", () => {
       addEventListener: (type: string) => listeners.push(type),
       location: { origin: "https://x" },
     };
-    runInNewContext(code, { self, URL, Set, console });
+    runInNewContext(code, { self, URL, Set, console, TextEncoder, TextDecoder });
     // The shell's four and Web Push's three (web/src/sw/push.ts).
     expect(listeners.sort()).toEqual([
       "activate",
