@@ -2,6 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { PeerState } from "../../shared/core/room/index.ts";
+import { Limits } from "../../shared/protocol/index.ts";
 import { call, claimedRoom, newMachine, SECRET, share } from "./api-test-kit.ts";
 import { batch, mid, WsClient } from "./ws-test-kit.ts";
 
@@ -170,7 +171,10 @@ describe("flow control and limits over real sockets", () => {
       [{ t: "send", msgs: [{ mid: "short", kind: "agent.message", body: 1 }] }, "bad_frame"],
       [{ t: "history", limit: 501 }, "bad_frame"],
       [{ t: "hello", v: 2, cid: "bridge-cid-1", epoch: 1 }, "bad_frame"],
-      [{ t: "send", msgs: [{ mid: mid(), kind: "agent.message", body: "x".repeat(300_000) }] }, "too_large"],
+      [
+        { t: "send", msgs: [{ mid: mid(), kind: "agent.message", body: "x".repeat(Limits.bodyBytes) }] },
+        "too_large",
+      ],
       [
         `{"t":"send","msgs":[{"mid":"${mid()}","kind":"agent.message","body":"${"x".repeat(1_100_000)}"}]}`,
         "too_large",
