@@ -1,9 +1,10 @@
 import type { Browser, BrowserContext, Page, WebSocket as PageSocket } from "playwright-core";
-import { z } from "zod";
 import { RelayFrame, type StoredMsg } from "../../shared/protocol/index.ts";
 import { phoneContext } from "../support/browser.ts";
+import { plainOf } from "./chaos-seal.ts";
 import { keyOf, msgDigest, runDigest } from "./digest.ts";
 import type { History } from "./history.ts";
+import type { KeyGranter } from "./key-granter.ts";
 import { IDB_WATCH, IdbCommit, Mirror, readMirror, runs } from "./page-probe.ts";
 import type { ChaosProxy } from "./proxy.ts";
 
@@ -13,9 +14,10 @@ export type BrowserPhoneOptions = {
   browser: Browser;
   proxy: ChaosProxy;
   room: string;
-  /** The relay itself (not the proxy), for minting the pairing code. */
-  relayUrl: string;
-  bridgeToken: string;
+  /** Makes the pairing link and grants the room's key once the app enrolls. */
+  granter: KeyGranter;
+  /** The room's end-to-end key, to read what the app queues (sealed) by its send key. */
+  roomKey: string;
 };
 
 const WAIT_MS = 60_000;
@@ -62,16 +64,11 @@ export class BrowserPhone {
       if (m.type() === "error" || m.type() === "warning") this.notes.push(`${m.type()}: ${m.text()}`);
     });
     this.page.on("pageerror", (err) => this.notes.push(`pageerror: ${err.message}`));
-    const res = await fetch(`${o.relayUrl}/api/pairings`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${o.bridgeToken}`, "content-type": "application/json" },
-      body: JSON.stringify({ label: "chaos phone" }),
-    });
-    if (res.status !== 201) throw new Error(`pairing: ${res.status} ${await res.text()}`);
-    const { url } = z.object({ url: z.string() }).parse(await res.json());
-    const code = new URL(url).hash;
-    await this.page.goto(`${o.proxy.url}/pair${code}`);
+    const url = await o.granter.link();
+    await this.page.goto(`${o.proxy.url}/pair${new URL(url).hash}`);
     await this.page.waitForURL(/\/m\//);
+    await o.granter.grant();
+    await o.granter.close();
     this.#started();
     await this.#open(() => this.page.goto(`${o.proxy.url}/s/${o.room}`));
   }
@@ -176,7 +173,7 @@ export class BrowserPhone {
     this.#reports.set(c.doc, Math.max(before, c.n));
     const room = this.#o.room;
     for (const q of c.outbox.filter((r) => r.room === room)) {
-      const key = keyOf(JSON.parse(q.bodyJson));
+      const key = keyOf(plainOf(this.#o.roomKey, { ...q, body: JSON.parse(q.bodyJson) }, room));
       if (!key) continue;
       this.#keys.set(q.mid, key);
       this.#queuedKeys.add(key);

@@ -181,6 +181,12 @@ describe("the chaos checker", () => {
     w.log.push({ seq: 4, mid: "mid-ghost-xxxxxxxx", cid: PHONE, kind: "user.message", body: { k: "ghost" } });
     expect(invariants(run(w))).toContain("phantom");
 
+    // A key grant (key-granter.ts) is key traffic: no send stands behind it, and it is no phantom.
+    const g = clean();
+    const grant = { room: "s-chaos", keys: [{ to: "d:tk_xxxxxxxxxxxx", k: 1, n: "n", w: "w" }] };
+    g.log.push({ seq: 4, mid: "mid-grant-xxxxxxxx", cid: BRIDGE, kind: "keys.grant", body: grant });
+    expect(invariants(run(g))).not.toContain("phantom");
+
     const q = clean();
     adder(q)("bridge", { op: "send", key: "b9", outcome: "info" });
     adder(q)("bridge", { op: "queued", key: "b9", mid: "mid-b9-xxxxxxxxxxx", outcome: "ok" });

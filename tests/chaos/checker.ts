@@ -1,3 +1,4 @@
+import { CLEAR_KINDS } from "../../shared/protocol/e2e.ts";
 import { checkReceivers } from "./checker-receivers.ts";
 import type { CheckInput, CheckResult, Counts, Invariant, LogIndex, Violation } from "./checker-types.ts";
 import { keyOf, msgDigest, runDigest, type Stored } from "./digest.ts";
@@ -90,6 +91,8 @@ function collectSends(events: readonly HistoryEvent[], actors: CheckInput["actor
 function checkSends(sends: Map<string, SendInfo>, input: CheckInput, counts: Counts, v: Report): void {
   const byKey = new Map<string, Stored[]>();
   for (const m of input.log) {
+    // Key grants (key-granter.ts) are how the browser phone gets its key, not workload sends.
+    if (CLEAR_KINDS.has(m.kind)) continue;
     const key = keyOf(m.plain ?? m.body);
     if (key === null || !sends.has(key)) {
       v("phantom", null, `seq ${m.seq} (mid ${m.mid}, key ${key}) was never sent`);

@@ -25,7 +25,7 @@ export const IDB_WATCH = `(() => {
     }
     if (this.name === "log") rec.log.push(value);
     else if (this.name === "cursors") rec.cursors.push({ room: key, seq: value });
-    else if (this.name === "outbox") rec.outbox.push({ room: value.room, mid: value.mid, bodyJson: value.bodyJson });
+    else if (this.name === "outbox") rec.outbox.push({ room: value.room, mid: value.mid, kind: value.kind, bodyJson: value.bodyJson });
     return put.call(this, value, key);
   };
 })();`;
@@ -35,7 +35,7 @@ export const IdbCommit = z.object({
   n: z.number(),
   log: z.array(StoredMsg.extend({ room: z.string() })),
   cursors: z.array(z.object({ room: z.string(), seq: z.number() })),
-  outbox: z.array(z.object({ room: z.string(), mid: z.string(), bodyJson: z.string() })),
+  outbox: z.array(z.object({ room: z.string(), mid: z.string(), kind: z.string(), bodyJson: z.string() })),
 });
 
 export const Mirror = z.object({ rows: z.array(StoredMsg), cursor: z.number().nullable() });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import type { Browser } from "playwright-core";
+import { CLEAR_KINDS } from "../../shared/protocol/e2e.ts";
 import type { StoredMsg } from "../../shared/protocol/index.ts";
 import { launchBrowser } from "../support/browser.ts";
 import { mintToken, type RelayProcess, restartRelay, startRelay } from "../support/relay-process.ts";
@@ -8,6 +9,7 @@ import { WireClient } from "../support/wire-client.ts";
 import { BrowserPhone } from "./browser-phone.ts";
 import { plainOf } from "./chaos-seal.ts";
 import type { History } from "./history.ts";
+import { KeyGranter } from "./key-granter.ts";
 import { ChaosProxy } from "./proxy.ts";
 import type { Rng } from "./random.ts";
 import { StormPool } from "./storm.ts";
@@ -121,8 +123,12 @@ export class ChaosWorld {
       await c.untilCaughtUp();
       if (c.gaps + c.stale > 0 || c.violations.length > 0)
         throw new Error(`reading the log: ${c.gaps} gaps, ${c.stale} stale, ${c.violations.join("; ")}`);
-      // Encryption is on: every body the bridge stored is sealed and opens with the run's key.
-      const clear = items.find((m) => m.role === "bridge" && plainOf(this.roomKey, m, this.room) === m.body);
+      // Encryption is on: every body the bridge stored is sealed and opens with the run's key
+      // (key grants travel in the clear, §12.2).
+      const clear = items.find(
+        (m) =>
+          m.role === "bridge" && !CLEAR_KINDS.has(m.kind) && plainOf(this.roomKey, m, this.room) === m.body,
+      );
       if (clear) throw new Error(`the bridge stored seq ${clear.seq} unsealed or under another key`);
       return items.map((m) => ({ ...m, plain: plainOf(this.roomKey, m, this.room) }));
     } finally {
@@ -200,8 +206,15 @@ export class ChaosWorld {
       browser: this.#browser,
       proxy: this.proxy("browser"),
       room: this.room,
-      relayUrl: this.relay.url,
-      bridgeToken: this.bridgeToken,
+      roomKey: this.roomKey,
+      granter: new KeyGranter({
+        relayUrl: this.relay.url,
+        wsUrl: this.relay.wsUrl,
+        bridgeToken: this.bridgeToken,
+        machineId: this.machineId,
+        room: this.room,
+        roomKey: this.roomKey,
+      }),
     });
     this.browserPhone = phone;
     await phone.start();

@@ -104,11 +104,18 @@ export class WireClient {
     });
   }
 
-  /** Says hello and resolves with the welcome; replay (and then live messages) follows. */
+  /**
+   * Says hello and resolves with the welcome; replay (and then live messages) follows. An error
+   * frame in its place (a bridge hello without an epoch is `bad_frame`) rejects at once, rather
+   * than when the relay closes the silent socket 90 s later.
+   */
   async hello(h: HelloOptions): Promise<Welcome> {
     const welcome = this.next("welcome");
+    const refused = this.next("error").then((e): never => {
+      throw new Error(`hello answered with error ${e.code}`);
+    });
     this.#write({ t: "hello", v: 2, ...h });
-    return welcome;
+    return Promise.race([welcome, refused]);
   }
 
   /** Resolves with `head` once `caught_up` has arrived. */
