@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { listenLoopback } from "../../tests/support/listen-loopback.ts";
 
 /** A slice of this many bytes at most leaves at a time, so a big write trickles as on a real link. */
 const SLICE = 4096;
@@ -27,12 +28,7 @@ export class SlowLinkProxy {
   async start(targetPort: number): Promise<number> {
     const server = createServer((client) => this.#accept(client, targetPort));
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
-    const address = server.address();
-    this.port = typeof address === "object" && address ? address.port : 0;
+    this.port = await listenLoopback(server);
     return this.port;
   }
 

@@ -5,6 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import { z } from "zod";
 import { Limits } from "../../shared/protocol/index.ts";
 import { EcPrivateJwk } from "../../shared/webpush/ec-keys.ts";
+import { immediateTransaction } from "../immediate-transaction.ts";
 import { ensurePrivateFile } from "../private-files.ts";
 import { generateMachineKeys, type MachineKeys, machineKeysOf } from "./node-seal.ts";
 
@@ -136,7 +137,7 @@ export class Keyring {
   }
 
   removeRecipient(id: string): void {
-    this.#transaction(() => {
+    immediateTransaction(this.#db, () => {
       this.#q.dropRecipient.run(id);
       this.#q.dropGranted.run(id);
     });
@@ -147,7 +148,7 @@ export class Keyring {
   }
 
   markGranted(room: string, grants: readonly { k: number; to: string }[]): void {
-    this.#transaction(() => {
+    immediateTransaction(this.#db, () => {
       for (const g of grants) this.#q.markGranted.run(room, g.k, g.to);
     });
   }
@@ -176,17 +177,6 @@ export class Keyring {
 
   close(): void {
     if (this.#db.isOpen) this.#db.close();
-  }
-
-  #transaction(fn: () => void): void {
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      fn();
-      this.#db.exec("COMMIT");
-    } catch (err) {
-      this.#db.exec("ROLLBACK");
-      throw err;
-    }
   }
 }
 

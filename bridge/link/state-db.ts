@@ -4,6 +4,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { z } from "zod";
 import type { ClientStore } from "../../shared/core/client/sync-driver.ts";
 import { outboxEntry } from "../../shared/core/client/sync-engine.ts";
+import { immediateTransaction } from "../immediate-transaction.ts";
 import { ensurePrivateFile } from "../private-files.ts";
 
 /** A message waiting for the relay's ack, as stored: its body already serialized. */
@@ -100,7 +101,7 @@ export class StateDb {
   /** Drops acknowledged or refused messages, in one transaction (one fsync). */
   remove(room: string, mids: readonly string[]): void {
     if (mids.length === 0) return;
-    this.#transaction(() => {
+    immediateTransaction(this.#db, () => {
       for (const mid of mids) this.#q.remove.run(room, mid);
     });
   }
@@ -154,7 +155,7 @@ export class StateDb {
       // One commit: the message's try ends with the cursor that moves past it.
       persist: (_msgs, cursor) => {
         if (cursor === null) return;
-        this.#transaction(() => {
+        immediateTransaction(this.#db, () => {
           this.setCursor(room, cursor);
           this.#q.clearTries.run(room);
         });
@@ -166,17 +167,6 @@ export class StateDb {
 
   close(): void {
     if (this.#db.isOpen) this.#db.close();
-  }
-
-  #transaction(fn: () => void): void {
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      fn();
-      this.#db.exec("COMMIT");
-    } catch (err) {
-      this.#db.exec("ROLLBACK");
-      throw err;
-    }
   }
 }
 

@@ -1,12 +1,12 @@
 import { getSessionInfo } from "@anthropic-ai/claude-agent-sdk";
-import { type PermissionMode, type StoredMsg, UserMessage } from "../../shared/protocol/index.ts";
+import type { PermissionMode, StoredMsg } from "../../shared/protocol/index.ts";
 import type { ClaudeRun } from "../claude/claude-run.ts";
 import type { RunEvent } from "../claude/map-sdk.ts";
 import { skippedText } from "../link/guard.ts";
 import type { RoomLink, SkipReason } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
 import type { AccountHooks } from "../machine/account-watch.ts";
-import { inputContent, keepChunk, keptFiles, namesAttachments } from "./attachments.ts";
+import { inputContent, keepChunk } from "./attachments.ts";
 import { ClaudeProcesses } from "./claude-processes.ts";
 import { Deltas } from "./deltas.ts";
 import { followMode } from "./follow-mode.ts";
@@ -18,6 +18,7 @@ import { SessionCatalog } from "./session-catalog.ts";
 import { handleControl } from "./session-control.ts";
 import { forwardOutput, machineEventOf } from "./session-events.ts";
 import { SessionHolds } from "./session-holds.ts";
+import { handleUserMessage } from "./session-intake.ts";
 import {
   canSleep,
   type Effect,
@@ -156,28 +157,7 @@ export class SessionRunner {
       if (this.out.record.state !== "ended") keepChunk(this.deps.registry, this.room, msg.body);
       return;
     }
-    if (msg.kind === "user.message") {
-      const body = UserMessage.safeParse(msg.body).data;
-      if (!body && namesAttachments(msg.body))
-        return this.#filesFailed(msg.mid, "Not sent to Claude: its list of attachments is not valid.");
-      const text = body?.text;
-      const files = body?.attachments ?? [];
-      if (text === undefined || (text.trim().length === 0 && files.length === 0)) {
-        return this.out.notice("warn", "empty_message", "An empty message was not sent to Claude.", msg.mid);
-      }
-      if (this.out.record.state === "ended")
-        return this.out.notice("warn", "session_ended", "This session has ended; start a new one.", msg.mid);
-      if (this.#queueFull(msg.mid)) return this.#tooMany(msg.mid);
-      if (files.length > 0 && !this.deps.registry.hasInput(msg.mid)) {
-        const checked = keptFiles(this.deps.registry, this.room, files);
-        if (!checked.ok) return this.#filesFailed(msg.mid, checked.text);
-      }
-      if (this.deps.registry.addInput(this.room, msg.mid, text, "message", files)) {
-        this.catalog.input(msg.mid, text);
-        this.kick();
-      }
-      return;
-    }
+    if (msg.kind === "user.message") return handleUserMessage(this, msg);
     handleControl(this, msg);
   }
 
@@ -186,17 +166,6 @@ export class SessionRunner {
     if (msg.role !== "controller") return;
     const text = skippedText(reason);
     this.out.notice("error", "message_skipped", text, msg.mid, derivedMid("sk", msg.mid));
-  }
-
-  /** A replayed message that is already recorded is never refused. */
-  #queueFull(mid: string): boolean {
-    const r = this.deps.registry;
-    return !r.hasInput(mid) && r.inputs(this.room, "pending").length >= this.deps.maxQueued;
-  }
-
-  #tooMany(mid: string): void {
-    const text = `Not sent to Claude: ${this.deps.maxQueued} messages are already waiting in this session.`;
-    this.out.notice("warn", "too_many_inputs", text, mid, derivedMid("nt", mid));
   }
 
   /** An input was recorded: the machine reads the registry's pending inputs when it gets to it. */
@@ -397,11 +366,6 @@ export class SessionRunner {
       else void this.sleep();
     }, this.deps.idleSleepMs);
     this.#idle.unref();
-  }
-
-  /** A message whose files cannot go to Claude: its sender is told, naming the file; it never runs. */
-  #filesFailed(mid: string, text: string): void {
-    this.out.notice("warn", "attachment_failed", text, mid, derivedMid("nt", mid));
   }
 
   #pending(): Input[] {

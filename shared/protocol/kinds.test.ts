@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { maySend, maySignal } from "../core/room/roles.ts";
+import type { AnyKind, Examples } from "./fixtures/families.ts";
+import { keysExamples } from "./fixtures/keys-examples.ts";
+import { machineExamples } from "./fixtures/machine-examples.ts";
+import { sessionExamples } from "./fixtures/session-examples.ts";
 import { Role } from "./ids.ts";
-import { type BodyOf, type Kind, kinds, openToBridge, type SignalKind, specOf } from "./kinds.ts";
+import { type BodyOf, type Kind, kinds, openToBridge, specOf } from "./kinds.ts";
 import { PermissionMode } from "./session.ts";
 
-type AnyKind = Kind | SignalKind;
 const names = Object.keys(kinds).filter((k): k is AnyKind => specOf(k) !== null);
 
 /** The session layer as docs/protocol.md §9 lists it. */
@@ -160,189 +163,7 @@ describe("role rules derived from the table", () => {
 });
 
 /** A body each sender may send, and one it may not: each kind must have both (typed per kind). */
-const examples: { [K in AnyKind]: { valid: BodyOf<K>; invalid: unknown } } = {
-  "machine.info": {
-    valid: {
-      machineId: "mc1",
-      name: "m",
-      hostname: "h",
-      platform: "linux",
-      roots: ["/r"],
-      bridgeVersion: "1",
-      at: 1,
-    },
-    invalid: { machineId: "mc1", name: "m", roots: "/r" },
-  },
-  "machine.sessions": { valid: { sessions: [] }, invalid: { sessions: [{ room: "s-x" }] } },
-  "machine.create_session": {
-    valid: { cwd: "/r/a", permissionMode: "plan" },
-    invalid: { cwd: "/r/a", permissionMode: "bypassPermissions" },
-  },
-  "machine.session_created": {
-    valid: { requestMid: "m1", room: "s-0123456789abcdefghij" },
-    invalid: { room: "s-0123456789abcdefghij" },
-  },
-  "machine.end_session": { valid: { room: "s-0123456789abcdefghij" }, invalid: { room: 1 } },
-  "machine.list_resumable": { valid: {}, invalid: { cwd: 3 } },
-  "machine.resumable": { valid: { requestMid: "m1", sessions: [] }, invalid: { sessions: [] } },
-  "machine.notice": {
-    valid: { requestMid: "m1", level: "error", code: "cwd_not_allowed", text: "no" },
-    invalid: { level: "fatal", code: "cwd_not_allowed", text: "no" },
-  },
-  "session.info": {
-    valid: { title: "t", cwd: "/r", machineId: "mc1", permissionMode: "default", createdAt: 1 },
-    invalid: { title: "t", cwd: "/r", machineId: "mc1", permissionMode: "bypassPermissions", createdAt: 1 },
-  },
-  "session.status": { valid: { state: "idle", at: 1 }, invalid: { state: "napping", at: 1 } },
-  "user.message": { valid: { text: "hi" }, invalid: { text: 42 } },
-  "attachment.chunk": {
-    valid: { id: "att_0123456789ab", index: 0, count: 1, data: "YWJj" },
-    invalid: { id: "att_0123456789ab", index: 1, count: 1, data: "not base64!" },
-  },
-  "turn.started": { valid: { inputMid: "m1" }, invalid: {} },
-  "agent.message": {
-    valid: { id: "msg_1", blocks: [{ type: "text", text: "hi" }] },
-    invalid: { id: "msg_1", blocks: [{ type: "image" }] },
-  },
-  "tool.result": {
-    valid: { toolUseId: "tu1", isError: false, content: "ok" },
-    invalid: { toolUseId: "tu1", content: "ok" },
-  },
-  "permission.request": {
-    valid: { requestId: "pr_1", toolName: "Write", input: {}, toolUseId: "tu1" },
-    invalid: { requestId: "pr_1", input: {} },
-  },
-  "permission.response": {
-    valid: { requestId: "pr_1", decision: "allow", remember: true },
-    invalid: { requestId: "pr_1", decision: "maybe" },
-  },
-  "permission.resolved": {
-    valid: { requestId: "pr_1", decision: "deny", by: "timeout", reason: "no answer in time" },
-    invalid: { requestId: "pr_1", decision: "deny" },
-  },
-  "turn.result": {
-    valid: { inputMid: "m1", ok: true, subtype: "success", durationMs: 5 },
-    invalid: { inputMid: "m1", ok: true, subtype: "whatever", durationMs: 5 },
-  },
-  "session.interrupt": { valid: {}, invalid: null },
-  "session.command": {
-    valid: { name: "set_permission_mode", value: "acceptEdits" },
-    invalid: { name: "set_permission_mode", value: "bypassPermissions" },
-  },
-  "session.transition": {
-    valid: { reason: "clear", fromClaudeSessionId: "a", toClaudeSessionId: "b", at: 1 },
-    invalid: { reason: "clear", fromClaudeSessionId: "a", at: 1 },
-  },
-  "session.notice": {
-    valid: { level: "warn", code: "empty_message", text: "empty", inputMid: "m1" },
-    invalid: { level: "warn", text: "empty" },
-  },
-  "session.todos": {
-    valid: {
-      todos: [{ content: "Run the tests", status: "in_progress", activeForm: "Running the tests" }],
-      at: 1,
-    },
-    invalid: { todos: [{ content: "Run the tests", status: "started" }], at: 1 },
-  },
-  "session.tasks": {
-    valid: {
-      tasks: [{ id: "a1", kind: "agent", description: "Helper", status: "running", startedAt: 1 }],
-      at: 1,
-    },
-    invalid: {
-      tasks: [{ id: "", kind: "agent", description: "Helper", status: "running", startedAt: 1 }],
-      at: 1,
-    },
-  },
-  "session.commands": {
-    valid: {
-      commands: [{ name: "greet", description: "Greets", argumentHint: "<name>" }],
-      models: [],
-      at: 1,
-    },
-    invalid: { commands: [{ name: "/greet", description: "Greets" }], models: [], at: 1 },
-  },
-  "session.context": {
-    valid: { usedTokens: 700, maxTokens: 1000, percent: 70, at: 1 },
-    invalid: { usedTokens: 700, maxTokens: 0, percent: 70, at: 1 },
-  },
-  "session.compacted": {
-    valid: { trigger: "manual", preTokens: 700, postTokens: 20, at: 1 },
-    invalid: { trigger: "sometimes", preTokens: 700, at: 1 },
-  },
-  "session.usage": {
-    valid: { limits: [{ kind: "five_hour", status: "rejected", resetsAt: 1, utilization: 1 }], at: 1 },
-    invalid: { limits: [{ kind: "five_hour", status: "exhausted" }], at: 1 },
-  },
-  "machine.account": {
-    valid: { ok: false, problem: { code: "not_signed_in", text: "Not logged in", fix: "run claude" }, at: 1 },
-    invalid: { ok: false, problem: { code: "sad", text: "", fix: "" }, at: 1 },
-  },
-  "machine.check_account": { valid: {}, invalid: null },
-  "agent.delta": {
-    valid: { messageId: "msg_1", index: 0, offset: 0, text: "he" },
-    invalid: { messageId: "msg_1", index: -1, offset: 0, text: "he" },
-  },
-  typing: { valid: {}, invalid: "typing" },
-  "machine.workspace_request": {
-    valid: { cwd: "/r/a", what: "diff", path: "src/x.ts", offset: 65536 },
-    invalid: { cwd: "/r/a", what: "file" },
-  },
-  "keys.enroll": {
-    valid: {
-      code: "c0de",
-      tokenId: "tk_AAAAAAAAAAAA",
-      key: "BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-      proof: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-    },
-    invalid: {
-      code: "c0de",
-      tokenId: "tk_AAAAAAAAAAAA",
-      key: "short",
-      proof: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-    },
-  },
-  "keys.grant": {
-    valid: {
-      room: "s-AAAAAAAAAAAAAAAAAAAAAA",
-      keys: [
-        {
-          to: "d:tk_AAAAAAAAAAAA",
-          k: 1,
-          n: "AAAAAAAAAAAAAAAA",
-          w: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-        },
-      ],
-    },
-    invalid: { room: "s-AAAAAAAAAAAAAAAAAAAAAA", keys: [] },
-  },
-  "keys.share": {
-    valid: {
-      shareId: "tk_BBBBBBBBBBBB",
-      room: "s-AAAAAAAAAAAAAAAAAAAAAA",
-      secret: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-    },
-    invalid: {
-      shareId: "tk_BBBBBBBBBBBB",
-      room: "m-machine",
-      secret: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-    },
-  },
-  "keys.reconcile": { valid: {}, invalid: null },
-  "machine.workspace": {
-    valid: {
-      requestMid: "m1",
-      what: "status",
-      branch: "main",
-      upstream: null,
-      ahead: 0,
-      behind: 0,
-      files: [{ path: "b.txt", state: "renamed", oldPath: "a.txt" }],
-      truncated: false,
-    },
-    invalid: { requestMid: "m1", what: "refused", code: "outside_roots" },
-  },
-};
+const examples: Examples = { ...machineExamples, ...sessionExamples, ...keysExamples };
 
 describe("bodies", () => {
   it("a valid body of each kind parses, strictly and tolerantly; an invalid one does not", () => {

@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { listenLoopback } from "./listen-loopback.ts";
 
 /**
  * A TCP proxy on loopback that a test controls, to be the phone's network: Chromium's offline
@@ -54,12 +55,7 @@ export class TcpProxy {
     this.#targetHost = targetHost;
     const server = createServer((client) => this.#accept(client));
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
-    const address = server.address();
-    this.port = typeof address === "object" && address ? address.port : 0;
+    this.port = await listenLoopback(server);
     return this.port;
   }
 
