@@ -18,28 +18,39 @@ export type WebWorld = {
   /** The first of `phones`. */
   readonly phone: PhonePage;
   readonly phones: PhonePage[];
+  /** Where the phones open the app: the relay's URL, or with `lan` its plain-HTTP LAN-like origin. */
+  readonly origin: string;
 };
+
+/**
+ * `lan`: play `tether up --lan` with this host name. Chromium resolves it to loopback, so the page
+ * is plain HTTP off loopback, not a secure context (no WebCrypto, no service worker); the relay
+ * checks Host as the embedded one does and serves that name as `tether up --lan` has it serve
+ * its LAN address (TETHER_EMBEDDED, TETHER_HOSTS).
+ */
+export type WebWorldOptions = { proxy?: boolean; phones?: number; env?: NodeJS.ProcessEnv; lan?: string };
 
 /**
  * Registers the test file's beforeAll (start the world, its bridge, the proxy if asked for, the
  * browser, then `phones` phone pages at once; default 1) and afterAll (stop them all), and
  * returns the world they fill in. Call it at the top level of a test file.
  */
-export function useWebWorld(o: { proxy?: boolean; phones?: number; env?: NodeJS.ProcessEnv } = {}): WebWorld {
+export function useWebWorld(o: WebWorldOptions = {}): WebWorld {
   let w: BridgeWorld | undefined;
   let proxy: TcpProxy | undefined;
   let browser: Browser | undefined;
   let phones: PhonePage[] | undefined;
 
   beforeAll(async () => {
-    w = await BridgeWorld.start();
+    const lanVars = o.lan ? { TETHER_EMBEDDED: "1", TETHER_HOSTS: o.lan } : {};
+    w = await BridgeWorld.start({ relayVars: lanVars });
     w.extraEnv = o.env ?? {};
     w.startBridge();
     if (o.proxy) {
       proxy = new TcpProxy();
       await proxy.start(w.relay.port);
     }
-    const b = await launchBrowser();
+    const b = await launchBrowser(o.lan ? [`--host-resolver-rules=MAP ${o.lan} 127.0.0.1`] : []);
     browser = b;
     phones = await Promise.all(Array.from({ length: o.phones ?? 1 }, () => openPhonePage(b)));
   }, 120_000);
@@ -69,6 +80,10 @@ export function useWebWorld(o: { proxy?: boolean; phones?: number; env?: NodeJS.
     },
     get phones() {
       return ready(phones, "phones");
+    },
+    get origin() {
+      const relay = ready(w, "world").relay;
+      return o.lan ? `http://${o.lan}:${relay.port}` : relay.url;
     },
   };
 }
