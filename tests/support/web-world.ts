@@ -15,18 +15,27 @@ export type WebWorld = {
   readonly browser: Browser;
   /** Only with `proxy: true`. */
   readonly proxy: TcpProxy;
+  /** The other machines asked for with `machines`, in that order. */
+  readonly more: BridgeWorld[];
   /** The first of `phones`. */
   readonly phone: PhonePage;
   readonly phones: PhonePage[];
 };
 
+/** Another machine with its running bridge: on the first world's relay, or on a relay of its own. */
+export type MoreMachine = { name: string; relay: "same" | "own" };
+
 /**
- * Registers the test file's beforeAll (start the world, its bridge, the proxy if asked for, the
- * browser, then `phones` phone pages at once; default 1) and afterAll (stop them all), and
- * returns the world they fill in. Call it at the top level of a test file.
+ * Registers the test file's beforeAll (start the world, its bridge, the other `machines` with
+ * theirs, the proxy if asked for, the browser, then `phones` phone pages at once; default 1) and
+ * afterAll (stop them all), and returns the world they fill in. Call it at the top level of a
+ * test file.
  */
-export function useWebWorld(o: { proxy?: boolean; phones?: number; env?: NodeJS.ProcessEnv } = {}): WebWorld {
+export function useWebWorld(
+  o: { proxy?: boolean; phones?: number; env?: NodeJS.ProcessEnv; machines?: MoreMachine[] } = {},
+): WebWorld {
   let w: BridgeWorld | undefined;
+  const more: BridgeWorld[] = [];
   let proxy: TcpProxy | undefined;
   let browser: Browser | undefined;
   let phones: PhonePage[] | undefined;
@@ -35,6 +44,15 @@ export function useWebWorld(o: { proxy?: boolean; phones?: number; env?: NodeJS.
     w = await BridgeWorld.start();
     w.extraEnv = o.env ?? {};
     w.startBridge();
+    for (const m of o.machines ?? []) {
+      const other = await BridgeWorld.start({
+        name: m.name,
+        ...(m.relay === "same" ? { alongside: w } : {}),
+      });
+      more.push(other);
+      other.extraEnv = o.env ?? {};
+      other.startBridge();
+    }
     if (o.proxy) {
       proxy = new TcpProxy();
       await proxy.start(w.relay.port);
@@ -47,6 +65,8 @@ export function useWebWorld(o: { proxy?: boolean; phones?: number; env?: NodeJS.
   afterAll(async () => {
     await browser?.close();
     await proxy?.stop();
+    // Those on the first world's relay go first: its stop takes the relay down.
+    for (const m of more.reverse()) await m.stop();
     await w?.stop();
   }, 60_000);
 
@@ -57,6 +77,9 @@ export function useWebWorld(o: { proxy?: boolean; phones?: number; env?: NodeJS.
   return {
     get w() {
       return ready(w, "world");
+    },
+    get more() {
+      return more;
     },
     get browser() {
       return ready(browser, "browser");
