@@ -2,7 +2,7 @@ import { credentialsLoaded } from "./lib/devices.ts";
 import { route } from "./router.ts";
 import { Centered } from "./ui/common.tsx";
 import { HomePage } from "./ui/home-page.tsx";
-import { ChangesPage, MachinePage, PairPage, SessionPage } from "./ui/pages.ts";
+import { ChangesPage, InboxPage, MachinePage, MachinesPage, PairPage, SessionPage } from "./ui/pages.ts";
 
 export function App() {
   const r = route.value;
@@ -12,6 +12,10 @@ export function App() {
       return <PairPage code={r.code} m={r.m} p={r.p} />;
     case "home":
       return <HomePage />;
+    case "machines":
+      return <MachinesPage />;
+    case "inbox":
+      return <InboxPage />;
     case "machine":
       return <MachinePage key={r.machineId} machineId={r.machineId} />;
     case "session":

@@ -14,6 +14,7 @@ const Device = z.object({
   credId: z.string(),
   label: z.string(),
   pairedAt: z.number(),
+  name: z.string().max(80).optional(),
 });
 export type Device = z.infer<typeof Device>;
 // devices.ts names the same shape for the first screen; this keeps the two equal.
@@ -53,6 +54,18 @@ export async function loadCredentials(): Promise<void> {
 export async function addDevice(machineId: string, token: string, label: string): Promise<void> {
   const device: Device = { machineId, token, credId: randomId(6), label, pairedAt: Date.now() };
   const next = [...devices.value.filter((d) => d.machineId !== machineId), device];
+  await kvSet("devices", next);
+  devices.value = next;
+}
+
+/** A local name for a machine (null: back to the machine's own); the relay and the machine never see it. */
+export async function renameDevice(machineId: string, name: string | null): Promise<void> {
+  const clean = name?.trim().slice(0, 80) ?? "";
+  const next = devices.value.map((d) => {
+    if (d.machineId !== machineId) return d;
+    const { name: _old, ...rest } = d;
+    return clean ? { ...rest, name: clean } : rest;
+  });
   await kvSet("devices", next);
   devices.value = next;
 }
