@@ -9,7 +9,7 @@ export function App() {
   if (!credentialsLoaded.value) return <Centered>Loading…</Centered>;
   switch (r.name) {
     case "pair":
-      return <PairPage code={r.code} m={r.m} p={r.p} />;
+      return <PairPage code={r.code} m={r.m} p={r.p} r={r.r} />;
     case "home":
       return <HomePage />;
     case "machines":

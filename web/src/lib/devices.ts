@@ -14,6 +14,8 @@ export type Device = {
   pairedAt: number;
   /** What the person renamed the machine to on this phone; else machine.info's name shows. */
   name?: string | undefined;
+  /** The machine's relay, as an origin, when it is not the one serving this app. */
+  relay?: string | undefined;
 };
 
 export const devices = signal<Device[]>([]);

@@ -10,6 +10,7 @@ import { TopBar } from "./common.tsx";
 import { describeConn } from "./conn-status.ts";
 import { ForgottenMachines } from "./forgotten-machines.tsx";
 import { InboxLink } from "./inbox-link.tsx";
+import { PairLinkForm } from "./pair-link-form.tsx";
 import { useNow } from "./use-now.ts";
 
 /**
@@ -38,6 +39,7 @@ export function MachinesPage() {
             <MachineRow key={d.machineId} device={d} />
           ))}
         </ul>
+        <PairLinkForm />
       </main>
     </>
   );
@@ -61,7 +63,11 @@ function MachineRow(p: { device: Device }) {
       }).bridge
     : { tone: "muted", text: "Opening…" };
   const href = `/m/${machineId}`;
-  const sub = [view?.info?.hostname, p.device.name && view?.info ? `“${view.info.name}”` : null];
+  const sub = [
+    view?.info?.hostname,
+    p.device.name && view?.info ? `“${view.info.name}”` : null,
+    p.device.relay ? `via ${new URL(p.device.relay).host}` : null,
+  ];
   return (
     <li class="machine-row" data-machine={machineId} aria-label={name}>
       <a class="row" href={href} onClick={(e) => onLinkClick(e, href)}>
