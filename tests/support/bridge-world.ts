@@ -66,7 +66,12 @@ export class BridgeWorld {
    * a second machine on that world's relay, answered by its model.
    */
   static async start(
-    o: { relayVars?: Record<string, string>; alongside?: BridgeWorld; name?: string } = {},
+    o: {
+      relayVars?: Record<string, string>;
+      relayPort?: number;
+      alongside?: BridgeWorld;
+      name?: string;
+    } = {},
   ): Promise<BridgeWorld> {
     const w = new BridgeWorld();
     if (o.name) w.name = o.name;
@@ -78,7 +83,7 @@ export class BridgeWorld {
       w.relay = o.alongside.relay;
     } else {
       await w.model.start();
-      w.relay = await startRelay({ vars: o.relayVars ?? {} });
+      w.relay = await startRelay({ vars: o.relayVars ?? {}, ...(o.relayPort ? { port: o.relayPort } : {}) });
     }
     w.bridgeToken = (await mintToken(w.relay, "bridge", w.machineId)).token;
     // The phone pairs through the bridge's own pairing link (code, machine key, pairing secret).

@@ -2,6 +2,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 import { BridgeWorld } from "./bridge-world.ts";
 import { launchBrowser } from "./browser.ts";
+import { freePort } from "./relay-process.ts";
 import { TcpProxy } from "./tcp-proxy.ts";
 import { openPhonePage, type PhonePage } from "./web-app.ts";
 
@@ -41,13 +42,14 @@ export function useWebWorld(
   let phones: PhonePage[] | undefined;
 
   beforeAll(async () => {
-    w = await BridgeWorld.start();
+    const relays = await peerRelays(1 + (o.machines?.filter((m) => m.relay === "own").length ?? 0));
+    w = await BridgeWorld.start(relays.shift() ?? {});
     w.extraEnv = o.env ?? {};
     w.startBridge();
     for (const m of o.machines ?? []) {
       const other = await BridgeWorld.start({
         name: m.name,
-        ...(m.relay === "same" ? { alongside: w } : {}),
+        ...(m.relay === "same" ? { alongside: w } : (relays.shift() ?? {})),
       });
       more.push(other);
       other.extraEnv = o.env ?? {};
@@ -94,4 +96,22 @@ export function useWebWorld(
       return ready(phones, "phones");
     },
   };
+}
+
+/**
+ * How to start `n` relays: alone, as the relay is by default; several, each other's peers
+ * (docs/protocol.md §3.6), so one phone app can reach them all. Their ports are chosen first.
+ */
+async function peerRelays(n: number): Promise<{ relayPort?: number; relayVars?: Record<string, string> }[]> {
+  if (n === 1) return [{}];
+  const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
+  return ports.map((port) => ({
+    relayPort: port,
+    relayVars: {
+      TETHER_PEER_RELAYS: ports
+        .filter((p) => p !== port)
+        .map((p) => `http://127.0.0.1:${p}`)
+        .join(","),
+    },
+  }));
 }
