@@ -14,7 +14,7 @@ export function PairLinkForm() {
   const submit = (e: Event) => {
     e.preventDefault();
     const target = pairTarget(text.trim(), location.origin);
-    if (!target) return setError("That is not a pairing link: it looks like https://…/pair#c=…");
+    if (!target) return setError("That is not a pairing link: paste the whole link that tether pair printed.");
     setError(null);
     navigate(target);
   };
