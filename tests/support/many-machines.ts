@@ -22,12 +22,14 @@ export async function inboxCount(page: Page, n: number): Promise<void> {
 }
 
 /** A session on `m` whose first prompt asks to Write `file`; returns the node-side reader of its room. */
-export async function promptOn(m: BridgeWorld, title: string, file: string): Promise<Phone> {
+export function promptOn(m: BridgeWorld, title: string, file: string): Promise<Phone> {
+  return askOn(m, title, `please [[write path=${file} content=hi_there]]`);
+}
+
+/** A session on `m` whose first prompt makes Claude ask something (a permission, a question). */
+export async function askOn(m: BridgeWorld, title: string, prompt: string): Promise<Phone> {
   const machine = await m.machinePhone();
-  const s = await m.createSession(machine, {
-    title,
-    prompt: `please [[write path=${file} content=hi_there]]`,
-  });
+  const s = await m.createSession(machine, { title, prompt });
   await s.wait("permission.request", () => true, WAIT);
   return s;
 }

@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { until } from "../support/bridge-world.ts";
 import { screenshot } from "../support/browser.ts";
-import { inboxCount, machineRow, promptOn, revokePhone, tetherDevices } from "../support/many-machines.ts";
+import {
+  askOn,
+  inboxCount,
+  machineRow,
+  promptOn,
+  revokePhone,
+  tetherDevices,
+} from "../support/many-machines.ts";
 import { pairByLink, WAIT, withDiagnostics } from "../support/web-app.ts";
 import { useWebWorld } from "../support/web-world.ts";
 
@@ -94,13 +101,24 @@ async function run(): Promise<void> {
   await second.waitFor({ state: "detached" });
   await page.getByText("The pairing with").filter({ hasText: two.machineId }).waitFor();
   await one.getByTestId("machine-presence").filter({ hasText: "Bridge online" }).waitFor();
-  const s3 = await promptOn(w, "third job", join(w.project, "three.txt"));
+  // A question this time: put off with "Not now" (it stays), then answered from the inbox.
+  const s3 = await askOn(w, "third job", "[[question q=Which_color?]]");
   await inboxCount(page, 1);
   await page.getByTestId("inbox-link").click();
   await items.nth(0).getByText("test-machine · third job").waitFor();
+  await items.nth(0).getByText("Claude has a question").waitFor();
   await items.nth(0).getByRole("button").click();
-  await sheet.getByRole("button", { name: "Allow", exact: true }).click();
-  expect((await s3.wait("permission.resolved", () => true, WAIT)).decision).toBe("allow");
+  const question = page.getByRole("dialog", { name: "Claude has a question" });
+  await question.getByRole("button", { name: "Not now" }).click();
+  await question.waitFor({ state: "detached" });
+  await items.nth(0).getByRole("button").click();
+  await question.getByRole("radio", { name: "blue" }).click();
+  await question.getByRole("button", { name: "Send answer" }).click();
+  await question.waitFor({ state: "detached" });
+  const answered = await s3.wait("permission.resolved", () => true, WAIT);
+  expect(answered).toMatchObject({ decision: "allow", edited: true });
+  expect(answered.input).toMatchObject({ answers: { "Which color?": "blue" } });
+  await page.getByText("Nothing waits for you").waitFor();
 
   // Rename is this phone's own name for the machine, kept across a reload; forget drops it here.
   await page.goto(`${w.relay.url}/machines`);
