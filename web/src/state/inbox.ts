@@ -97,6 +97,13 @@ export function watchMachines(): void {
     // A reload of the session's page must find its machine's token too.
     sessions.want(want, (room, i) => rememberRoomMachine(room, i.machineId));
   });
+  // The installed app's icon shows the count too, where the browser offers it.
+  effect(() => {
+    const n = inbox.value.length;
+    if (!("setAppBadge" in navigator)) return;
+    const done = n > 0 ? navigator.setAppBadge(n) : navigator.clearAppBadge();
+    done.catch((err: unknown) => console.warn("tether: the app badge could not be set", err));
+  });
 }
 
 /** The open machine room of `machineId` (null while it opens, or without a credential). */
