@@ -29,7 +29,7 @@ export function InboxPage() {
   const shown = items.find((i) => i.key === open) ?? null;
   return (
     <>
-      <TopBar title="Needs you" subtitle={`${devices.value.length} machines`} back="/machines" />
+      <TopBar title="Needs you" subtitle={machinesText(devices.value.length)} back="/machines" />
       <AppNotices />
       <main class="page">
         {items.length === 0 ? (
@@ -81,4 +81,8 @@ function askText(item: InboxItem): string {
   if (kind === "question") return "Claude has a question";
   if (kind === "plan") return "Approve Claude's plan?";
   return `Allow ${item.req.toolName}? ${item.req.title ?? summary(item.req.toolName, item.req.input)}`;
+}
+
+function machinesText(n: number): string {
+  return n === 1 ? "1 machine" : `${n} machines`;
 }

@@ -14,7 +14,8 @@ export function PairLinkForm() {
   const submit = (e: Event) => {
     e.preventDefault();
     const target = pairTarget(text.trim(), location.origin);
-    if (!target) return setError("That is not a pairing link: paste the whole link that tether pair printed.");
+    if (!target)
+      return setError("That is not a pairing link: paste the whole link that tether pair printed.");
     setError(null);
     navigate(target);
   };
