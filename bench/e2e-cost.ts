@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { deflateRawSync } from "node:zlib";
 import { sealBodySync } from "../bridge/e2e/node-seal.ts";
-import { importRoomKey, openBody, type SubtleKey, sealBody } from "../shared/core/e2e/webcrypto.ts";
+import { type E2eKey, importRoomKey, openBody, sealBody } from "../shared/core/e2e/webcrypto.ts";
 import type { OutMsg, StoredMsg } from "../shared/protocol/index.ts";
 import { WireClient } from "../tests/support/wire-client.ts";
 import { CORPUS_METHOD, realisticBodies } from "./corpus.ts";
@@ -31,7 +31,7 @@ function sealed(room: string, m: OutMsg): OutMsg {
 }
 
 /** What the phone does with a stored message before it is shown: opens it (sealed) or not. */
-async function apply(key: SubtleKey, room: string, m: StoredMsg, mode: Mode): Promise<void> {
+async function apply(key: E2eKey, room: string, m: StoredMsg, mode: Mode): Promise<void> {
   if (mode === "plain") return;
   const opened = await openBody(() => key, { room, kind: m.kind, mid: m.mid }, m.body);
   if (!opened.ok) throw new Error(`e2e bench: ${m.mid} did not open (${opened.reason})`);
@@ -54,7 +54,7 @@ function withOverhead(sealedValue: number, plainValue: number, extra: Record<str
   };
 }
 
-async function roundTrip(relay: BenchRelay, key: SubtleKey): Promise<Figure> {
+async function roundTrip(relay: BenchRelay, key: E2eKey): Promise<Figure> {
   const room = newRoom();
   const sender = await WireClient.open(relay.wsUrl, room, relay.bridgeToken, { pace: TETHER_PACE });
   await sender.hello({ cid: cid("bench-bridge"), epoch: 1, since: null, tail: 0 });
@@ -110,7 +110,7 @@ async function roundTrip(relay: BenchRelay, key: SubtleKey): Promise<Figure> {
   );
 }
 
-async function catchUp(relay: BenchRelay, key: SubtleKey): Promise<Figure> {
+async function catchUp(relay: BenchRelay, key: E2eKey): Promise<Figure> {
   const runs: Record<Mode, number[]> = { plain: [], sealed: [] };
   for (let r = 0; r < CATCH_UP_RUNS; r++)
     for (const mode of r % 2 === 0 ? (["plain", "sealed"] as const) : (["sealed", "plain"] as const)) {
@@ -155,7 +155,7 @@ async function fill(relay: BenchRelay, room: string, mode: Mode): Promise<void> 
   }
 }
 
-async function comeBack(relay: BenchRelay, phone: AwayPhone, key: SubtleKey, mode: Mode): Promise<number> {
+async function comeBack(relay: BenchRelay, phone: AwayPhone, key: E2eKey, mode: Mode): Promise<number> {
   let applied = 0;
   let chain = Promise.resolve();
   const t0 = performance.now();
@@ -183,7 +183,7 @@ async function comeBack(relay: BenchRelay, phone: AwayPhone, key: SubtleKey, mod
 }
 
 /** Microseconds per message for each client's step, over the whole corpus, against JSON alone. */
-async function cpu(key: SubtleKey): Promise<Figure[]> {
+async function cpu(key: E2eKey): Promise<Figure[]> {
   const bodies = realisticBodies();
   const ctx = (i: number) => ({
     room: "s-benchbenchbenchbench",

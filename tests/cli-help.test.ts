@@ -4,6 +4,10 @@ import { runTether } from "./support/tether-process.ts";
 /** Every command answers --help with its usage and flags; the overview names every command. */
 const COMMANDS: Record<string, string[]> = {
   up: ["--lan", "--port", "--state-dir", "--root", "--json", "8787", "--no-auto-continue"],
+  deploy: [
+    ...["--worker", "--state-dir", "--force", "--new-secret", "--url", "--dry-run", "--outdir", "--json"],
+    ...["wrangler login", "TETHER_RELAY_SECRET", "TETHER_WRANGLER", "stdin", "pair again"],
+  ],
   init: ["--relay", "--secret", "TETHER_RELAY_SECRET", "--force"],
   bridge: [
     ...["--relay", "--token", "--machine", "--json", "control API", "--max-sessions", "--max-queued"],

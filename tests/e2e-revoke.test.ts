@@ -37,10 +37,10 @@ describe("a revoked device", () => {
       onMsg: (m) => captured.push(m),
     });
     await sock.hello({ cid: `ev${randomBytes(6).toString("base64url")}`, since: 0 });
-    await until(
+    const { k: first } = await until(
       () => {
         for (const m of captured) if (m.kind === "keys.grant") eve.takeGrant(s.room, m.body);
-        return eve.key(s.room, 1);
+        return eve.newest(s.room);
       },
       30_000,
       "the session room's key for the second device",
@@ -55,13 +55,14 @@ describe("a revoked device", () => {
     expect(del.status).toBe(200);
     expect((await sock.closed).code).toBe(4001);
     await machine.send("keys.reconcile", {});
-    // The rotation: generation 2 of the room, granted to the remaining device only.
+    // The rotation: the room's next generation, granted to the remaining device only.
     const grant2 = await until(
       () =>
-        s.raw.find((m) => m.kind === "keys.grant" && KeysGrant.parse(m.body).keys.some((k) => k.k === 2)) ??
-        null,
+        s.raw.find(
+          (m) => m.kind === "keys.grant" && KeysGrant.parse(m.body).keys.some((k) => k.k === first + 1),
+        ) ?? null,
       30_000,
-      "a grant of generation 2",
+      "a grant of the next generation",
     );
     expect(KeysGrant.parse(grant2.body).keys.map((k) => k.to)).toEqual([w.device.id]);
     const rotatedAt = grant2.seq;
@@ -78,13 +79,18 @@ describe("a revoked device", () => {
       eve.takeGrant(s.room, m.body);
     }
     for (const m of log.filter((x) => x.kind === "keys.grant")) eve.takeGrant(s.room, m.body);
-    expect(eve.key(s.room, 2)).toBeNull();
-    expect(eve.held.every((h) => h.k === 1)).toBe(true);
+    // Eve holds the first generation only (the keyring draws it when it is made, §12.2).
+    expect(eve.key(s.room, first + 1)).toBeNull();
+    expect(eve.held.every((h) => h.k === first)).toBe(true);
     // The machine room rotated too.
     const mlog = await readLog(w.relay.wsUrl, `m-${w.machineId}`, w.deviceToken);
     for (const m of mlog) if (m.kind === "keys.grant") eve.takeGrant(`m-${w.machineId}`, m.body);
-    expect(eve.key(`m-${w.machineId}`, 2)).toBeNull();
-    await until(() => (machine.msgs.length > 0 ? w.device.key(`m-${w.machineId}`, 2) : null), 30_000, "k2");
+    expect(eve.key(`m-${w.machineId}`, first + 1)).toBeNull();
+    await until(
+      () => (machine.msgs.length > 0 ? w.device.key(`m-${w.machineId}`, first + 1) : null),
+      30_000,
+      "the machine room's second generation",
+    );
   }, 180_000);
 });
 

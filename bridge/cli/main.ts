@@ -10,6 +10,7 @@ Start here:
   up         run a local relay and the bridge, print a pairing QR code (npm start)
 
 With a relay elsewhere (e.g. on Cloudflare):
+  deploy     deploy the relay to Cloudflare, point this machine at it, print a pairing QR code
   init       mint a bridge token on a relay and save it (tether init --relay URL; the secret from TETHER_RELAY_SECRET or a prompt)
   bridge     run the bridge in the foreground until Ctrl-C
 
@@ -31,6 +32,7 @@ type Command = (argv: string[]) => Promise<number>;
 /** Loaded on use: `tether up` pulls in Miniflare, which would slow every other command by 0.4 s. */
 const commands: Record<string, () => Promise<Command>> = {
   up: async () => (await import("./up-command.ts")).upCommand,
+  deploy: async () => (await import("./deploy-command.ts")).deployCommand,
   init: async () => (await import("./init-command.ts")).initCommand,
   bridge: async () => (await import("./bridge-command.ts")).bridgeCommand,
   pair: async () => (await import("./pair-command.ts")).pairCommand,

@@ -21,18 +21,22 @@ export async function showLink(
 
 /**
  * A link another device opens over plain HTTP (`tether up --lan`): the network carries the code or
- * token and everything after it unencrypted, so the person is told; loopback and HTTPS say nothing.
- * Browsers also allow no service worker there, so the app cannot open offline or get notifications.
+ * token, the envelopes and the app's own code without TLS, so the person is told; loopback and
+ * HTTPS say nothing. Bodies stay end-to-end encrypted: the app brings a JavaScript implementation
+ * of the crypto where the browser offers no WebCrypto. Browsers also allow no service worker
+ * there, so the app cannot open offline or get notifications.
  */
 export function plainHttpNote(url: string): string {
   const { protocol, hostname } = new URL(url);
   if (protocol !== "http:" || hostname === "127.0.0.1" || hostname === "localhost" || hostname === "[::1]")
     return "";
   return (
-    "  Plain HTTP: anyone on this network can read this link and the traffic after it. Use it only on\n" +
-    "  a network you trust; from anywhere else, use a relay deployed with HTTPS (see the README).\n" +
+    "  Plain HTTP: anyone on this network can see the pairing code, the phone's token and who sends\n" +
+    "  what when (messages stay end-to-end encrypted), and someone who can change the traffic can\n" +
+    "  change the app itself. Use it only on a network you trust; from anywhere else, use a relay\n" +
+    "  deployed with HTTPS (see the README).\n" +
     "  Offline use and notifications need HTTPS or 127.0.0.1; over this plain-HTTP LAN address the\n" +
-    "  phone app works only while online.\n"
+    "  phone app works only while online. Pairing and end-to-end encryption work there too.\n"
   );
 }
 

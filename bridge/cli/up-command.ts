@@ -24,7 +24,8 @@ with the same machine, sessions, paired phones and history.
                             172.16-31.x, 169.254.x or an IPv6 ULA; never a public one), so a
                             phone on the same network can open the link. Plain HTTP: use it
                             only on a network you trust; browsers allow the app no offline use
-                            or notifications there (default: 127.0.0.1, this machine only)
+                            or notifications there, but it pairs and messages stay end-to-end
+                            encrypted (default: 127.0.0.1, this machine only)
   --port N                  relay port (default: the last start's port, else 8787, else a free
                             one; an explicit port that is in use is an error; 0 = any free port)
   --name NAME               machine name shown on the phone (default: hostname)
@@ -162,7 +163,8 @@ async function welcome(
   if (t.json && plainHttpNote(relay.url) !== "")
     t.log.warn(
       "the relay serves plain HTTP on the local network; use it only on a network you trust. " +
-        "Offline use and notifications need HTTPS or 127.0.0.1: there the phone app works only while online",
+        "Offline use and notifications need HTTPS or 127.0.0.1: there the phone app works only while online " +
+        "(pairing and end-to-end encryption work)",
       { url: relay.url },
     );
   const bearer = { relayUrl: relay.url, token: config.token };

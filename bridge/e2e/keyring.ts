@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -17,6 +17,13 @@ import { generateMachineKeys, type MachineKeys, machineKeysOf } from "./node-sea
  */
 
 export type RoomKey = { k: number; key: Buffer };
+export type KeyringOptions = {
+  /** Tests pin it; otherwise drawn at random in 1–FIRST_GENERATION_MAX when the keyring is made. */
+  firstGeneration?: number;
+};
+
+/** A room's generations run from the keyring's first one up to KeyGen's 1,000,000. */
+export const FIRST_GENERATION_MAX = 900_000;
 /** A paired device (`d:<tokenId>`, its public key) or a share link (`s:<shareId>`, its secret and room). */
 export type RecipientRow =
   | { id: string; kind: "d"; tokenId: string; createdAt: number; publicKey: string }
@@ -53,17 +60,20 @@ export class Keyring {
   readonly path: string;
   #db: DatabaseSync;
   #machine: MachineKeys | null = null;
+  #first: number | null = null;
+  #opts: KeyringOptions;
   #q: Statements;
   /** Room keys change only through this object or at rotation; reads are on every seal and open. */
   #cache = new Map<string, RoomKey[]>();
 
-  static inStateDir(stateDir: string): Keyring {
+  static inStateDir(stateDir: string, opts: KeyringOptions = {}): Keyring {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    return new Keyring(join(stateDir, "keys.db"));
+    return new Keyring(join(stateDir, "keys.db"), opts);
   }
 
-  constructor(path: string) {
+  constructor(path: string, opts: KeyringOptions = {}) {
     this.path = path;
+    this.#opts = opts;
     ensurePrivateFile(path);
     this.#db = new DatabaseSync(path, { timeout: 5_000 });
     this.#db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
@@ -103,9 +113,25 @@ export class Keyring {
     return this.generations(room).find((g) => g.k === k)?.key ?? null;
   }
 
-  /** Makes the room's next generation (1 for a room without keys). */
+  /**
+   * The generation this keyring gives a room's first key: drawn once, when the keyring is made,
+   * and kept. A keyring made anew for the same rooms (a wiped `keys.db`) so starts elsewhere, and
+   * phones that still hold the old keys never take a new key for an old generation (§12.2).
+   */
+  firstGeneration(): number {
+    if (this.#first !== null) return this.#first;
+    const drawn = this.#opts.firstGeneration ?? randomInt(1, FIRST_GENERATION_MAX + 1);
+    this.#q.putMeta.run("first_generation", String(drawn));
+    const kept = Number(TextRow.parse(this.#q.getMeta.get("first_generation")).value);
+    if (!Number.isSafeInteger(kept) || kept < 1 || kept > FIRST_GENERATION_MAX)
+      throw new Error(`${this.path}: its first generation is not a number in 1–${FIRST_GENERATION_MAX}`);
+    this.#first = kept;
+    return kept;
+  }
+
+  /** Makes the room's next generation (the keyring's first generation for a room without keys). */
   addGeneration(room: string): RoomKey {
-    const k = (this.newest(room)?.k ?? 0) + 1;
+    const k = (this.newest(room)?.k ?? this.firstGeneration() - 1) + 1;
     const key = randomBytes(32);
     this.#q.addKey.run(room, k, key, Date.now());
     this.#cache.delete(room);

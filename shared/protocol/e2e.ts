@@ -14,7 +14,7 @@ const b64url = (min: number, max: number) =>
     .max(max)
     .regex(/^[A-Za-z0-9_-]*$/);
 
-/** A room key's generation: 1 for a room's first key, one more at each rotation. */
+/** A room key's generation: the keyring's first one for a room's first key (§12.2), one more at each rotation. */
 export const KeyGen = z.number().int().min(1).max(1_000_000);
 
 /**

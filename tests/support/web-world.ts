@@ -21,10 +21,26 @@ export type WebWorld = {
   /** The first of `phones`. */
   readonly phone: PhonePage;
   readonly phones: PhonePage[];
+  /** Where the phones open the app: the relay's URL, or with `lan` its plain-HTTP LAN-like origin. */
+  readonly origin: string;
 };
 
 /** Another machine with its running bridge: on the first world's relay, or on a relay of its own. */
 export type MoreMachine = { name: string; relay: "same" | "own" };
+
+/**
+ * `lan`: play `tether up --lan` with this host name. Chromium resolves it to loopback, so the page
+ * is plain HTTP off loopback, not a secure context (no WebCrypto, no service worker); the relay
+ * checks Host as the embedded one does and serves that name as `tether up --lan` has it serve
+ * its LAN address (TETHER_EMBEDDED, TETHER_HOSTS).
+ */
+export type WebWorldOptions = {
+  proxy?: boolean;
+  phones?: number;
+  env?: NodeJS.ProcessEnv;
+  lan?: string;
+  machines?: MoreMachine[];
+};
 
 /**
  * Registers the test file's beforeAll (start the world, its bridge, the other `machines` with
@@ -32,9 +48,7 @@ export type MoreMachine = { name: string; relay: "same" | "own" };
  * afterAll (stop them all), and returns the world they fill in. Call it at the top level of a
  * test file.
  */
-export function useWebWorld(
-  o: { proxy?: boolean; phones?: number; env?: NodeJS.ProcessEnv; machines?: MoreMachine[] } = {},
-): WebWorld {
+export function useWebWorld(o: WebWorldOptions = {}): WebWorld {
   let w: BridgeWorld | undefined;
   const more: BridgeWorld[] = [];
   let proxy: TcpProxy | undefined;
@@ -43,7 +57,9 @@ export function useWebWorld(
 
   beforeAll(async () => {
     const relays = await peerRelays(1 + (o.machines?.filter((m) => m.relay === "own").length ?? 0));
-    w = await BridgeWorld.start(relays.shift() ?? {});
+    const lanVars = o.lan ? { TETHER_EMBEDDED: "1", TETHER_HOSTS: o.lan } : {};
+    const first = relays.shift() ?? {};
+    w = await BridgeWorld.start({ ...first, relayVars: { ...first.relayVars, ...lanVars } });
     w.extraEnv = o.env ?? {};
     w.startBridge();
     for (const m of o.machines ?? []) {
@@ -59,7 +75,7 @@ export function useWebWorld(
       proxy = new TcpProxy();
       await proxy.start(w.relay.port);
     }
-    const b = await launchBrowser();
+    const b = await launchBrowser(o.lan ? [`--host-resolver-rules=MAP ${o.lan} 127.0.0.1`] : []);
     browser = b;
     phones = await Promise.all(Array.from({ length: o.phones ?? 1 }, () => openPhonePage(b)));
   }, 120_000);
@@ -94,6 +110,10 @@ export function useWebWorld(
     },
     get phones() {
       return ready(phones, "phones");
+    },
+    get origin() {
+      const relay = ready(w, "world").relay;
+      return o.lan ? `http://${o.lan}:${relay.port}` : relay.url;
     },
   };
 }

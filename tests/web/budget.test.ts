@@ -69,10 +69,14 @@ describe("web app budgets", () => {
     for (const code of inlineBodies(html, "script")) expect(staticImports(code, "/")).not.toContain("/sw.js");
     const shell = shellFiles(DIST);
     const urls = shell.map((f) => f.url);
-    // The whole app: the page, every chunk (the session page's too), the stylesheet, manifest, icons.
+    // The whole app: the page, every chunk (the session page's too), the stylesheet, manifest, icons;
+    // but not WebCrypto's pure-JavaScript twin, which only pages without a service worker load.
     expect(urls).toContain("/");
     expect(urls).toContain("/manifest.webmanifest");
-    for (const f of readdirSync(join(DIST, "assets"))) expect(urls).toContain(`/assets/${f}`);
+    const soft = (f: string) => /^soft-primitives-[\w-]+\.js$/.test(f);
+    const assets = readdirSync(join(DIST, "assets"));
+    expect(assets.filter(soft)).toHaveLength(1);
+    for (const f of assets) expect(urls.includes(`/assets/${f}`)).toBe(!soft(f));
     expect(urls).not.toContain("/sw.js");
     const sw = readFileSync(join(DIST, "sw.js"), "utf8");
     for (const url of urls) expect(sw).toContain(JSON.stringify(url));
@@ -82,6 +86,20 @@ describe("web app budgets", () => {
       `service worker precache: ${shell.length} files, ${raw} bytes (${kb(raw)}), ${gz} bytes gzipped (${kb(gz)}); ` +
         `sw.js itself ${statSync(join(DIST, "sw.js")).size} bytes`,
     );
+  });
+
+  it("fetches WebCrypto's pure-JavaScript twin only on a page without WebCrypto", () => {
+    const loaded = [...attrs(html, "script", "src"), ...linkHrefs(html, "modulepreload")];
+    const inline = inlineBodies(html, "script").flatMap((code) => staticImports(code, "/"));
+    const assets = readdirSync(join(DIST, "assets")).map((f) => `/assets/${f}`);
+    const soft = assets.find((f) => /^\/assets\/soft-primitives-[\w-]+\.js$/.test(f));
+    expect(soft).toBeDefined();
+    expect(staticClosure([...loaded, ...inline])).not.toContain(soft);
+    // Nothing imports it statically; one chunk names it for its import() (load-primitives.ts).
+    for (const f of assets.filter((a) => a.endsWith(".js") && a !== soft))
+      expect(staticClosure([f])).not.toContain(soft);
+    const naming = assets.filter((f) => readFileSync(distPath(f), "utf8").includes(soft?.slice(8) ?? "-"));
+    expect(naming).toHaveLength(1);
   });
 
   it("fetches the syntax highlighter only when the changes view shows a file's text", () => {

@@ -12,10 +12,19 @@ const ENTRY = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "sw", "
 const WORKER = "sw.js";
 /** Stands for the version in the first bundle: the version is a hash of that bundle too. */
 const PLACEHOLDER = "__tether_shell_version_placeholder__";
+/**
+ * WebCrypto's pure-JavaScript twin (shared/core/e2e/soft-primitives.ts) serves only pages without
+ * `crypto.subtle`, which are insecure contexts; a service worker exists only in secure ones. So the
+ * twin is neither precached nor bundled into the worker.
+ */
+const SOFT_CHUNK = /^\/assets\/soft-primitives-[\w-]+\.js$/;
+const SOFT_MODULE = /[\\/]soft-primitives\.ts$/;
+export const SOFT_STUB = "tether: the service worker has WebCrypto and no pure-JavaScript twin";
 
 /**
  * The app shell: every file Vite wrote, as the URL the app loads it by (index.html is served at
- * `/`), sorted. Dotfiles (the build stamp), source maps and the worker itself are not part of it.
+ * `/`), sorted. Dotfiles (the build stamp), source maps, the worker itself and the crypto twin of
+ * insecure pages are not part of it.
  */
 export function shellFiles(dist) {
   return readdirSync(dist, { recursive: true, withFileTypes: true })
@@ -25,7 +34,7 @@ export function shellFiles(dist) {
       const rel = relative(dist, path).split(sep).join("/");
       return { url: rel === "index.html" ? "/" : `/${rel}`, path };
     })
-    .filter((f) => f.url !== `/${WORKER}`)
+    .filter((f) => f.url !== `/${WORKER}` && !SOFT_CHUNK.test(f.url))
     .sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
 }
 
@@ -46,6 +55,7 @@ export async function buildServiceWorker(dist) {
     target: "es2022",
     minify: true,
     define: { __TETHER_SHELL__: JSON.stringify(shell) },
+    plugins: [withoutSoftPrimitives()],
     write: false,
     logLevel: "silent",
   });
@@ -68,4 +78,18 @@ export async function buildServiceWorker(dist) {
     `// tether app shell ${version}\n${code.replaceAll(PLACEHOLDER, version)}`,
   );
   return { version, files: shell.files, bytes, gzipBytes };
+}
+
+/** An esbuild plugin: the twin's module becomes one that fails if it is ever loaded (it is not). */
+function withoutSoftPrimitives() {
+  return {
+    name: "tether-without-soft-primitives",
+    setup(b) {
+      b.onResolve({ filter: SOFT_MODULE }, (args) => ({ path: args.path, namespace: "soft-stub" }));
+      b.onLoad({ filter: /.*/, namespace: "soft-stub" }, () => ({
+        contents: `throw new Error(${JSON.stringify(SOFT_STUB)});`,
+        loader: "js",
+      }));
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildServiceWorker, shellFiles } from "./build-sw.mjs";
+import { buildServiceWorker, SOFT_STUB, shellFiles } from "./build-sw.mjs";
 
 /** A dist as Vite leaves it, plus what the shell must leave out. */
 function fakeDist(): string {
@@ -13,6 +13,7 @@ function fakeDist(): string {
     "index.html": "<!doctype html><script type=module src=/assets/index-a1.js></script>",
     "assets/index-a1.js": "console.log(1)",
     "assets/session-page-b2.js": "console.log(2)",
+    "assets/soft-primitives-e5.js": "console.log(5)",
     "assets/index-c3.css": "body{}",
     "manifest.webmanifest": "{}",
     "icon-192.png": "png",
@@ -36,6 +37,7 @@ function dist(): string {
 
 describe("the service worker build", () => {
   it("precaches every file of the app, index.html as /, and nothing else", () => {
+    // The crypto twin is for insecure pages, which never have a service worker.
     expect(shellFiles(dist()).map((f) => f.url)).toEqual([
       "/",
       "/assets/index-a1.js",
@@ -58,6 +60,9 @@ describe("the service worker build", () => {
     // A classic script: it runs where `import` and `export` would be syntax errors, and installs
     // its listeners on `self`.
     expect(code).not.toMatch(/^\s*(import|export)\b/m);
+    // The worker has WebCrypto: the twin's module is a stub, not 50 KB of @noble.
+    expect(code).toContain(SOFT_STUB);
+    expect(code).not.toContain("soft-primitives-e5");
     const listeners: string[] = [];
     const self = {
       addEventListener: (type: string) => listeners.push(type),

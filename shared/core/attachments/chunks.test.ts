@@ -1,4 +1,5 @@
-import { expect, describe as group, it } from "vitest";
+import { createHash, webcrypto } from "node:crypto";
+import { expect, describe as group, it, vi } from "vitest";
 import {
   AttachmentChunk,
   AttachmentLimits,
@@ -48,6 +49,18 @@ group("split and assemble", () => {
     const bytes = new TextEncoder().encode("abc");
     expect(split(id, bytes)).toEqual([{ id, index: 0, count: 1, data: "YWJj" }]);
     expect(await sha256Hex(bytes)).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+
+  it("hashes the same on a page without WebCrypto (plain HTTP on a LAN address)", async () => {
+    const getRandomValues = webcrypto.getRandomValues.bind(webcrypto);
+    vi.stubGlobal("crypto", { getRandomValues });
+    try {
+      expect(globalThis.crypto.subtle).toBeUndefined();
+      const bytes = bytesOf(AttachmentLimits.chunkBytes + 7);
+      expect(await sha256Hex(bytes)).toBe(createHash("sha256").update(bytes).digest("hex"));
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it("names the chunks that did not come, ignoring other attachments' and other counts' chunks", async () => {

@@ -5,11 +5,12 @@ import {
   chunkCount,
   isImage,
 } from "../../protocol/attachment.ts";
+import { loadPrimitives } from "../e2e/load-primitives.ts";
 
 /**
  * Attachments cut into chunk bodies and put together again (docs/protocol.md §9.5.1). Pure and
- * runtime-neutral (btoa/atob, crypto.subtle), so the phone splits and the bridge assembles with
- * the same code.
+ * runtime-neutral (btoa/atob, SHA-256 from WebCrypto or, on a page without it, its pure-JavaScript
+ * twin), so the phone splits and the bridge assembles with the same code.
  */
 
 /** The chunk bodies that carry `bytes` as attachment `id`, in order. */
@@ -99,7 +100,7 @@ export function failureText(ref: AttachmentRef, f: AssembleFailure): string {
 }
 
 export async function sha256Hex(bytes: Uint8Array<ArrayBuffer> | Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes)));
+  const digest = await (await loadPrimitives()).sha256(new Uint8Array(bytes));
   let hex = "";
   for (const b of digest) hex += b.toString(16).padStart(2, "0");
   return hex;

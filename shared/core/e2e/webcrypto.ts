@@ -8,21 +8,24 @@ import {
   COMPRESS_FROM_BYTES,
   grantAad,
   MAX_PLAIN_BYTES,
-  NO_SALT,
   PAIR_INFO,
   pairData,
   wrapInfo,
 } from "./context.ts";
+import { loadPrimitives } from "./load-primitives.ts";
+import type { E2eKey } from "./primitives.ts";
 
 /**
  * End-to-end encryption with WebCrypto (docs/protocol.md §12): AES-256-GCM bodies, room keys
  * wrapped under keys from ECDH P-256 + HKDF-SHA-256 (devices) or HKDF of a link's secret (shares),
  * and the pairing proof (HMAC-SHA-256). Runs unchanged in browsers, service workers, Node and
- * workerd. The bridge has a synchronous twin on node:crypto (bridge/e2e/node-seal.ts); the test
- * vectors in docs/e2e-vectors.json hold both to the same bytes.
+ * workerd, on WebCrypto, or on a pure-JavaScript twin where a page has no WebCrypto (plain HTTP on
+ * a LAN address; load-primitives.ts). The bridge has a synchronous twin on node:crypto
+ * (bridge/e2e/node-seal.ts); the test vectors in docs/e2e-vectors.json hold all three to the same
+ * bytes.
  */
 
-export type SubtleKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+export type { E2eKey } from "./primitives.ts";
 
 /** Why a body could not be opened. Each is shown as "could not be verified", never as content. */
 export type OpenFailure =
@@ -37,7 +40,6 @@ export type OpenFailure =
 
 export type Opened = { ok: true; body: unknown } | { ok: false; reason: OpenFailure };
 
-const subtle = () => crypto.subtle;
 const fromUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** 32 fresh random bytes: a room key or a share link's secret. */
@@ -45,9 +47,9 @@ export function randomSecret(): Uint8Array<ArrayBuffer> {
   return crypto.getRandomValues(new Uint8Array(32));
 }
 
-/** A room key for sealing and opening bodies; not extractable from the runtime. */
-export function importRoomKey(raw: Uint8Array<ArrayBuffer>): Promise<SubtleKey> {
-  return subtle().importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+/** A room key for sealing and opening bodies (with WebCrypto, not extractable from the runtime). */
+export async function importRoomKey(raw: Uint8Array<ArrayBuffer>): Promise<E2eKey> {
+  return (await loadPrimitives()).aesKey(raw);
 }
 
 export type SealOptions = {
@@ -59,7 +61,7 @@ export type SealOptions = {
 
 /** Seals `body` for `ctx` under the room key of generation `k`. */
 export async function sealBody(
-  key: SubtleKey,
+  key: E2eKey,
   k: number,
   ctx: BodyContext,
   body: unknown,
@@ -69,16 +71,12 @@ export async function sealBody(
   const packed = opts.compress === false ? null : maybeDeflate(json);
   const nonce = opts.nonce ?? crypto.getRandomValues(new Uint8Array(12));
   const plain = packed ?? json;
-  const c = await subtle().encrypt(
-    { name: "AES-GCM", iv: nonce, additionalData: bodyAad(ctx, k) },
-    key,
-    plain,
-  );
+  const c = await (await loadPrimitives()).encrypt(key, nonce, bodyAad(ctx, k), plain);
   return {
     e2e: 1,
     k,
     n: toBase64url(nonce),
-    c: toBase64url(new Uint8Array(c)),
+    c: toBase64url(c),
     ...(packed ? { z: 1 as const } : {}),
   };
 }
@@ -88,7 +86,7 @@ export async function sealBody(
  * this client has none.
  */
 export async function openBody(
-  keyOf: (k: number) => SubtleKey | null | Promise<SubtleKey | null>,
+  keyOf: (k: number) => E2eKey | null | Promise<E2eKey | null>,
   ctx: BodyContext,
   body: unknown,
 ): Promise<Opened> {
@@ -100,17 +98,14 @@ export async function openBody(
   const nonce = fromBase64url(sealed.n);
   const c = fromBase64url(sealed.c);
   if (nonce?.length !== 12 || !c || c.length < 16) return { ok: false, reason: "not_sealed" };
-  let plain: ArrayBuffer;
+  const p = await loadPrimitives();
+  let plain: Uint8Array<ArrayBuffer>;
   try {
-    plain = await subtle().decrypt(
-      { name: "AES-GCM", iv: nonce, additionalData: bodyAad(ctx, sealed.k) },
-      key,
-      c,
-    );
+    plain = await p.decrypt(key, nonce, bodyAad(ctx, sealed.k), c);
   } catch {
     return { ok: false, reason: "bad_tag" };
   }
-  return parsePlain(new Uint8Array(plain), sealed.z === 1);
+  return parsePlain(plain, sealed.z === 1);
 }
 
 function parsePlain(bytes: Uint8Array<ArrayBuffer>, deflated: boolean): Opened {
@@ -149,80 +144,61 @@ function inflate(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> | null
   }
 }
 
-/** A device's ECDH key pair. The private half stays in the runtime (IndexedDB keeps CryptoKeys). */
-export async function generateDeviceKeys(): Promise<{ privateKey: SubtleKey; publicKey: string }> {
-  const pair = await subtle().generateKey({ name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
-  if (!("privateKey" in pair)) throw new TypeError("ECDH generateKey did not return a key pair");
-  const raw = new Uint8Array((await subtle().exportKey("raw", pair.publicKey)) as ArrayBuffer);
-  return { privateKey: pair.privateKey, publicKey: toBase64url(raw) };
+/**
+ * A device's ECDH key pair. With WebCrypto the private half stays in the runtime (IndexedDB keeps
+ * CryptoKeys); the pure-JavaScript twin's is a plain value (primitives.ts).
+ */
+export async function generateDeviceKeys(): Promise<{ privateKey: E2eKey; publicKey: string }> {
+  const pair = await (await loadPrimitives()).generateEcdh();
+  return { privateKey: pair.privateKey, publicKey: toBase64url(pair.publicKey) };
 }
 
 /** A private ECDH key from its JWK (the bridge's machine key, test vectors). */
-export function importPrivateEcdh(jwk: EcPrivateJwk): Promise<SubtleKey> {
-  return subtle().importKey("jwk", jwk, { name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
+export async function importPrivateEcdh(jwk: EcPrivateJwk): Promise<E2eKey> {
+  return (await loadPrimitives()).importEcdh(jwk);
 }
 
 /**
  * The key that wraps room keys for device `to`: HKDF-SHA-256 over the ECDH secret of one side's
  * private key and the other's public key (each side computes the same).
  */
-export async function deviceWrapKey(mine: SubtleKey, theirs: string, to: string): Promise<SubtleKey> {
+export async function deviceWrapKey(mine: E2eKey, theirs: string, to: string): Promise<E2eKey> {
   const raw = fromBase64url(theirs);
   if (raw?.length !== 65) throw new TypeError("not an uncompressed P-256 public key");
-  const peer = await subtle().importKey("raw", raw, { name: "ECDH", namedCurve: "P-256" }, false, []);
-  // A variable, not a literal: Workers' typings spell the member `$public`.
-  const ecdh = { name: "ECDH", public: peer };
-  const secret = await subtle().deriveBits(ecdh, mine, 256);
-  return hkdfAesKey(new Uint8Array(secret), wrapInfo(to));
+  const p = await loadPrimitives();
+  return p.hkdfAesKey(await p.ecdh(mine, raw), wrapInfo(to));
 }
 
 /** The key that wraps room keys for share link `to`, from the secret in the link's fragment. */
-export function shareWrapKey(secret: Uint8Array<ArrayBuffer>, to: string): Promise<SubtleKey> {
-  return hkdfAesKey(secret, wrapInfo(to));
-}
-
-async function hkdfAesKey(ikm: Uint8Array<ArrayBuffer>, info: Uint8Array<ArrayBuffer>): Promise<SubtleKey> {
-  const base = await subtle().importKey("raw", ikm, "HKDF", false, ["deriveKey"]);
-  return subtle().deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: NO_SALT, info },
-    base,
-    { name: "AES-GCM", length: 256 },
-    false,
-    ["encrypt", "decrypt"],
-  );
+export async function shareWrapKey(secret: Uint8Array<ArrayBuffer>, to: string): Promise<E2eKey> {
+  return (await loadPrimitives()).hkdfAesKey(secret, wrapInfo(to));
 }
 
 /** Wraps room key `raw` (generation `k` of `room`) for `to`. */
 export async function wrapRoomKey(
-  wrapKey: SubtleKey,
+  wrapKey: E2eKey,
   raw: Uint8Array<ArrayBuffer>,
   grant: { room: string; k: number; to: string },
   nonce: Uint8Array<ArrayBuffer> = crypto.getRandomValues(new Uint8Array(12)),
 ): Promise<{ to: string; k: number; n: string; w: string }> {
-  const w = await subtle().encrypt(
-    { name: "AES-GCM", iv: nonce, additionalData: grantAad(grant.room, grant.k, grant.to) },
-    wrapKey,
-    raw,
-  );
-  return { to: grant.to, k: grant.k, n: toBase64url(nonce), w: toBase64url(new Uint8Array(w)) };
+  const aad = grantAad(grant.room, grant.k, grant.to);
+  const w = await (await loadPrimitives()).encrypt(wrapKey, nonce, aad, raw);
+  return { to: grant.to, k: grant.k, n: toBase64url(nonce), w: toBase64url(w) };
 }
 
 /** The raw room key of a wrapped grant, or null when it does not verify for this room and recipient. */
 export async function unwrapRoomKey(
-  wrapKey: SubtleKey,
+  wrapKey: E2eKey,
   room: string,
   wrapped: { to: string; k: number; n: string; w: string },
 ): Promise<Uint8Array<ArrayBuffer> | null> {
   const nonce = fromBase64url(wrapped.n);
   const w = fromBase64url(wrapped.w);
   if (nonce?.length !== 12 || !w) return null;
+  const p = await loadPrimitives();
   try {
-    const raw = await subtle().decrypt(
-      { name: "AES-GCM", iv: nonce, additionalData: grantAad(room, wrapped.k, wrapped.to) },
-      wrapKey,
-      w,
-    );
-    return raw.byteLength === 32 ? new Uint8Array(raw) : null;
+    const raw = await p.decrypt(wrapKey, nonce, grantAad(room, wrapped.k, wrapped.to), w);
+    return raw.byteLength === 32 ? raw : null;
   } catch {
     return null;
   }
@@ -233,14 +209,6 @@ export async function pairProof(
   pairingSecret: Uint8Array<ArrayBuffer>,
   fields: { code: string; tokenId: string; key: string },
 ): Promise<string> {
-  const base = await subtle().importKey("raw", pairingSecret, "HKDF", false, ["deriveKey"]);
-  const mac = await subtle().deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: NO_SALT, info: PAIR_INFO },
-    base,
-    { name: "HMAC", hash: "SHA-256", length: 256 },
-    false,
-    ["sign"],
-  );
-  const sig = await subtle().sign("HMAC", mac, pairData(fields.code, fields.tokenId, fields.key));
-  return toBase64url(new Uint8Array(sig));
+  const data = pairData(fields.code, fields.tokenId, fields.key);
+  return toBase64url(await (await loadPrimitives()).hkdfHmac(pairingSecret, PAIR_INFO, data));
 }

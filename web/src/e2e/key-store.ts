@@ -1,14 +1,17 @@
+import { type E2eKey, isSoftKey } from "../../../shared/core/e2e/primitives.ts";
 import { db, req, tx } from "../lib/idb.ts";
 
 /**
  * What this phone keeps for end-to-end encryption (docs/protocol.md §12), in IndexedDB's `kv`
  * store as CryptoKeys, which IndexedDB clones without ever exposing their bytes (all of them are
  * made non-extractable): per paired machine the device's recipient and the key that unwraps its
- * grants, per share link the same, and per room every key generation it was granted. Wiped with
- * the credential or room they belong to (state/forget.ts through wipeRooms and removeDevice).
+ * grants, per share link the same, and per room every key generation it was granted. A page
+ * without WebCrypto (plain HTTP on a LAN address) keeps the pure-JavaScript twin's keys instead,
+ * plain bytes (shared/core/e2e/primitives.ts). Wiped with the credential or room they belong to
+ * (state/forget.ts through wipeRooms and removeDevice).
  */
 
-type Key = CryptoKey;
+type Key = E2eKey;
 
 /** Who this phone is to the bridge for a credential, and the key its grants are wrapped under. */
 export type Recipient = { to: string; wrapKey: Key };
@@ -56,7 +59,7 @@ export async function loadRoomKeys(room: string): Promise<Map<number, Key>> {
   keys.forEach((k, i) => {
     const gen = Number(String(k).slice(ROOM_KEY.length + room.length + 1));
     const v = values[i];
-    if (Number.isInteger(gen) && gen > 0 && v instanceof CryptoKey) out.set(gen, v);
+    if (Number.isInteger(gen) && gen > 0 && isKey(v)) out.set(gen, v);
   });
   return out;
 }
@@ -90,5 +93,10 @@ async function kvRead(key: string): Promise<unknown> {
 function isRecipient(v: unknown): v is Recipient {
   if (typeof v !== "object" || v === null) return false;
   const r = v as Partial<Recipient>;
-  return typeof r.to === "string" && r.wrapKey instanceof CryptoKey;
+  return typeof r.to === "string" && isKey(r.wrapKey);
+}
+
+function isKey(v: unknown): v is Key {
+  // No CryptoKey at all where the page is not a secure context.
+  return isSoftKey(v) || (typeof CryptoKey === "function" && v instanceof CryptoKey);
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { BodyContext } from "../../../shared/core/e2e/context.ts";
-import { importRoomKey, openBody, randomSecret, sealBody } from "../../../shared/core/e2e/webcrypto.ts";
+import {
+  type E2eKey,
+  importRoomKey,
+  openBody,
+  randomSecret,
+  sealBody,
+} from "../../../shared/core/e2e/webcrypto.ts";
 import type { StoredMsg } from "../../../shared/protocol/frames.ts";
 import { unopenedReason } from "../state/unopened.ts";
 import { Opener, type OpenKeys } from "./opener.ts";
@@ -8,7 +14,7 @@ import { Opener, type OpenKeys } from "./opener.ts";
 const ROOM = "s-abcdefghijklmnopqrst";
 
 /** Keys of one room, with generation 1 given only once a grant (any `keys.grant`) is absorbed. */
-async function keysOf(): Promise<{ keys: OpenKeys; key: CryptoKey }> {
+async function keysOf(): Promise<{ keys: OpenKeys; key: E2eKey }> {
   const key = await importRoomKey(randomSecret());
   let granted = false;
   const keys: OpenKeys = {
@@ -30,7 +36,7 @@ function msg(seq: number, kind: string, body: unknown): StoredMsg {
   return { seq, mid: `m${seq}`, kind, body, cid: "c1", role: "bridge", ts: seq } as StoredMsg;
 }
 
-async function sealed(key: CryptoKey, seq: number, kind: string, body: unknown): Promise<StoredMsg> {
+async function sealed(key: E2eKey, seq: number, kind: string, body: unknown): Promise<StoredMsg> {
   const ctx: BodyContext = { room: ROOM, kind, mid: `m${seq}` };
   return msg(seq, kind, await sealBody(key, 1, ctx, body));
 }

@@ -1,5 +1,6 @@
 import type { BodyContext } from "../../../shared/core/e2e/context.ts";
 import {
+  type E2eKey,
   importRoomKey,
   type Opened,
   openBody,
@@ -20,7 +21,7 @@ export type KeyHolder = { kind: "device"; machineId: string } | { kind: "share" 
  */
 export class RoomKeys {
   readonly room: string;
-  #keys = new Map<number, CryptoKey>();
+  #keys = new Map<number, E2eKey>();
   #recipient: Recipient | null = null;
   /** A grant addressed to this phone's recipient verified: the bridge knows this pairing or link. */
   #granted = false;

@@ -36,8 +36,8 @@ export function AppNotices() {
       ) : null}
       {shellUnavailable.value === "insecure" ? (
         <Note name="insecure">
-          End-to-end encryption, offline use and notifications need HTTPS or 127.0.0.1: this plain-HTTP LAN
-          address cannot pair.
+          Offline use and notifications need HTTPS or 127.0.0.1: on this plain-HTTP LAN address the app works
+          only while online. Messages are still end-to-end encrypted.
         </Note>
       ) : null}
       {iosHint ? (

@@ -11,10 +11,6 @@ type Step = { s: "working" } | { s: "failed"; message: string; retry: boolean } 
 const NO_KEYS =
   "This pairing link has no end-to-end encryption keys, so this phone cannot pair with it: Tether never falls back to unencrypted messages. Update `tether` on your workstation and run `tether pair` again.";
 
-/** A page without Web Crypto (plain HTTP on a LAN address) cannot seal or open anything. */
-const NO_CRYPTO =
-  "This address is plain HTTP, where the browser offers no Web Crypto, so Tether's end-to-end encryption cannot work here and this phone cannot pair. Open Tether over HTTPS (a deployed relay or a tunnel) or on 127.0.0.1.";
-
 /**
  * /pair#c=<code>&m=<machine key>&p=<pairing secret>: trade the one-use code for a device token,
  * keep it with this phone's own key pair, enroll that key with the machine (docs/protocol.md
@@ -26,11 +22,6 @@ export function PairPage(p: { code: string | null; m: string | null; p: string |
   useEffect(() => {
     const code = p.code;
     if (!code) return;
-    if (!globalThis.crypto?.subtle) {
-      // Browsers offer Web Crypto only in secure contexts: plain HTTP on a LAN address has none.
-      console.warn("tether: no Web Crypto here (not a secure context): pairing refused");
-      return setStep({ s: "failed", message: NO_CRYPTO, retry: false });
-    }
     const relay = peerRelay(p.r);
     if (relay === false) return setStep({ s: "failed", message: BAD_RELAY, retry: false });
     const secrets = pairSecrets(p.m, p.p);
