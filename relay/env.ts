@@ -27,6 +27,11 @@ declare global {
     TETHER_EMBEDDED?: string;
     /** The embedded relay's own host names beyond loopback, comma-separated (the LAN address). */
     TETHER_HOSTS?: string;
+    /**
+     * Other relays, as origins, comma-separated (docs/protocol.md §3.6): this relay's app may
+     * connect to them, and their apps may call this relay's API.
+     */
+    TETHER_PEER_RELAYS?: string;
     /** "1": push endpoints may be plain HTTP on loopback (tests' push service stand-in). */
     TETHER_PUSH_ALLOW_HTTP?: string;
     /** The VAPID `sub` (a mailto: or https: URL) push services may contact; see docs/protocol.md §11.4. */

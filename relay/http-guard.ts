@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { peerRelays, withPeers } from "./peer-relays.ts";
 
 /**
  * Headers and checks every HTTP answer of the Worker gets, the web app's files included
@@ -44,7 +45,8 @@ export const securityHeaders: Guard = async (c, next) => {
     res = new Response(res.body, res);
   }
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.headers.set(name, value);
-  if (page !== undefined) res.headers.set("Content-Security-Policy", page);
+  const peers = peerRelays(c.env.TETHER_PEER_RELAYS);
+  res.headers.set("Content-Security-Policy", withPeers(page ?? CONTENT_SECURITY_POLICY, peers));
   c.res = res;
 };
 
@@ -90,15 +92,23 @@ export function assetCacheControl(path: string, contentType: string | null): str
   return path.startsWith("/assets/") && !page ? "public, max-age=31536000, immutable" : "no-cache";
 }
 
-/** The web app's answer from the assets binding, with its caching rule (and the page's CSP). */
-export async function withAssetCaching(path: string, res: Response): Promise<Response> {
+/**
+ * The web app's answer from the assets binding, with its caching rule (and the page's CSP). With
+ * peer relays (§3.6) the page's own meta policy lets it connect to them too.
+ */
+export async function withAssetCaching(
+  path: string,
+  res: Response,
+  peers: readonly string[] = [],
+): Promise<Response> {
   const cacheControl = assetCacheControl(path, res.headers.get("Content-Type"));
   if (!(res.headers.get("Content-Type") ?? "").startsWith("text/html") || res.status !== 200) {
     const out = new Response(res.body, res);
     out.headers.set("Cache-Control", cacheControl);
     return out;
   }
-  const html = await res.text();
+  const built = await res.text();
+  const html = peers.length === 0 ? built : built.replace(META_POLICY, (meta) => withPeers(meta, peers));
   const out = new Response(html, res);
   out.headers.set("Cache-Control", cacheControl);
   // No validators: a 304 carries no body to take the hashes from, and a browser keeps a page's
@@ -132,6 +142,8 @@ export function pagePolicy(html: string): string {
     })
     .join("; ");
 }
+
+const META_POLICY = /<meta\s+http-equiv="Content-Security-Policy"\s+content="[^"]*"/i;
 
 /** Answers whose CSP is the page's own (set by withAssetCaching, kept by securityHeaders). */
 const pagePolicyMark = new WeakMap<Response, string>();

@@ -4,6 +4,7 @@ import { VERSION } from "../shared/version.ts";
 import { api } from "./api.ts";
 import { AUTH_HEADER } from "./env.ts";
 import { hostCheck, securityHeaders, withAssetCaching } from "./http-guard.ts";
+import { peerCors, peerRelays } from "./peer-relays.ts";
 
 export { Directory } from "./directory.ts";
 export { Room } from "./room.ts";
@@ -15,6 +16,7 @@ const app = new Hono<{ Bindings: Env }>();
 
 app.use("*", securityHeaders);
 app.use("*", hostCheck);
+app.use("/api/*", peerCors);
 app.get("/healthz", (c) => c.json({ ok: true, version: VERSION }));
 app.route("/api", api);
 app.get("/v1/rooms/:room", openRoom);
@@ -23,7 +25,11 @@ app.get("/v1/rooms/:room", openRoom);
 // still answers in the API's error shape.
 app.notFound(async (c) => {
   if (!/^\/(api|v1)(\/|$)/.test(c.req.path))
-    return withAssetCaching(c.req.path, await c.env.ASSETS.fetch(c.req.raw));
+    return withAssetCaching(
+      c.req.path,
+      await c.env.ASSETS.fetch(c.req.raw),
+      peerRelays(c.env.TETHER_PEER_RELAYS),
+    );
   return c.json(httpError("not_found", `no route for ${c.req.method} ${c.req.path}`), 404);
 });
 app.onError((err, c) => {

@@ -48,6 +48,10 @@ export class BridgeWorld {
   #pairing: { code: string; p: string } | null = null;
   #enrolled: Promise<void> | null = null;
   bridge: BridgeProcess | null = null;
+  /** The machine's name (`--name`): machine.info.name, what the phone lists it by. */
+  name = "test-machine";
+  /** Another world's relay and model this one uses (a second machine): its stop leaves them running. */
+  #shared = false;
   /** More environment for the bridge and its Claude CLI (e.g. a CLI feature switch a test needs). */
   extraEnv: NodeJS.ProcessEnv = {};
   /**
@@ -57,13 +61,30 @@ export class BridgeWorld {
   bin: "source" | "bundle" = "source";
   #phones: Phone[] = [];
 
-  /** `relayVars`: Worker vars for the relay (e.g. a push service stand-in on loopback). */
-  static async start(o: { relayVars?: Record<string, string> } = {}): Promise<BridgeWorld> {
+  /**
+   * `relayVars`: Worker vars for the relay (e.g. a push service stand-in on loopback). `alongside`:
+   * a second machine on that world's relay, answered by its model.
+   */
+  static async start(
+    o: {
+      relayVars?: Record<string, string>;
+      relayPort?: number;
+      alongside?: BridgeWorld;
+      name?: string;
+    } = {},
+  ): Promise<BridgeWorld> {
     const w = new BridgeWorld();
+    if (o.name) w.name = o.name;
     for (const d of [w.project, w.claudeConfig, w.stateDir, w.home, join(w.dir, "tmp")])
       mkdirSync(d, { recursive: true });
-    await w.model.start();
-    w.relay = await startRelay({ vars: o.relayVars ?? {} });
+    if (o.alongside) {
+      w.#shared = true;
+      w.model = o.alongside.model;
+      w.relay = o.alongside.relay;
+    } else {
+      await w.model.start();
+      w.relay = await startRelay({ vars: o.relayVars ?? {}, ...(o.relayPort ? { port: o.relayPort } : {}) });
+    }
     w.bridgeToken = (await mintToken(w.relay, "bridge", w.machineId)).token;
     // The phone pairs through the bridge's own pairing link (code, machine key, pairing secret).
     const paired = await pairDevice({ relayUrl: w.relay.url, token: w.bridgeToken }, w.stateDir);
@@ -96,7 +117,7 @@ export class BridgeWorld {
       bin,
       "bridge",
       ...["--relay", relayUrl, "--token", this.bridgeToken, "--machine", this.machineId],
-      ...["--state-dir", this.stateDir, "--root", this.project, "--name", "test-machine"],
+      ...["--state-dir", this.stateDir, "--root", this.project, "--name", this.name],
       ...extra,
     ];
     const child = spawn(NODE, args, { env: this.env(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -173,8 +194,10 @@ export class BridgeWorld {
   async stop(): Promise<void> {
     for (const p of this.#phones) await p.client.close().catch(() => undefined);
     await this.bridge?.kill("SIGKILL");
-    await this.relay?.dispose();
-    await this.model.stop();
+    if (!this.#shared) {
+      await this.relay?.dispose();
+      await this.model.stop();
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -82,7 +82,7 @@ export async function relayPairingLink(w: BridgeWorld, origin = w.relay.url): Pr
 /** Pairs by link and waits for the machine page with the relay and the bridge online. */
 export async function pairByLink(page: Page, w: BridgeWorld, origin = w.relay.url): Promise<void> {
   await page.goto(await pairingLink(w, origin));
-  await page.getByRole("heading", { name: "test-machine" }).waitFor();
+  await page.getByRole("heading", { name: w.name }).waitFor();
   await relayStatus(page).filter({ hasText: "Connected" }).waitFor();
   await bridgeStatus(page).filter({ hasText: "Bridge online" }).waitFor();
   // The node-side reader of the room logs (w.phone) is a paired device too: enrolled now, before

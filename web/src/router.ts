@@ -1,12 +1,16 @@
 import { signal } from "@preact/signals";
 
 /**
- * Routes: /pair#c=…&m=…&p=…, /s/<room>[#t=…&k=…&i=…], /s/<room>/changes, /m/<machineId>, / (home).
+ * Routes: /pair#c=…&m=…&p=…[&r=…], /s/<room>[#t=…&k=…&i=…], /s/<room>/changes, /m/<machineId>,
+ * /machines, /inbox, / (home).
  * History API, no library. The fragment's keys (docs/protocol.md §12.4, §12.5) are never sent.
  */
 export type Route =
   | { name: "home" }
-  | { name: "pair"; code: string | null; m: string | null; p: string | null }
+  | { name: "machines" }
+  | { name: "inbox" }
+  /** `r`: the machine's relay when it is not this page's (a link of a peer relay, §3.6). */
+  | { name: "pair"; code: string | null; m: string | null; p: string | null; r: string | null }
   | { name: "machine"; machineId: string }
   | { name: "session"; room: string; shareToken: string | null; k: string | null; i: string | null }
   | { name: "changes"; room: string }
@@ -35,8 +39,16 @@ export function installRouter(): void {
 export function parseRoute(pathname: string, hash: string): Route {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   if (pathname === "/" || pathname === "/index.html") return { name: "home" };
+  if (pathname === "/machines" || pathname === "/machines/") return { name: "machines" };
+  if (pathname === "/inbox" || pathname === "/inbox/") return { name: "inbox" };
   if (pathname === "/pair" || pathname === "/pair/")
-    return { name: "pair", code: params.get("c"), m: params.get("m"), p: params.get("p") };
+    return {
+      name: "pair",
+      code: params.get("c"),
+      m: params.get("m"),
+      p: params.get("p"),
+      r: params.get("r"),
+    };
   const m = /^\/m\/([A-Za-z0-9_-]{6,62})\/?$/.exec(pathname);
   if (m?.[1]) return { name: "machine", machineId: m[1] };
   const s = /^\/s\/(s-[A-Za-z0-9_-]{16,62})\/?$/.exec(pathname);

@@ -29,8 +29,9 @@ export async function enrollDevice(
   token: string,
   code: string,
   link: PairSecrets,
+  relay: string | null = null,
 ): Promise<Enrolled> {
-  const who = await me(token);
+  const who = await me(token, relay);
   if (!who.ok) return { ok: false, message: `the relay did not say who this phone is (${who.message})` };
   const tokenId = who.data.id;
   const to = `d:${tokenId}`;

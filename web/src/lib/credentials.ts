@@ -14,6 +14,9 @@ const Device = z.object({
   credId: z.string(),
   label: z.string(),
   pairedAt: z.number(),
+  name: z.string().max(80).optional(),
+  /** The machine's relay when it is not the one serving this app (docs/protocol.md §3.6). */
+  relay: z.string().url().optional(),
 });
 export type Device = z.infer<typeof Device>;
 // devices.ts names the same shape for the first screen; this keeps the two equal.
@@ -41,6 +44,8 @@ export type Credential = {
   machineId: string | null;
   /** A device is a controller; a share's role is what the relay said last (null: not asked yet). */
   role: Role | null;
+  /** The relay's origin when it is not this page's (a device of a peer relay), else null. */
+  relay: string | null;
 };
 
 export { credentialsLoaded, devices };
@@ -50,9 +55,27 @@ export async function loadCredentials(): Promise<void> {
   credentialsLoaded.value = true;
 }
 
-export async function addDevice(machineId: string, token: string, label: string): Promise<void> {
+export async function addDevice(
+  machineId: string,
+  token: string,
+  label: string,
+  relay: string | null = null,
+): Promise<void> {
   const device: Device = { machineId, token, credId: randomId(6), label, pairedAt: Date.now() };
+  if (relay) device.relay = relay;
   const next = [...devices.value.filter((d) => d.machineId !== machineId), device];
+  await kvSet("devices", next);
+  devices.value = next;
+}
+
+/** A local name for a machine (null: back to the machine's own); the relay and the machine never see it. */
+export async function renameDevice(machineId: string, name: string | null): Promise<void> {
+  const clean = name?.trim().slice(0, 80) ?? "";
+  const next = devices.value.map((d) => {
+    if (d.machineId !== machineId) return d;
+    const { name: _old, ...rest } = d;
+    return clean ? { ...rest, name: clean } : rest;
+  });
   await kvSet("devices", next);
   devices.value = next;
 }
@@ -135,9 +158,10 @@ export async function credentialFor(room: string): Promise<Credential | null> {
       credId: share.credId,
       machineId: null,
       role: share.role ?? null,
+      relay: null,
     };
   for (const d of devices.value) {
-    const r = await me(d.token);
+    const r = await me(d.token, d.relay);
     if (r.ok && r.data.rooms.includes(room)) {
       await rememberRoomMachine(room, d.machineId);
       return deviceCredential(d.machineId);
@@ -148,7 +172,16 @@ export async function credentialFor(room: string): Promise<Credential | null> {
 
 function deviceCredential(machineId: string): Credential | null {
   const d = devices.value.find((x) => x.machineId === machineId);
-  return d ? { kind: "device", token: d.token, credId: d.credId, machineId, role: "controller" } : null;
+  return d
+    ? {
+        kind: "device",
+        token: d.token,
+        credId: d.credId,
+        machineId,
+        role: "controller",
+        relay: d.relay ?? null,
+      }
+    : null;
 }
 
 async function loadShares(): Promise<Record<string, Share>> {

@@ -1,11 +1,15 @@
 import type { Clock, Transport } from "../../../shared/core/client/sync-driver.ts";
 
-/** The sync driver's transport over the browser's WebSocket, to this page's (or worker's) origin. */
-export function browserTransport(room: string, token: string): Transport {
+/**
+ * The sync driver's transport over the browser's WebSocket, to this page's (or worker's) origin,
+ * or to `relay`, a peer relay's origin (docs/protocol.md §3.6).
+ */
+export function browserTransport(room: string, token: string, relay: string | null = null): Transport {
   return {
     open(on) {
-      const proto = location.protocol === "https:" ? "wss:" : "ws:";
-      const url = `${proto}//${location.host}/v1/rooms/${encodeURIComponent(room)}`;
+      const base = new URL(relay ?? location.origin);
+      const proto = base.protocol === "https:" ? "wss:" : "ws:";
+      const url = `${proto}//${base.host}/v1/rooms/${encodeURIComponent(room)}`;
       const ws = new WebSocket(url, ["tether.v1", `bearer.${token}`]);
       ws.onopen = () => on.open();
       ws.onmessage = (e: MessageEvent) => on.message(typeof e.data === "string" ? e.data : null);

@@ -20,6 +20,8 @@ const TAIL = 200;
 export type RoomSocketOptions = {
   room: string;
   token: string;
+  /** A peer relay's origin when the room is not on this page's relay. */
+  relay?: string | null;
   cid: string;
   store: IdbRoomStore;
   events: RoomEvents;
@@ -47,7 +49,7 @@ export class RoomSocket {
         pingEveryMs: document.visibilityState === "hidden" ? null : PING_EVERY_MS,
         pongTimeoutMs: PONG_TIMEOUT_MS,
       },
-      transport: browserTransport(o.room, o.token),
+      transport: browserTransport(o.room, o.token, o.relay ?? null),
       store: clientStore(o.store, o.events),
       clock: browserClock,
       // One render and one IndexedDB transaction per frame.

@@ -15,7 +15,10 @@ import { dropRoom, onRevoked } from "./rooms.ts";
  * session room; a share's, its one room.
  */
 
-/** Wipes what the phone keeps of a machine and drops its credentials; idempotent. */
+/**
+ * Wipes what the phone keeps of a machine and drops its credentials; idempotent. `revoked`: the
+ * relay refused its token; else the person forgot the machine on this phone.
+ */
 export async function forgetMachine(machineId: string, revoked = true): Promise<void> {
   const machineRoom = `m-${machineId}`;
   const { msgs: sealed, outbox } = await new IdbRoomStore(machineRoom).load(Number.POSITIVE_INFINITY);
@@ -30,7 +33,8 @@ export async function forgetMachine(machineId: string, revoked = true): Promise<
   for (const mid of requests) localStorage.removeItem(PROMPT_KEY + mid);
   for (const room of all) localStorage.removeItem(DRAFT_KEY + room);
   sessionStorage.removeItem(PENDING_KEY + machineId);
-  mark([machineId, ...all.map((room) => `device:${room}`)]);
+  // A machine the person forgot on purpose is not announced as revoked.
+  mark([revoked ? machineId : `forgot:${machineId}`, ...all.map((room) => `device:${room}`)]);
 }
 
 /** Wipes one shared room and drops its share token. */

@@ -69,7 +69,7 @@ export class RoomModel {
     this.role.value = cred.role;
     // A share may be a viewer or a controller; only the relay knows which (kept for offline opens).
     if (cred.kind === "share")
-      void me(cred.token).then((r) => {
+      void me(cred.token, cred.relay).then((r) => {
         if (!r.ok) return;
         this.role.value = r.data.role;
         void rememberShareRole(room, cred.token, r.data.role);
@@ -77,6 +77,7 @@ export class RoomModel {
     this.socket = new RoomSocket({
       room,
       token: cred.token,
+      relay: cred.relay,
       cid: cidFor(cred.credId),
       store: this.#store,
       events: this.#events(),

@@ -43,7 +43,7 @@ export async function answerPrompt(room: string, requestId: string, decision: De
       at: Date.now(),
     });
   }
-  return deliver(room, cred.token, `sw${cred.credId}`, mid);
+  return deliver(room, cred.token, `sw${cred.credId}`, mid, cred.relay);
 }
 
 /** Background Sync: every room with queued messages gets a delivery attempt. */
@@ -51,7 +51,7 @@ export async function flushQueued(): Promise<void> {
   await loadCredentials();
   for (const room of await roomsWithOutbox()) {
     const cred = await credentialFor(room);
-    if (cred) await deliver(room, cred.token, `sw${cred.credId}`, null);
+    if (cred) await deliver(room, cred.token, `sw${cred.credId}`, null, cred.relay);
   }
 }
 
@@ -59,7 +59,13 @@ export async function flushQueued(): Promise<void> {
  * Sends the room's outbox (not only `mid`: it is the room's queue, in order) until `mid` — or,
  * without one, everything — is acknowledged, refused for good, or the time is up.
  */
-function deliver(room: string, token: string, cid: string, mid: string | null): Promise<Answered> {
+function deliver(
+  room: string,
+  token: string,
+  cid: string,
+  mid: string | null,
+  relay: string | null,
+): Promise<Answered> {
   const store = new IdbRoomStore(room);
   return new Promise((resolve) => {
     let done = false;
@@ -75,7 +81,7 @@ function deliver(room: string, token: string, cid: string, mid: string | null): 
     const timer = setTimeout(() => finish("queued"), DELIVER_MS);
     driver = new SyncDriver({
       engine: { cid, tail: 0, pingEveryMs: 25_000, pongTimeoutMs: 10_000 },
-      transport: browserTransport(room, token),
+      transport: browserTransport(room, token, relay),
       store: {
         async: true,
         // Send-only: the worker keeps no cursor and no mirror (the app's page owns both).

@@ -5,6 +5,7 @@ import { rememberRoomMachine } from "../lib/credentials.ts";
 import { PENDING_KEY, PROMPT_KEY } from "../lib/storage-keys.ts";
 import { navigate } from "../router.ts";
 import { forgotten } from "../state/forgotten.ts";
+import { machineName } from "../state/inbox.ts";
 import { foldMachine, type MachineView } from "../state/machine-fold.ts";
 import type { RoomModel } from "../state/room-model.ts";
 import { unopenedReason } from "../state/unopened.ts";
@@ -12,6 +13,7 @@ import { AccountBanner } from "./account-banner.tsx";
 import { AppNotices } from "./app-notices.tsx";
 import { Centered, ConnectionBar, ForgottenNote, Notice, TopBar } from "./common.tsx";
 import { useRoom } from "./hooks.ts";
+import { InboxLink } from "./inbox-link.tsx";
 import { NewSessionForm } from "./new-session-form.tsx";
 import { PushSettings } from "./push-settings.tsx";
 import { ResumePanel } from "./resume-panel.tsx";
@@ -43,9 +45,12 @@ function MachineBody(p: { model: RoomModel; machineId: string }) {
   return (
     <>
       <TopBar
-        title={info?.name ?? "Machine"}
+        title={machineName(p.machineId, view)}
         subtitle={info ? [info.hostname, info.platform].filter(Boolean).join(" · ") : p.machineId}
-      />
+        back="/machines"
+      >
+        <InboxLink />
+      </TopBar>
       <ConnectionBar model={p.model} lastBridgeAt={view.lastBridgeAt} />
       <AppNotices />
       <main class="page">

@@ -16,3 +16,7 @@ export const SessionPage = lazyPage("session page", () =>
 export const ChangesPage = lazyPage("changes view", () =>
   import("./workspace/changes-page.tsx").then((m) => m.ChangesPage),
 );
+export const MachinesPage = lazyPage("machines", () =>
+  import("./machines-page.tsx").then((m) => m.MachinesPage),
+);
+export const InboxPage = lazyPage("inbox", () => import("./inbox-page.tsx").then((m) => m.InboxPage));

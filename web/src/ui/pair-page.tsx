@@ -16,12 +16,14 @@ const NO_KEYS =
  * keep it with this phone's own key pair, enroll that key with the machine (docs/protocol.md
  * §12.4), and open the machine.
  */
-export function PairPage(p: { code: string | null; m: string | null; p: string | null }) {
+export function PairPage(p: { code: string | null; m: string | null; p: string | null; r: string | null }) {
   const [step, setStep] = useState<Step>(p.code ? { s: "working" } : { s: "no_code" });
   const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     const code = p.code;
     if (!code) return;
+    const relay = peerRelay(p.r);
+    if (relay === false) return setStep({ s: "failed", message: BAD_RELAY, retry: false });
     const secrets = pairSecrets(p.m, p.p);
     if (!secrets) {
       // Checked before the code is redeemed: a link that cannot pair safely does not use it up.
@@ -32,11 +34,11 @@ export function PairPage(p: { code: string | null; m: string | null; p: string |
     setStep({ s: "working" });
     void (async () => {
       const label = deviceLabel();
-      const r = await pair(code, label);
+      const r = await pair(code, label, relay);
       if (!live) return;
       if (r.ok) {
-        await addDevice(r.data.machineId, r.data.token, label);
-        const enrolled = await enrollDevice(r.data.machineId, r.data.token, code, secrets);
+        await addDevice(r.data.machineId, r.data.token, label, relay);
+        const enrolled = await enrollDevice(r.data.machineId, r.data.token, code, secrets, relay);
         scrubHash();
         if (!enrolled.ok)
           return setStep({ s: "failed", message: `Pairing failed: ${enrolled.message}`, retry: false });
@@ -48,7 +50,7 @@ export function PairPage(p: { code: string | null; m: string | null; p: string |
     return () => {
       live = false;
     };
-  }, [p.code, p.m, p.p, attempt]);
+  }, [p.code, p.m, p.p, p.r, attempt]);
 
   return (
     <Centered>
@@ -71,6 +73,23 @@ export function PairPage(p: { code: string | null; m: string | null; p: string |
       ) : null}
     </Centered>
   );
+}
+
+const BAD_RELAY = "This pairing link names a relay address this app cannot use.";
+
+/**
+ * The machine's relay from the link: null for this page's own, its origin for another (which this
+ * relay's operator must list as a peer, else the browser refuses to connect), false if malformed.
+ */
+function peerRelay(r: string | null): string | null | false {
+  if (r === null) return null;
+  try {
+    const u = new URL(r);
+    if (u.protocol !== "https:" && u.protocol !== "http:") return false;
+    return u.origin === location.origin ? null : u.origin;
+  } catch {
+    return false;
+  }
 }
 
 function failure(code: string, message: string): string {

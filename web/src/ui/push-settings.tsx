@@ -11,11 +11,23 @@ import {
   updatePush,
 } from "../net/push-client.ts";
 
+const OTHER_RELAY =
+  "This machine is on another relay: this browser's notifications come from the relay that serves this app, so none come from this machine yet. Its prompts still show in the inbox.";
+
 /** Notifications for one machine: on or off, and which finished turns (docs/protocol.md §11.2). */
 export function PushSettings(p: { machineId: string }) {
-  const token = devices.value.find((d) => d.machineId === p.machineId)?.token ?? null;
+  const device = devices.value.find((d) => d.machineId === p.machineId);
+  // A browser holds one push subscription, bound to one relay's VAPID key (§11.2): this app's.
+  const token = device && !device.relay ? device.token : null;
   const push = usePush(token);
-  const why = pushUnavailable();
+  const why = device?.relay ? OTHER_RELAY : pushUnavailable();
+  if (why && device?.relay)
+    return (
+      <section class="card" aria-label="Notifications">
+        <h2>Notifications</h2>
+        <p class="muted">{why}</p>
+      </section>
+    );
   if (!token) return null;
   if (why)
     return (

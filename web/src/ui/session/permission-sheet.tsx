@@ -19,6 +19,8 @@ type SheetProps = {
   queued: number;
   /** Why the bridge refused the last answer to this prompt. */
   refusal?: string | undefined;
+  /** Given by the inbox: the sheet can be put off without an answer. */
+  onClose?: (() => void) | undefined;
 };
 
 /**
@@ -68,6 +70,7 @@ function ToolSheet(p: SheetProps) {
       title={`Allow ${p.req.toolName}?`}
       queued={p.queued}
       describedBy="perm-sum"
+      onClose={p.onClose}
     >
       <p id="perm-sum" class="perm-sum">
         {p.req.title ?? summary(p.req.toolName, p.req.input)}

@@ -25,6 +25,7 @@ export function PlanSheet(p: {
   req: TolerantPermissionRequest;
   queued: number;
   refusal?: string | undefined;
+  onClose?: (() => void) | undefined;
 }) {
   const [mode, setMode] = useState<PermissionMode>("default");
   const [feedback, setFeedback] = useState("");
@@ -38,6 +39,7 @@ export function PlanSheet(p: {
       class="plan-sheet"
       title="Approve Claude's plan?"
       queued={p.queued}
+      onClose={p.onClose}
     >
       <div class="sheet-body" role="document" aria-label="Plan">
         {plan ? (

@@ -20,6 +20,7 @@ export function QuestionSheet(p: {
   questions: Question[];
   queued: number;
   refusal?: string | undefined;
+  onClose?: (() => void) | undefined;
 }) {
   const [choices, setChoices] = useState<ReadonlyMap<string, Choice>>(new Map());
   const { busy, error, send, dialog } = usePromptAnswer(p.model, p.req.requestId);
@@ -38,6 +39,7 @@ export function QuestionSheet(p: {
       class="question-sheet"
       title={one ? "Claude has a question" : "Claude has questions"}
       queued={p.queued}
+      onClose={p.onClose}
     >
       <div class="sheet-body">
         {p.questions.map((q, i) => (

@@ -128,7 +128,7 @@ function ShareButtons(p: { model: RoomModel; title: string }) {
   >(null);
   const share = async (role: "viewer" | "controller") => {
     setResult(null);
-    const r = await createShare(p.model.cred.token, p.model.room, role);
+    const r = await createShare(p.model.cred.token, p.model.room, role, p.model.cred.relay);
     if (!r.ok) {
       // The relay no longer knows this phone's key: everything of it goes (docs/protocol.md §2.2).
       if (r.status === 401) void forgetCredentialOf(p.model);
