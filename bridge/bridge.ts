@@ -9,12 +9,14 @@ import { KeyService } from "./e2e/key-service.ts";
 import { Keyring } from "./e2e/keyring.ts";
 import { keyringSeal } from "./e2e/keyring-seal.ts";
 import { RoomKeys } from "./e2e/room-keys.ts";
+import type { HookAnswer, HookInput } from "./hooks/hook-input.ts";
 import { type ClientState, type OpenOptions, RelayClient } from "./link/relay-client.ts";
 import type { LinkState, RoomHandlers, RoomLink } from "./link/room-link.ts";
 import { StateDb } from "./link/state-db.ts";
 import type { Logger } from "./log.ts";
 import { AccountWatch } from "./machine/account-watch.ts";
 import { MachineRoom } from "./machine/machine-room.ts";
+import { resolveUnderRoots } from "./machine/roots.ts";
 import { securePrivateDir } from "./private-files.ts";
 import { grantsOf } from "./session/allowances.ts";
 import { Registry } from "./session/registry.ts";
@@ -175,6 +177,24 @@ export class Bridge {
   /** Compares key recipients with the relay's live tokens now (`tether revoke`); the ids removed. */
   reconcileKeys(): Promise<string[]> {
     return this.#keyService.reconcile();
+  }
+
+  /**
+   * A hook event from a terminal session (`tether hook`, docs/hooks.md): null when its directory is
+   * outside the roots. Terminal-session rooms are not built yet: every event is acknowledged without
+   * a decision, so the terminal's own prompt decides.
+   */
+  async hookEvent(input: HookInput): Promise<HookAnswer | null> {
+    const cwd = await resolveUnderRoots(
+      input.cwd,
+      this.o.roots.map((r) => realpathSync(r)),
+    );
+    if (cwd === null) return null;
+    this.o.log.info("terminal session hook", {
+      event: input.hook_event_name,
+      claudeSessionId: input.session_id,
+    });
+    return { decision: null };
   }
 
   /** A share link made on this machine (`tether share`): it gets its room's keys (§12.5). */
