@@ -6,9 +6,8 @@ import { parseFlags } from "./options.ts";
 const HELP = `Usage: tether hook EVENT [--state-dir DIR]
 
 The command Claude Code runs for Tether's hooks (see "tether hooks install"; docs/hooks.md). It
-reads the hook's JSON from stdin and hands it to the running bridge, and prints the bridge's
-decision if it gives one (so far it never does: the terminal's own permission prompt decides). It
-waits at most 300 s for PermissionRequest, every other event at most 2 s. With no bridge, bad
+reads the hook's JSON from stdin and hands it to the running bridge. For PermissionRequest it
+prints the phone's answer; it waits at most 300 s for one, every other event at most 2 s. With no bridge, bad
 input or no answer in time it exits 0 without output: Claude Code then goes on as without the hook.
 
   --state-dir DIR    the bridge's state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)

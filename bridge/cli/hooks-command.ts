@@ -16,12 +16,12 @@ import { CliError, parseFlags } from "./options.ts";
 
 const HELP = `Usage: tether hooks install|uninstall|status [--state-dir DIR] [--config-dir DIR] [--json]
 
-Claude Code hooks for terminal sessions (opt-in, in progress): "install" adds Tether's hooks to
-your Claude Code user settings, so every \`claude\` you start in a terminal reports its events to
-a running bridge. The bridge accepts them but does not yet show terminal sessions on the phone or
-answer their permission prompts: the terminal's own dialog decides, as without the hooks. Your
-own hooks and settings are kept; "uninstall" removes only Tether's entries (their commands end
-with "${HOOK_MARKER}"). With no bridge running the hooks exit at once (docs/hooks.md).
+Terminal sessions on the phone (opt-in): "install" adds Tether's hooks to your Claude Code user
+settings, so every \`claude\` you start in a terminal under the bridge's roots shows on the phone
+while a bridge runs, with its transcript, and its permission prompts answerable there (the
+terminal can still answer; the first answer wins). Your own hooks and settings are kept;
+"uninstall" removes only Tether's entries (their commands end with "${HOOK_MARKER}"). With no
+bridge running the hooks exit at once and Claude Code behaves as without them (docs/hooks.md).
 
   --state-dir DIR    the bridge's state dir the hooks talk to (env TETHER_STATE_DIR, default ~/.local/state/tether)
   --config-dir DIR   Claude Code's config dir (env CLAUDE_CONFIG_DIR, default ~/.claude): DIR/settings.json

@@ -23,7 +23,7 @@ While a bridge runs (tether up or tether bridge):
   sessions   list sessions
   share      make a link to one session: tether share ROOM [--viewer|--controller] [--ttl 1h]
 
-Claude Code hooks for terminal sessions (opt-in; not yet shown on the phone):
+Terminal sessions on the phone (opt-in):
   hooks      install, uninstall or check Tether's Claude Code hooks: tether hooks install|uninstall|status
   hook       what those hooks run (reads the hook's JSON on stdin): tether hook EVENT
 

@@ -19,8 +19,15 @@ export function runTerminalClaude(o: {
   cwd: string;
   env: NodeJS.ProcessEnv;
   prompt: string;
+  /** More CLI arguments, e.g. `--resume <id>`. */
+  extra?: string[];
 }): Promise<TerminalRun> {
-  const args = ["-p", o.prompt, "--output-format", "stream-json", "--verbose", "--include-hook-events"];
+  const args = [
+    "-p",
+    o.prompt,
+    ...(o.extra ?? []),
+    ...["--output-format", "stream-json", "--verbose", "--include-hook-events"],
+  ];
   const child = spawn(CLAUDE_BIN, args, { cwd: o.cwd, env: o.env, stdio: ["ignore", "pipe", "pipe"] });
   const startedAt = Date.now();
   const lines: TimedLine[] = [];
