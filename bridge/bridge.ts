@@ -9,12 +9,16 @@ import { KeyService } from "./e2e/key-service.ts";
 import { Keyring } from "./e2e/keyring.ts";
 import { keyringSeal } from "./e2e/keyring-seal.ts";
 import { RoomKeys } from "./e2e/room-keys.ts";
+import type { HookAnswer, HookInput } from "./hooks/hook-input.ts";
+import { TerminalSessions } from "./hooks/terminal-sessions.ts";
+import { TerminalStore } from "./hooks/terminal-store.ts";
 import { type ClientState, type OpenOptions, RelayClient } from "./link/relay-client.ts";
 import type { LinkState, RoomHandlers, RoomLink } from "./link/room-link.ts";
 import { StateDb } from "./link/state-db.ts";
 import type { Logger } from "./log.ts";
 import { AccountWatch } from "./machine/account-watch.ts";
 import { MachineRoom } from "./machine/machine-room.ts";
+import { resolveUnderRoots } from "./machine/roots.ts";
 import { securePrivateDir } from "./private-files.ts";
 import { grantsOf } from "./session/allowances.ts";
 import { Registry } from "./session/registry.ts";
@@ -65,6 +69,8 @@ export class Bridge {
   #registry: Registry;
   #client: RelayClient;
   #sessions: Sessions;
+  #terminalStore: TerminalStore;
+  #terminals: TerminalSessions;
   #machine: MachineRoom | null = null;
   #keys: RoomKeys;
   #keyService: KeyService;
@@ -76,11 +82,13 @@ export class Bridge {
     securePrivateDir(o.stateDir);
     this.#db = new StateDb(join(o.stateDir, "outbox.db"));
     this.#registry = new Registry(join(o.stateDir, "sessions.db"));
+    this.#terminalStore = new TerminalStore(join(o.stateDir, "sessions.db"));
     const keyring = Keyring.inStateDir(o.stateDir);
     keyring.machine();
     this.#keys = new RoomKeys(keyring, o.log);
     this.#keys.onOwed = (rooms) => {
-      for (const room of rooms) if (room.startsWith("s-")) this.#sessions.openRoom(room);
+      for (const room of rooms)
+        if (room.startsWith("s-") && !this.#terminals.openRoom(room)) this.#sessions.openRoom(room);
     };
     this.#client = new RelayClient({
       url: o.relayUrl,
@@ -108,6 +116,7 @@ export class Bridge {
     this.#sessions = new Sessions({
       account: this.account,
       autoContinue: o.autoContinue ?? true,
+      isTerminal: (room) => this.#terminalStore.isTerminal(room),
       registry: this.#registry,
       machineId: o.machineId,
       log: o.log,
@@ -131,6 +140,22 @@ export class Bridge {
               });
             },
           },
+          options,
+        ),
+      changed: () => {
+        this.#machine?.publishSessions();
+        o.onChange?.();
+      },
+    });
+    this.#terminals = new TerminalSessions({
+      registry: this.#registry,
+      store: this.#terminalStore,
+      machineId: o.machineId,
+      log: o.log,
+      open: (room, handlers, options) =>
+        this.#open(
+          room,
+          { ...handlers, onFatal: (code, reason) => this.#onFatal(room, code, reason) },
           options,
         ),
       changed: () => {
@@ -177,6 +202,20 @@ export class Bridge {
     return this.#keyService.reconcile();
   }
 
+  /**
+   * A hook event from a terminal session (`tether hook`, docs/hooks.md): null when its directory is
+   * outside the roots. The session's room is made at its first event and mirrors its transcript; a
+   * PermissionRequest is answered with the phone's decision, or none (the terminal's dialog decides).
+   */
+  async hookEvent(input: HookInput): Promise<HookAnswer | null> {
+    const cwd = await resolveUnderRoots(
+      input.cwd,
+      this.o.roots.map((r) => realpathSync(r)),
+    );
+    if (cwd === null) return null;
+    return this.#terminals.onHook(input, cwd);
+  }
+
   /** A share link made on this machine (`tether share`): it gets its room's keys (§12.5). */
   addShare(shareId: string, room: string, secret: Buffer): void {
     this.#keys.addShare(shareId, room, secret);
@@ -220,8 +259,10 @@ export class Bridge {
     this.account.stop();
     this.#keyService.stop();
     await this.#sessions.close();
+    this.#terminals.stop();
     this.#client.close();
     this.#registry.close();
+    this.#terminalStore.close();
     this.#keys.keyring.close();
     this.#db.close();
   }

@@ -129,6 +129,38 @@ describe("tether status and sessions", () => {
   }, 30_000);
 });
 
+describe("tether hook (Claude Code hooks of a terminal session, docs/hooks.md)", () => {
+  const event = (cwd: string, name = "Stop") =>
+    JSON.stringify({
+      hook_event_name: name,
+      session_id: "6495fd2e-6a27-449a-8bd0-314eb5a8594d",
+      transcript_path: join(cwd, "t.jsonl"),
+      cwd,
+      stop_hook_active: false,
+    });
+  const hook = (input: string, name = "Stop") =>
+    runTether(["hook", name, "--state-dir", state], undefined, input);
+
+  it("a running bridge takes an event under its roots and answers without a decision", async () => {
+    const r = await hook(event(project));
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, "", ""]);
+  });
+
+  it("outside the roots, or hostile input: refused, and the hook still fails open with exit 0", async () => {
+    const outside = await hook(event(empty));
+    expect([outside.code, outside.stdout, outside.stderr]).toEqual([
+      0,
+      "",
+      expect.stringContaining("outside_roots"),
+    ]);
+    for (const input of ["", "not json", "[]", event(project, "PermissionRequest"), "x".repeat(5 << 20)]) {
+      const r = await hook(input);
+      expect([r.code, r.stdout]).toEqual([0, ""]);
+      expect(r.stderr).toContain("no decision");
+    }
+  });
+});
+
 describe("tether share, pair, devices and revoke", () => {
   let shareId = "";
   let shareToken = "";

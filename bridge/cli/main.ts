@@ -24,6 +24,10 @@ While a bridge runs (tether up or tether bridge):
   sessions   list sessions
   share      make a link to one session: tether share ROOM [--viewer|--controller] [--ttl 1h]
 
+Terminal sessions on the phone (opt-in):
+  hooks      install, uninstall or check Tether's Claude Code hooks: tether hooks install|uninstall|status
+  hook       what those hooks run (reads the hook's JSON on stdin): tether hook EVENT
+
 Run "tether <command> --help" for the options of a command.
 `;
 
@@ -41,6 +45,8 @@ const commands: Record<string, () => Promise<Command>> = {
   status: async () => (await import("./status-command.ts")).statusCommand,
   sessions: async () => (await import("./sessions-command.ts")).sessionsCommand,
   share: async () => (await import("./share-command.ts")).shareCommand,
+  hooks: async () => (await import("./hooks-command.ts")).hooksCommand,
+  hook: async () => (await import("./hook-command.ts")).hookCommand,
 };
 
 /** The one boundary where the CLI turns errors into a message and an exit code. */

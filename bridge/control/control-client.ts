@@ -12,13 +12,14 @@ export type ControlResult<T> =
   | { ok: true; value: T }
   | { ok: false; code: "not_running" | string; status: number; message: string };
 
-/** Calls the control API of the bridge running on `stateDir`, if there is one. */
+/** Calls the control API of the bridge running on `stateDir`, if there is one, within `timeoutMs`. */
 export async function controlCall<T>(
   stateDir: string,
   method: "GET" | "POST",
   path: string,
   schema: z.ZodType<T>,
   body?: unknown,
+  timeoutMs = 20_000,
 ): Promise<ControlResult<T>> {
   const found = readControlFile(stateDir);
   if (!found.ok) return found;
@@ -32,7 +33,7 @@ export async function controlCall<T>(
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(20_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
     const why = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
@@ -40,7 +41,7 @@ export async function controlCall<T>(
   }
   let json: unknown;
   try {
-    json = jsonOf(await boundedText(res, BODY));
+    json = jsonOf(await boundedText(res, { ...BODY, ms: timeoutMs }));
   } catch (err) {
     if (!(err instanceof BodyError)) throw err;
     return notRunning(

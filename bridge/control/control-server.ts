@@ -9,6 +9,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import type { BridgeStatus } from "../bridge.ts";
 import { writeFileAtomic } from "../config.ts";
+import { type HookAnswer, HookInput } from "../hooks/hook-input.ts";
 import type { Logger } from "../log.ts";
 import { type ControlFile, RevokeGrantReq, ShareReq, type StatusRes } from "./control-api.ts";
 import { type Bearer, relayApi } from "./relay-api.ts";
@@ -20,6 +21,8 @@ export type ControlServerOptions = {
     revokeGrant(room: string, rule: string): boolean;
     addShare(shareId: string, room: string, secret: Buffer): void;
     reconcileKeys(): Promise<string[]>;
+    /** A Claude Code hook event (`tether hook`); null when its cwd is outside the bridge's roots. */
+    hookEvent(input: HookInput): Promise<HookAnswer | null>;
   };
   relay: Bearer;
   machineId: string;
@@ -109,6 +112,14 @@ function controlApp(o: ControlServerOptions, secret: string, startedAt: number):
     }
     const status = share.status >= 400 && share.status < 600 ? share.status : 502;
     return fail(c, status as ContentfulStatusCode, share.code, share.message);
+  });
+  app.post("/v1/hooks", async (c) => {
+    const input = HookInput.safeParse(await c.req.json().catch(() => null));
+    if (!input.success) return fail(c, 400, "bad_request", "expected a Claude Code hook event");
+    const answer = await o.bridge.hookEvent(input.data);
+    if (!answer)
+      return fail(c, 403, "outside_roots", "the session's directory is outside the bridge's roots");
+    return c.json(answer);
   });
   app.post("/v1/keys/reconcile", async (c) => c.json({ removed: await o.bridge.reconcileKeys() }));
   app.notFound((c) => fail(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`));

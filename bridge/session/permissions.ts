@@ -53,6 +53,8 @@ export type PermissionsOptions = {
   onRefused(requestId: string, code: "edit_not_allowed" | "bad_response", text: string): void;
   /** The session's title, for the notification a prompt pushes. */
   title(): string;
+  /** A prompt was sent (a terminal session follows which tool call it is about). */
+  onAsk?(requestId: string, ask: PermissionAsk): void;
 };
 
 /**
@@ -84,6 +86,7 @@ export class Permissions {
     const grant = kind === "tool" ? grantOf(ask.toolName, ask.input, ask.suggestions) : null;
     const requestId = `pr_${randomBytes(12).toString("base64url")}`;
     this.o.registry.openPermission(requestId, this.o.room, inputMid);
+    this.o.onAsk?.(requestId, ask);
     const shown = clipValue(ask.input);
     const body: BodyOf<"permission.request"> = {
       requestId,

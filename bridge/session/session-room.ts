@@ -14,6 +14,8 @@ export type SessionRoomDeps = {
   machineId: string;
   /** The session list changed (state, title, ids): the machine room republishes it. */
   changed(): void;
+  /** Set for a session that runs in a terminal (docs/hooks.md), told in session.info. */
+  origin?: "terminal";
 };
 
 /**
@@ -142,6 +144,7 @@ export class SessionRoom {
     const grants = grantsOf(this.deps.registry, r.room);
     if (grants.length > 0) body.grants = grants;
     body.autoContinue = this.deps.registry.autoContinue(r.room, this.deps.autoContinue ?? true);
+    if (this.deps.origin) body.origin = this.deps.origin;
     this.link.send("session.info", body);
     this.deps.changed();
   }

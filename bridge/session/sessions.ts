@@ -29,6 +29,8 @@ export type SessionsOptions = {
   account?: AccountHooks;
   /** A usage-limited input continues by itself after the reset (default true; per session too). */
   autoContinue?: boolean;
+  /** A room run by a terminal's Claude process (docs/hooks.md): never started or resumed here. */
+  isTerminal?(room: string): boolean;
 };
 
 /** Every session of this machine: creation, lookup, the live-process cap and shutdown. */
@@ -59,6 +61,7 @@ export class Sessions {
    */
   resumeAll(): void {
     for (const record of this.o.registry.all()) {
+      if (this.o.isTerminal?.(record.room)) continue;
       const unsettled = this.o.registry.inputs(record.room, "started").length > 0;
       if (record.state !== "ended" || unsettled) this.#attach(record).recover();
     }
@@ -71,7 +74,7 @@ export class Sessions {
   openRoom(room: string): boolean {
     if (this.#runners.has(room)) return true;
     const record = this.o.registry.get(room);
-    if (!record) return false;
+    if (!record || this.o.isTerminal?.(room)) return false;
     this.#attach(record).recover();
     return true;
   }

@@ -190,6 +190,13 @@ describe("bodies", () => {
     expect(read("session.info", { title: "t", cwd: "/r", model: null, claudeSessionId: null }).success).toBe(
       true,
     );
+    // An origin this app does not know: the session is shown as one the bridge runs.
+    const newer = kinds["session.info"].read.safeParse({ title: "t", cwd: "/r", origin: "ide" });
+    expect([newer.success, newer.data?.origin]).toEqual([true, undefined]);
+    expect(
+      kinds["session.info"].body.safeParse({ ...sessionExamples["session.info"].valid, origin: "ide" })
+        .success,
+    ).toBe(false);
     expect(
       read("turn.result", { inputMid: null, ok: false, subtype: "error_new", durationMs: 0 }).success,
     ).toBe(true);

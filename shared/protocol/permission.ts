@@ -86,7 +86,8 @@ export const PermissionResponse = z.object({
 export type PermissionResponse = z.infer<typeof PermissionResponse>;
 
 /**
- * `by`: the answering controller's cid, `"timeout"` or `"cancelled"`. `edited`: allowed with an
+ * `by`: the answering controller's cid, `"timeout"`, `"cancelled"` or `"terminal"` (a terminal
+ * session's own dialog answered first). `edited`: allowed with an
  * edited input, and `input` is what actually ran (shortened like a request's). `granted`: the
  * session grant the answer added, in words. `mode`: the mode an approved plan continues in, when
  * the answer chose one.

@@ -48,6 +48,12 @@ export const SessionInfo = z.object({
   grants: z.array(SessionGrant).optional(),
   /** An input stopped by a usage limit continues by itself after the reset (default true). */
   autoContinue: z.boolean().optional(),
+  /**
+   * `terminal`: a Claude session started in a terminal, mirrored through Claude Code's hooks
+   * (docs/hooks.md); the phone may answer its permission prompts, not send it messages. Absent for
+   * sessions the bridge runs.
+   */
+  origin: z.literal("terminal").optional(),
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
@@ -61,6 +67,8 @@ export const TolerantSessionInfo = SessionInfo.extend({
   createdAt: z.number().optional(),
   grants: z.array(SessionGrant).optional().catch(undefined),
   autoContinue: z.boolean().optional().catch(undefined),
+  /** An origin this app does not know is read as a session the bridge runs. */
+  origin: z.literal("terminal").optional().catch(undefined),
 });
 export type TolerantSessionInfo = z.infer<typeof TolerantSessionInfo>;
 

@@ -25,9 +25,13 @@ export function tetherEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export type TetherRun = { code: number; stdout: string; stderr: string };
 
 /** Runs a short `tether` command to completion (node directly: npx would add a second a call). */
-export function runTether(args: string[], env: NodeJS.ProcessEnv = tetherEnv()): Promise<TetherRun> {
+export function runTether(
+  args: string[],
+  env: NodeJS.ProcessEnv = tetherEnv(),
+  input?: string,
+): Promise<TetherRun> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       NODE,
       [...NODE_FLAGS, TETHER, ...args],
       { cwd: ROOT, env, timeout: 60_000 },
@@ -36,6 +40,12 @@ export function runTether(args: string[], env: NodeJS.ProcessEnv = tetherEnv()):
         resolve({ code, stdout: stripVTControlCharacters(stdout), stderr: stripVTControlCharacters(stderr) });
       },
     );
+    // `input`: what the command reads on stdin (e.g. a hook's JSON); otherwise stdin is closed at once.
+    // A command may stop reading early (a hook refuses input over its size limit): EPIPE is expected.
+    child.stdin?.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+    });
+    child.stdin?.end(input ?? "");
   });
 }
 

@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { TETHER_HOOK_EVENTS, type TetherHookEvent } from "./hook-settings.ts";
+
+/**
+ * What a Claude Code command hook gets on stdin (docs/hooks.md), as far as Tether reads it; other
+ * fields are dropped. Both `tether hook` and the bridge's control API parse with it.
+ */
+const text = z.string().max(4096);
+
+export const HookEventName = z.enum(
+  Object.keys(TETHER_HOOK_EVENTS) as [TetherHookEvent, ...TetherHookEvent[]],
+);
+
+export const HookInput = z.object({
+  hook_event_name: HookEventName,
+  session_id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  transcript_path: z.string().min(1).max(4096),
+  cwd: z.string().min(1).max(4096),
+  permission_mode: text.optional(),
+  source: text.optional(),
+  prompt: z
+    .string()
+    .max(1 << 20)
+    .optional(),
+  tool_name: z.string().max(256).optional(),
+  tool_input: z.unknown().optional(),
+  tool_use_id: z.string().max(256).optional(),
+  permission_suggestions: z.array(z.unknown()).max(64).optional(),
+  message: text.optional(),
+  notification_type: text.optional(),
+  reason: text.optional(),
+});
+export type HookInput = z.infer<typeof HookInput>;
+
+/** The bridge's answer to one hook event; `decision` only ever for a PermissionRequest. */
+export const HookDecision = z.discriminatedUnion("behavior", [
+  z.object({ behavior: z.literal("allow") }),
+  z.object({ behavior: z.literal("deny"), message: z.string().max(4096) }),
+]);
+export type HookDecision = z.infer<typeof HookDecision>;
+
+export const HookAnswer = z.object({ decision: HookDecision.nullable() });
+export type HookAnswer = z.infer<typeof HookAnswer>;
+
+/** How long `tether hook` waits for the bridge (docs/hooks.md): the phone needs time to answer. */
+export function hookWaitMs(event: TetherHookEvent): number {
+  return event === "PermissionRequest" ? 300_000 : 2_000;
+}
+
+/** The hook's stdout for an answer: Claude Code's PermissionRequest output, or nothing. */
+export function hookOutput(event: TetherHookEvent, answer: HookAnswer): string {
+  if (event !== "PermissionRequest" || answer.decision === null) return "";
+  return JSON.stringify({
+    hookSpecificOutput: { hookEventName: "PermissionRequest", decision: answer.decision },
+  });
+}

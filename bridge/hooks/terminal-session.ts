@@ -1,0 +1,270 @@
+import { lstatSync } from "node:fs";
+import { basename, dirname, isAbsolute, normalize } from "node:path";
+import type { PermissionResult } from "@anthropic-ai/claude-agent-sdk";
+import type { StoredMsg } from "../../shared/protocol/index.ts";
+import type { Logger } from "../log.ts";
+import { Permissions } from "../session/permissions.ts";
+import type { Registry } from "../session/registry.ts";
+import { parseControl } from "../session/session-control.ts";
+import type { SessionRoom } from "../session/session-room.ts";
+import type { HookAnswer, HookDecision, HookInput } from "./hook-input.ts";
+import type { TerminalRecord, TerminalStore } from "./terminal-store.ts";
+import { mirrorLine, readLines } from "./transcript-cursor.ts";
+
+export type TerminalSessionDeps = {
+  registry: Registry;
+  store: TerminalStore;
+  log: Logger;
+  /** How long a PermissionRequest hook is held for the phone; then the terminal's own dialog decides. */
+  holdMs: number;
+};
+
+/** Whole transcript chunks read per event: a bound, the rest comes with the next event. */
+const MAX_CHUNKS = 8;
+/** The CLI may write the turn's last lines just after Stop: the turn is settled a moment later. */
+const SETTLE_MS = 750;
+
+type Asked = { requestId: string; toolUseId: string };
+
+/**
+ * A Claude session running in a terminal, mirrored into its room from the hook events it reports:
+ * its transcript from a durable byte cursor, its state, and its permission prompts, which the phone
+ * may answer while the terminal's own dialog stays usable (the first answer wins).
+ */
+export class TerminalSession {
+  readonly out: SessionRoom;
+  readonly permissions: Permissions;
+  #t: TerminalRecord;
+  #transcript: string | null = null;
+  #preToolUse: { toolName: string; input: string; toolUseId: string }[] = [];
+  #asked: Asked[] = [];
+  #settle: NodeJS.Timeout | null = null;
+  private readonly deps: TerminalSessionDeps;
+
+  constructor(out: SessionRoom, t: TerminalRecord, deps: TerminalSessionDeps) {
+    this.out = out;
+    this.#t = t;
+    this.deps = deps;
+    this.permissions = new Permissions({
+      room: out.room,
+      link: out.link,
+      registry: deps.registry,
+      timeoutMs: null,
+      onChange: () => undefined,
+      onGrants: () => out.publishInfo(),
+      onRefused: (requestId, code, text) => out.refusedResponse(code, text, { requestId }),
+      title: () => out.record.title,
+      onAsk: (requestId, ask) => this.#asked.push({ requestId, toolUseId: ask.toolUseId }),
+    });
+  }
+
+  get room(): string {
+    return this.out.room;
+  }
+
+  async onHook(input: HookInput): Promise<HookAnswer> {
+    this.#transcript = transcriptPath(input) ?? this.#transcript;
+    const event = input.hook_event_name;
+    if (event === "UserPromptSubmit") this.#t = { ...this.#t, inputAt: Date.now() };
+    this.mirror();
+    switch (event) {
+      case "SessionStart":
+        this.#revive();
+        this.out.setState("idle");
+        break;
+      case "UserPromptSubmit":
+        this.out.setState("running");
+        break;
+      case "PreToolUse":
+        this.#rememberToolUse(input);
+        this.out.setState("running");
+        break;
+      case "PostToolUse":
+        if (input.tool_use_id) this.#terminalAnswered(input.tool_use_id, "allow");
+        this.out.setState("running");
+        break;
+      case "PermissionRequest":
+        return { decision: await this.#ask(input) };
+      case "Stop":
+        this.#scheduleSettle();
+        break;
+      case "SessionEnd":
+        this.#settleTurn();
+        this.out.setState("ended");
+        break;
+      case "Notification":
+        break;
+    }
+    return { decision: null };
+  }
+
+  /** A controller's message: answers to prompts; anything else cannot reach a terminal's process. */
+  onMessage(msg: StoredMsg): void {
+    if (msg.role !== "controller") return;
+    const c = parseControl(msg);
+    if (c.t === "answer") {
+      if (this.permissions.respond(c.requestId, c.answer) === "unknown")
+        this.deps.log.info("ignoring a response to an unknown or already resolved permission request", {
+          room: this.room,
+          requestId: c.requestId.slice(0, 64),
+        });
+      return;
+    }
+    if (c.t === "bad_response")
+      return this.out.refusedResponse(
+        "bad_response",
+        "The bridge could not read this permission answer.",
+        c.ref,
+      );
+    if (msg.kind === "user.message" || msg.kind === "session.command" || msg.kind === "session.interrupt") {
+      const text = "This session runs in a terminal: only its permission prompts can be answered here.";
+      this.out.notice("error", "message_skipped", text, msg.mid);
+    }
+  }
+
+  /**
+   * Sends the transcript's new lines from the stored cursor, then saves the cursor. Lines that
+   * settle a prompt still open here (the terminal answered it) resolve it.
+   */
+  mirror(): void {
+    const path = this.#transcript;
+    if (!path || !isPlainFile(path)) return;
+    let cursor = this.#t.cursor;
+    for (let i = 0; i < MAX_CHUNKS; i++) {
+      const chunk = readLines(path, cursor);
+      if (chunk.next === cursor) break;
+      for (const line of chunk.lines) {
+        for (const m of mirrorLine(line)) {
+          this.out.link.send(m.kind, m.body, m.mid);
+          if (m.kind === "turn.started") this.#t = { ...this.#t, inputMid: m.mid };
+          if (m.kind === "tool.result")
+            this.#terminalAnswered(m.body.toolUseId, m.body.isError ? "deny" : "allow");
+        }
+      }
+      cursor = chunk.next;
+    }
+    this.#t = { ...this.#t, cursor };
+    this.deps.store.save(this.#t);
+  }
+
+  stop(): void {
+    if (this.#settle) clearTimeout(this.#settle);
+    this.#settle = null;
+  }
+
+  async #ask(input: HookInput): Promise<HookDecision | null> {
+    const toolName = input.tool_name ?? "unknown";
+    const toolInput = isRecord(input.tool_input) ? input.tool_input : {};
+    const toolUseId = this.#toolUseIdOf(toolName, toolInput);
+    const withdrawn = new AbortController();
+    this.out.setState("awaiting_permission");
+    const answer = this.permissions.ask(
+      {
+        toolName,
+        input: toolInput,
+        toolUseId,
+        title: null,
+        suggestions: input.permission_suggestions ?? [],
+        signal: withdrawn.signal,
+      },
+      this.#t.inputMid,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), this.deps.holdMs);
+    });
+    const result = await Promise.race([answer, bound]);
+    clearTimeout(timer);
+    if (result === null) return null;
+    if (this.out.record.state === "awaiting_permission") this.out.setState("running");
+    return hookDecision(result);
+  }
+
+  /** The terminal went on with a tool the phone was asked about: its own answer came first. */
+  #terminalAnswered(toolUseId: string, decision: "allow" | "deny"): void {
+    const i = this.#asked.findIndex((a) => a.toolUseId === toolUseId);
+    const asked = this.#asked[i];
+    if (!asked) return;
+    this.#asked.splice(i, 1);
+    this.permissions.answer(asked.requestId, { decision, by: "terminal" });
+  }
+
+  /** Prompts still open when the turn ends were settled in the terminal, the tool never ran. */
+  #settleTurn(): void {
+    if (this.#settle) clearTimeout(this.#settle);
+    this.#settle = null;
+    this.mirror();
+    for (const a of this.#asked.splice(0))
+      this.permissions.answer(a.requestId, {
+        decision: "deny",
+        by: "terminal",
+        reason: "the terminal went on without it",
+      });
+    const { inputMid, inputAt } = this.#t;
+    if (inputMid && this.out.record.state !== "idle" && this.out.record.state !== "ended") {
+      const durationMs = inputAt ? Math.max(0, Date.now() - inputAt) : 0;
+      this.out.turnResult(inputMid, { ok: true, subtype: "success", durationMs, error: null });
+    }
+  }
+
+  /** The terminal resumed a session that had ended (`claude --resume`): it runs again. */
+  #revive(): void {
+    if (this.out.record.state !== "ended") return;
+    this.out.record = { ...this.out.record, state: "sleeping" };
+    this.out.save();
+  }
+
+  #scheduleSettle(): void {
+    if (this.#settle) clearTimeout(this.#settle);
+    this.#settle = setTimeout(() => {
+      this.#settleTurn();
+      this.out.setState("idle");
+    }, SETTLE_MS);
+  }
+
+  #rememberToolUse(input: HookInput): void {
+    if (!input.tool_use_id || !input.tool_name) return;
+    const entry = {
+      toolName: input.tool_name,
+      input: JSON.stringify(input.tool_input ?? {}),
+      toolUseId: input.tool_use_id,
+    };
+    this.#preToolUse = [...this.#preToolUse.slice(-15), entry];
+  }
+
+  /** PermissionRequest has no tool_use_id: it is the one of the PreToolUse just before it (docs/hooks.md). */
+  #toolUseIdOf(toolName: string, input: Record<string, unknown>): string {
+    const json = JSON.stringify(input);
+    const match = this.#preToolUse.findLast((p) => p.toolName === toolName && p.input === json);
+    return match?.toolUseId ?? "";
+  }
+}
+
+function hookDecision(r: PermissionResult): HookDecision {
+  if (r.behavior === "allow") return { behavior: "allow" };
+  return { behavior: "deny", message: r.message };
+}
+
+/**
+ * The transcript the CLI names, taken only where Claude Code keeps transcripts:
+ * `<config dir>/projects/<encoded cwd>/<session id>.jsonl`, an absolute path with no `..`.
+ */
+export function transcriptPath(input: HookInput): string | null {
+  const p = input.transcript_path;
+  if (!isAbsolute(p) || normalize(p) !== p) return null;
+  if (basename(p) !== `${input.session_id}.jsonl`) return null;
+  return basename(dirname(dirname(p))) === "projects" ? p : null;
+}
+
+/** A regular file, not a link, FIFO or device (opening a FIFO would block the bridge). */
+function isPlainFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
