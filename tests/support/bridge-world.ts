@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,11 +13,16 @@ import {
   type SignalKind,
   type StoredMsg,
 } from "../../shared/protocol/index.ts";
+import { BridgeProcess } from "./bridge-process.ts";
 import type { DeviceKeys, PhoneKeys } from "./phone-keys.ts";
 import { enrollDevice, pairDevice } from "./phone-pairing.ts";
 import { mintToken, type RelayProcess, startRelay } from "./relay-process.ts";
 import { ScriptedModel } from "./scripted-model.ts";
+import { until } from "./until.ts";
 import { WireClient } from "./wire-client.ts";
+
+export { BridgeProcess } from "./bridge-process.ts";
+export { until } from "./until.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const NODE = join(ROOT, "node_modules", ".bin", "node");
@@ -366,49 +371,6 @@ export class Phone {
   }
 }
 
-export class BridgeProcess {
-  readonly child: ChildProcess;
-  output = "";
-  readonly exited: Promise<number | null>;
-  constructor(child: ChildProcess) {
-    this.child = child;
-    child.stdout?.on("data", (d: Buffer) => (this.output += d.toString()));
-    child.stderr?.on("data", (d: Buffer) => (this.output += d.toString()));
-    this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
-  }
-
-  /**
-   * Signals the bridge and waits. SIGKILL goes to its whole process group (it and every Claude CLI
-   * it started) unless `only` is set, which leaves its children running as a crash would.
-   */
-  async kill(signal: NodeJS.Signals = "SIGTERM", only = false): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.pid) {
-      try {
-        process.kill(signal === "SIGKILL" && !only ? -this.child.pid : this.child.pid, signal);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
-      }
-    }
-    return this.exited;
-  }
-}
-
 function isBody<K extends Kind | SignalKind>(kind: K, body: unknown): body is BodyOf<K> {
   return kinds[kind].body.safeParse(body).success;
-}
-
-/** Polls `f` until it returns non-null (a condition with a deadline, not a sleep). */
-export async function until<T>(
-  f: () => T | null | Promise<T | null>,
-  ms: number,
-  what: string | (() => string),
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== null) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "string" ? what : what()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
