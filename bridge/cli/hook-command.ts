@@ -7,7 +7,8 @@ const HELP = `Usage: tether hook EVENT [--state-dir DIR]
 
 The command Claude Code runs for Tether's hooks (see "tether hooks install"; docs/hooks.md). It
 reads the hook's JSON from stdin and hands it to the running bridge. For PermissionRequest it
-prints the phone's answer; it waits at most 300 s for one, every other event at most 2 s. With no bridge, bad
+prints the phone's answer; it waits at most 300 s for one, every other event at most 2 s. For Stop
+it prints the messages the phone queued, if any, for Claude to go on with. With no bridge, bad
 input or no answer in time it exits 0 without output: Claude Code then goes on as without the hook.
 
   --state-dir DIR    the bridge's state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)

@@ -1,5 +1,6 @@
 import { DatabaseSync } from "node:sqlite";
 import { ensurePrivateFile } from "../private-files.ts";
+import { TerminalInbox } from "./terminal-inbox.ts";
 
 /** A terminal session's room and how far its transcript has been mirrored into it. */
 export type TerminalRecord = {
@@ -26,12 +27,15 @@ CREATE TABLE IF NOT EXISTS terminal_sessions(claude_session_id TEXT PRIMARY KEY,
  */
 export class TerminalStore {
   #db: DatabaseSync;
+  /** Phones' messages waiting for a terminal session's next Stop hook. */
+  readonly inbox: TerminalInbox;
 
   constructor(path: string) {
     ensurePrivateFile(path);
     this.#db = new DatabaseSync(path);
     this.#db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;");
     this.#db.exec(SCHEMA);
+    this.inbox = new TerminalInbox(this.#db);
   }
 
   byClaudeSession(id: string): TerminalRecord | null {
