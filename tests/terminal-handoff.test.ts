@@ -84,4 +84,88 @@ describe("the phone's messages to a terminal session", () => {
     await until(() => (s.bodies("turn.result").length > 0 ? true : null), 30_000, "the turn's result");
     expect(noticeCodes(s, mid)).toEqual(["queued_for_terminal", "delivered_at_stop"]);
   }, 300_000);
+
+  it("refuses to run a live terminal session a second time: a new room resuming it is refused", async () => {
+    const { w, machine } = world;
+    const before = known();
+    const run = terminal("[[slow chunks=40 ms=200]]");
+    const room = await newRoom(before);
+    const s = await w.phone(room);
+    const info = await s.wait("session.info", (b) => b.claudeSessionId !== undefined, 60_000);
+    await s.wait("session.status", (b) => b.state === "running", 60_000);
+    const id = String(info.claudeSessionId);
+    const req = await machine.send("machine.create_session", { cwd: w.project, resumeClaudeSessionId: id });
+    const refused = await machine.wait("machine.notice", (n) => n.requestMid === req, 30_000);
+    expect(refused).toMatchObject({ code: "resume_not_allowed", level: "error" });
+    expect(refused.text).toContain("terminal session");
+    // The phone's message to the live session waits for the terminal, no bridge process starts it.
+    const mid = await s.send("user.message", { text: "not a takeover" });
+    expect(await s.wait("session.notice", (n) => n.inputMid === mid, 30_000)).toMatchObject({
+      code: "queued_for_terminal",
+    });
+    const done = await run;
+    expect(done.code, done.stderr).toBe(0);
+    await s.wait("session.notice", (n) => n.inputMid === mid && n.code === "delivered_at_stop", 30_000);
+    expect(machine.of("machine.session_created").filter((m) => JSON.stringify(m.body).includes(req))).toEqual(
+      [],
+    );
+  }, 300_000);
+
+  it("continues an ended terminal session in the same room, resumed by the bridge", async () => {
+    const { w } = world;
+    const before = known();
+    const first = "remember the word pelican";
+    const done = await terminal(first);
+    expect(done.code, done.stderr).toBe(0);
+    const room = await newRoom(before);
+    const s = await w.phone(room);
+    await s.wait("session.status", (b) => b.state === "ended", 60_000);
+    const info = await s.wait("session.info", () => true);
+    expect(info.origin).toBe("terminal");
+    const turnsBefore = w.model.turns().length;
+    const mid = await s.send("user.message", { text: "what was the word?" });
+    expect(await s.wait("session.notice", (n) => n.inputMid === mid, 60_000)).toMatchObject({
+      code: "continued_here",
+      level: "info",
+    });
+    const result = await s.wait("turn.result", (b) => b.inputMid === mid, 120_000);
+    expect(result.ok).toBe(true);
+    // Now run by the bridge: session.info without origin, the same Claude session.
+    const latest = s.bodies("session.info").at(-1);
+    expect(latest?.origin).toBeUndefined();
+    expect(latest?.claudeSessionId).toBe(info.claudeSessionId);
+    // The model saw the terminal's conversation (a resume) and then the phone's words.
+    const asked = w.model.turns().slice(turnsBefore).at(-1);
+    if (!asked) throw new Error("the bridge made no model request");
+    const users = ScriptedModel.userTexts(asked.body);
+    const at = (t: string) => users.findIndex((u) => u.includes(t));
+    expect(at(first)).toBeGreaterThanOrEqual(0);
+    expect(at("what was the word?")).toBeGreaterThan(at(first));
+    // Every message once, in order: the terminal's turn, then the bridge's.
+    const texts = s
+      .bodies("agent.message")
+      .flatMap((m) => m.blocks.flatMap((b) => (b.type === "text" ? [b.text] : [])));
+    const echoes = texts.filter((t) => t.startsWith("Echo:"));
+    expect(echoes).toEqual([`Echo: ${first}`, "Echo: what was the word?"]);
+    const kinds = s.msgs.map((m) => m.kind);
+    expect(kinds.filter((k) => k === "turn.started")).toHaveLength(2);
+    expect(kinds.filter((k) => k === "turn.result")).toHaveLength(2);
+
+    // Back at the desk: the terminal resumes it; the bridge's process stops and the room is the
+    // terminal's again, its mirror going on after what the bridge wrote (nothing sent twice).
+    const back = "back at the desk";
+    const again = await terminal(back, ["--resume", String(info.claudeSessionId)]);
+    expect(again.code, again.stderr).toBe(0);
+    await s.wait("session.notice", (n) => n.code === "resumed_in_terminal", 60_000);
+    await s.wait("turn.started", (b) => b.text === back, 60_000);
+    await until(() => (s.bodies("turn.result").length >= 3 ? true : null), 60_000, "a third turn result");
+    expect(s.bodies("session.info").at(-1)?.origin).toBe("terminal");
+    const all = s
+      .bodies("agent.message")
+      .flatMap((m) => m.blocks.flatMap((b) => (b.type === "text" ? [b.text] : [])))
+      .filter((t) => t.startsWith("Echo:"));
+    expect(all).toEqual([`Echo: ${first}`, "Echo: what was the word?", `Echo: ${back}`]);
+    const resumed = ScriptedModel.userTexts(w.model.turns().at(-1)?.body ?? { messages: [] });
+    expect(resumed.findIndex((u) => u.includes("what was the word?"))).toBeGreaterThan(-1);
+  }, 300_000);
 });

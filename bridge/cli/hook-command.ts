@@ -1,6 +1,13 @@
 import { defaultStateDir } from "../config.ts";
 import { controlCall } from "../control/control-client.ts";
-import { HookAnswer, HookEventName, HookInput, hookOutput, hookWaitMs } from "../hooks/hook-input.ts";
+import {
+  BRIDGE_RUN_ENV,
+  HookAnswer,
+  HookEventName,
+  HookInput,
+  hookOutput,
+  hookWaitMs,
+} from "../hooks/hook-input.ts";
 import { parseFlags } from "./options.ts";
 
 const HELP = `Usage: tether hook EVENT [--state-dir DIR]
@@ -34,6 +41,8 @@ export async function hookCommand(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  // A Claude Code process the bridge runs itself: no terminal session, nothing to report.
+  if (process.env[BRIDGE_RUN_ENV] === "1") return 0;
   const event = HookEventName.safeParse(positionals[0]);
   if (!event.success || positionals.length !== 1) return failOpen("expected one hook event name");
   const waitMs = hookWaitMs(event.data);

@@ -51,6 +51,12 @@ export const HookAnswer = z.object({
 });
 export type HookAnswer = z.infer<typeof HookAnswer>;
 
+/**
+ * Set in the environment of the Claude Code processes the bridge itself runs (the SDK runner, the
+ * account probe): their hooks are not a terminal's, so `tether hook` ignores them at once.
+ */
+export const BRIDGE_RUN_ENV = "TETHER_BRIDGE_RUN";
+
 /** How long `tether hook` waits for the bridge (docs/hooks.md): the phone needs time to answer. */
 export function hookWaitMs(event: TetherHookEvent): number {
   return event === "PermissionRequest" ? 300_000 : 2_000;

@@ -18,6 +18,8 @@ export type TerminalSessionDeps = {
   log: Logger;
   /** How long a PermissionRequest hook is held for the phone; then the terminal's own dialog decides. */
   holdMs: number;
+  /** A phone's message after the terminal ended: the bridge continues the session with it. */
+  takeOver(msg: StoredMsg): void;
 };
 
 /** Whole transcript chunks read per event: a bound, the rest comes with the next event. */
@@ -126,6 +128,8 @@ export class TerminalSession {
         "The bridge could not read this permission answer.",
         c.ref,
       );
+    // After the terminal ended, the phone's message continues the session here (the SDK runner).
+    if (msg.kind === "user.message" && this.out.record.state === "ended") return this.deps.takeOver(msg);
     if (msg.kind === "user.message") return this.#queue(msg);
     if (msg.kind === "session.command" || msg.kind === "session.interrupt") {
       const text = "This session runs in a terminal: commands and interrupts cannot reach it from here.";
@@ -170,10 +174,6 @@ export class TerminalSession {
         "Attachments cannot reach a session running in a terminal; send the text alone.",
         msg.mid,
       );
-    if (this.out.record.state === "ended") {
-      const ended = "This terminal session has ended; the message was not delivered.";
-      return this.out.notice("warn", "session_ended", ended, msg.mid, derivedMid("nt", msg.mid));
-    }
     if (!this.deps.store.inbox.queue(this.room, msg.mid, text)) return;
     const queued = "Queued for the terminal: Claude gets it when its current turn ends.";
     this.out.notice("info", "queued_for_terminal", queued, msg.mid, derivedMid("qt", msg.mid));
@@ -201,6 +201,18 @@ export class TerminalSession {
       count: taken.length,
     });
     return reason;
+  }
+
+  /** The transcript's size now (bytes): where the terminal's mirror goes on after the bridge ran it. */
+  transcriptEnd(input: HookInput): number {
+    const path = transcriptPath(input) ?? this.#transcript;
+    if (!path || !isPlainFile(path)) return this.#t.cursor;
+    return lstatSync(path).size;
+  }
+
+  /** Reads the stored row again (the cursor moved while the bridge ran the session). */
+  reload(): void {
+    this.#t = this.deps.store.byRoom(this.room) ?? this.#t;
   }
 
   stop(): void {

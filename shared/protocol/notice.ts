@@ -36,6 +36,10 @@ export const SessionNoticeCode = z.enum([
   "queued_for_terminal",
   // That message went to the terminal's Claude as its turn ended (docs/protocol.md §9.6.2).
   "delivered_at_stop",
+  // The terminal had ended: the phone's message continues the session here, run by the bridge.
+  "continued_here",
+  // The terminal resumed a session the bridge ran: the bridge's process stopped (docs/protocol.md §9.6.2).
+  "resumed_in_terminal",
   // A controller's message whose body did not open (docs/protocol.md §12.3); names it as `mid`.
   "unverifiable",
 ]);
