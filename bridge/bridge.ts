@@ -118,6 +118,7 @@ export class Bridge {
       autoContinue: o.autoContinue ?? true,
       isTerminal: (room) => this.#terminalStore.isTerminal(room),
       terminalRoomOf: (id) => this.#terminalStore.byClaudeSession(id)?.room ?? null,
+      runsInTerminal: (room) => this.#terminalStore.byRoom(room)?.handedOff === false,
       registry: this.#registry,
       machineId: o.machineId,
       log: o.log,

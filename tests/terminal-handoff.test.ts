@@ -42,6 +42,12 @@ async function newRoom(before: Set<string>): Promise<string> {
   return s.room;
 }
 
+/** The room's origin in the machine's latest session list. */
+function listedOrigin(room: string): string | undefined {
+  const list = world.machine.bodies("machine.sessions").at(-1)?.sessions ?? [];
+  return list.find((x) => x.room === room)?.origin;
+}
+
 function noticeCodes(s: Phone, inputMid: string): string[] {
   return s
     .bodies("session.notice")
@@ -122,6 +128,7 @@ describe("the phone's messages to a terminal session", () => {
     await s.wait("session.status", (b) => b.state === "ended", 60_000);
     const info = await s.wait("session.info", () => true);
     expect(info.origin).toBe("terminal");
+    expect(listedOrigin(room)).toBe("terminal");
     const turnsBefore = w.model.turns().length;
     const mid = await s.send("user.message", { text: "what was the word?" });
     expect(await s.wait("session.notice", (n) => n.inputMid === mid, 60_000)).toMatchObject({
@@ -134,6 +141,7 @@ describe("the phone's messages to a terminal session", () => {
     const latest = s.bodies("session.info").at(-1);
     expect(latest?.origin).toBeUndefined();
     expect(latest?.claudeSessionId).toBe(info.claudeSessionId);
+    await until(() => (listedOrigin(room) === undefined ? true : null), 30_000, "listed without origin");
     // The model saw the terminal's conversation (a resume) and then the phone's words.
     const asked = w.model.turns().slice(turnsBefore).at(-1);
     if (!asked) throw new Error("the bridge made no model request");
@@ -160,6 +168,7 @@ describe("the phone's messages to a terminal session", () => {
     await s.wait("turn.started", (b) => b.text === back, 60_000);
     await until(() => (s.bodies("turn.result").length >= 3 ? true : null), 60_000, "a third turn result");
     expect(s.bodies("session.info").at(-1)?.origin).toBe("terminal");
+    await until(() => (listedOrigin(room) === "terminal" ? true : null), 30_000, "listed as a terminal's");
     const all = s
       .bodies("agent.message")
       .flatMap((m) => m.blocks.flatMap((b) => (b.type === "text" ? [b.text] : [])))

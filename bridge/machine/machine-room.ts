@@ -77,6 +77,7 @@ export class MachineRoom {
       ...(s.claudeSessionId ? { claudeSessionId: s.claudeSessionId } : {}),
       ...(s.transitionedFrom ? { transitionedFrom: s.transitionedFrom } : {}),
       chain: this.registry.chain(s.room),
+      ...(this.sessions.runsInTerminal(s.room) ? { origin: "terminal" as const } : {}),
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
     }));

@@ -33,6 +33,8 @@ export type SessionsOptions = {
   isTerminal?(room: string): boolean;
   /** The room of a terminal's Claude session with this id, if there is one (docs/protocol.md §9.6.2). */
   terminalRoomOf?(claudeSessionId: string): string | null;
+  /** The room is run by a terminal now (not handed to the SDK runner): listed with `origin`. */
+  runsInTerminal?(room: string): boolean;
 };
 
 /** Every session of this machine: creation, lookup, the live-process cap and shutdown. */
@@ -127,6 +129,11 @@ export class Sessions {
    */
   terminalRoomOf(claudeSessionId: string): string | null {
     return this.o.terminalRoomOf?.(claudeSessionId) ?? null;
+  }
+
+  /** A terminal runs this room now (docs/protocol.md §9.6.2). */
+  runsInTerminal(room: string): boolean {
+    return this.o.runsInTerminal?.(room) ?? false;
   }
 
   /** The machine holds as many sessions not ended as it may (`caps.maxSessions`). */
