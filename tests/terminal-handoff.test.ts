@@ -177,4 +177,45 @@ describe("the phone's messages to a terminal session", () => {
     const resumed = ScriptedModel.userTexts(w.model.turns().at(-1)?.body ?? { messages: [] });
     expect(resumed.findIndex((u) => u.includes("what was the word?"))).toBeGreaterThan(-1);
   }, 300_000);
+
+  it("keeps a queued message and a continued session across bridge restarts", async () => {
+    const { w, machine } = world;
+    const restart = async () => {
+      const infos = machine.of("machine.info").length;
+      await w.bridge?.kill("SIGTERM");
+      w.startBridge();
+      await until(
+        () => (machine.of("machine.info").length > infos ? true : null),
+        60_000,
+        "a new machine.info",
+      );
+    };
+    const before = known();
+    // About 30 s of streamed reply: time to restart the bridge before the turn's Stop.
+    const run = terminal("[[slow chunks=150 ms=200]]");
+    const room = await newRoom(before);
+    const s = await w.phone(room);
+    await s.wait("session.status", (b) => b.state === "running", 60_000);
+    const said = "queued across a restart";
+    const mid = await s.send("user.message", { text: said });
+    await s.wait("session.notice", (n) => n.inputMid === mid && n.code === "queued_for_terminal", 30_000);
+    await restart();
+    const done = await run;
+    expect(done.code, done.stderr).toBe(0);
+    await s.wait("session.notice", (n) => n.inputMid === mid && n.code === "delivered_at_stop", 30_000);
+    expect(timesShown(said)).toBe(1);
+    await s.wait("session.status", (b) => b.state === "ended", 60_000);
+
+    const next = await s.send("user.message", { text: "go on from the phone" });
+    await s.wait("turn.result", (b) => b.inputMid === next, 120_000);
+    await restart();
+    // After the restart the bridge still runs it as an ordinary session, resuming the Claude session.
+    const third = await s.send("user.message", { text: "and once more" });
+    const r = await s.wait("turn.result", (b) => b.inputMid === third, 120_000);
+    expect(r.ok).toBe(true);
+    expect(timesShown("go on from the phone")).toBe(1);
+    expect(timesShown(said)).toBe(1);
+    expect(noticeCodes(s, third)).toEqual([]);
+    expect(s.bodies("session.info").at(-1)?.origin).toBeUndefined();
+  }, 400_000);
 });
