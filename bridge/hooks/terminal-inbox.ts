@@ -33,7 +33,8 @@ export class TerminalInbox {
 
   /**
    * Takes the room's waiting messages, oldest first, at most `budget` characters of text (always
-   * the first), and marks them delivered in one transaction; the rest wait for the next Stop.
+   * the first), and marks them settled (`delivered_at`: handed to the Stop hook, or answered as
+   * never delivered at the session's end) in one transaction; the rest wait for the next Stop.
    */
   take(room: string, budget: number): InboxMessage[] {
     this.#db.exec("BEGIN IMMEDIATE");

@@ -99,6 +99,7 @@ export class TerminalSession {
       }
       case "SessionEnd":
         this.#settleTurn();
+        this.#undelivered();
         this.out.setState("ended");
         break;
       case "Notification":
@@ -175,7 +176,7 @@ export class TerminalSession {
         msg.mid,
       );
     if (!this.deps.store.inbox.queue(this.room, msg.mid, text)) return;
-    const queued = "Queued for the terminal: Claude gets it when its current turn ends.";
+    const queued = "Queued for the terminal: Claude gets it when its current (or next) turn ends.";
     this.out.notice("info", "queued_for_terminal", queued, msg.mid, derivedMid("qt", msg.mid));
   }
 
@@ -201,6 +202,14 @@ export class TerminalSession {
       count: taken.length,
     });
     return reason;
+  }
+
+  /** The terminal ended with messages still queued (no Stop came after them): they never run. */
+  #undelivered(): void {
+    const text =
+      "The terminal session ended before this message could be delivered. Send it again to continue the session here.";
+    for (const m of this.deps.store.inbox.take(this.room, Number.POSITIVE_INFINITY))
+      this.out.notice("warn", "session_ended", text, m.mid, derivedMid("nt", m.mid));
   }
 
   /** The transcript's size now (bytes): where the terminal's mirror goes on after the bridge ran it. */
