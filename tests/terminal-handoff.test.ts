@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Phone, until } from "./support/bridge-world.ts";
 import { ScriptedModel } from "./support/scripted-model.ts";
@@ -218,4 +220,45 @@ describe("the phone's messages to a terminal session", () => {
     expect(noticeCodes(s, third)).toEqual([]);
     expect(s.bodies("session.info").at(-1)?.origin).toBeUndefined();
   }, 400_000);
+
+  it("prints the block for the CLI, and says so when the turn ended without the handed message", async () => {
+    const { w } = world;
+    const before = known();
+    // `tether hook` run as Claude Code runs it, for a session no CLI runs: the test plays the CLI.
+    const id = `played-${randomBytes(6).toString("hex")}`;
+    const base = {
+      session_id: id,
+      transcript_path: join(w.claudeConfig, "projects", "played", `${id}.jsonl`),
+      cwd: w.project,
+    };
+    const hook = async (event: string, extra: Record<string, unknown> = {}) => {
+      const input = JSON.stringify({ ...base, hook_event_name: event, ...extra });
+      const r = await runTether(["hook", event, "--state-dir", w.stateDir], w.env(), input);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout.trim();
+    };
+    await hook("SessionStart", { source: "startup" });
+    const room = await newRoom(before);
+    const s = await w.phone(room);
+    await hook("UserPromptSubmit", { prompt: "hi" });
+    const lost = await s.send("user.message", { text: "first words" });
+    await s.wait("session.notice", (n) => n.inputMid === lost && n.code === "queued_for_terminal", 30_000);
+    const block = JSON.parse(await hook("Stop", { stop_hook_active: false }));
+    expect(block).toEqual({ decision: "block", reason: expect.stringContaining("first words") });
+    // The CLI never went on with it (as when the answer is lost): the next prompt comes instead.
+    await hook("UserPromptSubmit", { prompt: "next" });
+    await s.wait("session.notice", (n) => n.inputMid === lost && n.code === "not_delivered", 30_000);
+
+    const kept = await s.send("user.message", { text: "second words" });
+    await s.wait("session.notice", (n) => n.inputMid === kept && n.code === "queued_for_terminal", 30_000);
+    const again = JSON.parse(await hook("Stop", { stop_hook_active: false }));
+    expect(again.reason).toContain("second words");
+    expect(again.reason).not.toContain("first words");
+    // The continued turn's Stop confirms it; nothing is queued, so that Stop is not blocked.
+    expect(await hook("Stop", { stop_hook_active: true })).toBe("");
+    await hook("SessionEnd", { reason: "other" });
+    await s.wait("session.status", (b) => b.state === "ended", 30_000);
+    expect(noticeCodes(s, kept)).toEqual(["queued_for_terminal", "delivered_at_stop"]);
+    expect(noticeCodes(s, lost)).toEqual(["queued_for_terminal", "delivered_at_stop", "not_delivered"]);
+  }, 300_000);
 });

@@ -29,6 +29,8 @@ export const HookInput = z.object({
   message: text.optional(),
   notification_type: text.optional(),
   reason: text.optional(),
+  /** Stop: the turn went on after a Stop hook blocked it (docs/hooks.md). */
+  stop_hook_active: z.boolean().optional(),
 });
 export type HookInput = z.infer<typeof HookInput>;
 

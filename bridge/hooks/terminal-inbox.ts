@@ -5,7 +5,7 @@ export type InboxMessage = { mid: string; text: string };
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS terminal_inbox(mid TEXT PRIMARY KEY, room TEXT NOT NULL, text TEXT NOT NULL,
-  at INTEGER NOT NULL, delivered_at INTEGER);
+  at INTEGER NOT NULL, delivered_at INTEGER, confirmed INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS terminal_inbox_room ON terminal_inbox(room, delivered_at, at);
 `;
 
@@ -54,6 +54,26 @@ export class TerminalInbox {
       this.#db.exec("ROLLBACK");
       throw err;
     }
+  }
+
+  /**
+   * Messages handed to a Stop hook whose effect the session has not shown yet (its next Stop,
+   * with `stop_hook_active`, confirms them), oldest first.
+   */
+  unconfirmed(room: string): InboxMessage[] {
+    return this.#db
+      .prepare(
+        "SELECT mid, text FROM terminal_inbox WHERE room = ? AND delivered_at IS NOT NULL AND confirmed = 0 ORDER BY at, rowid",
+      )
+      .all(room)
+      .map((r) => ({ mid: String(r.mid), text: String(r.text) }));
+  }
+
+  /** Every message of the room taken so far is settled: confirmed, or told as not delivered. */
+  confirm(room: string): void {
+    this.#db
+      .prepare("UPDATE terminal_inbox SET confirmed = 1 WHERE room = ? AND delivered_at IS NOT NULL")
+      .run(room);
   }
 
   /** The room's messages still waiting, oldest first (without taking them). */

@@ -71,6 +71,7 @@ export class TerminalSession {
     this.#transcript = transcriptPath(input) ?? this.#transcript;
     const event = input.hook_event_name;
     if (event === "UserPromptSubmit") this.#t = { ...this.#t, inputAt: Date.now() };
+    this.#checkHanded(input);
     this.mirror();
     switch (event) {
       case "SessionStart":
@@ -204,12 +205,30 @@ export class TerminalSession {
     return reason;
   }
 
+  /**
+   * A Stop that follows a block (`stop_hook_active`) shows the phone's messages reached Claude.
+   * A turn that ended otherwise after they were handed (the bridge stopped before the hook got its
+   * answer, or the hook gave up) did not take them: the phone is told, and they are not sent again.
+   */
+  #checkHanded(input: HookInput): void {
+    const event = input.hook_event_name;
+    if (event === "Stop" && input.stop_hook_active) return this.deps.store.inbox.confirm(this.room);
+    if (event !== "Stop" && event !== "UserPromptSubmit" && event !== "SessionEnd") return;
+    const lost = this.deps.store.inbox.unconfirmed(this.room);
+    if (lost.length === 0) return;
+    const text =
+      "This message may not have reached Claude: the terminal's turn ended without going on with it. It is not sent again.";
+    for (const m of lost) this.out.notice("warn", "not_delivered", text, m.mid, derivedMid("nd", m.mid));
+    this.deps.store.inbox.confirm(this.room);
+  }
+
   /** The terminal ended with messages still queued (no Stop came after them): they never run. */
   #undelivered(): void {
     const text =
       "The terminal session ended before this message could be delivered. Send it again to continue the session here.";
     for (const m of this.deps.store.inbox.take(this.room, Number.POSITIVE_INFINITY))
       this.out.notice("warn", "session_ended", text, m.mid, derivedMid("nt", m.mid));
+    this.deps.store.inbox.confirm(this.room);
   }
 
   /** The transcript's size now (bytes): where the terminal's mirror goes on after the bridge ran it. */

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
  * send the message again, and a derived mid makes the relay store it once.
  */
 export function derivedMid(
-  tag: "ts" | "tr" | "nt" | "rf" | "sk" | "pr" | "uc" | "qt" | "ds" | "ch",
+  tag: "ts" | "tr" | "nt" | "rf" | "sk" | "pr" | "uc" | "qt" | "ds" | "ch" | "nd",
   inputMid: string,
 ): string {
   return `${tag}_${createHash("sha256").update(inputMid).digest("base64url").slice(0, 24)}`;

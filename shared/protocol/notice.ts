@@ -36,6 +36,8 @@ export const SessionNoticeCode = z.enum([
   "queued_for_terminal",
   // That message went to the terminal's Claude as its turn ended (docs/protocol.md §9.6.2).
   "delivered_at_stop",
+  // A message handed to the Stop hook that the terminal's turn did not go on with (at most once).
+  "not_delivered",
   // The terminal had ended: the phone's message continues the session here, run by the bridge.
   "continued_here",
   // The terminal resumed a session the bridge ran: the bridge's process stopped (docs/protocol.md §9.6.2).

@@ -213,6 +213,8 @@ describe("foldSession", () => {
       emptyLocal,
     );
     expect(users(delivered.items)).toEqual([{ text: "also this", status: "done" }]);
+    const lost = foldSession([stored, note("delivered_at_stop"), note("not_delivered")], emptyLocal);
+    expect(users(lost.items)).toEqual([{ text: "also this", status: "not_run" }]);
   });
 
   it("keeps the latest info and status and skips bodies that do not parse", () => {
