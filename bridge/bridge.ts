@@ -117,6 +117,8 @@ export class Bridge {
       account: this.account,
       autoContinue: o.autoContinue ?? true,
       isTerminal: (room) => this.#terminalStore.isTerminal(room),
+      terminalRoomOf: (id) => this.#terminalStore.byClaudeSession(id)?.room ?? null,
+      runsInTerminal: (room) => this.#terminalStore.byRoom(room)?.handedOff === false,
       registry: this.#registry,
       machineId: o.machineId,
       log: o.log,
@@ -149,6 +151,7 @@ export class Bridge {
     });
     this.#terminals = new TerminalSessions({
       registry: this.#registry,
+      sessions: this.#sessions,
       store: this.#terminalStore,
       machineId: o.machineId,
       log: o.log,
@@ -191,6 +194,7 @@ export class Bridge {
     this.#machine.onCheckAccount = () => void this.account.check();
     this.#machine.publishInfo();
     this.#sessions.resumeAll();
+    this.#terminals.resumeAll();
     this.#machine.publishSessions();
     const owed = this.#keys.owed();
     if (owed.length > 0) this.#keys.onOwed(owed);

@@ -1,4 +1,5 @@
 import { type AccountInfo, query } from "@anthropic-ai/claude-agent-sdk";
+import { BRIDGE_RUN_ENV } from "../hooks/hook-input.ts";
 import { InputQueue } from "./input-queue.ts";
 
 const PROBE_MS = 60_000;
@@ -10,7 +11,15 @@ const PROBE_MS = 60_000;
  */
 export async function probeAccount(cwd: string): Promise<{ info: AccountInfo } | { error: string }> {
   const input = new InputQueue<never>();
-  const q = query({ prompt: input, options: { cwd, settingSources: ["user", "project", "local"] } });
+  const q = query({
+    prompt: input,
+    options: {
+      cwd,
+      settingSources: ["user", "project", "local"],
+      // Its hooks are not a terminal's (docs/hooks.md): `tether hook` leaves them alone.
+      env: { ...process.env, [BRIDGE_RUN_ENV]: "1" },
+    },
+  });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error("Claude Code did not answer in time")), PROBE_MS);

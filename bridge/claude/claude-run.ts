@@ -10,6 +10,7 @@ import {
   type SDKUserMessage,
   type SlashCommand,
 } from "@anthropic-ai/claude-agent-sdk";
+import { BRIDGE_RUN_ENV } from "../hooks/hook-input.ts";
 import { InputQueue } from "./input-queue.ts";
 import { mapSdk, type RunEvent } from "./map-sdk.ts";
 
@@ -76,7 +77,8 @@ export class ClaudeRun {
       spawnClaudeCodeProcess: (o) => {
         const child = spawn(o.command, o.args, {
           cwd: o.cwd,
-          env: o.env,
+          // Its hooks are not a terminal's (docs/hooks.md): `tether hook` leaves them alone.
+          env: { ...o.env, [BRIDGE_RUN_ENV]: "1" },
           signal: o.signal,
           stdio: ["pipe", "pipe", "pipe"],
         });

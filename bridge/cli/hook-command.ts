@@ -1,13 +1,21 @@
 import { defaultStateDir } from "../config.ts";
 import { controlCall } from "../control/control-client.ts";
-import { HookAnswer, HookEventName, HookInput, hookOutput, hookWaitMs } from "../hooks/hook-input.ts";
+import {
+  BRIDGE_RUN_ENV,
+  HookAnswer,
+  HookEventName,
+  HookInput,
+  hookOutput,
+  hookWaitMs,
+} from "../hooks/hook-input.ts";
 import { parseFlags } from "./options.ts";
 
 const HELP = `Usage: tether hook EVENT [--state-dir DIR]
 
 The command Claude Code runs for Tether's hooks (see "tether hooks install"; docs/hooks.md). It
 reads the hook's JSON from stdin and hands it to the running bridge. For PermissionRequest it
-prints the phone's answer; it waits at most 300 s for one, every other event at most 2 s. With no bridge, bad
+prints the phone's answer; it waits at most 300 s for one, every other event at most 2 s. For Stop
+it prints the messages the phone queued, if any, for Claude to go on with. With no bridge, bad
 input or no answer in time it exits 0 without output: Claude Code then goes on as without the hook.
 
   --state-dir DIR    the bridge's state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)
@@ -33,6 +41,8 @@ export async function hookCommand(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  // A Claude Code process the bridge runs itself: no terminal session, nothing to report.
+  if (process.env[BRIDGE_RUN_ENV] === "1") return 0;
   const event = HookEventName.safeParse(positionals[0]);
   if (!event.success || positionals.length !== 1) return failOpen("expected one hook event name");
   const waitMs = hookWaitMs(event.data);

@@ -29,26 +29,47 @@ export const HookInput = z.object({
   message: text.optional(),
   notification_type: text.optional(),
   reason: text.optional(),
+  /** Stop: the turn went on after a Stop hook blocked it (docs/hooks.md). */
+  stop_hook_active: z.boolean().optional(),
 });
 export type HookInput = z.infer<typeof HookInput>;
 
-/** The bridge's answer to one hook event; `decision` only ever for a PermissionRequest. */
+/**
+ * The bridge's answer to one hook event: `decision` only ever for a PermissionRequest; `block` only
+ * for a Stop, the phone's messages Claude is to go on with (docs/protocol.md §9.6.2).
+ */
 export const HookDecision = z.discriminatedUnion("behavior", [
   z.object({ behavior: z.literal("allow") }),
   z.object({ behavior: z.literal("deny"), message: z.string().max(4096) }),
 ]);
 export type HookDecision = z.infer<typeof HookDecision>;
 
-export const HookAnswer = z.object({ decision: HookDecision.nullable() });
+export const HookAnswer = z.object({
+  decision: HookDecision.nullable(),
+  block: z
+    .string()
+    .max(4 << 20)
+    .optional(),
+});
 export type HookAnswer = z.infer<typeof HookAnswer>;
+
+/**
+ * Set in the environment of the Claude Code processes the bridge itself runs (the SDK runner, the
+ * account probe): their hooks are not a terminal's, so `tether hook` ignores them at once.
+ */
+export const BRIDGE_RUN_ENV = "TETHER_BRIDGE_RUN";
 
 /** How long `tether hook` waits for the bridge (docs/hooks.md): the phone needs time to answer. */
 export function hookWaitMs(event: TetherHookEvent): number {
   return event === "PermissionRequest" ? 300_000 : 2_000;
 }
 
-/** The hook's stdout for an answer: Claude Code's PermissionRequest output, or nothing. */
+/**
+ * The hook's stdout for an answer: Claude Code's PermissionRequest output, a Stop hook's
+ * `{"decision":"block","reason"}` (Claude goes on with the reason as its next instruction), or nothing.
+ */
 export function hookOutput(event: TetherHookEvent, answer: HookAnswer): string {
+  if (event === "Stop" && answer.block) return JSON.stringify({ decision: "block", reason: answer.block });
   if (event !== "PermissionRequest" || answer.decision === null) return "";
   return JSON.stringify({
     hookSpecificOutput: { hookEventName: "PermissionRequest", decision: answer.decision },

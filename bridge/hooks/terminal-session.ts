@@ -1,12 +1,13 @@
 import { lstatSync } from "node:fs";
 import { basename, dirname, isAbsolute, normalize } from "node:path";
 import type { PermissionResult } from "@anthropic-ai/claude-agent-sdk";
-import type { StoredMsg } from "../../shared/protocol/index.ts";
+import { type StoredMsg, UserMessage } from "../../shared/protocol/index.ts";
 import type { Logger } from "../log.ts";
 import { Permissions } from "../session/permissions.ts";
 import type { Registry } from "../session/registry.ts";
 import { parseControl } from "../session/session-control.ts";
 import type { SessionRoom } from "../session/session-room.ts";
+import { derivedMid } from "../session/turn-mids.ts";
 import type { HookAnswer, HookDecision, HookInput } from "./hook-input.ts";
 import type { TerminalRecord, TerminalStore } from "./terminal-store.ts";
 import { mirrorLine, readLines } from "./transcript-cursor.ts";
@@ -17,12 +18,16 @@ export type TerminalSessionDeps = {
   log: Logger;
   /** How long a PermissionRequest hook is held for the phone; then the terminal's own dialog decides. */
   holdMs: number;
+  /** A phone's message after the terminal ended: the bridge continues the session with it. */
+  takeOver(msg: StoredMsg): void;
 };
 
 /** Whole transcript chunks read per event: a bound, the rest comes with the next event. */
 const MAX_CHUNKS = 8;
 /** The CLI may write the turn's last lines just after Stop: the turn is settled a moment later. */
 const SETTLE_MS = 750;
+/** Characters of phone messages one Stop hook carries; more wait for the next Stop. */
+const BLOCK_BUDGET = 256_000;
 
 type Asked = { requestId: string; toolUseId: string };
 
@@ -66,6 +71,7 @@ export class TerminalSession {
     this.#transcript = transcriptPath(input) ?? this.#transcript;
     const event = input.hook_event_name;
     if (event === "UserPromptSubmit") this.#t = { ...this.#t, inputAt: Date.now() };
+    this.#checkHanded(input);
     this.mirror();
     switch (event) {
       case "SessionStart":
@@ -85,11 +91,16 @@ export class TerminalSession {
         break;
       case "PermissionRequest":
         return { decision: await this.#ask(input) };
-      case "Stop":
+      case "Stop": {
+        // Answered at once (the hook's call waits 2 s at most): Claude goes on with the phone's words.
+        const block = this.#deliver();
+        if (block) return { decision: null, block };
         this.#scheduleSettle();
         break;
+      }
       case "SessionEnd":
         this.#settleTurn();
+        this.#undelivered();
         this.out.setState("ended");
         break;
       case "Notification":
@@ -98,7 +109,10 @@ export class TerminalSession {
     return { decision: null };
   }
 
-  /** A controller's message: answers to prompts; anything else cannot reach a terminal's process. */
+  /**
+   * A controller's message: answers to prompts, and user.messages, queued for the next Stop hook.
+   * Commands and interrupts cannot reach a terminal's process.
+   */
   onMessage(msg: StoredMsg): void {
     if (msg.role !== "controller") return;
     const c = parseControl(msg);
@@ -116,8 +130,11 @@ export class TerminalSession {
         "The bridge could not read this permission answer.",
         c.ref,
       );
-    if (msg.kind === "user.message" || msg.kind === "session.command" || msg.kind === "session.interrupt") {
-      const text = "This session runs in a terminal: only its permission prompts can be answered here.";
+    // After the terminal ended, the phone's message continues the session here (the SDK runner).
+    if (msg.kind === "user.message" && this.out.record.state === "ended") return this.deps.takeOver(msg);
+    if (msg.kind === "user.message") return this.#queue(msg);
+    if (msg.kind === "session.command" || msg.kind === "session.interrupt") {
+      const text = "This session runs in a terminal: commands and interrupts cannot reach it from here.";
       this.out.notice("error", "message_skipped", text, msg.mid);
     }
   }
@@ -145,6 +162,85 @@ export class TerminalSession {
     }
     this.#t = { ...this.#t, cursor };
     this.deps.store.save(this.#t);
+  }
+
+  /** A phone's words for the terminal's Claude: queued durably until the session's next Stop hook. */
+  #queue(msg: StoredMsg): void {
+    const body = UserMessage.safeParse(msg.body);
+    const text = body.success ? body.data.text.trim() : "";
+    if (!text) return this.out.notice("warn", "empty_message", "This message has no text.", msg.mid);
+    if (body.data?.attachments?.length)
+      return this.out.notice(
+        "error",
+        "message_skipped",
+        "Attachments cannot reach a session running in a terminal; send the text alone.",
+        msg.mid,
+      );
+    if (!this.deps.store.inbox.queue(this.room, msg.mid, text)) return;
+    const queued = "Queued for the terminal: Claude gets it when its current (or next) turn ends.";
+    this.out.notice("info", "queued_for_terminal", queued, msg.mid, derivedMid("qt", msg.mid));
+  }
+
+  /**
+   * The queued messages as one Stop hook `reason`, in order; marked delivered before the answer
+   * leaves (at most once). Null when none waits.
+   */
+  #deliver(): string | null {
+    const taken = this.deps.store.inbox.take(this.room, BLOCK_BUDGET);
+    if (taken.length === 0) return null;
+    const said = taken.map((m) => m.text).join("\n\n");
+    const reason = `Message from the phone (sent through Tether while you worked): ${said}`.slice(0, 1 << 20);
+    for (const m of taken)
+      this.out.notice(
+        "info",
+        "delivered_at_stop",
+        "Delivered to the terminal session as Claude's turn ended.",
+        m.mid,
+        derivedMid("ds", m.mid),
+      );
+    this.deps.log.info("phone messages handed to a terminal session's Stop hook", {
+      room: this.room,
+      count: taken.length,
+    });
+    return reason;
+  }
+
+  /**
+   * A Stop that follows a block (`stop_hook_active`) shows the phone's messages reached Claude.
+   * A turn that ended otherwise after they were handed (the bridge stopped before the hook got its
+   * answer, or the hook gave up) did not take them: the phone is told, and they are not sent again.
+   */
+  #checkHanded(input: HookInput): void {
+    const event = input.hook_event_name;
+    if (event === "Stop" && input.stop_hook_active) return this.deps.store.inbox.confirm(this.room);
+    if (event !== "Stop" && event !== "UserPromptSubmit" && event !== "SessionEnd") return;
+    const lost = this.deps.store.inbox.unconfirmed(this.room);
+    if (lost.length === 0) return;
+    const text =
+      "This message may not have reached Claude: the terminal's turn ended without going on with it. It is not sent again.";
+    for (const m of lost) this.out.notice("warn", "not_delivered", text, m.mid, derivedMid("nd", m.mid));
+    this.deps.store.inbox.confirm(this.room);
+  }
+
+  /** The terminal ended with messages still queued (no Stop came after them): they never run. */
+  #undelivered(): void {
+    const text =
+      "The terminal session ended before this message could be delivered. Send it again to continue the session here.";
+    for (const m of this.deps.store.inbox.take(this.room, Number.POSITIVE_INFINITY))
+      this.out.notice("warn", "session_ended", text, m.mid, derivedMid("nt", m.mid));
+    this.deps.store.inbox.confirm(this.room);
+  }
+
+  /** The transcript's size now (bytes): where the terminal's mirror goes on after the bridge ran it. */
+  transcriptEnd(input: HookInput): number {
+    const path = transcriptPath(input) ?? this.#transcript;
+    if (!path || !isPlainFile(path)) return this.#t.cursor;
+    return lstatSync(path).size;
+  }
+
+  /** Reads the stored row again (the cursor moved while the bridge ran the session). */
+  reload(): void {
+    this.#t = this.deps.store.byRoom(this.room) ?? this.#t;
   }
 
   stop(): void {

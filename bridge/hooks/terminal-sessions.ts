@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { basename } from "node:path";
-import { PermissionMode } from "../../shared/protocol/index.ts";
+import { PermissionMode, type StoredMsg } from "../../shared/protocol/index.ts";
 import { skippedText } from "../link/guard.ts";
 import type { OpenOptions } from "../link/relay-client.ts";
 import type { RoomHandlers, RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
 import type { Registry, SessionRecord } from "../session/registry.ts";
 import { SessionRoom } from "../session/session-room.ts";
+import type { SessionRunner } from "../session/session-runner.ts";
+import type { Sessions } from "../session/sessions.ts";
 import { derivedMid } from "../session/turn-mids.ts";
 import type { HookAnswer, HookInput } from "./hook-input.ts";
 import { hookWaitMs } from "./hook-input.ts";
@@ -15,6 +17,8 @@ import type { TerminalStore } from "./terminal-store.ts";
 
 export type TerminalSessionsOptions = {
   registry: Registry;
+  /** Runs a session the phone continued after its terminal ended, in the same room. */
+  sessions: Pick<Sessions, "adopt" | "release" | "get">;
   store: TerminalStore;
   machineId: string;
   log: Logger;
@@ -28,7 +32,10 @@ const HOLD_MARGIN_MS = 10_000;
 /**
  * Claude sessions started in a terminal (docs/hooks.md): each gets a session room at its first hook
  * event, listed with the machine's sessions and marked `origin: "terminal"`. The SDK runner never
- * starts or resumes them; they live as long as the terminal's process reports.
+ * starts or resumes them while the terminal runs them. Once the terminal ended (SessionEnd), a
+ * phone's message hands the room to the SDK runner, which resumes the same Claude session there;
+ * the terminal resuming it again takes it back after the runner's process stopped. One writer of
+ * the transcript at a time (docs/protocol.md §9.6.2).
  */
 export class TerminalSessions {
   #open = new Map<string, TerminalSession>();
@@ -43,8 +50,10 @@ export class TerminalSessions {
   }
 
   /** `cwd`: the session's directory, already checked to be under the roots (a real path). */
-  onHook(input: HookInput, cwd: string): Promise<HookAnswer> {
-    return this.#session(input, cwd).onHook(input);
+  async onHook(input: HookInput, cwd: string): Promise<HookAnswer> {
+    const session = this.#session(input, cwd);
+    if (this.o.store.byRoom(session.room)?.handedOff) await this.#takeBack(session, input);
+    return session.onHook(input);
   }
 
   /** Opens a known terminal session's room (keys owed there); false if the room is not one. */
@@ -54,6 +63,15 @@ export class TerminalSessions {
     if (!t || !record) return false;
     if (!this.#open.has(t.claudeSessionId)) this.#attach(record, {});
     return true;
+  }
+
+  /** At start: the rooms the phone continued run on as ordinary sessions (Sessions.resumeAll skips them). */
+  resumeAll(): void {
+    for (const t of this.o.store.handedOff()) {
+      const record = this.o.registry.get(t.room);
+      const unsettled = this.o.registry.inputs(t.room, "started").length > 0;
+      if (record && (record.state !== "ended" || unsettled)) this.openRoom(t.room);
+    }
   }
 
   stop(): void {
@@ -97,11 +115,19 @@ export class TerminalSessions {
     const t = this.o.store.byRoom(record.room);
     if (!t) throw new Error("terminal session without its store row");
     let session: TerminalSession | null = null;
+    const runner = (): SessionRunner | null =>
+      this.o.store.byRoom(record.room)?.handedOff ? this.o.sessions.get(record.room) : null;
     const link = this.o.open(
       record.room,
       {
-        onMessage: (msg) => session?.onMessage(msg),
+        onMessage: (msg) => {
+          const r = runner();
+          if (r) r.onMessage(msg);
+          else session?.onMessage(msg);
+        },
         onSkipped: (msg, reason) => {
+          const r = runner();
+          if (r) return r.onSkipped(msg, reason);
           if (msg.role !== "controller") return;
           session?.out.notice(
             "error",
@@ -111,7 +137,8 @@ export class TerminalSessions {
             derivedMid("sk", msg.mid),
           );
         },
-        onRejected: (mid, code, message) => session?.permissions.rejected(mid, `${code}: ${message}`),
+        onRejected: (mid, code, message) =>
+          (runner()?.permissions ?? session?.permissions)?.rejected(mid, `${code}: ${message}`),
         onFatal: (code, reason) =>
           this.o.log.error("terminal session room refused the bridge", { room: record.room, code, reason }),
       },
@@ -128,8 +155,50 @@ export class TerminalSessions {
       store: this.o.store,
       log: this.o.log,
       holdMs: hookWaitMs("PermissionRequest") - HOLD_MARGIN_MS,
+      takeOver: (msg) => this.#handOff(record.room, link, msg),
     });
     this.#open.set(t.claudeSessionId, session);
+    if (t.handedOff) this.o.sessions.adopt(record, link).recover();
     return session;
+  }
+
+  /**
+   * The terminal ended and the phone wrote: the SDK runner resumes the same Claude session in this
+   * room, with the message as its prompt. Only new messages follow the mirrored transcript.
+   */
+  #handOff(room: string, link: RoomLink, msg: StoredMsg): void {
+    const record = this.o.registry.get(room);
+    if (!record) return;
+    this.o.store.setHandedOff(room, true);
+    const sleeping: SessionRecord = { ...record, state: "sleeping", updatedAt: Date.now() };
+    this.o.registry.put(sleeping);
+    this.o.log.info("terminal session continued from the phone", { room });
+    const runner = this.o.sessions.adopt(sleeping, link);
+    runner.out.publishInfo();
+    runner.link.send("session.status", { state: "sleeping", at: Date.now() });
+    const text = "The terminal session had ended: it continues here, run by the bridge.";
+    runner.out.notice("info", "continued_here", text, msg.mid, derivedMid("ch", msg.mid));
+    runner.onMessage(msg);
+    this.o.changed();
+  }
+
+  /**
+   * The terminal resumed a session the bridge runs (SessionStart with source resume): the bridge's
+   * process for it stops first (a turn it was running ends there), then the terminal has the room
+   * again, its transcript read from where the bridge's process left it.
+   */
+  async #takeBack(session: TerminalSession, input: HookInput): Promise<void> {
+    const room = session.room;
+    await this.o.sessions.release(room);
+    this.o.store.setHandedOff(room, false, session.transcriptEnd(input));
+    const record = this.o.registry.get(room);
+    if (record) session.out.record = record;
+    session.reload();
+    session.out.publishInfo();
+    const text =
+      "The session was resumed in the terminal: the bridge stopped its process; the terminal runs it now.";
+    session.out.notice("info", "resumed_in_terminal", text);
+    this.o.log.info("terminal took its session back from the bridge", { room });
+    this.o.changed();
   }
 }

@@ -1,5 +1,6 @@
 import { DatabaseSync } from "node:sqlite";
 import { ensurePrivateFile } from "../private-files.ts";
+import { TerminalInbox } from "./terminal-inbox.ts";
 
 /** A terminal session's room and how far its transcript has been mirrored into it. */
 export type TerminalRecord = {
@@ -11,11 +12,13 @@ export type TerminalRecord = {
   inputMid: string | null;
   /** When that prompt was submitted (epoch ms), for the turn's duration. */
   inputAt: number | null;
+  /** The terminal ended and the phone continued the session: the SDK runner runs it in this room. */
+  handedOff: boolean;
 };
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS terminal_sessions(claude_session_id TEXT PRIMARY KEY, room TEXT NOT NULL UNIQUE,
-  cursor INTEGER NOT NULL, input_mid TEXT, input_at INTEGER);
+  cursor INTEGER NOT NULL, input_mid TEXT, input_at INTEGER, handed_off INTEGER NOT NULL DEFAULT 0);
 `;
 
 /**
@@ -26,12 +29,18 @@ CREATE TABLE IF NOT EXISTS terminal_sessions(claude_session_id TEXT PRIMARY KEY,
  */
 export class TerminalStore {
   #db: DatabaseSync;
+  /** Phones' messages waiting for a terminal session's next Stop hook. */
+  readonly inbox: TerminalInbox;
 
   constructor(path: string) {
     ensurePrivateFile(path);
     this.#db = new DatabaseSync(path);
     this.#db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;");
     this.#db.exec(SCHEMA);
+    const columns = this.#db.prepare("PRAGMA table_info(terminal_sessions)").all();
+    if (!columns.some((c) => c.name === "handed_off"))
+      this.#db.exec("ALTER TABLE terminal_sessions ADD COLUMN handed_off INTEGER NOT NULL DEFAULT 0");
+    this.inbox = new TerminalInbox(this.#db);
   }
 
   byClaudeSession(id: string): TerminalRecord | null {
@@ -44,13 +53,26 @@ export class TerminalStore {
     return row ? toRecord(row) : null;
   }
 
+  /** A room of a terminal's Claude session, handed off or not: the terminal sessions open it. */
   isTerminal(room: string): boolean {
     return this.byRoom(room) !== null;
   }
 
+  /** The rooms the phone continued after their terminal ended (the SDK runner runs them). */
+  handedOff(): TerminalRecord[] {
+    return this.#db.prepare("SELECT * FROM terminal_sessions WHERE handed_off = 1").all().map(toRecord);
+  }
+
+  /** Hands the room to the SDK runner, or back to the terminal with the transcript read up to `cursor`. */
+  setHandedOff(room: string, on: boolean, cursor?: number): void {
+    this.#db
+      .prepare("UPDATE terminal_sessions SET handed_off = ?, cursor = COALESCE(?, cursor) WHERE room = ?")
+      .run(on ? 1 : 0, cursor ?? null, room);
+  }
+
   add(claudeSessionId: string, room: string): TerminalRecord {
     this.#db
-      .prepare("INSERT OR IGNORE INTO terminal_sessions VALUES (?, ?, 0, NULL, NULL)")
+      .prepare("INSERT OR IGNORE INTO terminal_sessions VALUES (?, ?, 0, NULL, NULL, 0)")
       .run(claudeSessionId, room);
     const r = this.byClaudeSession(claudeSessionId);
     if (!r) throw new Error("terminal session row missing after insert");
@@ -76,5 +98,6 @@ function toRecord(r: Record<string, unknown>): TerminalRecord {
     cursor: Number(r.cursor),
     inputMid: r.input_mid == null ? null : String(r.input_mid),
     inputAt: r.input_at == null ? null : Number(r.input_at),
+    handedOff: Number(r.handed_off) === 1,
   };
 }

@@ -27,6 +27,9 @@ const CWD_REFUSED = "That folder is not one this bridge may use (it must lie und
 const RESUME_REFUSED =
   "That Claude session is not one this bridge may resume (its folder must lie under a root).";
 
+const TERMINAL_RESUME_REFUSED =
+  "That Claude session is a terminal session with its own room here: write in that room (once the terminal has ended, the session continues there).";
+
 /** What the bridge knows of itself at start; host, platform and time are added when it publishes. */
 export type MachineFacts = Pick<MachineInfo, "machineId" | "name" | "roots" | "bridgeVersion">;
 
@@ -74,6 +77,7 @@ export class MachineRoom {
       ...(s.claudeSessionId ? { claudeSessionId: s.claudeSessionId } : {}),
       ...(s.transitionedFrom ? { transitionedFrom: s.transitionedFrom } : {}),
       chain: this.registry.chain(s.room),
+      ...(this.sessions.runsInTerminal(s.room) ? { origin: "terminal" as const } : {}),
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
     }));
@@ -122,6 +126,8 @@ export class MachineRoom {
         );
       const cwd = await resolveUnderRoots(body.data.cwd, this.info.roots);
       if (cwd === null) return this.notice(msg.mid, "error", "cwd_not_allowed", CWD_REFUSED);
+      if (resumeClaudeSessionId && this.sessions.terminalRoomOf(resumeClaudeSessionId))
+        return this.notice(msg.mid, "error", "resume_not_allowed", TERMINAL_RESUME_REFUSED);
       if (resumeClaudeSessionId && !(await mayResume(resumeClaudeSessionId, this.info.roots)))
         return this.notice(msg.mid, "error", "resume_not_allowed", RESUME_REFUSED);
       room = this.sessions.create({

@@ -31,6 +31,10 @@ export type SessionsOptions = {
   autoContinue?: boolean;
   /** A room run by a terminal's Claude process (docs/hooks.md): never started or resumed here. */
   isTerminal?(room: string): boolean;
+  /** The room of a terminal's Claude session with this id, if there is one (docs/protocol.md §9.6.2). */
+  terminalRoomOf?(claudeSessionId: string): string | null;
+  /** The room is run by a terminal now (not handed to the SDK runner): listed with `origin`. */
+  runsInTerminal?(room: string): boolean;
 };
 
 /** Every session of this machine: creation, lookup, the live-process cap and shutdown. */
@@ -99,6 +103,37 @@ export class Sessions {
     runner.out.publishInfo();
     runner.link.send("session.status", { state: record.state, at: now });
     return runner;
+  }
+
+  /**
+   * Runs a room another part of the bridge opened (a terminal session the phone continues,
+   * docs/protocol.md §9.6.2) as an ordinary session: its link stays the opener's.
+   */
+  adopt(record: SessionRecord, link: RoomLink): SessionRunner {
+    const runner = new SessionRunner(record, link, this.#deps);
+    this.#runners.set(record.room, runner);
+    return runner;
+  }
+
+  /** Stops an adopted session's process and forgets its runner (the terminal took it back). */
+  async release(room: string): Promise<void> {
+    const runner = this.#runners.get(room);
+    if (!runner) return;
+    this.#runners.delete(room);
+    await runner.stop();
+  }
+
+  /**
+   * The room a terminal's Claude session with this id has: a second room resuming it would make
+   * two writers of one transcript, so the phone continues it in that room only.
+   */
+  terminalRoomOf(claudeSessionId: string): string | null {
+    return this.o.terminalRoomOf?.(claudeSessionId) ?? null;
+  }
+
+  /** A terminal runs this room now (docs/protocol.md §9.6.2). */
+  runsInTerminal(room: string): boolean {
+    return this.o.runsInTerminal?.(room) ?? false;
   }
 
   /** The machine holds as many sessions not ended as it may (`caps.maxSessions`). */

@@ -42,6 +42,8 @@ export const SessionSummary = z.object({
   transitionedFrom: z.string().optional(),
   /** Oldest first; empty until the first /clear. */
   chain: z.array(ChainLink),
+  /** A Claude session a terminal runs (docs/protocol.md §9.6.2), as in its session.info. */
+  origin: z.literal("terminal").optional(),
   createdAt: z.number(),
   updatedAt: z.number(),
 });
@@ -57,6 +59,8 @@ export const TolerantSessionSummary = SessionSummary.extend({
   claudeSessionId: z.string().nullable().optional(),
   transitionedFrom: z.string().nullable().optional(),
   chain: z.array(ChainLink.partial({ transitionedTo: true })).optional(),
+  /** An origin this app does not know is read as a session the bridge runs. */
+  origin: z.literal("terminal").optional().catch(undefined),
 });
 export type TolerantSessionSummary = z.infer<typeof TolerantSessionSummary>;
 export const TolerantMachineSessions = z.object({ sessions: z.array(TolerantSessionSummary) });

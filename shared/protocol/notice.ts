@@ -32,6 +32,16 @@ export const SessionNoticeCode = z.enum([
   "unlisted_command",
   // A user.message whose attachment did not arrive whole (docs/protocol.md §9.5.1); it never runs.
   "attachment_failed",
+  // A user.message for a live terminal session, queued for its next Stop hook (docs/protocol.md §9.6.2).
+  "queued_for_terminal",
+  // That message went to the terminal's Claude as its turn ended (docs/protocol.md §9.6.2).
+  "delivered_at_stop",
+  // A message handed to the Stop hook that the terminal's turn did not go on with (at most once).
+  "not_delivered",
+  // The terminal had ended: the phone's message continues the session here, run by the bridge.
+  "continued_here",
+  // The terminal resumed a session the bridge ran: the bridge's process stopped (docs/protocol.md §9.6.2).
+  "resumed_in_terminal",
   // A controller's message whose body did not open (docs/protocol.md §12.3); names it as `mid`.
   "unverifiable",
 ]);

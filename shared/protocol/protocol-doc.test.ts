@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { kinds, openToBridge, specOf } from "./kinds.ts";
+import { MachineNoticeCode, SessionNoticeCode } from "./notice.ts";
 
 // docs/protocol.md is the normative contract; this keeps it true to the kinds table: every kind has
 // a row of its own, and the roles table (§2.5) names every stored kind a role may send.
@@ -17,7 +18,25 @@ function rolesCell(role: string): string {
   return row?.split("|")[2] ?? "";
 }
 
+/** The first-column codes of the §9.8 table that follows `heading` (a line of its own). */
+function noticeTable(heading: string): string[] {
+  const section = doc.slice(doc.indexOf("### 9.8 Notices"), doc.indexOf("### 9.9"));
+  const from = heading ? section.indexOf(heading) : 0;
+  const lines = section.slice(from).split("\n");
+  const start = lines.findIndex((l) => l.startsWith("| code"));
+  const end = lines.findIndex((l, i) => i > start && !l.startsWith("|"));
+  return lines
+    .slice(start + 2, end)
+    .map((l) => /^\| `([a-z_]+)`/.exec(l)?.[1] ?? "")
+    .sort();
+}
+
 describe("docs/protocol.md and the kinds table", () => {
+  it("the §9.8 notice tables list exactly the notice codes the schemas hold", () => {
+    expect(noticeTable("")).toEqual([...SessionNoticeCode.options].sort());
+    expect(noticeTable("`machine.notice` codes")).toEqual([...MachineNoticeCode.options].sort());
+  });
+
   it("every kind has a row whose first cell names it", () => {
     const missing = Object.keys(kinds).filter((k) => {
       const rows = doc.split("\n").filter((l) => l.startsWith("|"));

@@ -203,6 +203,20 @@ describe("foldSession", () => {
     ]);
   });
 
+  it("shows a message a terminal session got at its Stop as delivered", () => {
+    const stored = msg("user.message", { text: "also this" }, { mid: "t1" });
+    const note = (code: string) => msg("session.notice", { level: "info", code, text: code, inputMid: "t1" });
+    const queued = foldSession([stored, note("queued_for_terminal")], emptyLocal);
+    expect(users(queued.items)).toEqual([{ text: "also this", status: "sent" }]);
+    const delivered = foldSession(
+      [stored, note("queued_for_terminal"), note("delivered_at_stop")],
+      emptyLocal,
+    );
+    expect(users(delivered.items)).toEqual([{ text: "also this", status: "done" }]);
+    const lost = foldSession([stored, note("delivered_at_stop"), note("not_delivered")], emptyLocal);
+    expect(users(lost.items)).toEqual([{ text: "also this", status: "not_run" }]);
+  });
+
   it("keeps the latest info and status and skips bodies that do not parse", () => {
     const log = [
       msg("session.info", { title: "one", cwd: "/p", permissionMode: "default" }),

@@ -326,6 +326,9 @@ export class StoredSession {
       this.openTurns.delete(b.inputMid);
       this.#setUser(b.inputMid, "not_run", b.text);
     }
+    // A terminal session's Claude got it at its Stop hook (§9.6.2): no turn.started names it.
+    if (b.inputMid && b.code === "delivered_at_stop") this.#setUser(b.inputMid, "done");
+    if (b.inputMid && b.code === "not_delivered") this.#setUser(b.inputMid, "not_run", b.text);
   }
 
   /** A notice that names a response (by its prompt or its mid) means the bridge refused it. */

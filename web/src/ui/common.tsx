@@ -7,7 +7,14 @@ import type { RoomModel } from "../state/room-model.ts";
 import { describeConn } from "./conn-status.ts";
 import { useNow } from "./use-now.ts";
 
-export function TopBar(p: { title: string; subtitle?: string; back?: string; children?: ComponentChildren }) {
+export function TopBar(p: {
+  title: string;
+  subtitle?: string;
+  /** A short mark before the subtitle, e.g. "Terminal". */
+  badge?: string;
+  back?: string;
+  children?: ComponentChildren;
+}) {
   useEffect(() => {
     document.title = `${p.title} · Tether`;
   }, [p.title]);
@@ -21,7 +28,12 @@ export function TopBar(p: { title: string; subtitle?: string; back?: string; chi
       ) : null}
       <div class="topbar-title">
         <h1>{p.title}</h1>
-        {p.subtitle ? <p class="sub">{p.subtitle}</p> : null}
+        {p.subtitle || p.badge ? (
+          <p class="sub">
+            {p.badge ? <span class="badge origin-badge">{p.badge}</span> : null}
+            {p.subtitle}
+          </p>
+        ) : null}
       </div>
       {p.children}
     </header>

@@ -43,6 +43,7 @@ function SessionRow(p: { s: TolerantSessionSummary; now: number; model: RoomMode
       <a class="row" href={href} onClick={(e) => void open(e)}>
         <span class="row-top">
           <strong class="title">{s.title}</strong>
+          {s.origin === "terminal" ? <span class="badge origin-badge">Terminal</span> : null}
           <span class={`badge state-${s.state}`}>{stateLabel(s.state)}</span>
         </span>
         <span class="sub">

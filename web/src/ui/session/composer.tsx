@@ -19,6 +19,8 @@ export function Composer(p: {
   model: RoomModel;
   running: boolean;
   disabled: boolean;
+  /** The placeholder instead of the usual one (a terminal session's, which says where a message goes). */
+  hint?: string | null;
   /** The session's commands (session.commands), offered when the box starts with `/`. */
   commands?: readonly CommandEntry[];
 }) {
@@ -115,7 +117,7 @@ export function Composer(p: {
           ref={area}
           value={text}
           rows={1}
-          placeholder={p.disabled ? "Sending is not possible here" : "Message Claude…"}
+          placeholder={p.disabled ? "Sending is not possible here" : (p.hint ?? "Message Claude…")}
           disabled={p.disabled}
           onInput={(e) => edit(e.currentTarget.value)}
           onKeyDown={onKey}

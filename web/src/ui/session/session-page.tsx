@@ -10,6 +10,7 @@ import type { RoomModel } from "../../state/room-model.ts";
 import { dropRoom } from "../../state/rooms.ts";
 import { foldStored, type SessionView } from "../../state/session-fold.ts";
 import { overlay } from "../../state/session-overlay.ts";
+import { terminalHint, terminalMode } from "../../state/terminal-mode.ts";
 import { AppNotices } from "../app-notices.tsx";
 import { Centered, ConnectionBar, ForgottenNote, Notice, TopBar } from "../common.tsx";
 import { shortPath } from "../format.ts";
@@ -106,6 +107,7 @@ function SessionBody(p: { model: RoomModel }) {
   const sheet = control && view.pending.length > 0;
   // The state first: a long folder is cut off at the end of the line, the state must not be.
   const subtitle = [state ? stateLabel(state) : null, view.info ? shortPath(view.info.cwd, 3) : null];
+  const terminal = terminalMode(view.info?.origin, state);
   return (
     <div class="session">
       {/* While a prompt is open, the rest of the page is out of reach of focus and screen readers. */}
@@ -113,6 +115,7 @@ function SessionBody(p: { model: RoomModel }) {
         <TopBar
           title={view.info?.title ?? "Session"}
           subtitle={subtitle.filter(Boolean).join(" · ")}
+          {...(terminal ? { badge: "Terminal" } : {})}
           {...(back ? { back } : {})}
         >
           <SessionMenu
@@ -140,7 +143,8 @@ function SessionBody(p: { model: RoomModel }) {
           <Composer
             model={model}
             running={view.running}
-            disabled={!control || state === "ended"}
+            disabled={!control || (state === "ended" && terminal !== "ended")}
+            hint={terminalHint(terminal)}
             commands={catalog.commands}
           />
         )}
