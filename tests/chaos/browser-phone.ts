@@ -152,14 +152,19 @@ export class BrowserPhone {
     });
   }
 
+  /**
+   * The composer takes text, and the app holds the room's key: until it has read its grant (or
+   * loaded the key from IndexedDB after a reload) Send keeps the text and queues nothing.
+   */
   async #composerReady(): Promise<boolean> {
-    return this.page
+    const ok = () => true;
+    const no = () => false;
+    const enabled = await this.page
       .locator("#composer-text:not([disabled])")
       .waitFor({ timeout: 15_000 })
-      .then(
-        () => true,
-        () => false,
-      );
+      .then(ok, no);
+    if (!enabled) return false;
+    return this.page.getByTestId("waiting-key").waitFor({ state: "detached", timeout: WAIT_MS }).then(ok, no);
   }
 
   #onCommit(payload: unknown): void {
