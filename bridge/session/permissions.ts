@@ -85,8 +85,6 @@ export class Permissions {
       return Promise.resolve({ behavior: "allow", updatedInput: ask.input });
     const grant = kind === "tool" ? grantOf(ask.toolName, ask.input, ask.suggestions) : null;
     const requestId = `pr_${randomBytes(12).toString("base64url")}`;
-    this.o.registry.openPermission(requestId, this.o.room, inputMid);
-    this.o.onAsk?.(requestId, ask);
     const shown = clipValue(ask.input);
     const body: BodyOf<"permission.request"> = {
       requestId,
@@ -99,6 +97,10 @@ export class Permissions {
     if (ask.title) body.title = ask.title;
     if (ask.suggestions.length > 0) body.suggestions = ask.suggestions;
     if (grant) body.sessionGrant = grant.label;
+    // Recorded right before it is sent, so that a crash between the two writes (the next start
+    // cancels what is recorded) is as unlikely as it can be without one transaction over both files.
+    this.o.registry.openPermission(requestId, this.o.room, inputMid);
+    this.o.onAsk?.(requestId, ask);
     const mid = this.o.link.send(
       "permission.request",
       body,
