@@ -24,6 +24,10 @@ While a bridge runs (tether up or tether bridge):
   sessions   list sessions
   share      make a link to one session: tether share ROOM [--viewer|--controller] [--ttl 1h]
 
+From another terminal (this machine or another one):
+  login      pair this terminal like a phone: tether login LINK (a link from tether pair)
+  attach     follow and steer a session here: tether attach [SESSION]
+
 Terminal sessions on the phone (opt-in):
   hooks      install, uninstall or check Tether's Claude Code hooks: tether hooks install|uninstall|status
   hook       what those hooks run (reads the hook's JSON on stdin): tether hook EVENT
@@ -45,6 +49,8 @@ const commands: Record<string, () => Promise<Command>> = {
   status: async () => (await import("./status-command.ts")).statusCommand,
   sessions: async () => (await import("./sessions-command.ts")).sessionsCommand,
   share: async () => (await import("./share-command.ts")).shareCommand,
+  login: async () => (await import("./login-command.ts")).loginCommand,
+  attach: async () => (await import("./attach-command.ts")).attachCommand,
   hooks: async () => (await import("./hooks-command.ts")).hooksCommand,
   hook: async () => (await import("./hook-command.ts")).hookCommand,
 };

@@ -5,6 +5,8 @@ import {
   CreateShareRes,
   HttpError,
   MeRes,
+  type PairReq,
+  PairRes,
   RevokeTokenRes,
   TokenList,
 } from "../../shared/protocol/index.ts";
@@ -29,6 +31,8 @@ export const relayApi = {
     call(b, "DELETE", `/api/tokens/${encodeURIComponent(id)}`, RevokeTokenRes),
   createShare: (b: Bearer, req: CreateShareReq) => call(b, "POST", "/api/shares", CreateShareRes, req),
   me: (b: Bearer) => call(b, "GET", "/api/me", MeRes),
+  /** A pairing link's code redeemed for a device token, as a phone does (no bearer: `token` ""). */
+  pair: (relayUrl: string, req: PairReq) => call({ relayUrl, token: "" }, "POST", "/api/pair", PairRes, req),
 };
 
 async function call<T>(
@@ -43,7 +47,7 @@ async function call<T>(
     res = await fetch(`${b.relayUrl}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${b.token}`,
+        ...(b.token === "" ? {} : { authorization: `Bearer ${b.token}` }),
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

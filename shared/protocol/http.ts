@@ -50,6 +50,7 @@ export const CreatePairingRes = z.object({ code: z.string(), url: z.string(), ex
 export type CreatePairingRes = z.infer<typeof CreatePairingRes>;
 
 export const PairReq = z.object({ code: z.string().min(1).max(200), label: Label.optional() });
+export type PairReq = z.infer<typeof PairReq>;
 export const PairRes = z.object({ token: z.string(), machineId: MachineId });
 export type PairRes = z.infer<typeof PairRes>;
 

@@ -63,8 +63,15 @@ export class TetherProcess {
   stderr = "";
   readonly exited: Promise<number | null>;
 
-  static start(args: string[], env: NodeJS.ProcessEnv = tetherEnv()): TetherProcess {
-    return new TetherProcess(spawn(NODE, [...NODE_FLAGS, TETHER, ...args], spawnOptions(env)));
+  /** `input`: its stdin is a pipe this test writes (`type`, `endInput`); otherwise none. */
+  static start(
+    args: string[],
+    env: NodeJS.ProcessEnv = tetherEnv(),
+    o: { input?: boolean } = {},
+  ): TetherProcess {
+    const options = spawnOptions(env);
+    if (o.input) options.stdio[0] = "pipe";
+    return new TetherProcess(spawn(NODE, [...NODE_FLAGS, TETHER, ...args], options));
   }
 
   /** `npm start -- args`, as a person types it. */
@@ -80,6 +87,16 @@ export class TetherProcess {
     child.stdout?.on("data", (d: Buffer) => (this.stdout += stripVTControlCharacters(d.toString())));
     child.stderr?.on("data", (d: Buffer) => (this.stderr += stripVTControlCharacters(d.toString())));
     this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  }
+
+  /** A line typed at its stdin (started with `input`). */
+  type(line: string): void {
+    this.child.stdin?.write(`${line}\n`);
+  }
+
+  /** Ctrl-D: its stdin ends. */
+  endInput(): void {
+    this.child.stdin?.end();
   }
 
   /** Waits until stdout matches `re`; fails early when the process exits. */

@@ -1,5 +1,10 @@
+import {
+  givenAnswers,
+  planOf,
+  type Question,
+  questionsOf,
+} from "../../../../shared/core/prompts/prompt-input.ts";
 import { promptKindOf } from "../../../../shared/protocol/index.ts";
-import { givenAnswers, planOf, type Question, questionsOf } from "../../state/prompt-input.ts";
 import type { ToolCall } from "../../state/session-fold.ts";
 import { Markdown } from "./markdown.tsx";
 import { PLAN_MODES } from "./plan-sheet.tsx";

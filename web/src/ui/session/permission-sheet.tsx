@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { questionsOf } from "../../../../shared/core/prompts/prompt-input.ts";
 import {
   type PermissionResponse,
   promptKind,
   type TolerantPermissionRequest,
 } from "../../../../shared/protocol/index.ts";
-import { questionsOf } from "../../state/prompt-input.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { PlanSheet } from "./plan-sheet.tsx";
 import { PromptSheet } from "./prompt-sheet.tsx";

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
+import { planOf } from "../../../../shared/core/prompts/prompt-input.ts";
 import type { PermissionMode, TolerantPermissionRequest } from "../../../../shared/protocol/index.ts";
-import { planOf } from "../../state/prompt-input.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { Markdown } from "./markdown.tsx";
 import { usePromptAnswer } from "./prompt-answer.ts";

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
+import { answersOf, type Choice, type Question } from "../../../../shared/core/prompts/prompt-input.ts";
 import type { TolerantPermissionRequest } from "../../../../shared/protocol/index.ts";
-import { answersOf, type Choice, type Question } from "../../state/prompt-input.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { usePromptAnswer } from "./prompt-answer.ts";
 import { PromptSheet } from "./prompt-sheet.tsx";
