@@ -144,7 +144,11 @@ export class Directory extends DurableObject<Env> {
     return { ok: true, value: { code, expiresAt } };
   }
 
-  /** Trades a pairing code for a device token; the code is spent in the same transaction. */
+  /**
+   * Trades a pairing code for a device token; the code is spent in the same transaction. The label
+   * the person gave on the workstation (`tether pair --label`) names the device; the device's own
+   * (its kind of phone or terminal) only when none was given.
+   */
   async pair(code: string, label: string | null, now: number): Promise<Outcome<PairRes>> {
     const [hash, fresh] = await Promise.all([sha256Hex(code), freshToken()]);
     const paired = this.ctx.storage.transactionSync(() => {
@@ -158,7 +162,7 @@ export class Directory extends DurableObject<Env> {
         expiresAt: null,
         createdBy: null,
       };
-      this.#insert(fresh, { ...token, rooms: machineScope(machineId), label: label ?? pairing.label }, now);
+      this.#insert(fresh, { ...token, rooms: machineScope(machineId), label: pairing.label ?? label }, now);
       return { token: fresh.value, machineId };
     });
     if (paired === null) return failure("bad_code", "invalid pairing code");

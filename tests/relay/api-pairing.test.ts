@@ -75,22 +75,28 @@ describe("POST /api/pair", () => {
     const { tokens } = TokenList.parse(
       await (await call("GET", "/api/tokens", { bearer: bridge.token })).json(),
     );
-    expect(tokens.find((t) => t.id === me.id)?.label).toBe("Pixel");
+    // The workstation's label names the device; the phone's own is the fallback (next test).
+    expect(tokens.find((t) => t.id === me.id)?.label).toBe("from the bridge");
 
     const again = await expectError(await pair(pairing.code, "10.0.2.1"), 400, "bad_code");
     const unknown = await expectError(await pair("not-a-real-code", "10.0.2.1"), 400, "bad_code");
     expect(again).toBe(unknown);
   });
 
-  it("uses the pairing's label when the device gives none", async () => {
+  it("uses the device's own label when the pairing has none, and none when neither gave one", async () => {
     const { bridge } = await newMachine();
-    const pairing = await createPairing(bridge.token, "10.0.2.2", "kitchen tablet");
-    const paired = PairRes.parse(await (await pair(pairing.code, "10.0.2.2")).json());
-    const me = MeRes.parse(await (await call("GET", "/api/me", { bearer: paired.token })).json());
-    const { tokens } = TokenList.parse(
-      await (await call("GET", "/api/tokens", { bearer: bridge.token })).json(),
-    );
-    expect(tokens.find((t) => t.id === me.id)?.label).toBe("kitchen tablet");
+    const labelOf = async (pairingLabel: string | undefined, deviceLabel: string | undefined) => {
+      const pairing = await createPairing(bridge.token, "10.0.2.2", pairingLabel);
+      const paired = PairRes.parse(await (await pair(pairing.code, "10.0.2.2", deviceLabel)).json());
+      const me = MeRes.parse(await (await call("GET", "/api/me", { bearer: paired.token })).json());
+      const { tokens } = TokenList.parse(
+        await (await call("GET", "/api/tokens", { bearer: bridge.token })).json(),
+      );
+      return tokens.find((t) => t.id === me.id)?.label;
+    };
+    expect(await labelOf(undefined, "Chrome on Android")).toBe("Chrome on Android");
+    expect(await labelOf("kitchen tablet", undefined)).toBe("kitchen tablet");
+    expect(await labelOf(undefined, undefined)).toBeNull();
   });
 
   it("refuses an expired code with the same answer as an unknown one", async () => {

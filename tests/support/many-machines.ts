@@ -52,9 +52,7 @@ export async function tetherDevices(m: BridgeWorld): Promise<TokenInfo[]> {
 
 /** What `tether revoke` does for the phone's device token on machine `m`. */
 export async function revokePhone(m: BridgeWorld): Promise<void> {
-  const phone = (await tetherDevices(m)).find(
-    (t) => t.kind === "device" && t.label === "Tether web (Android)",
-  );
+  const phone = (await tetherDevices(m)).find((t) => t.kind === "device" && t.label === "Chrome on Android");
   if (!phone) throw new Error("the phone's token is not listed");
   const res = await fetch(`${m.relay.url}/api/tokens/${phone.id}`, {
     method: "DELETE",

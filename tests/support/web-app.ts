@@ -51,14 +51,11 @@ export async function pageNow(page: Page): Promise<number> {
 /**
  * A pairing link as `tether pair` makes it (docs/protocol.md §12.4: the machine's key and a
  * pairing secret in the fragment, the secret kept in the bridge's state dir), at `origin` (the
- * relay or a proxy in front of it).
+ * relay or a proxy in front of it). Without a label, like `tether pair` without `--label`: the
+ * phone names itself.
  */
 export async function pairingLink(w: BridgeWorld, origin = w.relay.url): Promise<string> {
-  const made = await createPairingLink(
-    { relayUrl: w.relay.url, token: w.bridgeToken },
-    w.stateDir,
-    "browser test",
-  );
+  const made = await createPairingLink({ relayUrl: w.relay.url, token: w.bridgeToken }, w.stateDir);
   if (!made.ok) throw new Error(`pairing link: ${made.code} ${made.message}`);
   // Links name the relay's public origin; the phone must use `origin` (e.g. a proxy) instead.
   const link = new URL(made.value.url);

@@ -45,7 +45,7 @@ async function run(): Promise<void> {
   // `tether devices` on each machine shows this phone under the label it paired with.
   for (const m of [w, two]) {
     const listed = await tetherDevices(m);
-    expect(listed.filter((t) => t.kind === "device").map((t) => t.label)).toContain("Tether web (Android)");
+    expect(listed.filter((t) => t.kind === "device").map((t) => t.label)).toContain("Chrome on Android");
   }
 
   // A Write prompt on each machine, one after the other: the inbox has both, the newest first.

@@ -60,7 +60,7 @@ async function run(): Promise<void> {
   expect(foreign.some((u) => u.startsWith(`${b.relay.url}/api/pair`))).toBe(true);
   for (const m of [w, b])
     expect((await tetherDevices(m)).filter((t) => t.kind === "device").map((t) => t.label)).toContain(
-      "Tether web (Android)",
+      "Chrome on Android",
     );
 
   // A prompt on each relay's machine: one inbox, newest first, both answered there.

@@ -196,18 +196,3 @@ function parseOr<S extends z.ZodType>(schema: S, value: unknown, fallback: z.inf
   console.warn("tether: ignoring stored data of an unexpected shape", r.error.issues[0]);
   return fallback;
 }
-
-/** A short label for the device token, so `tether` can list which phone is which. */
-export function deviceLabel(): string {
-  const ua = navigator.userAgent;
-  const kind = /iPhone|iPad/.test(ua)
-    ? "iPhone/iPad"
-    : /Android/.test(ua)
-      ? "Android"
-      : /Mac OS X/.test(ua)
-        ? "Mac"
-        : /Windows/.test(ua)
-          ? "Windows"
-          : "browser";
-  return `Tether web (${kind})`;
-}

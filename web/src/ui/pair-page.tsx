@@ -1,7 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { enrollDevice, pairSecrets } from "../e2e/enroll.ts";
 import { pair } from "../lib/api.ts";
-import { addDevice, deviceLabel } from "../lib/credentials.ts";
+import { addDevice } from "../lib/credentials.ts";
+import { deviceLabel } from "../lib/device-label.ts";
 import { navigate, scrubHash } from "../router.ts";
 import { Centered, Notice } from "./common.tsx";
 
