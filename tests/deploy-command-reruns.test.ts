@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,8 +16,8 @@ import {
 } from "./support/tether-deploy.ts";
 
 /**
- * `tether deploy` run again on a state dir (tests/deploy-command.test.ts has the first run): --force
- * and --new-secret. The stand-in for Cloudflare
+ * `tether deploy` run again on a state dir (tests/deploy-command.test.ts has the first run): --force,
+ * a saved bridge token the relay refuses, and --new-secret. The stand-in for Cloudflare
  * (tests/support/wrangler-standin.mjs) lands every deploy on one local relay; every Worker name
  * lands there too, which is enough: what differs per Worker is what tether sends to wrangler.
  */
@@ -135,6 +136,38 @@ describe("--force", () => {
     const kept = await again(stateDir, record);
     expect(outcome(kept)).toEqual([0, undefined]);
     expect(kept.stdout).toContain(`Kept machine ${moved.machineId}`);
+  }, 150_000);
+});
+
+describe("a re-run whose saved bridge token the deployed relay refuses", () => {
+  it("registers the machine again with the saved secret and says so; phones pair with the new machine", async () => {
+    const first = await firstDeploy();
+    const old = first.machine.machineId;
+    await revokeMachine(old);
+
+    const r = await again(first.stateDir, first.record);
+    expect(outcome(r)).toEqual([0, undefined]);
+    expect(standinCommands(first.record, 3)).toEqual(["whoami --json", "deploy --name tether-test"]);
+    const now = savedMachine(first.stateDir);
+    expect(now.machineId).not.toBe(old);
+    expect(r.stdout).toContain(`no longer knows machine ${old}`);
+    expect(r.stdout).toContain(`registered machine ${now.machineId} instead. Phones pair again.`);
+    expect(await me(now.token)).toEqual({ status: 200, machineId: now.machineId });
+    expect((await pairByLink(pairingLinkIn(r.stdout))).machineId).toBe(now.machineId);
+  }, 150_000);
+
+  it("when the saved secret is no longer the Worker's either: stops, naming --new-secret; the state dir keeps its machine", async () => {
+    const first = await firstDeploy();
+    await revokeMachine(first.machine.machineId);
+    writeFileSync(
+      join(first.stateDir, "deployed-relay-secret"),
+      `${randomBytes(32).toString("base64url")}\n`,
+    );
+
+    const r = await again(first.stateDir, first.record);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/tether deploy: .*refused .*secret[\s\S]*tether deploy --new-secret/);
+    expect(savedMachine(first.stateDir)).toEqual(first.machine);
   }, 150_000);
 });
 

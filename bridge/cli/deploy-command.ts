@@ -111,7 +111,12 @@ export async function deployCommand(argv: string[]): Promise<number> {
 
   step(t, 4, "This machine's bridge");
   await waitForRelay(t, deployed);
-  const pointed = await pointBridge(plan, { stateDir, url: deployed, secret: secret.value });
+  const pointed = await pointBridge(plan, {
+    stateDir,
+    url: deployed,
+    secret: secret.value,
+    secretSet: newSecret,
+  });
   if (!t.json) t.print(`   ${pointed.note}`);
 
   step(t, 5, "Pairing");
