@@ -17,7 +17,7 @@ import {
 
 /**
  * `tether deploy` run again on a state dir (tests/deploy-command.test.ts has the first run): --force,
- * a saved bridge token the relay refuses, and --new-secret. The stand-in for Cloudflare
+ * a saved bridge token the relay refuses, --json and --new-secret. The stand-in for Cloudflare
  * (tests/support/wrangler-standin.mjs) lands every deploy on one local relay; every Worker name
  * lands there too, which is enough: what differs per Worker is what tether sends to wrangler.
  */
@@ -168,6 +168,57 @@ describe("a re-run whose saved bridge token the deployed relay refuses", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/tether deploy: .*refused .*secret[\s\S]*tether deploy --new-secret/);
     expect(savedMachine(first.stateDir)).toEqual(first.machine);
+  }, 150_000);
+});
+
+describe("--json", () => {
+  /** Every stdout line parsed; each must be a JSON object. */
+  const jsonLines = (stdout: string): Record<string, unknown>[] =>
+    stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => {
+        const value: unknown = JSON.parse(line);
+        expect(value, line).toBeTypeOf("object");
+        expect(Array.isArray(value), line).toBe(false);
+        return value as Record<string, unknown>;
+      });
+
+  it("logged out, first deploy: stdout is JSON lines ending with the pairing link; steps and wrangler login's text go to stderr", async () => {
+    const { stateDir, record } = fresh();
+    const env = { STANDIN_LOGGED_OUT: "1", TETHER_RELAY_SECRET: relay.secret };
+    const r = await again(stateDir, record, ["--json"], env);
+    expect(outcome(r)).toEqual([0, undefined]);
+    expect(standinCommands(record).slice(0, 2)).toEqual(["whoami --json", "login"]);
+
+    const lines = jsonLines(r.stdout);
+    expect(lines.map((l) => l.event)).toEqual(["deployed", "pairing"]);
+    const machineId = savedMachine(stateDir).machineId;
+    expect(lines[0]).toMatchObject({ url: relay.url, machineId, bridge: "new", secretSet: true });
+    const last = lines.at(-1) as { url: string };
+    expect((await pairByLink(last.url)).machineId).toBe(machineId);
+    expect(r.stderr).toContain("Successfully logged in.");
+    expect(r.stderr).toContain("step 5/5");
+    expect(`${r.stdout}${r.stderr}`).not.toContain(relay.secret);
+  }, 150_000);
+
+  it("a re-run that had to register the machine again says so in its JSON", async () => {
+    const first = await firstDeploy();
+    const kept = jsonLines((await again(first.stateDir, first.record, ["--json"])).stdout);
+    expect(kept[0]).toMatchObject({ event: "deployed", bridge: "keep", machineId: first.machine.machineId });
+
+    await revokeMachine(first.machine.machineId);
+    const r = await again(first.stateDir, first.record, ["--json"]);
+    expect(outcome(r)).toEqual([0, undefined]);
+    const lines = jsonLines(r.stdout);
+    expect(lines.map((l) => l.event)).toEqual(["deployed", "pairing"]);
+    const now = savedMachine(first.stateDir).machineId;
+    expect(lines[0]).toMatchObject({
+      bridge: "register-again",
+      machineId: now,
+      previousMachineId: first.machine.machineId,
+    });
+    expect(r.stderr).toContain(`no longer knows machine ${first.machine.machineId}`);
   }, 150_000);
 });
 

@@ -117,7 +117,8 @@ export async function deployCommand(argv: string[]): Promise<number> {
     secret: secret.value,
     secretSet: newSecret,
   });
-  if (!t.json) t.print(`   ${pointed.note}`);
+  if (t.json) t.log.info(pointed.note);
+  else t.print(`   ${pointed.note}`);
 
   step(t, 5, "Pairing");
   const bearer = { relayUrl: deployed, token: pointed.config.token };
@@ -131,7 +132,8 @@ export async function deployCommand(argv: string[]): Promise<number> {
         machineId: pointed.config.machineId,
         stateDir,
         secretSet: newSecret,
-        bridge: plan.kind,
+        bridge: pointed.outcome,
+        ...(pointed.previousMachineId ? { previousMachineId: pointed.previousMachineId } : {}),
       }),
     );
   await showLink(t, "pairing", "Pair your phone: scan this code or open the link", {
