@@ -1,53 +1,20 @@
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pairByLink } from "./support/phone-pairing.ts";
 import { type RelayProcess, startRelay } from "./support/relay-process.ts";
-import { tetherEnv } from "./support/tether-process.ts";
+import { standinCalls as calls, runDeploy as deploy, standinEnv } from "./support/tether-deploy.ts";
 
 /**
  * `tether deploy`. Cloudflare cannot be reached from here, so wrangler's side is either the real
  * wrangler's `deploy --dry-run` (bundles, contacts nothing) or a recording stand-in for Cloudflare
  * (tests/support/wrangler-standin.mjs) whose deploy "lands" on a real local relay: everything of
- * ours (secret handling, init, pairing) runs for real against it.
+ * ours (secret handling, init, pairing) runs for real against it. Re-runs (--force, --new-secret,
+ * a refused token, --json): deploy-command-reruns.test.ts.
  */
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const NODE = join(ROOT, "node_modules", ".bin", "node");
-const TETHER = join(ROOT, "bridge", "bin", "tether.ts");
-const STANDIN = join(ROOT, "tests", "support", "wrangler-standin.mjs");
 const work = mkdtempSync(join(tmpdir(), "tether-deploy-cmd-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-type Run = { code: number; stdout: string; stderr: string };
-
-/** The raw output (escape sequences kept): the test checks that none of wrangler's reaches the terminal. */
-function deploy(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      NODE,
-      ["--disable-warning=ExperimentalWarning", TETHER, "deploy", ...args],
-      {
-        cwd: ROOT,
-        timeout: 150_000,
-        env: tetherEnv({ CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", ...env }),
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-type Call = { argv: string[]; stdin: string };
-const calls = (record: string): Call[] =>
-  existsSync(record)
-    ? readFileSync(record, "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as Call)
-    : [];
 
 let n = 0;
 /** A fresh state dir path (not created) and record file for one run of the stand-in. */
@@ -55,13 +22,6 @@ function fresh() {
   n++;
   return { stateDir: join(work, `state-${n}`), record: join(work, `record-${n}.jsonl`) };
 }
-
-const standinEnv = (record: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
-  TETHER_WRANGLER: STANDIN,
-  STANDIN_RECORD: record,
-  TETHER_RELAY_SECRET: "",
-  ...extra,
-});
 
 it("--dry-run bundles the Worker with the real wrangler and prints the plan; the state dir is untouched", async () => {
   const { stateDir } = fresh();

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig, type SavedConfig, saveConfig } from "../config.ts";
 import { relayApi } from "../control/relay-api.ts";
-import { loadDeployRecord } from "./deploy-state.ts";
+import { loadDeployRecord, SECRET_FILE } from "./deploy-state.ts";
 import { initMachine } from "./init-command.ts";
 import { CliError } from "./options.ts";
 
@@ -60,15 +60,25 @@ export function describeBridgePlan(plan: BridgePlan, stateDir: string): string {
   }
 }
 
-export type PointedBridge = { config: SavedConfig; note: string };
+/**
+ * What was done: the plan's kind, or `register-again` when a kept machine's token was refused (the
+ * relay's storage was deleted, or the machine revoked) and a new machine took its place.
+ */
+export type PointedBridge = {
+  config: SavedConfig;
+  note: string;
+  outcome: "new" | "keep" | "replace" | "register-again";
+  /** The machine this state dir held before, when a new one took its place. */
+  previousMachineId?: string;
+};
 
 /**
  * Points the state dir's bridge at the deployed relay. `secret` is the Worker's relay secret when
- * this run knows it (set now or saved by an earlier deploy); a new machine needs it.
+ * this run knows it (set now, `secretSet`, or saved by an earlier deploy); a new machine needs it.
  */
 export async function pointBridge(
   plan: Exclude<BridgePlan, { kind: "refuse" }>,
-  o: { stateDir: string; url: string; secret: string | null },
+  o: RegisterOptions,
 ): Promise<PointedBridge> {
   if (plan.kind === "keep") {
     const me = await relayApi.me({ relayUrl: o.url, token: plan.config.token });
@@ -78,6 +88,7 @@ export async function pointBridge(
       return {
         config,
         note: `Kept machine ${config.machineId}: its sessions and paired phones carry on.`,
+        outcome: "keep",
       };
     }
     if (me.ok || me.code === "unauthorized") {
@@ -87,13 +98,15 @@ export async function pointBridge(
         note:
           `The deployed relay no longer knows machine ${plan.config.machineId} (its token was revoked or its storage was deleted): ` +
           `registered machine ${config.machineId} instead. Phones pair again.`,
+        outcome: "register-again",
+        previousMachineId: plan.config.machineId,
       };
     }
     throw new CliError(`the deployed relay at ${o.url} did not answer GET /api/me: ${me.message}`, 1);
   }
   if (plan.kind === "new") {
     const config = await register(o, undefined, false);
-    return { config, note: `Registered machine ${config.machineId} on the deployed relay.` };
+    return { config, note: `Registered machine ${config.machineId} on the deployed relay.`, outcome: "new" };
   }
   const config = await register(o, plan.config.name, true);
   const where = plan.embedded
@@ -105,18 +118,43 @@ export async function pointBridge(
       `Registered machine ${config.machineId} on the deployed relay in place of ${plan.config.machineId}. ` +
       `Phones paired before hold tokens only the old relay knows: pair them again with the code below. ` +
       `The old sessions' history stays in ${where}.`,
+    outcome: "replace",
+    previousMachineId: plan.config.machineId,
   };
 }
 
-async function register(
-  o: { stateDir: string; url: string; secret: string | null },
-  name: string | undefined,
-  force: boolean,
-): Promise<SavedConfig> {
+type RegisterOptions = { stateDir: string; url: string; secret: string | null; secretSet: boolean };
+
+async function register(o: RegisterOptions, name: string | undefined, force: boolean): Promise<SavedConfig> {
   if (o.secret === null)
     throw new CliError(
       `registering this machine needs the relay secret, which this state dir does not hold: run tether deploy --new-secret (sets a new one on the Worker), or set TETHER_RELAY_SECRET to the Worker's secret`,
       1,
     );
+  // A saved secret the Worker no longer takes (set anew with wrangler, or by another state dir):
+  // tether init's "check TETHER_RELAY_SECRET" would send the person the wrong way. (One this run
+  // has just set is not questioned: it is the Worker's, and init's own answer stays the word.)
+  if (!o.secretSet && (await secretStatus(o.url, o.secret)) === 401)
+    throw new CliError(
+      `the deployed relay refused the relay secret kept in ${join(o.stateDir, SECRET_FILE)} (the Worker's secret was changed since), ` +
+        "so this machine cannot be registered with it; the state dir keeps its old machine. Run tether deploy --new-secret " +
+        "(sets a new secret on the Worker and registers this machine with it; tokens already minted keep working)",
+      1,
+    );
   return initMachine({ relay: o.url, secret: o.secret, stateDir: o.stateDir, name, force });
+}
+
+/** The status of the secret-only `GET /api/tokens` with `secret`; 0 when the relay did not answer. */
+async function secretStatus(url: string, secret: string): Promise<number> {
+  try {
+    const res = await fetch(`${url}/api/tokens`, {
+      headers: { authorization: `Bearer ${secret}` },
+      signal: AbortSignal.timeout(30_000),
+    });
+    await res.body?.cancel();
+    return res.status;
+  } catch {
+    // Unreachable now: registering tries again and says so with its own message.
+    return 0;
+  }
 }

@@ -8,6 +8,7 @@ import { securePrivateDir } from "../private-files.ts";
 import { type BridgePlan, describeBridgePlan, planBridge, pointBridge } from "./deploy-bridge.ts";
 import {
   loadDeployedSecret,
+  loadDeployRecord,
   newRelaySecret,
   SECRET_FILE,
   saveDeployedSecret,
@@ -38,20 +39,22 @@ One state dir holds one machine on one relay. If the state dir holds "tether up"
 stops before deploying and says the choices: the deployed relay does not know that machine's
 phones (they pair again) and the history stays in the embedded relay's storage.
 
-  --worker NAME      the Worker's name (default ${RELAY_CONFIG.name}, as in wrangler.toml); the URL is
+  --worker NAME      the Worker's name (default: the one this state dir deployed last, else
+                     ${RELAY_CONFIG.name} as in wrangler.toml); the URL is
                      https://NAME.<your subdomain>.workers.dev
   --state-dir DIR    state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)
-  --force            replace a machine of another relay (e.g. tether up's) in the state dir
-  --new-secret       set a new relay secret on a re-run (tokens already minted keep working)
+  --force            replace the state dir's machine of another relay or Worker (e.g. tether up's)
+                     with a new machine on the deployed relay; phones pair again
+  --new-secret       set a new random relay secret on a re-run (tokens already minted keep working)
   --url URL          the relay's address, when wrangler prints none (routes or a custom domain)
   --dry-run          bundle the Worker with wrangler deploy --dry-run and print the plan; nothing
                      is sent to Cloudflare and the state dir is not changed
   --outdir DIR       with --dry-run: where the bundle goes (default: a new temp dir)
   --json             JSON lines ({"event":"plan"|"deployed"|"pairing",...}), no QR code
 
-The secret for the first deploy is TETHER_RELAY_SECRET when set (e.g. to keep an existing one),
-else 32 random bytes. wrangler is this checkout's (node_modules/wrangler); TETHER_WRANGLER
-names another.
+The secret for a Worker's first deploy from this state dir is TETHER_RELAY_SECRET when set (at
+least 32 characters, e.g. to keep an existing one), else 32 random bytes; --new-secret always sets
+a random one. wrangler is this checkout's (node_modules/wrangler); TETHER_WRANGLER names another.
 `;
 
 export async function deployCommand(argv: string[]): Promise<number> {
@@ -69,14 +72,16 @@ export async function deployCommand(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const worker = workerName(values.worker ?? RELAY_CONFIG.name);
   const url = values.url === undefined ? null : httpsUrl(values.url);
   if (values.outdir !== undefined && !values["dry-run"]) throw new CliError("--outdir goes with --dry-run");
   const stateDir = values["state-dir"] ?? defaultStateDir();
+  // A re-run without --worker updates the Worker this state dir deployed, whatever its name.
+  const worker = workerName(values.worker ?? loadDeployRecord(stateDir)?.name ?? RELAY_CONFIG.name);
   const t = makeTerminal(values.json ?? false);
   const wrangler = findWrangler();
   const plan = planBridge(stateDir, worker, values.force ?? false);
-  const newSecret = values["new-secret"] === true || loadDeployedSecret(stateDir) === null;
+  const secret = planSecret(stateDir, worker, values["new-secret"] === true);
+  const newSecret = secret.set;
   if (values["dry-run"]) {
     const outdir = values.outdir ?? mkdtempSync(join(tmpdir(), "tether-deploy-bundle-"));
     await dryRun(t, wrangler, { worker, outdir, plan, stateDir, newSecret });
@@ -94,11 +99,9 @@ export async function deployCommand(argv: string[]): Promise<number> {
 
   step(t, 3, "Relay secret");
   securePrivateDir(stateDir);
-  let secret = loadDeployedSecret(stateDir);
   if (newSecret) {
-    secret = process.env.TETHER_RELAY_SECRET || newRelaySecret();
-    await putSecret(wrangler, worker, secret);
-    saveDeployedSecret(stateDir, secret);
+    await putSecret(wrangler, worker, secret.value);
+    saveDeployedSecret(stateDir, secret.value);
     if (!t.json)
       t.print(
         `   set a new TETHER_RELAY_SECRET on the Worker; kept in ${join(stateDir, SECRET_FILE)} (0600)`,
@@ -108,8 +111,14 @@ export async function deployCommand(argv: string[]): Promise<number> {
 
   step(t, 4, "This machine's bridge");
   await waitForRelay(t, deployed);
-  const pointed = await pointBridge(plan, { stateDir, url: deployed, secret });
-  if (!t.json) t.print(`   ${pointed.note}`);
+  const pointed = await pointBridge(plan, {
+    stateDir,
+    url: deployed,
+    secret: secret.value,
+    secretSet: newSecret,
+  });
+  if (t.json) t.log.info(pointed.note);
+  else t.print(`   ${pointed.note}`);
 
   step(t, 5, "Pairing");
   const bearer = { relayUrl: deployed, token: pointed.config.token };
@@ -123,7 +132,8 @@ export async function deployCommand(argv: string[]): Promise<number> {
         machineId: pointed.config.machineId,
         stateDir,
         secretSet: newSecret,
-        bridge: plan.kind,
+        bridge: pointed.outcome,
+        ...(pointed.previousMachineId ? { previousMachineId: pointed.previousMachineId } : {}),
       }),
     );
   await showLink(t, "pairing", "Pair your phone: scan this code or open the link", {
@@ -164,6 +174,26 @@ async function dryRun(
       steps.map((s, i) => `  ${i + 1}. ${s.step}: ${s.does}`).join("\n") +
       `\nThen: ${nextCommand(o.stateDir)}`,
   );
+}
+
+/**
+ * The relay secret, decided before anything is deployed. The saved secret is the Worker's that the
+ * deploy record names: a re-run of that Worker keeps it unless --new-secret. A new one is
+ * TETHER_RELAY_SECRET on the Worker's first deploy from this state dir (to keep an existing one),
+ * else random: --new-secret never sets again the secret it replaces, and a secret too short to be
+ * loaded again (loadDeployedSecret) would be replaced by every re-run.
+ */
+function planSecret(stateDir: string, worker: string, renew: boolean): { set: boolean; value: string } {
+  const saved = loadDeployRecord(stateDir)?.name === worker ? loadDeployedSecret(stateDir) : null;
+  if (saved !== null && !renew) return { set: false, value: saved };
+  const fromEnv = saved === null ? process.env.TETHER_RELAY_SECRET : undefined;
+  if (!fromEnv) return { set: true, value: newRelaySecret() };
+  if (fromEnv.length < 32 || fromEnv.trim() !== fromEnv)
+    throw new CliError(
+      `TETHER_RELAY_SECRET must be at least 32 characters, without spaces at either end (it has ${fromEnv.length}); ` +
+        "unset it and tether deploy sets a random one. Nothing was deployed.",
+    );
+  return { set: true, value: fromEnv };
 }
 
 function step(t: Terminal, n: number, what: string): void {

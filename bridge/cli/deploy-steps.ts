@@ -13,8 +13,11 @@ export async function ensureLoggedIn(t: Terminal, w: Wrangler): Promise<string |
   const first = await whoami(w);
   if (first.loggedIn) return first.who;
   // wrangler login prints a link and opens a browser; it needs the terminal, not a TTY check here.
-  t.print("   not logged in to Cloudflare: wrangler login opens a browser (or prints a link) to log in");
-  const login = await runWrangler(w, ["login"], { interactive: true });
+  // With --json, stdout carries only JSON lines: what is said to the person goes to stderr.
+  const note = "not logged in to Cloudflare: wrangler login opens a browser (or prints a link) to log in";
+  if (t.json) t.log.info(note);
+  else t.print(`   ${note}`);
+  const login = await runWrangler(w, ["login"], { interactive: t.json ? "stdout-to-stderr" : true });
   if (login.code !== 0)
     throw new CliError(
       `wrangler login failed (exit ${login.code}): log in with \`npx wrangler login\` (or set CLOUDFLARE_API_TOKEN) and run tether deploy again`,

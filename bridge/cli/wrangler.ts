@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type StdioOptions, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { REPO_ROOT } from "../embedded/relay-config.ts";
@@ -31,8 +31,11 @@ export type WranglerRun = { code: number; stdout: string; stderr: string };
 export type RunOptions = {
   /** Written to wrangler's stdin, which is then closed (a secret goes this way, never in argv). */
   input?: string;
-  /** The person talks to wrangler directly (`wrangler login`): the terminal is handed over. */
-  interactive?: boolean;
+  /**
+   * The person talks to wrangler directly (`wrangler login`): the terminal is handed over. With
+   * "stdout-to-stderr" wrangler's stdout goes to our stderr: our stdout carries only JSON lines.
+   */
+  interactive?: boolean | "stdout-to-stderr";
   /** Each printed line (stdout and stderr), cleaned and bounded, for a progress line. */
   onLine?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -55,7 +58,7 @@ export function runWrangler(w: Wrangler, args: string[], o: RunOptions = {}): Pr
     const child = spawn(command, argv, {
       cwd: w.cwd,
       env,
-      stdio: o.interactive ? "inherit" : ["pipe", "pipe", "pipe"],
+      stdio: stdioFor(o.interactive),
     });
     let stdout = "";
     let stderr = "";
@@ -87,4 +90,9 @@ export function runWrangler(w: Wrangler, args: string[], o: RunOptions = {}): Pr
       child.stdin.end(o.input ?? "");
     }
   });
+}
+
+function stdioFor(interactive: RunOptions["interactive"]): StdioOptions {
+  if (interactive === "stdout-to-stderr") return ["inherit", 2, "inherit"];
+  return interactive ? "inherit" : ["pipe", "pipe", "pipe"];
 }
