@@ -55,6 +55,12 @@ async function run(): Promise<void> {
   await inboxCount(page, 1);
   const s2 = await promptOn(two, "second job", fileTwo);
   await inboxCount(page, 2);
+  // On the first session's page (its own prompt open), the top bar counts the other machine's.
+  const machinesUrl = page.url();
+  await page.goto(`${new URL(machinesUrl).origin}/s/${s1.room}`);
+  await page.getByRole("dialog", { name: "Allow Write?" }).waitFor();
+  await inboxCount(page, 1);
+  await page.goto(machinesUrl);
   await page.getByTestId("inbox-link").click();
   const items = page.getByRole("list", { name: "Waiting prompts" }).getByRole("listitem");
   await until(async () => ((await items.count()) === 2 ? true : null), WAIT, "two inbox rows");

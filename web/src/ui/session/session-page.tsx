@@ -15,6 +15,7 @@ import { AppNotices } from "../app-notices.tsx";
 import { Centered, ConnectionBar, ForgottenNote, Notice, TopBar } from "../common.tsx";
 import { shortPath } from "../format.ts";
 import { useRoom } from "../hooks.ts";
+import { InboxLink } from "../inbox-link.tsx";
 import { stateLabel } from "../session-list.tsx";
 import { Composer } from "./composer.tsx";
 import { ContextMeter } from "./context-meter.tsx";
@@ -118,6 +119,7 @@ function SessionBody(p: { model: RoomModel }) {
           {...(terminal ? { badge: "Terminal" } : {})}
           {...(back ? { back } : {})}
         >
+          {model.cred.machineId ? <InboxLink room={model.room} /> : null}
           <SessionMenu
             model={model}
             info={view.info}
