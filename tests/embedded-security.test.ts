@@ -9,6 +9,7 @@ import { historyFlood } from "./support/flood-probe.ts";
 
 /** The embedded relay (`tether up`) against DNS rebinding and forged client addresses (issue 10). */
 
+const PEER = "https://relay-b.example";
 let relay: EmbeddedRelay;
 let stateDir: string;
 
@@ -19,6 +20,7 @@ beforeAll(async () => {
     host: "127.0.0.1",
     port: 0,
     log: makeLogger(false, () => {}),
+    peers: [PEER],
   });
   if (!started.ok) throw new Error(started.message);
   relay = started.relay;
@@ -56,6 +58,22 @@ function get(
 }
 
 describe("embedded relay: Host check and headers", () => {
+  it("lets the app reach the peer relays tether up was given, and only those", async () => {
+    const page = await get("/", "127.0.0.1");
+    expect(String(page.headers["content-security-policy"])).toContain(
+      `connect-src 'self' ${PEER} wss://relay-b.example`,
+    );
+    const preflight = { Origin: PEER, "Access-Control-Request-Method": "GET" };
+    const allowed = await get("/api/me", "127.0.0.1", "OPTIONS", preflight);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers["access-control-allow-origin"]).toBe(PEER);
+    const other = await get("/api/me", "127.0.0.1", "OPTIONS", {
+      ...preflight,
+      Origin: "https://evil.example",
+    });
+    expect(other.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+
   it("serves the app with its security headers on the hosts it serves", async () => {
     for (const host of [`127.0.0.1:${relay.port}`, `localhost:${relay.port}`, `[::1]:${relay.port}`]) {
       const res = await get("/", host);

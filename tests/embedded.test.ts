@@ -108,6 +108,10 @@ describe("npm start: the embedded relay and the bridge", () => {
     }
     const bad = await runTether(["up", "--port", "http", "--state-dir", join(tempDir(), "s")]);
     expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining("--port: expected a port number")]);
+    for (const peer of ["ftp://relay-b.example", "https://relay-b.example/app"]) {
+      const r = await runTether(["up", "--peer-relay", peer, "--state-dir", join(tempDir(), "s")]);
+      expect([r.code, r.stderr]).toEqual([2, expect.stringContaining("is not a relay's origin")]);
+    }
   }, 60_000);
 
   it("a state dir set up for another relay is refused with what to do instead", async () => {

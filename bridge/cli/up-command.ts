@@ -28,6 +28,9 @@ with the same machine, sessions, paired phones and history.
                             encrypted (default: 127.0.0.1, this machine only)
   --port N                  relay port (default: the last start's port, else 8787, else a free
                             one; an explicit port that is in use is an error; 0 = any free port)
+  --peer-relay URL          another relay whose machines the app served here may reach
+                            (one phone, machines on several relays); repeatable (env
+                            TETHER_PEER_RELAYS, comma-separated; default: none)
   --name NAME               machine name shown on the phone (default: hostname)
   --state-dir DIR           state dir (env TETHER_STATE_DIR, default ~/.local/state/tether);
                             the relay keeps its data, secret and bundle in DIR/relay
@@ -49,6 +52,7 @@ export async function upCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, {
     lan: { type: "boolean" },
     port: { type: "string" },
+    "peer-relay": { type: "string", multiple: true },
     ...BRIDGE_FLAGS,
   });
   if (values.help) {
@@ -57,6 +61,7 @@ export async function upCommand(argv: string[]): Promise<number> {
   }
   const stateDir = values["state-dir"] ?? defaultStateDir();
   const tuning = bridgeTuning(values);
+  const peers = peerRelayList(values["peer-relay"] ?? process.env.TETHER_PEER_RELAYS?.split(",") ?? []);
   const host = values.lan ? lanAddress() : "127.0.0.1";
   if (host === null)
     throw new CliError(
@@ -71,6 +76,7 @@ export async function upCommand(argv: string[]): Promise<number> {
     host,
     port: values.port === undefined ? null : portNumber(values.port, "--port"),
     log: t.log,
+    peers,
   });
   if (!started.ok) throw new CliError(`${started.message}${NEXT_STEP[started.code]}`, 1);
   const relay = started.relay;
@@ -186,4 +192,21 @@ async function welcome(
       "Only this machine can open 127.0.0.1. For a phone on your network: tether up --lan (npm start -- --lan)\n",
     );
   if (!t.json) t.print("Ctrl-C stops the relay and the bridge.\n");
+}
+
+/** `--peer-relay` origins (or TETHER_PEER_RELAYS, comma-separated): http(s), no path. */
+function peerRelayList(given: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const raw of given.map((g) => g.trim()).filter(Boolean)) {
+    let url: URL | null = null;
+    try {
+      url = new URL(raw);
+    } catch {}
+    if (!url || !["http:", "https:"].includes(url.protocol) || url.pathname !== "/" || url.search || url.hash)
+      throw new CliError(
+        `--peer-relay: "${raw.slice(0, 100)}" is not a relay's origin (e.g. https://tether-relay.you.workers.dev)`,
+      );
+    if (!out.includes(url.origin)) out.push(url.origin);
+  }
+  return out;
 }

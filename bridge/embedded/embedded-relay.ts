@@ -19,6 +19,8 @@ export type EmbeddedRelayOptions = {
   log: Logger;
   /** The repository whose relay/ and web/dist to run; this checkout by default. */
   root?: string;
+  /** Other relays whose machines this app may reach (TETHER_PEER_RELAYS, docs/protocol.md §3.6). */
+  peers?: readonly string[];
 };
 
 export type EmbeddedRelay = {
@@ -83,7 +85,17 @@ async function startLocked(o: EmbeddedRelayOptions, relayDir: string): Promise<S
     if (choice.fellBack)
       o.log.warn(`port ${choice.wanted} is in use; the relay takes ${choice.port} instead`);
     const url = `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${choice.port}`;
-    const inputs = { root, relayDir, bundle, secret, url, choice, host: o.host, log: o.log };
+    const inputs = {
+      root,
+      relayDir,
+      bundle,
+      secret,
+      url,
+      choice,
+      host: o.host,
+      log: o.log,
+      peers: o.peers ?? [],
+    };
     // workerd inherits the umask when it is spawned, and creates the Durable Objects' files with it.
     const { instance, error } = await withPrivateUmask(async () => {
       const mfi = withoutSignalExit(() => new mf.Miniflare(miniflareOptions(mf, inputs)));
@@ -119,6 +131,7 @@ type Inputs = {
   host: string;
   choice: Extract<PortChoice, { ok: true }>;
   log: Logger;
+  peers: readonly string[];
 };
 
 type MiniflareModule = typeof import("miniflare");
@@ -148,6 +161,7 @@ function miniflareOptions(mf: MiniflareModule, i: Inputs) {
       TETHER_HOSTS: new URL(i.url).hostname,
       TETHER_RELAY_SECRET: i.secret,
       TETHER_PUBLIC_URL: i.url,
+      ...(i.peers.length > 0 ? { TETHER_PEER_RELAYS: i.peers.join(",") } : {}),
     },
     durableObjects: Object.fromEntries(
       Object.entries(RELAY_CONFIG.durableObjects).map(([binding, className]) => [
