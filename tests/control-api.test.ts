@@ -225,12 +225,25 @@ describe("tether share, pair, devices and revoke", () => {
     const text = await tether("pair", "--state-dir", state);
     expect(text.stdout).toContain("/pair#c=");
     expect(text.stdout).toContain("▀");
+    // --app: opened in the app of the relay the phone already uses, which pairs with this one.
+    const onApp = await tether("pair", "--state-dir", state, "--json", "--app", "https://relay-a.example");
+    const there = new URL(JSON.parse(onApp.stdout).url);
+    expect(`${there.origin}${there.pathname}`).toBe("https://relay-a.example/pair");
+    const parts = new URLSearchParams(there.hash.slice(1));
+    expect(parts.get("r")).toBe(origin);
+    expect(await pair(origin, parts.get("c") ?? "")).toMatchObject({
+      status: 201,
+      machineId: device.machineId,
+    });
+    const bad = await tether("pair", "--state-dir", state, "--app", "https://relay-a.example/x");
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining("--app:")]);
   }, 30_000);
 
   it("devices: paired phones and share links; revoke closes a share's socket and removes it from the list", async () => {
     const list = await tether("devices", "--state-dir", state);
     expect(list.code).toBe(0);
-    expect(list.stdout.match(/phone\s+test phone/g)?.length).toBe(2);
+    // The first phone, and the two the pair test paired (its own link and the --app one).
+    expect(list.stdout.match(/phone\s+test phone/g)?.length).toBe(3);
     expect(list.stdout).toMatch(new RegExp(`${shareId}\\s+share \\(controller\\)\\s+${room}`));
     const json = await tether("devices", "--state-dir", state, "--json");
     expect(json.stdout).not.toContain("tt_");

@@ -1,18 +1,22 @@
+import { pairTarget } from "../../shared/core/pairing/pair-target.ts";
 import { defaultStateDir } from "../config.ts";
 import { type Bearer, explain } from "../control/relay-api.ts";
 import { createPairingLink } from "../e2e/pairing-link.ts";
-import { parseFlags } from "./options.ts";
+import { CliError, parseFlags } from "./options.ts";
 import { relayCall } from "./saved-bearer.ts";
 import { showLink } from "./show-link.ts";
 import { makeTerminal, type Terminal } from "./terminal.ts";
 
-const HELP = `Usage: tether pair [--label LABEL] [--state-dir DIR] [--json]
+const HELP = `Usage: tether pair [--label LABEL] [--app URL] [--state-dir DIR] [--json]
 
 Asks the relay for a one-time pairing code and prints the link and a QR code. Opening the link
 on a phone pairs that phone with this machine (the code works once, for 10 minutes). Paired
 phones are listed by "tether devices" and removed with "tether revoke ID".
 
   --label LABEL      a name for the phone, shown by "tether devices"
+  --app URL          the relay whose app the phone already uses for other machines: the link
+                     opens there and adds this machine to that app (that relay must list this
+                     one in TETHER_PEER_RELAYS, or tether up --peer-relay)
   --state-dir DIR    state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)
   --json             print {"event":"pairing","url",...} instead of a QR code
 `;
@@ -20,6 +24,7 @@ phones are listed by "tether devices" and removed with "tether revoke ID".
 export async function pairCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, {
     label: { type: "string" },
+    app: { type: "string" },
     "state-dir": { type: "string" },
     json: { type: "boolean" },
   });
@@ -28,17 +33,32 @@ export async function pairCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const stateDir = values["state-dir"] ?? defaultStateDir();
+  const app = values.app === undefined ? null : appOrigin(values.app);
   const pairing = await relayCall(stateDir, (bearer) => createPairingLink(bearer, stateDir, values.label));
+  const url = app === null ? pairing.url : `${app}${pairTarget(pairing.url, app)}`;
   await showLink(
     makeTerminal(values.json ?? false),
     "pairing",
     "Scan this code with your phone or open the link",
     {
-      url: pairing.url,
+      url,
       expiresAt: pairing.expiresAt,
     },
   );
   return 0;
+}
+
+/** The origin of `--app`: an http(s) origin, without a path. */
+function appOrigin(text: string): string {
+  let u: URL | null = null;
+  try {
+    u = new URL(text);
+  } catch {}
+  if (!u || !["http:", "https:"].includes(u.protocol) || u.pathname !== "/" || u.search || u.hash)
+    throw new CliError(
+      `--app: "${text.slice(0, 100)}" is not a relay's origin (e.g. https://tether-relay.you.workers.dev)`,
+    );
+  return u.origin;
 }
 
 /** For `tether up`: a failure is reported and the bridge goes on (pairing can be retried with `tether pair`). */

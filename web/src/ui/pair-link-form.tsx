@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { pairTarget } from "../lib/pair-target.ts";
+import { pairTarget } from "../../../shared/core/pairing/pair-target.ts";
 import { navigate } from "../router.ts";
 import { Notice } from "./common.tsx";
 
