@@ -51,8 +51,28 @@ export class TerminalSessions {
 
   /** `cwd`: the session's directory, already checked to be under the roots (a real path). */
   async onHook(input: HookInput, cwd: string): Promise<HookAnswer> {
+    const event = input.hook_event_name;
+    // The bridge's own Claude processes run the user's hooks too (setting sources include "user");
+    // `tether hook` drops them by TETHER_BRIDGE_RUN, and this catches any that still come.
+    const ownRoom = this.#ownProcessRoom(input.claude_pid);
+    if (ownRoom !== null) {
+      this.o.log.info("ignoring a hook event of a Claude process the bridge runs itself", {
+        room: ownRoom,
+        event,
+      });
+      return { decision: null };
+    }
     const session = this.#session(input, cwd);
-    if (this.o.store.byRoom(session.room)?.handedOff) await this.#takeBack(session, input);
+    if (this.o.store.byRoom(session.room)?.handedOff) {
+      if (event !== "SessionStart" || input.source !== "resume") {
+        this.o.log.info(
+          "ignoring a hook event of a session the bridge runs: only a terminal's SessionStart with source resume takes it back",
+          { room: session.room, event, source: input.source?.slice(0, 32) },
+        );
+        return { decision: null };
+      }
+      await this.#takeBack(session, input);
+    }
     return session.onHook(input);
   }
 
@@ -76,6 +96,12 @@ export class TerminalSessions {
 
   stop(): void {
     for (const s of this.#open.values()) s.stop();
+  }
+
+  /** The room whose Claude process (run by the bridge, not a terminal) has this pid; null if none. */
+  #ownProcessRoom(pid: number | undefined): string | null {
+    if (pid === undefined) return null;
+    return this.o.registry.all().find((r) => this.o.registry.pid(r.room) === pid)?.room ?? null;
   }
 
   #session(input: HookInput, cwd: string): TerminalSession {
