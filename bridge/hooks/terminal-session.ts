@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { lstatSync } from "node:fs";
 import { basename, dirname, isAbsolute, normalize } from "node:path";
 import type { PermissionResult } from "@anthropic-ai/claude-agent-sdk";
@@ -7,6 +8,7 @@ import { Permissions } from "../session/permissions.ts";
 import type { Registry } from "../session/registry.ts";
 import { parseControl } from "../session/session-control.ts";
 import type { SessionRoom } from "../session/session-room.ts";
+import type { TurnOutcome } from "../session/session-types.ts";
 import { derivedMid } from "../session/turn-mids.ts";
 import type { HookAnswer, HookDecision, HookInput } from "./hook-input.ts";
 import type { TerminalRecord, TerminalStore } from "./terminal-store.ts";
@@ -71,6 +73,7 @@ export class TerminalSession {
     this.#transcript = transcriptPath(input) ?? this.#transcript;
     const event = input.hook_event_name;
     if (event === "UserPromptSubmit") this.#t = { ...this.#t, inputAt: Date.now() };
+    this.#trackPid(input);
     this.#checkHanded(input);
     this.mirror();
     switch (event) {
@@ -231,6 +234,27 @@ export class TerminalSession {
     this.deps.store.inbox.confirm(this.room);
   }
 
+  /**
+   * The terminal's Claude process went away without a SessionEnd (killed, its terminal closed): the
+   * session ended there. A turn it was running ends unfinished, prompts still open are settled, and
+   * messages still queued never run; a phone's next message continues the session here.
+   */
+  gone(pid: number): void {
+    if (this.out.record.state !== "ended") this.#ended(pid);
+    this.deps.store.setPid(this.room, null);
+    this.#t = { ...this.#t, claudePid: null };
+  }
+
+  #ended(pid: number): void {
+    const error = "The terminal's Claude process went away before the turn ended.";
+    this.#settleTurn({ ok: false, subtype: "error_during_execution", error });
+    this.#undelivered();
+    const text =
+      "The terminal's Claude process went away without its session end reaching the bridge (killed, its terminal closed, or it ended while the bridge was stopped). Send a message to continue the session here.";
+    this.out.notice("warn", "terminal_gone", text, undefined, ownMid("tg", `${this.room} ${pid}`));
+    this.out.setState("ended");
+  }
+
   /** The transcript's size now (bytes): where the terminal's mirror goes on after the bridge ran it. */
   transcriptEnd(input: HookInput): number {
     const path = transcriptPath(input) ?? this.#transcript;
@@ -285,8 +309,19 @@ export class TerminalSession {
     this.permissions.answer(asked.requestId, { decision, by: "terminal" });
   }
 
+  /**
+   * The pid of the terminal's Claude process, kept while it runs so its silent death is noticed;
+   * forgotten at its SessionEnd.
+   */
+  #trackPid(input: HookInput): void {
+    const pid = input.hook_event_name === "SessionEnd" ? null : (input.claude_pid ?? this.#t.claudePid);
+    if (pid === this.#t.claudePid) return;
+    this.deps.store.setPid(this.room, pid);
+    this.#t = { ...this.#t, claudePid: pid };
+  }
+
   /** Prompts still open when the turn ends were settled in the terminal, the tool never ran. */
-  #settleTurn(): void {
+  #settleTurn(outcome: Pick<TurnOutcome, "ok" | "subtype" | "error"> = SUCCESS): void {
     if (this.#settle) clearTimeout(this.#settle);
     this.#settle = null;
     this.mirror();
@@ -294,12 +329,12 @@ export class TerminalSession {
       this.permissions.answer(a.requestId, {
         decision: "deny",
         by: "terminal",
-        reason: "the terminal went on without it",
+        reason: outcome.ok ? "the terminal went on without it" : "the terminal went away",
       });
     const { inputMid, inputAt } = this.#t;
     if (inputMid && this.out.record.state !== "idle" && this.out.record.state !== "ended") {
       const durationMs = inputAt ? Math.max(0, Date.now() - inputAt) : 0;
-      this.out.turnResult(inputMid, { ok: true, subtype: "success", durationMs, error: null });
+      this.out.turnResult(inputMid, { ...outcome, durationMs });
     }
   }
 
@@ -334,6 +369,13 @@ export class TerminalSession {
     const match = this.#preToolUse.findLast((p) => p.toolName === toolName && p.input === json);
     return match?.toolUseId ?? "";
   }
+}
+
+const SUCCESS = { ok: true, subtype: "success", error: null } as const;
+
+/** A mid derived from what it is about, so a notice sent again (a crash in between) is stored once. */
+function ownMid(tag: string, about: string): string {
+  return `${tag}_${createHash("sha256").update(about).digest("base64url").slice(0, 24)}`;
 }
 
 function hookDecision(r: PermissionResult): HookDecision {

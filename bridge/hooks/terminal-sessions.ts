@@ -5,6 +5,7 @@ import { skippedText } from "../link/guard.ts";
 import type { OpenOptions } from "../link/relay-client.ts";
 import type { RoomHandlers, RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
+import { pidAlive } from "../pid-alive.ts";
 import type { Registry, SessionRecord } from "../session/registry.ts";
 import { SessionRoom } from "../session/session-room.ts";
 import type { SessionRunner } from "../session/session-runner.ts";
@@ -28,6 +29,8 @@ export type TerminalSessionsOptions = {
 
 /** The bridge answers a held PermissionRequest this long before `tether hook` gives up on it. */
 const HOLD_MARGIN_MS = 10_000;
+/** How often the terminals' Claude processes are checked for a death without SessionEnd. */
+const GONE_CHECK_MS = 10_000;
 
 /**
  * Claude sessions started in a terminal (docs/hooks.md): each gets a session room at its first hook
@@ -39,6 +42,7 @@ const HOLD_MARGIN_MS = 10_000;
  */
 export class TerminalSessions {
   #open = new Map<string, TerminalSession>();
+  #goneCheck: NodeJS.Timeout | null = null;
   private readonly o: TerminalSessionsOptions;
 
   constructor(o: TerminalSessionsOptions) {
@@ -85,17 +89,43 @@ export class TerminalSessions {
     return true;
   }
 
-  /** At start: the rooms the phone continued run on as ordinary sessions (Sessions.resumeAll skips them). */
+  /**
+   * At start: the rooms the phone continued run on as ordinary sessions (Sessions.resumeAll skips
+   * them); terminals whose Claude process died meanwhile are marked ended, now and every 10 s.
+   */
   resumeAll(): void {
     for (const t of this.o.store.handedOff()) {
       const record = this.o.registry.get(t.room);
       const unsettled = this.o.registry.inputs(t.room, "started").length > 0;
       if (record && (record.state !== "ended" || unsettled)) this.openRoom(t.room);
     }
+    this.#checkGone();
+    this.#goneCheck ??= setInterval(() => this.#checkGone(), GONE_CHECK_MS).unref();
   }
 
   stop(): void {
+    if (this.#goneCheck) clearInterval(this.#goneCheck);
+    this.#goneCheck = null;
     for (const s of this.#open.values()) s.stop();
+  }
+
+  /** A terminal's `claude` killed (or its terminal closed) sends no SessionEnd: its pid tells. */
+  #checkGone(): void {
+    for (const t of this.o.store.withPid()) {
+      if (t.claudePid === null || pidAlive(t.claudePid)) continue;
+      const record = this.o.registry.get(t.room);
+      if (!record) {
+        this.o.store.setPid(t.room, null);
+        continue;
+      }
+      const session = this.#open.get(t.claudeSessionId) ?? this.#attach(record, {});
+      this.o.log.info("a terminal's Claude process went away without SessionEnd: the session ended", {
+        room: t.room,
+        pid: t.claudePid,
+      });
+      session.gone(t.claudePid);
+      this.o.changed();
+    }
   }
 
   /** The room whose Claude process (run by the bridge, not a terminal) has this pid; null if none. */
