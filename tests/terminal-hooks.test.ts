@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -188,4 +189,40 @@ describe("terminal sessions on the phone", () => {
     await b.s.wait("session.status", (x) => x.state === "ended", 30_000);
     expect(a.s.bodies("session.notice").filter((n) => n.code === "terminal_gone")).toHaveLength(1);
   }, 400_000);
+
+  it("shows Claude Code's notifications on the phone, clipped", async () => {
+    const { w, machine } = world;
+    const known = new Set(machine.bodies("machine.sessions").flatMap((b) => b.sessions.map((x) => x.room)));
+    // `tether hook` run as Claude Code runs it: `claude -p` sends no Notification (no one to notify).
+    const id = `played-${randomBytes(6).toString("hex")}`;
+    const hook = async (event: string, extra: Record<string, unknown> = {}) => {
+      const input = JSON.stringify({
+        session_id: id,
+        transcript_path: join(w.claudeConfig, "projects", "played", `${id}.jsonl`),
+        cwd: w.project,
+        hook_event_name: event,
+        ...extra,
+      });
+      const r = await runTether(["hook", event, "--state-dir", w.stateDir], w.env(), input);
+      expect(r.code, r.stderr).toBe(0);
+    };
+    await hook("SessionStart", { source: "startup" });
+    const s = await w.phone(await newTerminalRoom(known));
+    await hook("Notification", { message: "   ", notification_type: "idle_prompt" });
+    const long = `Claude needs your permission to use Bash ${"x".repeat(2000)}`;
+    await hook("Notification", {
+      message: long,
+      notification_type: "permission_prompt",
+      title: "Claude Code",
+    });
+    const n = await s.wait("session.notice", (b) => b.code === "terminal_notification", 30_000);
+    expect(n.level).toBe("info");
+    expect(n.text.startsWith("Claude needs your permission to use Bash")).toBe(true);
+    expect(n.text.endsWith("…")).toBe(true);
+    expect(n.text.length).toBeLessThanOrEqual(501);
+    expect(n.inputMid).toBeUndefined();
+    await hook("SessionEnd", { reason: "other" });
+    await s.wait("session.status", (b) => b.state === "ended", 30_000);
+    expect(s.bodies("session.notice").filter((b) => b.code === "terminal_notification")).toHaveLength(1);
+  }, 120_000);
 });

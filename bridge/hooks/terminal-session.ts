@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, normalize } from "node:path";
 import type { PermissionResult } from "@anthropic-ai/claude-agent-sdk";
 import { type StoredMsg, UserMessage } from "../../shared/protocol/index.ts";
 import type { Logger } from "../log.ts";
+import { clip } from "../session/clip.ts";
 import { Permissions } from "../session/permissions.ts";
 import type { Registry } from "../session/registry.ts";
 import { parseControl } from "../session/session-control.ts";
@@ -30,6 +31,8 @@ const MAX_CHUNKS = 8;
 const SETTLE_MS = 750;
 /** Characters of phone messages one Stop hook carries; more wait for the next Stop. */
 const BLOCK_BUDGET = 256_000;
+/** A Notification's message on the phone (bytes): a line or two, never a wall of text. */
+const NOTIFICATION_CHARS = 500;
 
 type Asked = { requestId: string; toolUseId: string };
 
@@ -107,6 +110,7 @@ export class TerminalSession {
         this.out.setState("ended");
         break;
       case "Notification":
+        this.#notification(input);
         break;
     }
     return { decision: null };
@@ -318,6 +322,14 @@ export class TerminalSession {
     if (pid === this.#t.claudePid) return;
     this.deps.store.setPid(this.room, pid);
     this.#t = { ...this.#t, claudePid: pid };
+  }
+
+  /** Claude Code's own notice (it needs a permission, it waits for input): shown on the phone too. */
+  #notification(input: HookInput): void {
+    const message = input.message?.trim();
+    if (!message) return;
+    const short = clip(message, NOTIFICATION_CHARS);
+    this.out.notice("info", "terminal_notification", short.truncated ? `${short.text}…` : short.text);
   }
 
   /** Prompts still open when the turn ends were settled in the terminal, the tool never ran. */
