@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { claudePid } from "./claude-pid.ts";
+import { claudePid, processGone, processStart } from "./claude-pid.ts";
 
 describe("the Claude Code pid a hook reports", () => {
   it("is CLAUDE_PID when the CLI set it, and never a malformed one", () => {
@@ -25,4 +25,21 @@ describe("the Claude Code pid a hook reports", () => {
       }
     },
   );
+
+  it("a recorded process is gone when its pid is, or when the pid now names a later process", () => {
+    const probe = (alive: boolean, start: string | null) => ({ alive: () => alive, start: () => start });
+    expect(processGone(7, "100", probe(false, null))).toBe(true);
+    expect(processGone(7, "100", probe(true, "100"))).toBe(false);
+    expect(processGone(7, "100", probe(true, "250"))).toBe(true);
+    // Unknown starts never end a session that may still run.
+    expect(processGone(7, null, probe(true, "250"))).toBe(false);
+    expect(processGone(7, "100", probe(true, null))).toBe(false);
+  });
+
+  it.runIf(existsSync("/proc/self/stat"))("reads a live process's start, the same each time", () => {
+    const start = processStart(process.pid);
+    expect(start).toMatch(/^[0-9]+$/);
+    expect(processStart(process.pid)).toBe(start);
+    expect(processGone(process.pid, start)).toBe(false);
+  });
 });

@@ -11,6 +11,7 @@ import { parseControl } from "../session/session-control.ts";
 import type { SessionRoom } from "../session/session-room.ts";
 import type { TurnOutcome } from "../session/session-types.ts";
 import { derivedMid } from "../session/turn-mids.ts";
+import { processStart } from "./claude-pid.ts";
 import type { HookAnswer, HookDecision, HookInput } from "./hook-input.ts";
 import type { TerminalRecord, TerminalStore } from "./terminal-store.ts";
 import { mirrorLine, readLines } from "./transcript-cursor.ts";
@@ -246,7 +247,7 @@ export class TerminalSession {
   gone(pid: number): void {
     if (this.out.record.state !== "ended") this.#ended(pid);
     this.deps.store.setPid(this.room, null);
-    this.#t = { ...this.#t, claudePid: null };
+    this.#t = { ...this.#t, claudePid: null, claudeStarted: null };
   }
 
   #ended(pid: number): void {
@@ -320,8 +321,9 @@ export class TerminalSession {
   #trackPid(input: HookInput): void {
     const pid = input.hook_event_name === "SessionEnd" ? null : (input.claude_pid ?? this.#t.claudePid);
     if (pid === this.#t.claudePid) return;
-    this.deps.store.setPid(this.room, pid);
-    this.#t = { ...this.#t, claudePid: pid };
+    const started = pid === null ? null : processStart(pid);
+    this.deps.store.setPid(this.room, pid, started);
+    this.#t = { ...this.#t, claudePid: pid, claudeStarted: started };
   }
 
   /** Claude Code's own notice (it needs a permission, it waits for input): shown on the phone too. */

@@ -5,12 +5,12 @@ import { skippedText } from "../link/guard.ts";
 import type { OpenOptions } from "../link/relay-client.ts";
 import type { RoomHandlers, RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
-import { pidAlive } from "../pid-alive.ts";
 import type { Registry, SessionRecord } from "../session/registry.ts";
 import { SessionRoom } from "../session/session-room.ts";
 import type { SessionRunner } from "../session/session-runner.ts";
 import type { Sessions } from "../session/sessions.ts";
 import { derivedMid } from "../session/turn-mids.ts";
+import { processGone } from "./claude-pid.ts";
 import type { HookAnswer, HookInput } from "./hook-input.ts";
 import { hookWaitMs } from "./hook-input.ts";
 import { TerminalSession } from "./terminal-session.ts";
@@ -112,7 +112,7 @@ export class TerminalSessions {
   /** A terminal's `claude` killed (or its terminal closed) sends no SessionEnd: its pid tells. */
   #checkGone(): void {
     for (const t of this.o.store.withPid()) {
-      if (t.claudePid === null || pidAlive(t.claudePid)) continue;
+      if (t.claudePid === null || !processGone(t.claudePid, t.claudeStarted)) continue;
       const record = this.o.registry.get(t.room);
       if (!record) {
         this.o.store.setPid(t.room, null);

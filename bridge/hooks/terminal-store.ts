@@ -16,6 +16,8 @@ export type TerminalRecord = {
   handedOff: boolean;
   /** The terminal's Claude Code process, while it runs (null once it ended, or when unknown). */
   claudePid: number | null;
+  /** When that process started (processStart), so a reused pid is not taken for it; null if unknown. */
+  claudeStarted: string | null;
 };
 
 const SCHEMA = `
@@ -44,6 +46,8 @@ export class TerminalStore {
       this.#db.exec("ALTER TABLE terminal_sessions ADD COLUMN handed_off INTEGER NOT NULL DEFAULT 0");
     if (!columns.some((c) => c.name === "claude_pid"))
       this.#db.exec("ALTER TABLE terminal_sessions ADD COLUMN claude_pid INTEGER");
+    if (!columns.some((c) => c.name === "claude_started"))
+      this.#db.exec("ALTER TABLE terminal_sessions ADD COLUMN claude_started TEXT");
     this.inbox = new TerminalInbox(this.#db);
   }
 
@@ -75,8 +79,10 @@ export class TerminalStore {
       .map(toRecord);
   }
 
-  setPid(room: string, pid: number | null): void {
-    this.#db.prepare("UPDATE terminal_sessions SET claude_pid = ? WHERE room = ?").run(pid, room);
+  setPid(room: string, pid: number | null, started: string | null = null): void {
+    this.#db
+      .prepare("UPDATE terminal_sessions SET claude_pid = ?, claude_started = ? WHERE room = ?")
+      .run(pid, pid === null ? null : started, room);
   }
 
   /** Hands the room to the SDK runner, or back to the terminal with the transcript read up to `cursor`. */
@@ -116,5 +122,6 @@ function toRecord(r: Record<string, unknown>): TerminalRecord {
     inputAt: r.input_at == null ? null : Number(r.input_at),
     handedOff: Number(r.handed_off) === 1,
     claudePid: r.claude_pid == null ? null : Number(r.claude_pid),
+    claudeStarted: r.claude_started == null ? null : String(r.claude_started),
   };
 }
