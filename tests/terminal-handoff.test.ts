@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Phone, until } from "./support/bridge-world.ts";
 import { ScriptedModel } from "./support/scripted-model.ts";
@@ -48,6 +49,42 @@ async function newRoom(before: Set<string>): Promise<string> {
 function listedOrigin(room: string): string | undefined {
   const list = world.machine.bodies("machine.sessions").at(-1)?.sessions ?? [];
   return list.find((x) => x.room === room)?.origin;
+}
+
+/** The pid of the Claude process the bridge runs for `room` (its registry, read beside it). */
+function runnerPid(room: string): number {
+  const db = new DatabaseSync(join(world.w.stateDir, "sessions.db"), { readOnly: true });
+  try {
+    const row = db.prepare("SELECT pid FROM processes WHERE room = ?").get(room);
+    if (!row) throw new Error(`no process recorded for ${room}`);
+    return Number(row.pid);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * `tether hook EVENT` run as Claude Code runs it, for the session `id` in the project; `claudePid`
+ * is the CLAUDE_PID the CLI would set. The bridge has answered (or the hook gave up) when it returns.
+ */
+async function playHook(
+  id: string,
+  event: string,
+  extra: Record<string, unknown> = {},
+  claudePid?: number,
+): Promise<string> {
+  const { w } = world;
+  const input = JSON.stringify({
+    session_id: id,
+    transcript_path: join(w.claudeConfig, "projects", "played", `${id}.jsonl`),
+    cwd: w.project,
+    hook_event_name: event,
+    ...extra,
+  });
+  const env = claudePid === undefined ? w.env() : { ...w.env(), CLAUDE_PID: String(claudePid) };
+  const r = await runTether(["hook", event, "--state-dir", w.stateDir], env, input);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout.trim();
 }
 
 function noticeCodes(s: Phone, inputMid: string): string[] {
@@ -161,6 +198,27 @@ describe("the phone's messages to a terminal session", () => {
     expect(kinds.filter((k) => k === "turn.started")).toHaveLength(2);
     expect(kinds.filter((k) => k === "turn.result")).toHaveLength(2);
 
+    // The bridge's own Claude process runs the user's hooks too (it reads the user settings): its
+    // events, and any event of the session but a terminal's SessionStart resume, never take the
+    // room back nor make a room. Played without TETHER_BRIDGE_RUN, as a hook that missed it would.
+    const id = String(info.claudeSessionId);
+    const own = runnerPid(room);
+    const rooms = known();
+    await playHook(id, "UserPromptSubmit", { prompt: "not from a terminal" });
+    await playHook(id, "Stop", { stop_hook_active: false });
+    await playHook(id, "SessionStart", { source: "resume" }, own);
+    await playHook(
+      `bridge-own-${randomBytes(6).toString("hex")}`,
+      "SessionStart",
+      { source: "startup" },
+      own,
+    );
+    const still = await s.send("user.message", { text: "still here?" });
+    expect((await s.wait("turn.result", (b) => b.inputMid === still, 120_000)).ok).toBe(true);
+    expect(s.bodies("session.notice").map((n) => n.code)).not.toContain("resumed_in_terminal");
+    expect(runnerPid(room)).toBe(own);
+    expect(known()).toEqual(rooms);
+
     // Back at the desk: the terminal resumes it; the bridge's process stops and the room is the
     // terminal's again, its mirror going on after what the bridge wrote (nothing sent twice).
     const back = "back at the desk";
@@ -175,7 +233,7 @@ describe("the phone's messages to a terminal session", () => {
       .bodies("agent.message")
       .flatMap((m) => m.blocks.flatMap((b) => (b.type === "text" ? [b.text] : [])))
       .filter((t) => t.startsWith("Echo:"));
-    expect(all).toEqual([`Echo: ${first}`, "Echo: what was the word?", `Echo: ${back}`]);
+    expect(all).toEqual([`Echo: ${first}`, "Echo: what was the word?", "Echo: still here?", `Echo: ${back}`]);
     const resumed = ScriptedModel.userTexts(w.model.turns().at(-1)?.body ?? { messages: [] });
     expect(resumed.findIndex((u) => u.includes("what was the word?"))).toBeGreaterThan(-1);
   }, 300_000);

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -22,9 +23,32 @@ beforeAll(async () => {
   expect(r.code, r.stderr).toBe(0);
 }, 60_000);
 
-function terminal(prompt: string, extra: string[] = []): Promise<TerminalRun> {
+function terminal(
+  prompt: string,
+  extra: string[] = [],
+  onStart?: (pid: number) => void,
+): Promise<TerminalRun> {
   const { w } = world;
-  return runTerminalClaude({ cwd: w.project, env: w.env(), prompt, extra });
+  return runTerminalClaude({ cwd: w.project, env: w.env(), prompt, extra, ...(onStart ? { onStart } : {}) });
+}
+
+/**
+ * A terminal `claude` running `prompt` in its room, once `ready` holds; `kill` ends it as a closed
+ * terminal would (no SessionEnd).
+ */
+async function killableTerminal(
+  prompt: string,
+  ready: (s: Phone) => Promise<unknown>,
+): Promise<{ s: Phone; kill(): void; done: Promise<TerminalRun> }> {
+  const { w, machine } = world;
+  const known = new Set(machine.bodies("machine.sessions").flatMap((b) => b.sessions.map((x) => x.room)));
+  let pid = 0;
+  const done = terminal(prompt, [], (p) => {
+    pid = p;
+  });
+  const s = await w.phone(await newTerminalRoom(known));
+  await ready(s);
+  return { s, done, kill: () => process.kill(pid, "SIGKILL") };
 }
 
 /** The session room of the Claude session the machine room lists first that `known` does not hold. */
@@ -117,4 +141,88 @@ describe("terminal sessions on the phone", () => {
       ?.sessions.filter((x) => x.room === room);
     expect(listed).toEqual([expect.objectContaining({ claudeSessionId: id })]);
   }, 300_000);
+
+  it("ends a session whose terminal claude was killed, seen while the bridge runs and at its start", async () => {
+    const { w, machine } = world;
+    // Killed while its prompt waits for the phone: the prompt is settled, the turn ends unfinished.
+    const never = join(w.project, "never.txt");
+    const a = await killableTerminal(`[[write path=${never} content=no]]`, (s) =>
+      s.wait("permission.request", (r) => r.toolName === "Write", 90_000),
+    );
+    const req = a.s.bodies("permission.request")[0];
+    a.kill();
+    expect((await a.done).code).toBeNull();
+    const gone = await a.s.wait("session.notice", (n) => n.code === "terminal_gone", 60_000);
+    expect(gone.level).toBe("warn");
+    await a.s.wait("session.status", (b) => b.state === "ended", 30_000);
+    expect(
+      await a.s.wait("permission.resolved", (r) => r.requestId === req?.requestId, 30_000),
+    ).toMatchObject({
+      decision: "deny",
+      by: "terminal",
+    });
+    expect(await a.s.wait("turn.result", () => true, 30_000)).toMatchObject({
+      ok: false,
+      subtype: "error_during_execution",
+    });
+    expect(existsSync(never)).toBe(false);
+    // Ended as by a SessionEnd: the phone continues it.
+    const mid = await a.s.send("user.message", { text: "after the terminal died" });
+    await a.s.wait("session.notice", (n) => n.inputMid === mid && n.code === "continued_here", 60_000);
+
+    // Killed while no bridge ran: the next bridge sees it at its start.
+    // About 60 s of streamed reply: still running when it is killed.
+    const b = await killableTerminal("[[slow chunks=300 ms=200]]", (s) =>
+      s.wait("session.status", (x) => x.state === "running", 60_000),
+    );
+    const infos = machine.of("machine.info").length;
+    await w.bridge?.kill("SIGTERM");
+    b.kill();
+    await b.done;
+    w.startBridge();
+    await until(
+      () => (machine.of("machine.info").length > infos ? true : null),
+      60_000,
+      "a new machine.info",
+    );
+    await b.s.wait("session.notice", (n) => n.code === "terminal_gone", 60_000);
+    await b.s.wait("session.status", (x) => x.state === "ended", 30_000);
+    expect(a.s.bodies("session.notice").filter((n) => n.code === "terminal_gone")).toHaveLength(1);
+  }, 400_000);
+
+  it("shows Claude Code's notifications on the phone, clipped", async () => {
+    const { w, machine } = world;
+    const known = new Set(machine.bodies("machine.sessions").flatMap((b) => b.sessions.map((x) => x.room)));
+    // `tether hook` run as Claude Code runs it: `claude -p` sends no Notification (no one to notify).
+    const id = `played-${randomBytes(6).toString("hex")}`;
+    const hook = async (event: string, extra: Record<string, unknown> = {}) => {
+      const input = JSON.stringify({
+        session_id: id,
+        transcript_path: join(w.claudeConfig, "projects", "played", `${id}.jsonl`),
+        cwd: w.project,
+        hook_event_name: event,
+        ...extra,
+      });
+      const r = await runTether(["hook", event, "--state-dir", w.stateDir], w.env(), input);
+      expect(r.code, r.stderr).toBe(0);
+    };
+    await hook("SessionStart", { source: "startup" });
+    const s = await w.phone(await newTerminalRoom(known));
+    await hook("Notification", { message: "   ", notification_type: "idle_prompt" });
+    const long = `Claude needs your permission to use Bash ${"x".repeat(2000)}`;
+    await hook("Notification", {
+      message: long,
+      notification_type: "permission_prompt",
+      title: "Claude Code",
+    });
+    const n = await s.wait("session.notice", (b) => b.code === "terminal_notification", 30_000);
+    expect(n.level).toBe("info");
+    expect(n.text.startsWith("Claude needs your permission to use Bash")).toBe(true);
+    expect(n.text.endsWith("…")).toBe(true);
+    expect(n.text.length).toBeLessThanOrEqual(501);
+    expect(n.inputMid).toBeUndefined();
+    await hook("SessionEnd", { reason: "other" });
+    await s.wait("session.status", (b) => b.state === "ended", 30_000);
+    expect(s.bodies("session.notice").filter((b) => b.code === "terminal_notification")).toHaveLength(1);
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
 import { defaultStateDir } from "../config.ts";
 import { controlCall } from "../control/control-client.ts";
+import { claudePid } from "../hooks/claude-pid.ts";
 import {
   BRIDGE_RUN_ENV,
   HookAnswer,
@@ -52,7 +53,11 @@ export async function hookCommand(argv: string[]): Promise<number> {
     const input = HookInput.safeParse(parseJson(await readStdin(MAX_STDIN)));
     if (!input.success || input.data.hook_event_name !== event.data) return failOpen("unexpected hook input");
     const stateDir = values["state-dir"] ?? defaultStateDir();
-    const res = await controlCall(stateDir, "POST", "/v1/hooks", HookAnswer, input.data, waitMs);
+    // The pid is this hook's own finding, never taken from stdin.
+    const { claude_pid: _ignored, ...fromCli } = input.data;
+    const pid = claudePid();
+    const report = pid === null ? fromCli : { ...fromCli, claude_pid: pid };
+    const res = await controlCall(stateDir, "POST", "/v1/hooks", HookAnswer, report, waitMs);
     if (!res.ok) return failOpen(res.code === "not_running" ? "no bridge running" : `bridge: ${res.code}`);
     const out = hookOutput(event.data, res.value);
     if (out) process.stdout.write(`${out}\n`);

@@ -31,6 +31,17 @@ export const HookInput = z.object({
   reason: text.optional(),
   /** Stop: the turn went on after a Stop hook blocked it (docs/hooks.md). */
   stop_hook_active: z.boolean().optional(),
+  /**
+   * Not from the CLI: `tether hook` adds the pid of the Claude Code process that ran the hook (its
+   * `CLAUDE_PID`), so the bridge can tell its own processes' hooks apart and see a terminal's
+   * process die without a SessionEnd.
+   */
+  claude_pid: z
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1)
+    .optional(),
 });
 export type HookInput = z.infer<typeof HookInput>;
 

@@ -45,4 +45,22 @@ describe("the terminal inbox", () => {
     expect(s.handedOff()).toEqual([]);
     s.close();
   });
+
+  it("keeps a terminal's Claude pid until it is cleared, and lists only rows not handed off", () => {
+    const { s, dir } = store();
+    s.add("claude-1", "s-a");
+    s.add("claude-2", "s-b");
+    expect(s.byRoom("s-a")?.claudePid).toBeNull();
+    s.setPid("s-a", 1234, "98765");
+    s.setPid("s-b", 5678);
+    s.setHandedOff("s-b", true);
+    s.close();
+    const again = store(dir).s;
+    expect(again.withPid().map((t) => [t.room, t.claudePid, t.claudeStarted])).toEqual([
+      ["s-a", 1234, "98765"],
+    ]);
+    again.setPid("s-a", null);
+    expect(again.withPid()).toEqual([]);
+    again.close();
+  });
 });

@@ -1,13 +1,17 @@
+import { createHash } from "node:crypto";
 import { lstatSync } from "node:fs";
 import { basename, dirname, isAbsolute, normalize } from "node:path";
 import type { PermissionResult } from "@anthropic-ai/claude-agent-sdk";
 import { type StoredMsg, UserMessage } from "../../shared/protocol/index.ts";
 import type { Logger } from "../log.ts";
+import { clip } from "../session/clip.ts";
 import { Permissions } from "../session/permissions.ts";
 import type { Registry } from "../session/registry.ts";
 import { parseControl } from "../session/session-control.ts";
 import type { SessionRoom } from "../session/session-room.ts";
+import type { TurnOutcome } from "../session/session-types.ts";
 import { derivedMid } from "../session/turn-mids.ts";
+import { processStart } from "./claude-pid.ts";
 import type { HookAnswer, HookDecision, HookInput } from "./hook-input.ts";
 import type { TerminalRecord, TerminalStore } from "./terminal-store.ts";
 import { mirrorLine, readLines } from "./transcript-cursor.ts";
@@ -28,6 +32,8 @@ const MAX_CHUNKS = 8;
 const SETTLE_MS = 750;
 /** Characters of phone messages one Stop hook carries; more wait for the next Stop. */
 const BLOCK_BUDGET = 256_000;
+/** A Notification's message on the phone (bytes): a line or two, never a wall of text. */
+const NOTIFICATION_CHARS = 500;
 
 type Asked = { requestId: string; toolUseId: string };
 
@@ -71,6 +77,7 @@ export class TerminalSession {
     this.#transcript = transcriptPath(input) ?? this.#transcript;
     const event = input.hook_event_name;
     if (event === "UserPromptSubmit") this.#t = { ...this.#t, inputAt: Date.now() };
+    this.#trackPid(input);
     this.#checkHanded(input);
     this.mirror();
     switch (event) {
@@ -104,6 +111,7 @@ export class TerminalSession {
         this.out.setState("ended");
         break;
       case "Notification":
+        this.#notification(input);
         break;
     }
     return { decision: null };
@@ -231,6 +239,27 @@ export class TerminalSession {
     this.deps.store.inbox.confirm(this.room);
   }
 
+  /**
+   * The terminal's Claude process went away without a SessionEnd (killed, its terminal closed): the
+   * session ended there. A turn it was running ends unfinished, prompts still open are settled, and
+   * messages still queued never run; a phone's next message continues the session here.
+   */
+  gone(pid: number): void {
+    if (this.out.record.state !== "ended") this.#ended(pid);
+    this.deps.store.setPid(this.room, null);
+    this.#t = { ...this.#t, claudePid: null, claudeStarted: null };
+  }
+
+  #ended(pid: number): void {
+    const error = "The terminal's Claude process went away before the turn ended.";
+    this.#settleTurn({ ok: false, subtype: "error_during_execution", error });
+    this.#undelivered();
+    const text =
+      "The terminal's Claude process went away without its session end reaching the bridge (killed, its terminal closed, or it ended while the bridge was stopped). Send a message to continue the session here.";
+    this.out.notice("warn", "terminal_gone", text, undefined, ownMid("tg", `${this.room} ${pid}`));
+    this.out.setState("ended");
+  }
+
   /** The transcript's size now (bytes): where the terminal's mirror goes on after the bridge ran it. */
   transcriptEnd(input: HookInput): number {
     const path = transcriptPath(input) ?? this.#transcript;
@@ -285,8 +314,28 @@ export class TerminalSession {
     this.permissions.answer(asked.requestId, { decision, by: "terminal" });
   }
 
+  /**
+   * The pid of the terminal's Claude process, kept while it runs so its silent death is noticed;
+   * forgotten at its SessionEnd.
+   */
+  #trackPid(input: HookInput): void {
+    const pid = input.hook_event_name === "SessionEnd" ? null : (input.claude_pid ?? this.#t.claudePid);
+    if (pid === this.#t.claudePid) return;
+    const started = pid === null ? null : processStart(pid);
+    this.deps.store.setPid(this.room, pid, started);
+    this.#t = { ...this.#t, claudePid: pid, claudeStarted: started };
+  }
+
+  /** Claude Code's own notice (it needs a permission, it waits for input): shown on the phone too. */
+  #notification(input: HookInput): void {
+    const message = input.message?.trim();
+    if (!message) return;
+    const short = clip(message, NOTIFICATION_CHARS);
+    this.out.notice("info", "terminal_notification", short.truncated ? `${short.text}…` : short.text);
+  }
+
   /** Prompts still open when the turn ends were settled in the terminal, the tool never ran. */
-  #settleTurn(): void {
+  #settleTurn(outcome: Pick<TurnOutcome, "ok" | "subtype" | "error"> = SUCCESS): void {
     if (this.#settle) clearTimeout(this.#settle);
     this.#settle = null;
     this.mirror();
@@ -294,12 +343,12 @@ export class TerminalSession {
       this.permissions.answer(a.requestId, {
         decision: "deny",
         by: "terminal",
-        reason: "the terminal went on without it",
+        reason: outcome.ok ? "the terminal went on without it" : "the terminal went away",
       });
     const { inputMid, inputAt } = this.#t;
     if (inputMid && this.out.record.state !== "idle" && this.out.record.state !== "ended") {
       const durationMs = inputAt ? Math.max(0, Date.now() - inputAt) : 0;
-      this.out.turnResult(inputMid, { ok: true, subtype: "success", durationMs, error: null });
+      this.out.turnResult(inputMid, { ...outcome, durationMs });
     }
   }
 
@@ -334,6 +383,13 @@ export class TerminalSession {
     const match = this.#preToolUse.findLast((p) => p.toolName === toolName && p.input === json);
     return match?.toolUseId ?? "";
   }
+}
+
+const SUCCESS = { ok: true, subtype: "success", error: null } as const;
+
+/** A mid derived from what it is about, so a notice sent again (a crash in between) is stored once. */
+function ownMid(tag: string, about: string): string {
+  return `${tag}_${createHash("sha256").update(about).digest("base64url").slice(0, 24)}`;
 }
 
 function hookDecision(r: PermissionResult): HookDecision {

@@ -10,6 +10,7 @@ import { SessionRoom } from "../session/session-room.ts";
 import type { SessionRunner } from "../session/session-runner.ts";
 import type { Sessions } from "../session/sessions.ts";
 import { derivedMid } from "../session/turn-mids.ts";
+import { processGone } from "./claude-pid.ts";
 import type { HookAnswer, HookInput } from "./hook-input.ts";
 import { hookWaitMs } from "./hook-input.ts";
 import { TerminalSession } from "./terminal-session.ts";
@@ -28,6 +29,8 @@ export type TerminalSessionsOptions = {
 
 /** The bridge answers a held PermissionRequest this long before `tether hook` gives up on it. */
 const HOLD_MARGIN_MS = 10_000;
+/** How often the terminals' Claude processes are checked for a death without SessionEnd. */
+const GONE_CHECK_MS = 10_000;
 
 /**
  * Claude sessions started in a terminal (docs/hooks.md): each gets a session room at its first hook
@@ -39,6 +42,7 @@ const HOLD_MARGIN_MS = 10_000;
  */
 export class TerminalSessions {
   #open = new Map<string, TerminalSession>();
+  #goneCheck: NodeJS.Timeout | null = null;
   private readonly o: TerminalSessionsOptions;
 
   constructor(o: TerminalSessionsOptions) {
@@ -51,8 +55,28 @@ export class TerminalSessions {
 
   /** `cwd`: the session's directory, already checked to be under the roots (a real path). */
   async onHook(input: HookInput, cwd: string): Promise<HookAnswer> {
+    const event = input.hook_event_name;
+    // The bridge's own Claude processes run the user's hooks too (setting sources include "user");
+    // `tether hook` drops them by TETHER_BRIDGE_RUN, and this catches any that still come.
+    const ownRoom = this.#ownProcessRoom(input.claude_pid);
+    if (ownRoom !== null) {
+      this.o.log.info("ignoring a hook event of a Claude process the bridge runs itself", {
+        room: ownRoom,
+        event,
+      });
+      return { decision: null };
+    }
     const session = this.#session(input, cwd);
-    if (this.o.store.byRoom(session.room)?.handedOff) await this.#takeBack(session, input);
+    if (this.o.store.byRoom(session.room)?.handedOff) {
+      if (event !== "SessionStart" || input.source !== "resume") {
+        this.o.log.info(
+          "ignoring a hook event of a session the bridge runs: only a terminal's SessionStart with source resume takes it back",
+          { room: session.room, event, source: input.source?.slice(0, 32) },
+        );
+        return { decision: null };
+      }
+      await this.#takeBack(session, input);
+    }
     return session.onHook(input);
   }
 
@@ -65,17 +89,49 @@ export class TerminalSessions {
     return true;
   }
 
-  /** At start: the rooms the phone continued run on as ordinary sessions (Sessions.resumeAll skips them). */
+  /**
+   * At start: the rooms the phone continued run on as ordinary sessions (Sessions.resumeAll skips
+   * them); terminals whose Claude process died meanwhile are marked ended, now and every 10 s.
+   */
   resumeAll(): void {
     for (const t of this.o.store.handedOff()) {
       const record = this.o.registry.get(t.room);
       const unsettled = this.o.registry.inputs(t.room, "started").length > 0;
       if (record && (record.state !== "ended" || unsettled)) this.openRoom(t.room);
     }
+    this.#checkGone();
+    this.#goneCheck ??= setInterval(() => this.#checkGone(), GONE_CHECK_MS).unref();
   }
 
   stop(): void {
+    if (this.#goneCheck) clearInterval(this.#goneCheck);
+    this.#goneCheck = null;
     for (const s of this.#open.values()) s.stop();
+  }
+
+  /** A terminal's `claude` killed (or its terminal closed) sends no SessionEnd: its pid tells. */
+  #checkGone(): void {
+    for (const t of this.o.store.withPid()) {
+      if (t.claudePid === null || !processGone(t.claudePid, t.claudeStarted)) continue;
+      const record = this.o.registry.get(t.room);
+      if (!record) {
+        this.o.store.setPid(t.room, null);
+        continue;
+      }
+      const session = this.#open.get(t.claudeSessionId) ?? this.#attach(record, {});
+      this.o.log.info("a terminal's Claude process went away without SessionEnd: the session ended", {
+        room: t.room,
+        pid: t.claudePid,
+      });
+      session.gone(t.claudePid);
+      this.o.changed();
+    }
+  }
+
+  /** The room whose Claude process (run by the bridge, not a terminal) has this pid; null if none. */
+  #ownProcessRoom(pid: number | undefined): string | null {
+    if (pid === undefined) return null;
+    return this.o.registry.all().find((r) => this.o.registry.pid(r.room) === pid)?.room ?? null;
   }
 
   #session(input: HookInput, cwd: string): TerminalSession {

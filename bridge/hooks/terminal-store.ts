@@ -14,6 +14,10 @@ export type TerminalRecord = {
   inputAt: number | null;
   /** The terminal ended and the phone continued the session: the SDK runner runs it in this room. */
   handedOff: boolean;
+  /** The terminal's Claude Code process, while it runs (null once it ended, or when unknown). */
+  claudePid: number | null;
+  /** When that process started (processStart), so a reused pid is not taken for it; null if unknown. */
+  claudeStarted: string | null;
 };
 
 const SCHEMA = `
@@ -40,6 +44,10 @@ export class TerminalStore {
     const columns = this.#db.prepare("PRAGMA table_info(terminal_sessions)").all();
     if (!columns.some((c) => c.name === "handed_off"))
       this.#db.exec("ALTER TABLE terminal_sessions ADD COLUMN handed_off INTEGER NOT NULL DEFAULT 0");
+    if (!columns.some((c) => c.name === "claude_pid"))
+      this.#db.exec("ALTER TABLE terminal_sessions ADD COLUMN claude_pid INTEGER");
+    if (!columns.some((c) => c.name === "claude_started"))
+      this.#db.exec("ALTER TABLE terminal_sessions ADD COLUMN claude_started TEXT");
     this.inbox = new TerminalInbox(this.#db);
   }
 
@@ -63,6 +71,20 @@ export class TerminalStore {
     return this.#db.prepare("SELECT * FROM terminal_sessions WHERE handed_off = 1").all().map(toRecord);
   }
 
+  /** The sessions whose terminal process is known and has not ended: checked for a silent death. */
+  withPid(): TerminalRecord[] {
+    return this.#db
+      .prepare("SELECT * FROM terminal_sessions WHERE claude_pid IS NOT NULL AND handed_off = 0")
+      .all()
+      .map(toRecord);
+  }
+
+  setPid(room: string, pid: number | null, started: string | null = null): void {
+    this.#db
+      .prepare("UPDATE terminal_sessions SET claude_pid = ?, claude_started = ? WHERE room = ?")
+      .run(pid, pid === null ? null : started, room);
+  }
+
   /** Hands the room to the SDK runner, or back to the terminal with the transcript read up to `cursor`. */
   setHandedOff(room: string, on: boolean, cursor?: number): void {
     this.#db
@@ -72,7 +94,7 @@ export class TerminalStore {
 
   add(claudeSessionId: string, room: string): TerminalRecord {
     this.#db
-      .prepare("INSERT OR IGNORE INTO terminal_sessions VALUES (?, ?, 0, NULL, NULL, 0)")
+      .prepare("INSERT OR IGNORE INTO terminal_sessions(claude_session_id, room, cursor) VALUES (?, ?, 0)")
       .run(claudeSessionId, room);
     const r = this.byClaudeSession(claudeSessionId);
     if (!r) throw new Error("terminal session row missing after insert");
@@ -99,5 +121,7 @@ function toRecord(r: Record<string, unknown>): TerminalRecord {
     inputMid: r.input_mid == null ? null : String(r.input_mid),
     inputAt: r.input_at == null ? null : Number(r.input_at),
     handedOff: Number(r.handed_off) === 1,
+    claudePid: r.claude_pid == null ? null : Number(r.claude_pid),
+    claudeStarted: r.claude_started == null ? null : String(r.claude_started),
   };
 }

@@ -42,6 +42,10 @@ export const SessionNoticeCode = z.enum([
   "continued_here",
   // The terminal resumed a session the bridge ran: the bridge's process stopped (docs/protocol.md §9.6.2).
   "resumed_in_terminal",
+  // Claude Code's own notification in the terminal (it needs a permission, it waits for input).
+  "terminal_notification",
+  // A terminal's Claude process went away without ending its session: it is ended (docs/protocol.md §9.6.2).
+  "terminal_gone",
   // A controller's message whose body did not open (docs/protocol.md §12.3); names it as `mid`.
   "unverifiable",
 ]);

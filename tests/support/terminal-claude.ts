@@ -21,6 +21,8 @@ export function runTerminalClaude(o: {
   prompt: string;
   /** More CLI arguments, e.g. `--resume <id>`. */
   extra?: string[];
+  /** The CLI's pid, as soon as it started (to kill it as a closed terminal would). */
+  onStart?: (pid: number) => void;
 }): Promise<TerminalRun> {
   const args = [
     "-p",
@@ -29,6 +31,7 @@ export function runTerminalClaude(o: {
     ...["--output-format", "stream-json", "--verbose", "--include-hook-events"],
   ];
   const child = spawn(CLAUDE_BIN, args, { cwd: o.cwd, env: o.env, stdio: ["ignore", "pipe", "pipe"] });
+  if (child.pid !== undefined) o.onStart?.(child.pid);
   const startedAt = Date.now();
   const lines: TimedLine[] = [];
   let partial = "";
