@@ -1,28 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Phone, until } from "./support/bridge-world.ts";
 import { ScriptedModel } from "./support/scripted-model.ts";
 import { runTerminalClaude, type TerminalRun } from "./support/terminal-claude.ts";
 import { runTether } from "./support/tether-process.ts";
-import { useBridgeWorld } from "./support/use-bridge-world.ts";
+import { useHooksWorld } from "./support/use-hooks-world.ts";
 
 /**
  * The phone talking to a `claude` started in a terminal (docs/protocol.md §9.6.2): a message sent
  * while the terminal's Claude works reaches it at its next Stop hook. Real bridge, real CLI, real
  * relay; only the model is scripted.
  */
-const world = useBridgeWorld();
-
-beforeAll(async () => {
-  const { w } = world;
-  const r = await runTether(
-    ["hooks", "install", "--config-dir", w.claudeConfig, "--state-dir", w.stateDir, "--json"],
-    w.env(),
-  );
-  expect(r.code, r.stderr).toBe(0);
-}, 60_000);
+const world = useHooksWorld();
 
 function terminal(prompt: string, extra: string[] = []): Promise<TerminalRun> {
   const { w } = world;
@@ -318,5 +309,38 @@ describe("the phone's messages to a terminal session", () => {
     await s.wait("session.status", (b) => b.state === "ended", 30_000);
     expect(noticeCodes(s, kept)).toEqual(["queued_for_terminal", "delivered_at_stop"]);
     expect(noticeCodes(s, lost)).toEqual(["queued_for_terminal", "delivered_at_stop", "not_delivered"]);
+  }, 300_000);
+
+  it("takes over a session started on the phone when a terminal resumes it: same room, one writer", async () => {
+    const { w, machine } = world;
+    const s = await w.createSession(machine, { prompt: "started on the phone" });
+    const first = await s.wait("turn.result", () => true, 120_000);
+    expect(first.ok).toBe(true);
+    const info = await s.wait("session.info", (b) => b.claudeSessionId !== undefined, 30_000);
+    const id = String(info.claudeSessionId);
+    const roomsOf = () =>
+      (machine.bodies("machine.sessions").at(-1)?.sessions ?? []).filter((x) => x.claudeSessionId === id);
+    const back = "continued at the desk";
+    const done = await terminal(back, ["--resume", id]);
+    expect(done.code, done.stderr).toBe(0);
+    await s.wait("session.notice", (n) => n.code === "resumed_in_terminal", 60_000);
+    await s.wait("turn.started", (b) => b.text === back, 60_000);
+    await until(() => (s.bodies("turn.result").length >= 2 ? true : null), 60_000, "the terminal's turn");
+    expect(s.bodies("session.info").at(-1)?.origin).toBe("terminal");
+    await until(() => (roomsOf()[0]?.origin === "terminal" ? true : null), 30_000, "listed as a terminal's");
+    // One room for the one transcript, and each reply once, in order.
+    expect(roomsOf().map((x) => x.room)).toEqual([s.room]);
+    const echoes = s
+      .bodies("agent.message")
+      .flatMap((m) =>
+        m.blocks.flatMap((b) => (b.type === "text" && b.text.startsWith("Echo:") ? [b.text] : [])),
+      );
+    expect(echoes).toEqual(["Echo: started on the phone", `Echo: ${back}`]);
+    // The terminal resumed the phone's conversation: the model saw the phone's words first.
+    const users = ScriptedModel.userTexts(w.model.turns().at(-1)?.body ?? { messages: [] });
+    expect(users.findIndex((u) => u.includes("started on the phone"))).toBeGreaterThan(-1);
+    expect(users.findIndex((u) => u.includes(back))).toBeGreaterThan(
+      users.findIndex((u) => u.includes("started on the phone")),
+    );
   }, 300_000);
 });

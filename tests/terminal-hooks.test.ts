@@ -1,27 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Phone, until } from "./support/bridge-world.ts";
 import { runTerminalClaude, type TerminalRun } from "./support/terminal-claude.ts";
 import { runTether } from "./support/tether-process.ts";
-import { useBridgeWorld } from "./support/use-bridge-world.ts";
+import { useHooksWorld } from "./support/use-hooks-world.ts";
 
 /**
  * A `claude` started by hand in a terminal, with Tether's hooks installed, while a real bridge runs:
  * the paired phone sees it in machine.sessions, reads its transcript in the session room, and
  * answers its permission prompts. Only the model is scripted.
  */
-const world = useBridgeWorld();
-
-beforeAll(async () => {
-  const { w } = world;
-  const r = await runTether(
-    ["hooks", "install", "--config-dir", w.claudeConfig, "--state-dir", w.stateDir, "--json"],
-    w.env(),
-  );
-  expect(r.code, r.stderr).toBe(0);
-}, 60_000);
+const world = useHooksWorld();
 
 function terminal(
   prompt: string,

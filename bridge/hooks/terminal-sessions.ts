@@ -19,7 +19,7 @@ import type { TerminalStore } from "./terminal-store.ts";
 export type TerminalSessionsOptions = {
   registry: Registry;
   /** Runs a session the phone continued after its terminal ended, in the same room. */
-  sessions: Pick<Sessions, "adopt" | "release" | "get">;
+  sessions: Pick<Sessions, "adopt" | "release" | "get" | "handOver">;
   store: TerminalStore;
   machineId: string;
   log: Logger;
@@ -66,6 +66,7 @@ export class TerminalSessions {
       });
       return { decision: null };
     }
+    if (!(await this.#fromPhone(input))) return { decision: null };
     const session = this.#session(input, cwd);
     if (this.o.store.byRoom(session.room)?.handedOff) {
       if (event !== "SessionStart" || input.source !== "resume") {
@@ -126,6 +127,40 @@ export class TerminalSessions {
       session.gone(t.claudePid);
       this.o.changed();
     }
+  }
+
+  /**
+   * A session the phone started, resumed in a terminal: with its SessionStart (source resume) the
+   * bridge's process stops and the room becomes a terminal session, its mirror going on from the
+   * transcript's end (what the bridge ran is in the room already). Any other event of such a
+   * session is ignored (false): only a resume may take it, never a second room for one transcript.
+   */
+  async #fromPhone(input: HookInput): Promise<boolean> {
+    const id = input.session_id;
+    if (this.#open.has(id) || this.o.store.byClaudeSession(id)) return true;
+    const record = this.o.registry.all().find((r) => r.claudeSessionId === id);
+    if (!record) return true;
+    const event = input.hook_event_name;
+    if (event !== "SessionStart" || input.source !== "resume") {
+      this.o.log.info("ignoring a hook event of a session the bridge runs: only a terminal's resume takes it", {
+        room: record.room,
+        event,
+      });
+      return false;
+    }
+    const room = record.room;
+    const latest = (await this.o.sessions.handOver(room)) ?? record;
+    this.o.store.add(id, room);
+    const session = this.#attach(latest, {});
+    this.o.store.setHandedOff(room, false, session.transcriptEnd(input));
+    session.reload();
+    session.out.publishInfo();
+    const text =
+      "The session was resumed in the terminal: the bridge stopped its process; the terminal runs it now.";
+    session.out.notice("info", "resumed_in_terminal", text);
+    this.o.log.info("a terminal took over a session started on the phone", { room });
+    this.o.changed();
+    return true;
   }
 
   /** The room whose Claude process (run by the bridge, not a terminal) has this pid; null if none. */

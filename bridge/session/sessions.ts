@@ -124,6 +124,21 @@ export class Sessions {
   }
 
   /**
+   * A terminal resumed this session (`claude --resume`, docs/protocol.md §9.6.2): its process stops
+   * (a turn it ran ends there) and its link closes, so the terminal's mirror becomes the room's one
+   * writer. The room's record, or null when there is none.
+   */
+  async handOver(room: string): Promise<SessionRecord | null> {
+    const runner = this.#runners.get(room);
+    if (runner) {
+      this.#runners.delete(room);
+      await runner.stop();
+      runner.link.close();
+    }
+    return this.o.registry.get(room);
+  }
+
+  /**
    * The room a terminal's Claude session with this id has: a second room resuming it would make
    * two writers of one transcript, so the phone continues it in that room only.
    */

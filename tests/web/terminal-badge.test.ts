@@ -49,4 +49,14 @@ async function run(): Promise<void> {
   await page.getByPlaceholder("Message Claude…").waitFor();
   expect(await page.getByText("Echo: hello from the desk").count()).toBe(1);
   await screenshot(page, "terminal-03-continued");
+
+  // Back to a keyboard: the menu gives the command that takes it over, and the one that follows it.
+  const id = /"session_id":"([0-9a-f-]{36})"/.exec(JSON.stringify(done.lines.map((l) => l.json)))?.[1];
+  if (!id) throw new Error("the terminal run named no session id");
+  await page.getByRole("button", { name: "Session controls" }).click();
+  await page.getByText("Continue at a keyboard").click();
+  expect(await page.getByTestId("desk-resume").inputValue()).toBe(`cd ${w.project} && claude --resume ${id}`);
+  const room = new URL(page.url()).pathname.split("/").at(-1);
+  expect(await page.getByTestId("desk-attach").inputValue()).toBe(`tether attach ${room}`);
+  await screenshot(page, "terminal-04-keyboard");
 }

@@ -14,6 +14,7 @@ import { permissionModeLabels } from "../format.ts";
 import { MuteToggle } from "../push-settings.tsx";
 import { AutoContinueToggle } from "./auto-continue.tsx";
 import { CompactButton, ModelPicker, Refusal } from "./catalog-controls.tsx";
+import { DeskCommands } from "./desk-commands.tsx";
 import { GrantList } from "./grant-list.tsx";
 
 /** Session controls: interrupt, /clear, permission mode, end, share links, and the changes view. */
@@ -113,6 +114,7 @@ export function SessionMenu(p: {
               </button>
             </>
           ) : null}
+          {canShare ? <DeskCommands room={p.model.room} info={p.info} /> : null}
           {canShare ? <ShareButtons model={p.model} title={p.info?.title ?? "Claude session"} /> : null}
           {canShare ? <MuteToggle room={p.model.room} machineId={p.model.cred.machineId} /> : null}
         </div>
