@@ -142,10 +142,13 @@ export class TerminalSessions {
     if (!record) return true;
     const event = input.hook_event_name;
     if (event !== "SessionStart" || input.source !== "resume") {
-      this.o.log.info("ignoring a hook event of a session the bridge runs: only a terminal's resume takes it", {
-        room: record.room,
-        event,
-      });
+      this.o.log.info(
+        "ignoring a hook event of a session the bridge runs: only a terminal's resume takes it",
+        {
+          room: record.room,
+          event,
+        },
+      );
       return false;
     }
     const room = record.room;
