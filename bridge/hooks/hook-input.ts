@@ -1,4 +1,6 @@
+import type { PermissionResult } from "@anthropic-ai/claude-agent-sdk";
 import { z } from "zod";
+import { EDITABLE_TOOLS } from "../../shared/protocol/permission.ts";
 import { TETHER_HOOK_EVENTS, type TetherHookEvent } from "./hook-settings.ts";
 
 /**
@@ -50,10 +52,32 @@ export type HookInput = z.infer<typeof HookInput>;
  * for a Stop, the phone's messages Claude is to go on with (docs/protocol.md §9.6.2).
  */
 export const HookDecision = z.discriminatedUnion("behavior", [
-  z.object({ behavior: z.literal("allow") }),
+  z.object({
+    behavior: z.literal("allow"),
+    /** Only for EDITABLE_TOOLS: the person's answers (AskUserQuestion) or edited plan. */
+    updatedInput: z.record(z.string(), z.unknown()).optional(),
+    /** An approved plan's mode (`setMode`), as Claude Code's PermissionUpdate. */
+    updatedPermissions: z.array(z.unknown()).optional(),
+  }),
   z.object({ behavior: z.literal("deny"), message: z.string().max(4096) }),
 ]);
 export type HookDecision = z.infer<typeof HookDecision>;
+
+/**
+ * The CLI's answer. An allow carries the person's input only for the tools whose input is their
+ * answer (a question's answers, an edited plan: EDITABLE_TOOLS), and an approved plan's mode.
+ */
+export function hookDecision(r: PermissionResult, toolName: string): HookDecision {
+  if (r.behavior === "allow") {
+    if (!EDITABLE_TOOLS.includes(toolName)) return { behavior: "allow" };
+    return {
+      behavior: "allow",
+      ...(r.updatedInput ? { updatedInput: r.updatedInput } : {}),
+      ...(r.updatedPermissions ? { updatedPermissions: r.updatedPermissions } : {}),
+    };
+  }
+  return { behavior: "deny", message: r.message };
+}
 
 export const HookAnswer = z.object({
   decision: HookDecision.nullable(),

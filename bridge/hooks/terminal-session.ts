@@ -12,7 +12,7 @@ import type { SessionRoom } from "../session/session-room.ts";
 import type { TurnOutcome } from "../session/session-types.ts";
 import { derivedMid } from "../session/turn-mids.ts";
 import { processStart } from "./claude-pid.ts";
-import type { HookAnswer, HookDecision, HookInput } from "./hook-input.ts";
+import { type HookAnswer, type HookDecision, type HookInput, hookDecision } from "./hook-input.ts";
 import type { TerminalRecord, TerminalStore } from "./terminal-store.ts";
 import { mirrorLine, readLines } from "./transcript-cursor.ts";
 
@@ -302,7 +302,7 @@ export class TerminalSession {
     clearTimeout(timer);
     if (result === null) return null;
     if (this.out.record.state === "awaiting_permission") this.out.setState("running");
-    return hookDecision(result);
+    return hookDecision(result, toolName);
   }
 
   /** The terminal went on with a tool the phone was asked about: its own answer came first. */
@@ -390,11 +390,6 @@ const SUCCESS = { ok: true, subtype: "success", error: null } as const;
 /** A mid derived from what it is about, so a notice sent again (a crash in between) is stored once. */
 function ownMid(tag: string, about: string): string {
   return `${tag}_${createHash("sha256").update(about).digest("base64url").slice(0, 24)}`;
-}
-
-function hookDecision(r: PermissionResult): HookDecision {
-  if (r.behavior === "allow") return { behavior: "allow" };
-  return { behavior: "deny", message: r.message };
 }
 
 /**
