@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { lstatSync } from "node:fs";
 import { basename, dirname, isAbsolute, normalize } from "node:path";
-import type { PermissionResult } from "@anthropic-ai/claude-agent-sdk";
 import { type StoredMsg, UserMessage } from "../../shared/protocol/index.ts";
 import type { Logger } from "../log.ts";
 import { clip } from "../session/clip.ts";
