@@ -26,14 +26,19 @@ export async function queuedAnswers(sw: Worker): Promise<number> {
   })`)) as number;
 }
 
-/** CDP's push and Background Sync delivery to the origin's service worker registration. */
-export async function serviceWorkerCdp(page: Page, origin: string) {
+/**
+ * CDP's push and Background Sync delivery to the origin's service worker registration (`scope`:
+ * the one at that path, e.g. a peer relay's `/peer/…/`; default the first the origin has).
+ */
+export async function serviceWorkerCdp(page: Page, origin: string, scope?: string) {
   const cdp: CDPSession = await page.context().newCDPSession(page);
   const registered = new Promise<string>((resolve) => {
     cdp.on(
       "ServiceWorker.workerRegistrationUpdated",
       (e: { registrations: { registrationId: string; scopeURL: string }[] }) => {
-        const r = e.registrations.find((x) => x.scopeURL.startsWith(origin));
+        const r = e.registrations.find((x) =>
+          scope === undefined ? x.scopeURL.startsWith(origin) : x.scopeURL === `${origin}${scope}`,
+        );
         if (r) resolve(r.registrationId);
       },
     );

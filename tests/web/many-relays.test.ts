@@ -1,9 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { until } from "../support/bridge-world.ts";
+import { peerScope } from "../../web/src/net/peer-scope.ts";
+import { type BridgeWorld, type Phone, until } from "../support/bridge-world.ts";
 import { foreignRequests, screenshot } from "../support/browser.ts";
 import { inboxCount, machineRow, promptOn, revokePhone, tetherDevices } from "../support/many-machines.ts";
+import { serviceWorkerCdp } from "../support/service-worker.ts";
 import {
   bridgeStatus,
   pairByLink,
@@ -91,6 +94,7 @@ async function run(): Promise<void> {
     expect(readFileSync(file, "utf8")).toBe("hi there");
   }
   await page.getByText("Nothing waits for you").waitFor();
+  await peerPushes(page, w.relay.url, b, sb);
 
   // Relay B's machine revokes the phone: only machine B goes; machine A keeps working.
   await page.getByRole("link", { name: "Back" }).click();
@@ -100,4 +104,43 @@ async function run(): Promise<void> {
   await promptOn(w, "after the revocation", join(w.project, "c.txt"));
   await inboxCount(page, 1);
   await screenshot(page, "relays-02-after-revocation");
+}
+
+/**
+ * Machine B's notifications: B's relay signs with its own key, and a push subscription is bound
+ * to one key, so the app registers its worker again at a scope for relay B (net/push-client.ts).
+ * This Chromium denies notifications, so the switch stops at the browser's refusal; the worker
+ * registered at B's scope is then checked directly: it opens B's pushes with this phone's keys.
+ */
+async function peerPushes(page: Page, origin: string, b: BridgeWorld, sb: Phone): Promise<void> {
+  await page.goto(`${origin}/m/${b.machineId}`);
+  const settings = page.getByRole("region", { name: "Notifications" });
+  await settings.getByLabel("Notify me on this phone").click();
+  await settings.getByRole("alert").filter({ hasText: "Notifications are blocked for this site" }).waitFor();
+  const scope = peerScope(b.relay.url);
+  await page.evaluate(`navigator.serviceWorker.register("/sw.js", { scope: ${JSON.stringify(scope)} })`);
+  const cdp = await serviceWorkerCdp(await page.context().newPage(), origin, scope);
+  const peer = await until(
+    async () => {
+      for (const sw of page.context().serviceWorkers())
+        if (String(await sw.evaluate("self.registration.scope")).endsWith(scope)) return sw;
+      return null;
+    },
+    WAIT,
+    "the worker at relay B's scope",
+  );
+  const logged: string[] = [];
+  peer.on("console", (m) => logged.push(m.text()));
+  const show = { title: "job on b", body: "Claude finished", tag: sb.room };
+  const sealed = {
+    ...((await sb.sealFor("push.show", "m_peerpush00001", show)) as object),
+    mid: "m_peerpush00001",
+  };
+  await cdp.push({ v: 1, room: sb.room, seq: 1, class: "turn", at: Date.now(), show: sealed });
+  await until(
+    () => logged.find((l) => l.includes(`a turn push for ${sb.room} was opened`)) ?? null,
+    WAIT,
+    "relay B's push opened by the worker at its scope",
+  );
+  await page.goto(`${origin}/inbox`);
 }

@@ -31,16 +31,20 @@ export function createShare(
 }
 
 /** This device token's push subscription and the relay's VAPID key (docs/protocol.md §11.2). */
-export function pushState(token: string): Promise<ApiResult<PushStateRes>> {
-  return call("GET", "/api/push", PushStateRes, { token });
+export function pushState(token: string, relay?: Relay): Promise<ApiResult<PushStateRes>> {
+  return call("GET", "/api/push", PushStateRes, { token, relay });
 }
 
-export function putPush(token: string, body: PushSubscribeReq): Promise<ApiResult<PushStateRes>> {
-  return call("PUT", "/api/push", PushStateRes, { token, body });
+export function putPush(
+  token: string,
+  body: PushSubscribeReq,
+  relay?: Relay,
+): Promise<ApiResult<PushStateRes>> {
+  return call("PUT", "/api/push", PushStateRes, { token, body, relay });
 }
 
-export function deletePush(token: string): Promise<ApiResult<null>> {
-  return call("DELETE", "/api/push", zod.null(), { token });
+export function deletePush(token: string, relay?: Relay): Promise<ApiResult<null>> {
+  return call("DELETE", "/api/push", zod.null(), { token, relay });
 }
 
 async function call<S extends z.ZodType>(

@@ -5,30 +5,21 @@ import {
   disablePush,
   enablePush,
   type Outcome,
+  type PushTarget,
   pushUnavailable,
   readPush,
   type Settings,
   updatePush,
 } from "../net/push-client.ts";
 
-const OTHER_RELAY =
-  "This machine is on another relay: this browser's notifications come from the relay that serves this app, so none come from this machine yet. Its prompts still show in the inbox.";
-
 /** Notifications for one machine: on or off, and which finished turns (docs/protocol.md §11.2). */
 export function PushSettings(p: { machineId: string }) {
   const device = devices.value.find((d) => d.machineId === p.machineId);
-  // A browser holds one push subscription, bound to one relay's VAPID key (§11.2): this app's.
-  const token = device && !device.relay ? device.token : null;
-  const push = usePush(token);
-  const why = device?.relay ? OTHER_RELAY : pushUnavailable();
-  if (why && device?.relay)
-    return (
-      <section class="card" aria-label="Notifications">
-        <h2>Notifications</h2>
-        <p class="muted">{why}</p>
-      </section>
-    );
-  if (!token) return null;
+  // A machine on a peer relay pushes through a registration of its own (net/push-client.ts).
+  const target = device ? { token: device.token, relay: device.relay ?? null } : null;
+  const push = usePush(target);
+  const why = pushUnavailable();
+  if (!target) return null;
   if (why)
     return (
       <section class="card" aria-label="Notifications">
@@ -46,7 +37,7 @@ export function PushSettings(p: { machineId: string }) {
           checked={sub !== null}
           disabled={push.busy || push.sub === undefined}
           onChange={(e) =>
-            push.run(() => (e.currentTarget.checked ? enablePush(token, DEFAULTS) : disablePush(token)))
+            push.run(() => (e.currentTarget.checked ? enablePush(target, DEFAULTS) : disablePush(target)))
           }
         />
         <span>Notify me on this phone</span>
@@ -58,7 +49,7 @@ export function PushSettings(p: { machineId: string }) {
             value={sub.turns}
             disabled={push.busy}
             onChange={(e) =>
-              push.run(() => updatePush(token, sub, { turns: e.currentTarget.value as TurnPushes }))
+              push.run(() => updatePush(target, sub, { turns: e.currentTarget.value as TurnPushes }))
             }
           >
             <option value="all">every turn</option>
@@ -78,10 +69,11 @@ export function PushSettings(p: { machineId: string }) {
 
 /** Mutes one session's notifications (its prompts and ends), for the machine's registration. */
 export function MuteToggle(p: { room: string; machineId: string | null }) {
-  const token = devices.value.find((d) => d.machineId === p.machineId)?.token ?? null;
-  const push = usePush(token);
+  const device = devices.value.find((d) => d.machineId === p.machineId);
+  const target = device ? { token: device.token, relay: device.relay ?? null } : null;
+  const push = usePush(target);
   const sub = push.sub;
-  if (!token || !sub) return null;
+  if (!target || !sub) return null;
   const muted = sub.muted.includes(p.room);
   const muted2 = muted ? sub.muted.filter((r) => r !== p.room) : [...sub.muted, p.room];
   return (
@@ -89,7 +81,7 @@ export function MuteToggle(p: { room: string; machineId: string | null }) {
       type="button"
       class="btn"
       disabled={push.busy}
-      onClick={() => push.run(() => updatePush(token, sub, { muted: muted2 }))}
+      onClick={() => push.run(() => updatePush(target, sub, { muted: muted2 }))}
     >
       {muted ? "Unmute notifications" : "Mute notifications"}
     </button>
@@ -99,7 +91,7 @@ export function MuteToggle(p: { room: string; machineId: string | null }) {
 const DEFAULTS: Settings = { turns: "long", longTurnSeconds: 60, muted: [] };
 
 /** The registration as the relay has it (`undefined` while loading), and one change at a time. */
-function usePush(token: string | null) {
+function usePush(target: PushTarget | null) {
   const [sub, setSub] = useState<PushSubscriptionInfo | null | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -107,10 +99,12 @@ function usePush(token: string | null) {
     if (o.ok) setSub(o.state.subscription);
     setError(o.ok ? null : o.message);
   };
+  const token = target?.token ?? null;
+  const relay = target?.relay ?? null;
   useEffect(() => {
     if (!token || pushUnavailable()) return;
-    void readPush(token).then(take);
-  }, [token]);
+    void readPush({ token, relay }).then(take);
+  }, [token, relay]);
   const run = (fn: () => Promise<Outcome>) => {
     setBusy(true);
     void fn()
