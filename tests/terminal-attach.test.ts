@@ -132,6 +132,13 @@ describe("tether attach", () => {
     // The machine lists this terminal under its label, like a phone.
     const tokens = await relayApi.listTokens({ relayUrl: w.relay.url, token: w.bridgeToken });
     if (!tokens.ok) throw new Error(tokens.message);
-    expect(tokens.value.tokens.filter((k) => k.kind === "device").map((k) => k.label)).toContain("laptop");
+    const laptop = tokens.value.tokens.find((k) => k.kind === "device" && k.label === "laptop");
+    if (!laptop) throw new Error("the terminal's token is not listed under its label");
+    // Revoked on the machine: the terminal is told so and stops, it does not retry forever.
+    const revoked = await relayApi.revokeToken({ relayUrl: w.relay.url, token: w.bridgeToken }, laptop.id);
+    expect(revoked.ok).toBe(true);
+    const refused = await runTether(["attach", room, "--state-dir", home], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`cannot read machine ${w.machineId}`);
   }, 600_000);
 });

@@ -84,6 +84,7 @@ export async function attachSession(
   /** Lines typed before this terminal held the room's key: sent, in order, once it does. */
   const held: LineAction[] = [];
   let shownState = "";
+  const lines = createInterface({ input: io.input, terminal: io.tty });
   const room = new RoomClient({
     relay: login.relay,
     token: login.token,
@@ -103,7 +104,10 @@ export async function attachSession(
         const text = s.kind === "live" ? "connected" : s.kind === "waiting" ? "offline, reconnecting…" : "";
         if (text && text !== shownState) transcript.line(`· ${text}`);
         if (text) shownState = text;
-        if (s.kind === "fatal") transcript.line(`! the relay closed the session for good: ${stateText(s)}`);
+        if (s.kind !== "fatal") return;
+        transcript.line(`! the relay closed the session for good: ${stateText(s)}`);
+        // Retrying cannot help (a revoked token, a deleted room): leave instead of taking input.
+        lines.close();
       },
     },
   });
@@ -120,7 +124,6 @@ export async function attachSession(
   transcript.line(
     `· attached to ${session.room} on machine ${login.machineId}; /help for keys, Ctrl-D to leave`,
   );
-  const lines = createInterface({ input: io.input, terminal: io.tty });
   for await (const raw of lines) {
     const action = composer.line(raw, transcript.prompts.first());
     if (action.type === "quit") break;

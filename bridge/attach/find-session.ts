@@ -14,7 +14,10 @@ export function latestSessions(msgs: readonly StoredMsg[]): Listed[] {
   return [];
 }
 
-export type Found = { ok: true; session: Listed } | { ok: false; why: string; candidates: Listed[] };
+/** `many`: several match (none is chosen); `none`: nothing matches. */
+export type Found =
+  | { ok: true; session: Listed }
+  | { ok: false; kind: "none" | "many"; why: string; candidates: Listed[] };
 
 /**
  * The session a person named: its room id, or a unique prefix of the room id or the Claude session
@@ -33,9 +36,10 @@ export function findSession(sessions: readonly Listed[], wanted: string): Found 
   const [one] = matches;
   if (matches.length === 1 && one) return { ok: true, session: one };
   if (matches.length === 0)
-    return { ok: false, why: `no session matches "${wanted}"`, candidates: [...sessions] };
+    return { ok: false, kind: "none", why: `no session matches "${wanted}"`, candidates: [...sessions] };
   return {
     ok: false,
+    kind: "many",
     why: `${matches.length} sessions match "${wanted}"; name one by its room`,
     candidates: matches,
   };
