@@ -232,9 +232,9 @@ export class Sessions {
     if (!runner?.isIdle()) return false;
     void runner.sleep();
     const text =
-      `Claude's process for this session was let go to keep this machine's live sessions within their memory budget ` +
-      `(${formatBytes(why.total)} live, budget ${formatBytes(why.budget)}; this session's ${formatBytes(why.rss)}). ` +
-      "Your next message resumes it with its context.";
+      `This session was put to sleep: the live Claude sessions on this machine held ${formatBytes(why.total)}, ` +
+      `over their ${formatBytes(why.budget)} budget (--max-live-memory), and it was the least recently used idle one ` +
+      `(${formatBytes(why.rss)}). Your next message resumes it with its context.`;
     runner.out.notice("info", "slept_for_memory", text);
     return true;
   }
