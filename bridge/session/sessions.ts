@@ -43,10 +43,6 @@ export type SessionsOptions = {
    * null or absent: only the count cap (`maxLive`) applies.
    */
   maxLiveMemory?: number | null;
-  /** How often the live processes are measured (default MEMORY_INTERVAL_MS). */
-  memoryIntervalMs?: number;
-  /** Reads the process trees' resident bytes (default: from /proc). */
-  readRss?(pids: readonly number[]): Promise<Map<number, number>>;
 };
 
 /**
@@ -55,7 +51,7 @@ export type SessionsOptions = {
  */
 export const MEMORY_INTERVAL_MS = 5_000;
 
-/** Every session of this machine: creation, lookup, the live-process cap and shutdown. */
+/** Every session of this machine: creation, lookup, the live-process and memory caps, and shutdown. */
 export class Sessions {
   #runners = new Map<string, SessionRunner>();
   #deps: SessionDeps;
@@ -79,8 +75,8 @@ export class Sessions {
     };
     this.#memory = new MemoryWatch({
       budget: o.maxLiveMemory ?? null,
-      intervalMs: o.memoryIntervalMs ?? MEMORY_INTERVAL_MS,
-      read: o.readRss ?? readTreeRss,
+      intervalMs: MEMORY_INTERVAL_MS,
+      read: readTreeRss,
       live: () => this.#liveProcesses(),
       sleep: (why) => this.#sleepForMemory(why),
       log: o.log,
