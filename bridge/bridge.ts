@@ -21,6 +21,7 @@ import { MachineRoom } from "./machine/machine-room.ts";
 import { resolveUnderRoots } from "./machine/roots.ts";
 import { securePrivateDir } from "./private-files.ts";
 import { grantsOf } from "./session/allowances.ts";
+import type { MemoryStatus } from "./session/memory-watch.ts";
 import { Registry } from "./session/registry.ts";
 import { Sessions } from "./session/sessions.ts";
 
@@ -34,6 +35,8 @@ export type BridgeOptions = {
   roots: string[];
   idleSleepMs: number;
   maxLive: number;
+  /** Bytes the live Claude processes may hold together (`--max-live-memory`); null: count cap only. */
+  maxLiveMemory?: number | null;
   /** Default DEFAULT_CAPS. */
   caps?: Caps;
   permissionTimeoutMs: number | null;
@@ -61,6 +64,8 @@ export type BridgeStatus = {
     updatedAt: number;
     grants: SessionGrant[];
   }[];
+  /** The live-memory budget, the live processes' total and the sessions slept for it. */
+  memory: MemoryStatus;
 };
 
 /** The bridge process: one relay client, the machine room, and a room per session. */
@@ -124,6 +129,7 @@ export class Bridge {
       log: o.log,
       idleSleepMs: o.idleSleepMs,
       maxLive: o.maxLive,
+      maxLiveMemory: o.maxLiveMemory ?? null,
       caps: o.caps ?? DEFAULT_CAPS,
       permissionTimeoutMs: o.permissionTimeoutMs,
       open: (room, handlers, options) =>
@@ -248,7 +254,13 @@ export class Bridge {
       updatedAt: s.updatedAt,
       grants: grantsOf(this.#registry, s.room),
     }));
-    return { relay: { state: this.#client.state(), epoch: this.#client.epoch }, rooms, sessions };
+    const memory = this.#sessions.memory();
+    return { relay: { state: this.#client.state(), epoch: this.#client.epoch }, rooms, sessions, memory };
+  }
+
+  /** The live Claude processes' total resident bytes at the last measurement (null: not measured). */
+  liveRssBytes(): number | null {
+    return this.#sessions.liveRssBytes();
   }
 
   /** Withdraws one session grant (`tether status --revoke-grant`); false when the session holds none such. */

@@ -3,7 +3,16 @@ import { runTether } from "./support/tether-process.ts";
 
 /** Every command answers --help with its usage and flags; the overview names every command. */
 const COMMANDS: Record<string, string[]> = {
-  up: ["--lan", "--port", "--state-dir", "--root", "--json", "8787", "--no-auto-continue"],
+  up: [
+    "--lan",
+    "--port",
+    "--state-dir",
+    "--root",
+    "--json",
+    "8787",
+    "--no-auto-continue",
+    "--max-live-memory",
+  ],
   deploy: [
     ...["--worker", "--state-dir", "--force", "--new-secret", "--url", "--dry-run", "--outdir", "--json"],
     ...["wrangler login", "TETHER_RELAY_SECRET", "TETHER_WRANGLER", "stdin", "pair again"],
@@ -11,12 +20,12 @@ const COMMANDS: Record<string, string[]> = {
   init: ["--relay", "--secret", "TETHER_RELAY_SECRET", "--force"],
   bridge: [
     ...["--relay", "--token", "--machine", "--json", "control API", "--max-sessions", "--max-queued"],
-    "--no-auto-continue",
+    ...["--no-auto-continue", "--max-live-memory", "TETHER_MAX_LIVE_MEMORY"],
   ],
   pair: ["--label", "--state-dir", "--json"],
   devices: ["--all", "--state-dir", "--json"],
   revoke: ["ID", "--force"],
-  status: ["outbox", "--json", "--revoke-grant", "--room"],
+  status: ["outbox", "--json", "--revoke-grant", "--room", "--max-live-memory"],
   sessions: ["--state-dir", "--json"],
   share: ["ROOM", "--viewer", "--controller", "--ttl"],
   hooks: ["install", "uninstall", "status", "--state-dir", "--config-dir", "CLAUDE_CONFIG_DIR", "--json"],

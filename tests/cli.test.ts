@@ -52,6 +52,7 @@ describe("tether CLI", () => {
       "--root",
       "--idle-sleep",
       "--max-live",
+      "--max-live-memory",
       "--permission-timeout",
     ]) {
       expect(bridge.stdout).toContain(flag);

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { type Caps, DEFAULT_CAPS, defaultStateDir, installCid, loadConfig } from "../config.ts";
+import { memoryBudget } from "./memory-flag.ts";
 import { CliError, durationMs, machineName, parseFlags, positiveInt, relayUrl } from "./options.ts";
 import { runBridge, stopOnSignals } from "./run-bridge.ts";
 import { makeTerminal } from "./terminal.ts";
@@ -18,6 +19,10 @@ relayed to your phone. Options fall back to the environment, then to what "tethe
                             (env TETHER_ROOTS, colon-separated; default: the current directory)
   --idle-sleep DURATION     let an idle session's process go after this long (default 15m)
   --max-live N              at most N live Claude processes (default 10)
+  --max-live-memory SIZE    live Claude processes (with their children) hold at most SIZE of
+                            memory together, e.g. 512M, 2G, 1.5GiB or 25% of RAM; over it, the
+                            least recently used idle session sleeps (env TETHER_MAX_LIVE_MEMORY,
+                            default 25% of RAM; measured every 5s from /proc, Linux only)
   --max-sessions N          at most N sessions not ended (env TETHER_MAX_SESSIONS, default 20)
   --max-queued N            at most N inputs waiting per session (env TETHER_MAX_QUEUED, default 50)
   --permission-timeout DUR  deny a permission prompt nobody answered (default: never)
@@ -77,6 +82,7 @@ export const BRIDGE_FLAGS = {
   root: { type: "string", multiple: true },
   "idle-sleep": { type: "string" },
   "max-live": { type: "string" },
+  "max-live-memory": { type: "string" },
   "max-sessions": { type: "string" },
   "max-queued": { type: "string" },
   "permission-timeout": { type: "string" },
@@ -88,6 +94,7 @@ export type TuningFlags = {
   root?: string[] | undefined;
   "idle-sleep"?: string | undefined;
   "max-live"?: string | undefined;
+  "max-live-memory"?: string | undefined;
   "max-sessions"?: string | undefined;
   "max-queued"?: string | undefined;
   "permission-timeout"?: string | undefined;
@@ -103,6 +110,7 @@ export function bridgeTuning(values: TuningFlags, env: NodeJS.ProcessEnv = proce
       (env.TETHER_ROOTS ? env.TETHER_ROOTS.split(":").filter(Boolean) : [env.INIT_CWD || process.cwd()]),
     idleSleepMs: values["idle-sleep"] ? durationMs(values["idle-sleep"], "--idle-sleep") : 15 * 60_000,
     maxLive: values["max-live"] ? positiveInt(values["max-live"], "--max-live") : 10,
+    maxLiveMemory: memoryBudget(values["max-live-memory"], env),
     caps: capsOf(values, env),
     permissionTimeoutMs: values["permission-timeout"]
       ? durationMs(values["permission-timeout"], "--permission-timeout")

@@ -2,6 +2,7 @@ import { Bridge, type BridgeStatus } from "../bridge.ts";
 import type { Caps, SavedConfig } from "../config.ts";
 import { startControlServer } from "../control/control-server.ts";
 import { explain, relayApi } from "../control/relay-api.ts";
+import type { MemoryBudget } from "./memory-flag.ts";
 import { CliError } from "./options.ts";
 import type { Terminal } from "./terminal.ts";
 
@@ -11,6 +12,8 @@ export type RunBridgeOptions = {
   roots: string[];
   idleSleepMs: number;
   maxLive: number;
+  /** `--max-live-memory`: the budget in bytes (null: not measurable here) and what to say at start. */
+  maxLiveMemory?: MemoryBudget;
   caps: Caps;
   permissionTimeoutMs: number | null;
   /** A usage-limited input continues by itself after the reset (`--no-auto-continue` turns it off). */
@@ -39,6 +42,7 @@ export async function runBridge(o: RunBridgeOptions): Promise<number> {
     roots: o.roots,
     idleSleepMs: o.idleSleepMs,
     maxLive: o.maxLive,
+    maxLiveMemory: o.maxLiveMemory?.bytes ?? null,
     caps: o.caps,
     permissionTimeoutMs: o.permissionTimeoutMs,
     autoContinue: o.autoContinue ?? true,
@@ -65,6 +69,7 @@ export async function runBridge(o: RunBridgeOptions): Promise<number> {
   // Outbox depths change with every message; a slow tick is enough for a human.
   const ticker = setInterval(refresh, 1_000);
   try {
+    if (o.maxLiveMemory) t.log.info(o.maxLiveMemory.said);
     bridge.start();
     refresh();
     void tellAccount(bridge, t);

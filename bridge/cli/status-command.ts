@@ -1,5 +1,11 @@
 import { stripControlCharsByLine } from "../../shared/protocol/index.ts";
-import { RevokeGrantRes, type StatusRes, StatusRes as StatusSchema } from "../control/control-api.ts";
+import {
+  type MemoryStatus,
+  RevokeGrantRes,
+  type StatusRes,
+  StatusRes as StatusSchema,
+} from "../control/control-api.ts";
+import { formatBytes } from "../session/memory-budget.ts";
 import { askBridge } from "./ask-bridge.ts";
 import { CliError, parseFlags } from "./options.ts";
 import { table } from "./table.ts";
@@ -8,8 +14,9 @@ const HELP = `Usage: tether status [--state-dir DIR] [--json]
        tether status --revoke-grant RULE --room ROOM
 
 Shows the running bridge (from "tether up" or "tether bridge"): its relay connection, the
-messages still queued for the relay per room (outbox), its sessions, live or sleeping, and what
-"Allow for this session" granted in each (RULE and what it allows).
+messages still queued for the relay per room (outbox), its sessions, live or sleeping, what
+"Allow for this session" granted in each (RULE and what it allows), the live Claude processes'
+memory against --max-live-memory, and the sessions last put to sleep for it.
 Exits with 1 when no bridge runs on the state dir.
 
   --state-dir DIR        state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)
@@ -52,11 +59,30 @@ export function render(s: StatusRes): string {
     `Bridge    pid ${s.pid}, up ${uptime}s, machine ${s.machineId} (${s.name})`,
     `Relay     ${s.relayUrl}${s.embedded ? " (embedded)" : ""}: ${s.relay.state}, epoch ${s.relay.epoch ?? "-"}`,
     `Sessions  ${s.sessions.length}: ${live} live, ${sleeping} sleeping, ${waiting} waiting for a permission answer`,
+    ...(s.memory ? [`Memory    ${memoryLine(s.memory)}`] : []),
     "",
   ];
   const rooms = s.rooms.map((r) => [r.room, r.state, String(r.outboxDepth)]);
   const grants = s.sessions.flatMap((x) => (x.grants ?? []).map((g) => [x.room, g.rule, g.label]));
   const granted =
     grants.length > 0 ? `\nAllowed for the session:\n${table(["ROOM", "RULE", "ALLOWS"], grants)}` : "";
-  return `${stripControlCharsByLine(lines.join("\n"))}\n${table(["ROOM", "LINK", "OUTBOX"], rooms)}${granted}`;
+  return `${stripControlCharsByLine(lines.join("\n"))}\n${table(["ROOM", "LINK", "OUTBOX"], rooms)}${granted}${slept(s)}`;
+}
+
+function memoryLine(m: MemoryStatus): string {
+  if (m.budget === null) return "not measured on this platform (no /proc): only --max-live applies";
+  const live = m.liveRss === null ? "not measured yet" : `${formatBytes(m.liveRss)} live`;
+  return `${live} of a ${formatBytes(m.budget)} budget (live Claude processes and their children)`;
+}
+
+/** The sessions put to sleep for memory, and what they and all live processes held then. */
+function slept(s: StatusRes): string {
+  const rows = (s.memory?.slept ?? []).map((x) => [
+    x.room,
+    new Date(x.at).toISOString(),
+    formatBytes(x.rss),
+    `${formatBytes(x.total)} of ${formatBytes(x.budget)}`,
+  ]);
+  if (rows.length === 0) return "";
+  return `\nSlept for memory (over budget; least recently used idle first):\n${table(["ROOM", "AT", "SESSION", "LIVE TOTAL"], rows)}`;
 }

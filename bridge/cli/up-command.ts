@@ -38,6 +38,10 @@ with the same machine, sessions, paired phones and history.
                             (env TETHER_ROOTS, colon-separated; default: the current directory)
   --idle-sleep DURATION     let an idle session's process go after this long (default 15m)
   --max-live N              at most N live Claude processes (default 10)
+  --max-live-memory SIZE    live Claude processes (with their children) hold at most SIZE of
+                            memory together, e.g. 512M, 2G, 1.5GiB or 25% of RAM; over it, the
+                            least recently used idle session sleeps (env TETHER_MAX_LIVE_MEMORY,
+                            default 25% of RAM; measured every 5s from /proc, Linux only)
   --max-sessions N          at most N sessions not ended (env TETHER_MAX_SESSIONS, default 20)
   --max-queued N            at most N inputs waiting per session (env TETHER_MAX_QUEUED, default 50)
   --permission-timeout DUR  deny a permission prompt nobody answered (default: never)

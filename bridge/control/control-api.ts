@@ -28,6 +28,19 @@ export const SessionStatus = z.object({
 });
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
+/** The live-memory budget (`--max-live-memory`): bytes; null budget = not measurable here (count cap only). */
+export const MemoryStatus = z.object({
+  budget: z.number().nullable(),
+  /** The live Claude processes' (and their children's) total resident bytes at the last measurement. */
+  liveRss: z.number().nullable(),
+  measuredAt: z.number().nullable(),
+  /** The last sessions put to sleep for memory, newest last: their tree's bytes, the total and budget then. */
+  slept: z.array(
+    z.object({ room: z.string(), rss: z.number(), total: z.number(), budget: z.number(), at: z.number() }),
+  ),
+});
+export type MemoryStatus = z.infer<typeof MemoryStatus>;
+
 export const StatusRes = z.object({
   pid: z.number(),
   startedAt: z.number(),
@@ -45,6 +58,8 @@ export const StatusRes = z.object({
     }),
   ),
   sessions: z.array(SessionStatus),
+  /** Absent from a bridge older than the memory budget. */
+  memory: MemoryStatus.optional(),
 });
 export type StatusRes = z.infer<typeof StatusRes>;
 

@@ -80,6 +80,7 @@ function controlApp(o: ControlServerOptions, secret: string, startedAt: number):
       relay: s.relay,
       rooms: s.rooms,
       sessions: s.sessions,
+      memory: s.memory,
     };
     return c.json(body);
   });

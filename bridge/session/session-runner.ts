@@ -50,6 +50,8 @@ export type SessionDeps = {
   changed(): void;
   /** Claude Code's account, for inputs held until it works (machine.account). */
   account?: AccountHooks;
+  /** A process started or a turn ended: the live-memory budget measures soon. */
+  measure?(): void;
   /** A usage-limited input continues by itself after the reset, unless its session says otherwise (default true). */
   autoContinue?: boolean;
 };
@@ -66,6 +68,8 @@ type Pending = MachineEvent | (() => MachineEvent);
  */
 export class SessionRunner {
   lastActive = Date.now();
+  /** The current Claude process's pid, while it runs (for the live-memory budget). */
+  pid: number | null = null;
   readonly permissions: Permissions;
   readonly deltas: Deltas;
   /** Claude's todo list and the session's subagents and background tasks. */
@@ -117,7 +121,10 @@ export class SessionRunner {
       onEvent: (proc, e) => this.#onRunEvent(proc, e),
       onExit: (proc, error) => this.#onExit(proc, error),
       ask: (p) => this.permissions.ask(p, turnInput(this.#machine)?.mid ?? null),
-      onSpawn: (pid) => deps.registry.setPid(record.room, pid),
+      onSpawn: (pid) => {
+        this.pid = pid;
+        deps.registry.setPid(record.room, pid);
+      },
     });
   }
 
@@ -315,6 +322,7 @@ export class SessionRunner {
   #onRunEvent(proc: number, e: RunEvent): void {
     if (this.#machine.proc?.id !== proc) return;
     this.lastActive = Date.now();
+    if (e.t === "init" || e.t === "result") this.deps.measure?.();
     const run = this.#procs.get(proc);
     if (run && this.catalog.onEvent(e, run)) return;
     if (run && e.t === "result") this.catalog.turnEnded(run);
@@ -336,6 +344,7 @@ export class SessionRunner {
 
   #onExit(proc: number, error: string | null): void {
     if (this.#machine.proc?.id === proc) {
+      this.pid = null;
       this.deps.registry.setPid(this.room, null);
       this.tasks.processEnded();
     }

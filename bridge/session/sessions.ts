@@ -5,6 +5,9 @@ import type { OpenOptions } from "../link/relay-client.ts";
 import type { RoomHandlers, RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
 import type { AccountHooks } from "../machine/account-watch.ts";
+import { formatBytes } from "./memory-budget.ts";
+import { type LiveProcess, type MemoryStatus, MemoryWatch, type SleptForMemory } from "./memory-watch.ts";
+import { readTreeRss } from "./proc-memory.ts";
 import type { Registry, SessionRecord } from "./registry.ts";
 import { type SessionDeps, SessionRunner } from "./session-runner.ts";
 
@@ -35,12 +38,24 @@ export type SessionsOptions = {
   terminalRoomOf?(claudeSessionId: string): string | null;
   /** The room is run by a terminal now (not handed to the SDK runner): listed with `origin`. */
   runsInTerminal?(room: string): boolean;
+  /**
+   * Bytes the live Claude processes (with their children) may hold together (`--max-live-memory`);
+   * null or absent: only the count cap (`maxLive`) applies.
+   */
+  maxLiveMemory?: number | null;
 };
 
-/** Every session of this machine: creation, lookup, the live-process cap and shutdown. */
+/**
+ * Reading /proc for a handful of processes costs well under a millisecond; every 5 s catches a
+ * process that grows during a long turn soon enough, and each spawn and turn end measures too.
+ */
+export const MEMORY_INTERVAL_MS = 5_000;
+
+/** Every session of this machine: creation, lookup, the live-process and memory caps, and shutdown. */
 export class Sessions {
   #runners = new Map<string, SessionRunner>();
   #deps: SessionDeps;
+  readonly #memory: MemoryWatch;
 
   private readonly o: SessionsOptions;
   constructor(o: SessionsOptions) {
@@ -56,7 +71,17 @@ export class Sessions {
       changed: () => o.changed(),
       ...(o.account ? { account: o.account } : {}),
       autoContinue: o.autoContinue ?? true,
+      measure: () => this.#memory.measureSoon(),
     };
+    this.#memory = new MemoryWatch({
+      budget: o.maxLiveMemory ?? null,
+      intervalMs: MEMORY_INTERVAL_MS,
+      read: readTreeRss,
+      live: () => this.#liveProcesses(),
+      sleep: (why) => this.#sleepForMemory(why),
+      log: o.log,
+    });
+    this.#memory.start();
   }
 
   /**
@@ -172,8 +197,19 @@ export class Sessions {
     return [...this.#runners.values()].filter((r) => r.holdsProcess()).length;
   }
 
+  /** The live Claude processes' total resident bytes at the last measurement (null: not measured). */
+  liveRssBytes(): number | null {
+    return this.#memory.liveRssBytes();
+  }
+
+  /** The memory budget, the last measurement and the sessions slept for it. */
+  memory(): MemoryStatus {
+    return this.#memory.status();
+  }
+
   /** Stops every Claude process and waits for them: nothing starts after this, no orphans. */
   async close(): Promise<void> {
+    this.#memory.stop();
     await Promise.all([...this.#runners.values()].map((r) => r.stop()));
   }
 
@@ -193,6 +229,25 @@ export class Sessions {
     runner = new SessionRunner(record, link, this.#deps);
     this.#runners.set(record.room, runner);
     return runner;
+  }
+
+  #liveProcesses(): LiveProcess[] {
+    return [...this.#runners.values()].flatMap((r) =>
+      r.pid === null ? [] : [{ room: r.room, pid: r.pid, idle: r.isIdle(), lastActive: r.lastActive }],
+    );
+  }
+
+  /** Over the memory budget: the session sleeps if it is still idle, and its room is told why. */
+  #sleepForMemory(why: SleptForMemory): boolean {
+    const runner = this.#runners.get(why.room);
+    if (!runner?.isIdle()) return false;
+    void runner.sleep();
+    const text =
+      `This session was put to sleep: the live Claude sessions on this machine held ${formatBytes(why.total)}, ` +
+      `over their ${formatBytes(why.budget)} budget (--max-live-memory), and it was the least recently used idle one ` +
+      `(${formatBytes(why.rss)}). Your next message resumes it with its context.`;
+    runner.out.notice("info", "slept_for_memory", text);
+    return true;
   }
 
   /** At most `maxLive` processes: the least recently used idle session goes to sleep first. */

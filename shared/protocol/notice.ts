@@ -48,6 +48,8 @@ export const SessionNoticeCode = z.enum([
   "terminal_gone",
   // A controller's message whose body did not open (docs/protocol.md §12.3); names it as `mid`.
   "unverifiable",
+  // The live Claude processes exceeded --max-live-memory: this idle session's process was let go.
+  "slept_for_memory",
 ]);
 export type SessionNoticeCode = z.infer<typeof SessionNoticeCode>;
 

@@ -1,0 +1,82 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type StatusRes, StatusRes as StatusSchema } from "../bridge/control/control-api.ts";
+import type { BodyOf } from "../shared/protocol/index.ts";
+import { BridgeWorld, type Phone } from "./support/bridge-world.ts";
+import { ScriptedModel } from "./support/scripted-model.ts";
+
+let w: BridgeWorld | null = null;
+afterEach(async () => {
+  await w?.stop();
+  w = null;
+}, 60_000);
+
+const MiB = 1024 ** 2;
+/**
+ * A bit over one Claude CLI: here one holds ~190-225 MiB after a turn (~40 MiB at spawn), so one
+ * live process fits and any two exceed it.
+ */
+const BUDGET_MIB = 300;
+
+async function turn(s: Phone, text: string): Promise<BodyOf<"turn.result">> {
+  const mid = await s.send("user.message", { text });
+  return s.wait("turn.result", (t) => t.inputMid === mid, 60_000);
+}
+
+function sleptForMemory(s: Phone): Promise<BodyOf<"session.notice">> {
+  return s.wait("session.notice", (n) => n.code === "slept_for_memory", 60_000);
+}
+
+/** The running bridge's control API, as `tether status --json` reads it. */
+async function status(world: BridgeWorld): Promise<StatusRes> {
+  const control = JSON.parse(readFileSync(join(world.stateDir, "control.json"), "utf8"));
+  const res = await fetch(`http://127.0.0.1:${control.port}/v1/status`, {
+    headers: { authorization: `Bearer ${control.secret}` },
+  });
+  return StatusSchema.parse(await res.json());
+}
+
+describe("the live-memory budget", () => {
+  it("over --max-live-memory the least recently used idle session sleeps, a running turn never does, and the next message resumes the slept one", async () => {
+    w = await BridgeWorld.start();
+    w.startBridge(["--max-live-memory", `${BUDGET_MIB}M`]);
+    const machine = await w.machinePhone();
+    // Said at start, before the machine room opens.
+    expect(w.bridge!.output).toContain("live Claude processes may hold 300 MiB together");
+    const a = await w.createSession(machine, { title: "a" });
+    expect((await turn(a, "alpha-marker")).ok).toBe(true);
+    const b = await w.createSession(machine, { title: "b" });
+    expect((await turn(b, "beta")).ok).toBe(true);
+    // Two idle processes exceed the budget: the least recently used one (a) sleeps, b stays.
+    expect((await sleptForMemory(a)).level).toBe("info");
+    await a.wait("session.status", (x) => x.state === "sleeping");
+
+    // c runs a long turn: b (idle) sleeps for it; c, running, never does.
+    const c = await w.createSession(machine, { title: "c" });
+    const long = await c.send("user.message", { text: "[[slow chunks=80 ms=500]]" });
+    await c.wait("turn.started", (t) => t.inputMid === long, 60_000);
+    const bNotice = await sleptForMemory(b);
+    expect(bNotice.text).toContain("300 MiB");
+
+    // The next message to a resumes it, with its context, while c's turn still runs.
+    expect((await turn(a, "what came first?")).ok).toBe(true);
+    expect(ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n")).toContain("alpha-marker");
+    expect(c.bodies("turn.result").some((t) => t.inputMid === long)).toBe(false);
+
+    const s = await status(w);
+    expect(s.memory?.budget).toBe(BUDGET_MIB * MiB);
+    expect(s.memory?.liveRss).toBeGreaterThan(0);
+    expect(s.memory?.slept.map((x) => x.room).slice(0, 2)).toEqual([a.room, b.room]);
+    for (const x of s.memory?.slept ?? []) expect(x.total).toBeGreaterThan(x.budget);
+
+    // c's turn ran to its end: nothing slept it while it ran.
+    const result = await c.wait("turn.result", (t) => t.inputMid === long, 90_000);
+    expect(result.ok).toBe(true);
+    const resultSeq = c
+      .of("turn.result")
+      .find((m) => (m.body as { inputMid?: string }).inputMid === long)!.seq;
+    const early = c.of("session.notice").filter((m) => m.seq < resultSeq);
+    expect(early.map((m) => (m.body as { code?: string }).code)).not.toContain("slept_for_memory");
+  }, 180_000);
+});
