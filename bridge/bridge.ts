@@ -5,10 +5,13 @@ import type { SessionGrant, SessionState } from "../shared/protocol/index.ts";
 import { VERSION } from "../shared/version.ts";
 import { apiReachable, envAccount, probeAccount } from "./claude/account-probe.ts";
 import { type Caps, DEFAULT_CAPS } from "./config.ts";
+import type { CountersRes } from "./control/control-api.ts";
 import { KeyService } from "./e2e/key-service.ts";
 import { Keyring } from "./e2e/keyring.ts";
 import { keyringSeal } from "./e2e/keyring-seal.ts";
 import { RoomKeys } from "./e2e/room-keys.ts";
+import { OutageWatch } from "./events/outage-watch.ts";
+import { Recorder } from "./events/recorder.ts";
 import type { HookAnswer, HookInput } from "./hooks/hook-input.ts";
 import { TerminalSessions } from "./hooks/terminal-sessions.ts";
 import { TerminalStore } from "./hooks/terminal-store.ts";
@@ -74,6 +77,9 @@ export class Bridge {
   #machine: MachineRoom | null = null;
   #keys: RoomKeys;
   #keyService: KeyService;
+  /** The event log and counters (docs/events.md). */
+  #events: Recorder;
+  #outage: OutageWatch;
   readonly account: AccountWatch;
 
   private readonly o: BridgeOptions;
@@ -82,6 +88,12 @@ export class Bridge {
     securePrivateDir(o.stateDir);
     this.#db = new StateDb(join(o.stateDir, "outbox.db"));
     this.#registry = new Registry(join(o.stateDir, "sessions.db"));
+    this.#events = new Recorder({
+      dir: join(o.stateDir, "events"),
+      dbPath: join(o.stateDir, "sessions.db"),
+      log: o.log,
+    });
+    this.#outage = new OutageWatch(this.#events);
     this.#terminalStore = new TerminalStore(join(o.stateDir, "sessions.db"));
     const keyring = Keyring.inStateDir(o.stateDir);
     keyring.machine();
@@ -97,7 +109,10 @@ export class Bridge {
       db: this.#db,
       log: o.log,
       seal: keyringSeal(keyring),
-      onState: () => o.onChange?.(),
+      onState: (state) => {
+        this.#outage.onState(state);
+        o.onChange?.();
+      },
     });
     this.#keyService = new KeyService({
       keys: this.#keys,
@@ -114,6 +129,7 @@ export class Bridge {
       log: o.log,
     });
     this.#sessions = new Sessions({
+      events: this.#events,
       account: this.account,
       autoContinue: o.autoContinue ?? true,
       isTerminal: (room) => this.#terminalStore.isTerminal(room),
@@ -150,6 +166,7 @@ export class Bridge {
       },
     });
     this.#terminals = new TerminalSessions({
+      events: this.#events,
       registry: this.#registry,
       sessions: this.#sessions,
       store: this.#terminalStore,
@@ -169,6 +186,7 @@ export class Bridge {
   }
 
   start(): void {
+    this.#events.record({ type: "bridge.started", pid: process.pid, version: VERSION });
     const epoch = this.#client.start();
     this.o.log.info("bridge starting", { machineId: this.o.machineId, epoch, relay: this.o.relayUrl });
     const link = this.#open(`m-${this.o.machineId}`, {
@@ -251,6 +269,33 @@ export class Bridge {
     return { relay: { state: this.#client.state(), epoch: this.#client.epoch }, rooms, sessions };
   }
 
+  /** The counters since install and since this start, and what is so now (docs/events.md). */
+  counters(): CountersRes {
+    const sessions = this.status().sessions;
+    const outbox = this.#db.outboxTotals();
+    return {
+      ...this.#events.counters(),
+      now: {
+        sessionsLive: sessions.filter((s) => s.live).length,
+        sessionsSleeping: sessions.filter((s) => s.state === "sleeping").length,
+        sessionsRegistered: sessions.length,
+        outboxQueued: outbox.queued,
+        outboxOldestAgeMs:
+          outbox.oldestQueuedAt === null ? null : Math.max(0, Date.now() - outbox.oldestQueuedAt),
+        relayOutageMs: this.#outage.currentOutageMs(),
+        liveClaudeRssBytes: this.#liveClaudeRssBytes(),
+      },
+    };
+  }
+
+  /**
+   * HOOK (memory budget, issue 17): the live Claude processes' total RSS in bytes. The memory work
+   * (`--max-live-memory`, bridge/session/sessions.ts) measures it; until it returns that here, null.
+   */
+  #liveClaudeRssBytes(): number | null {
+    return null;
+  }
+
   /** Withdraws one session grant (`tether status --revoke-grant`); false when the session holds none such. */
   revokeGrant(room: string, rule: string): boolean {
     if (!this.#registry.revokeGrant(room, rule)) return false;
@@ -260,6 +305,7 @@ export class Bridge {
 
   /** Ends every Claude process, then the relay links; queued messages stay in the outbox on disk. */
   async stop(): Promise<void> {
+    this.#outage.stop();
     this.account.stop();
     this.#keyService.stop();
     await this.#sessions.close();
@@ -269,6 +315,8 @@ export class Bridge {
     this.#terminalStore.close();
     this.#keys.keyring.close();
     this.#db.close();
+    this.#events.record({ type: "bridge.stopped" });
+    this.#events.close();
   }
 
   #onFatal(room: string, code: number, reason: string): void {

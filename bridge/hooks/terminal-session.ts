@@ -2,6 +2,7 @@ import { lstatSync } from "node:fs";
 import { basename, dirname, isAbsolute, normalize } from "node:path";
 import type { PermissionResult } from "@anthropic-ai/claude-agent-sdk";
 import { type StoredMsg, UserMessage } from "../../shared/protocol/index.ts";
+import type { EventSink } from "../events/recorder.ts";
 import type { Logger } from "../log.ts";
 import { Permissions } from "../session/permissions.ts";
 import type { Registry } from "../session/registry.ts";
@@ -20,6 +21,7 @@ export type TerminalSessionDeps = {
   holdMs: number;
   /** A phone's message after the terminal ended: the bridge continues the session with it. */
   takeOver(msg: StoredMsg): void;
+  events?: EventSink;
 };
 
 /** Whole transcript chunks read per event: a bound, the rest comes with the next event. */
@@ -60,6 +62,7 @@ export class TerminalSession {
       onRefused: (requestId, code, text) => out.refusedResponse(code, text, { requestId }),
       title: () => out.record.title,
       onAsk: (requestId, ask) => this.#asked.push({ requestId, toolUseId: ask.toolUseId }),
+      ...(deps.events ? { events: deps.events } : {}),
     });
   }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { PermissionMode } from "../../shared/protocol/index.ts";
 import type { Caps } from "../config.ts";
+import { type EventSink, noEvents } from "../events/recorder.ts";
 import type { OpenOptions } from "../link/relay-client.ts";
 import type { RoomHandlers, RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
@@ -35,6 +36,8 @@ export type SessionsOptions = {
   terminalRoomOf?(claudeSessionId: string): string | null;
   /** The room is run by a terminal now (not handed to the SDK runner): listed with `origin`. */
   runsInTerminal?(room: string): boolean;
+  /** Where sessions' lives are recorded (docs/events.md). */
+  events?: EventSink;
 };
 
 /** Every session of this machine: creation, lookup, the live-process cap and shutdown. */
@@ -56,6 +59,7 @@ export class Sessions {
       changed: () => o.changed(),
       ...(o.account ? { account: o.account } : {}),
       autoContinue: o.autoContinue ?? true,
+      events: o.events ?? noEvents,
     };
   }
 
@@ -98,8 +102,11 @@ export class Sessions {
       updatedAt: now,
     };
     this.o.registry.put(record);
+    const resumeOf = s.resumeClaudeSessionId ? { resumeOf: s.resumeClaudeSessionId } : {};
+    this.#deps.events?.record({ type: "session.created", room: record.room, ...resumeOf });
     // A new room: a message a phone sends before the bridge's hello is still for this session.
     const runner = this.#attach(record, { fresh: true });
+    if (s.resumeClaudeSessionId) runner.imported();
     runner.out.publishInfo();
     runner.link.send("session.status", { state: record.state, at: now });
     return runner;
@@ -111,6 +118,7 @@ export class Sessions {
    */
   adopt(record: SessionRecord, link: RoomLink): SessionRunner {
     const runner = new SessionRunner(record, link, this.#deps);
+    runner.imported();
     this.#runners.set(record.room, runner);
     return runner;
   }
@@ -189,7 +197,7 @@ export class Sessions {
     const victim = idle[0];
     if (victim) {
       this.o.log.info("live-process cap reached; putting a session to sleep", { room: victim.room });
-      await victim.sleep();
+      await victim.sleep("cap");
     }
   }
 }
