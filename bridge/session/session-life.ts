@@ -62,6 +62,7 @@ export class SessionLife {
       case "spawn":
         return this.#spawned(record.claudeSessionId);
       case "started_fresh":
+        this.#wake();
         return this.#record({
           type: "session.fallback",
           room,
@@ -92,13 +93,17 @@ export class SessionLife {
     this.#record({ ...base, turnMs: Math.max(0, Math.round(turnMs)), ...first });
   }
 
-  #spawned(resume: string | null): void {
-    const now = this.#now();
+  /** A sleeping session gets a process again (told before a fallback on the way, if any). */
+  #wake(): void {
     if (this.#sleptAt !== null)
-      this.#record({ type: "session.woke", room: this.#room, sleptMs: now - this.#sleptAt });
+      this.#record({ type: "session.woke", room: this.#room, sleptMs: this.#now() - this.#sleptAt });
     this.#sleptAt = null;
+  }
+
+  #spawned(resume: string | null): void {
+    this.#wake();
     this.#sleepWhy = null;
-    this.#liveSince = now;
+    this.#liveSince = this.#now();
     if (resume)
       this.#record({ type: "session.resumed", room: this.#room, claudeSessionId: resume, from: this.#from });
     else this.#record({ type: "session.started", room: this.#room });
