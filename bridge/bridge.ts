@@ -10,8 +10,7 @@ import { KeyService } from "./e2e/key-service.ts";
 import { Keyring } from "./e2e/keyring.ts";
 import { keyringSeal } from "./e2e/keyring-seal.ts";
 import { RoomKeys } from "./e2e/room-keys.ts";
-import { OutageWatch } from "./events/outage-watch.ts";
-import { Recorder } from "./events/recorder.ts";
+import { BridgeNumbers } from "./events/bridge-numbers.ts";
 import type { HookAnswer, HookInput } from "./hooks/hook-input.ts";
 import { TerminalSessions } from "./hooks/terminal-sessions.ts";
 import { TerminalStore } from "./hooks/terminal-store.ts";
@@ -77,9 +76,8 @@ export class Bridge {
   #machine: MachineRoom | null = null;
   #keys: RoomKeys;
   #keyService: KeyService;
-  /** The event log and counters (docs/events.md). */
-  #events: Recorder;
-  #outage: OutageWatch;
+  /** The event log, counters and machine.health (docs/events.md). */
+  #numbers: BridgeNumbers;
   readonly account: AccountWatch;
 
   private readonly o: BridgeOptions;
@@ -88,12 +86,14 @@ export class Bridge {
     securePrivateDir(o.stateDir);
     this.#db = new StateDb(join(o.stateDir, "outbox.db"));
     this.#registry = new Registry(join(o.stateDir, "sessions.db"));
-    this.#events = new Recorder({
-      dir: join(o.stateDir, "events"),
-      dbPath: join(o.stateDir, "sessions.db"),
+    this.#numbers = new BridgeNumbers({
+      stateDir: o.stateDir,
       log: o.log,
+      sessions: () => this.status().sessions,
+      outbox: () => this.#db.outboxTotals(),
+      liveClaudeRssBytes: () => this.#liveClaudeRssBytes(),
+      publish: (h) => this.#machine?.publishHealth(h),
     });
-    this.#outage = new OutageWatch(this.#events);
     this.#terminalStore = new TerminalStore(join(o.stateDir, "sessions.db"));
     const keyring = Keyring.inStateDir(o.stateDir);
     keyring.machine();
@@ -110,7 +110,7 @@ export class Bridge {
       log: o.log,
       seal: keyringSeal(keyring),
       onState: (state) => {
-        this.#outage.onState(state);
+        this.#numbers.outage.onState(state);
         o.onChange?.();
       },
     });
@@ -129,7 +129,7 @@ export class Bridge {
       log: o.log,
     });
     this.#sessions = new Sessions({
-      events: this.#events,
+      events: this.#numbers.events,
       account: this.account,
       autoContinue: o.autoContinue ?? true,
       isTerminal: (room) => this.#terminalStore.isTerminal(room),
@@ -166,7 +166,7 @@ export class Bridge {
       },
     });
     this.#terminals = new TerminalSessions({
-      events: this.#events,
+      events: this.#numbers.events,
       registry: this.#registry,
       sessions: this.#sessions,
       store: this.#terminalStore,
@@ -186,7 +186,7 @@ export class Bridge {
   }
 
   start(): void {
-    this.#events.record({ type: "bridge.started", pid: process.pid, version: VERSION });
+    this.#numbers.events.record({ type: "bridge.started", pid: process.pid, version: VERSION });
     const epoch = this.#client.start();
     this.o.log.info("bridge starting", { machineId: this.o.machineId, epoch, relay: this.o.relayUrl });
     const link = this.#open(`m-${this.o.machineId}`, {
@@ -214,6 +214,7 @@ export class Bridge {
     this.#sessions.resumeAll();
     this.#terminals.resumeAll();
     this.#machine.publishSessions();
+    this.#numbers.health.now();
     const owed = this.#keys.owed();
     if (owed.length > 0) this.#keys.onOwed(owed);
     this.#keyService.start();
@@ -271,21 +272,7 @@ export class Bridge {
 
   /** The counters since install and since this start, and what is so now (docs/events.md). */
   counters(): CountersRes {
-    const sessions = this.status().sessions;
-    const outbox = this.#db.outboxTotals();
-    return {
-      ...this.#events.counters(),
-      now: {
-        sessionsLive: sessions.filter((s) => s.live).length,
-        sessionsSleeping: sessions.filter((s) => s.state === "sleeping").length,
-        sessionsRegistered: sessions.length,
-        outboxQueued: outbox.queued,
-        outboxOldestAgeMs:
-          outbox.oldestQueuedAt === null ? null : Math.max(0, Date.now() - outbox.oldestQueuedAt),
-        relayOutageMs: this.#outage.currentOutageMs(),
-        liveClaudeRssBytes: this.#liveClaudeRssBytes(),
-      },
-    };
+    return this.#numbers.counters();
   }
 
   /**
@@ -305,7 +292,7 @@ export class Bridge {
 
   /** Ends every Claude process, then the relay links; queued messages stay in the outbox on disk. */
   async stop(): Promise<void> {
-    this.#outage.stop();
+    this.#numbers.stopping();
     this.account.stop();
     this.#keyService.stop();
     await this.#sessions.close();
@@ -315,8 +302,7 @@ export class Bridge {
     this.#terminalStore.close();
     this.#keys.keyring.close();
     this.#db.close();
-    this.#events.record({ type: "bridge.stopped" });
-    this.#events.close();
+    this.#numbers.close();
   }
 
   #onFatal(room: string, code: number, reason: string): void {

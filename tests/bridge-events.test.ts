@@ -102,6 +102,20 @@ describe("lifecycle events and counters", () => {
     );
     await world.bridge!.kill("SIGKILL");
     world.startBridge(flags);
+    // The restarted bridge tells the phone what happened so far (machine.health, §9.12).
+    const health = await machine.wait("machine.health", (h) => h.sinceInstall.bridgeStarts === 2, 60_000);
+    expect(health.sessions).toEqual([
+      {
+        room,
+        counts: expect.objectContaining({
+          sessionsResumed: 4,
+          resumeFallbacks: 1,
+          transitions: 1,
+          turnsOk: 4,
+        }),
+        fallbackReasons: ["its transcript is missing"],
+      },
+    ]);
     expect((await s.wait("turn.result", (t) => t.inputMid === open, 60_000)).subtype).toBe(
       "error_bridge_restarted",
     );

@@ -8,13 +8,25 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, total INTEGER NOT NULL, run INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS counter_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS event_keys(key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS room_counts(room TEXT NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY(room, name));
 `;
+
+/** A room's count named so is a reason its resume failed (the tally lists them, not counts them). */
+const REASON = "reason:";
 
 /** A once-key is remembered this long (longer than any restart could repeat its event). */
 const KEY_TTL_MS = 30 * 24 * 3600 * 1000;
 
 const Row = z.object({ name: z.string(), total: z.number(), run: z.number() });
 const Value = z.object({ value: z.number() });
+const RoomRow = z.object({ name: z.string(), n: z.number() });
+
+/** One session's counts since install, and why resuming it failed. */
+export type RoomTally = { counts: Record<string, number>; fallbackReasons: string[] };
+
+/** The session an event is about, and the reason it names (a fallback's). */
+export type Room = { room: string; reason?: string };
 
 export type CounterSnapshot = {
   /** Since the state dir's first bridge start. */
@@ -50,8 +62,11 @@ export class Counters {
     return this.#db.prepare("SELECT 1 FROM event_keys WHERE key = ?").get(key) !== undefined;
   }
 
-  /** One event's counts; `run`: it happened in this process (not a line replayed from before). */
-  apply(seq: number, at: number, counts: Counts, key: string | null, run: boolean): void {
+  /**
+   * One event's counts; `run`: it happened in this process (not a line replayed from before);
+   * `room`: the session it is about, whose own tally gets the same sums.
+   */
+  apply(seq: number, at: number, counts: Counts, key: string | null, run: boolean, room?: Room): void {
     const r = run ? 1 : 0;
     const sum = this.#db.prepare(
       `INSERT INTO counters VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET
@@ -64,9 +79,29 @@ export class Counters {
     immediateTransaction(this.#db, () => {
       for (const [name, n] of Object.entries(counts.add)) sum.run(name, n, n * r);
       for (const [name, n] of Object.entries(counts.max)) max.run(name, n, n * r);
+      if (room) this.#addToRoom(room, counts);
       if (key) this.#db.prepare("INSERT OR IGNORE INTO event_keys VALUES (?, ?)").run(key, at);
       this.#db.prepare("INSERT OR REPLACE INTO counter_meta VALUES ('last_seq', ?)").run(seq);
     });
+  }
+
+  #addToRoom(room: Room, counts: Counts): void {
+    const q = this.#db.prepare(
+      "INSERT INTO room_counts VALUES (?, ?, ?) ON CONFLICT(room, name) DO UPDATE SET n = n + excluded.n",
+    );
+    for (const [name, n] of Object.entries(counts.add)) q.run(room.room, name, n);
+    if (room.reason) q.run(room.room, `${REASON}${room.reason.slice(0, 200)}`, 1);
+  }
+
+  tally(room: string): RoomTally {
+    const rows = this.#db.prepare("SELECT name, n FROM room_counts WHERE room = ? ORDER BY name").all(room);
+    const counts: Record<string, number> = {};
+    const fallbackReasons: string[] = [];
+    for (const { name, n } of rows.map((r) => RoomRow.parse(r))) {
+      if (name.startsWith(REASON)) fallbackReasons.push(name.slice(REASON.length));
+      else counts[name] = n;
+    }
+    return { counts, fallbackReasons: fallbackReasons.slice(0, 8) };
   }
 
   /** A new bridge process: "since start" begins at zero. */

@@ -1,5 +1,5 @@
 import type { Logger } from "../log.ts";
-import { type CounterSnapshot, Counters } from "./counters.ts";
+import { type CounterSnapshot, Counters, type Room, type RoomTally } from "./counters.ts";
 import { countsOf, onceKey } from "./event-counts.ts";
 import { EventLog, eventsAfter } from "./event-log.ts";
 import { EVENT_VERSION, type EventBody, type LifecycleEvent } from "./lifecycle-event.ts";
@@ -40,7 +40,7 @@ export class Recorder implements EventSink {
     this.#log = new EventLog(o.dir, { now: this.#now });
     this.#counters = new Counters(o.dbPath, this.#now());
     for (const e of eventsAfter(o.dir, this.#counters.lastSeq()))
-      this.#counters.apply(e.seq, e.at, countsOf(e), onceKey(e), false);
+      this.#counters.apply(e.seq, e.at, countsOf(e), onceKey(e), false, roomOf(e));
     this.#counters.startRun();
     this.#seq = Math.max(this.#log.lastSeq, this.#counters.lastSeq());
   }
@@ -52,7 +52,7 @@ export class Recorder implements EventSink {
       const e = { v: EVENT_VERSION, seq: this.#seq + 1, at: this.#now(), ...body } as LifecycleEvent;
       this.#log.append(e);
       this.#seq = e.seq;
-      this.#counters.apply(e.seq, e.at, countsOf(body), key, true);
+      this.#counters.apply(e.seq, e.at, countsOf(body), key, true, roomOf(body));
       for (const f of this.#listeners) f(e);
     } catch (err) {
       // Counting must never stop a session: the event is lost, the bridge goes on.
@@ -72,8 +72,18 @@ export class Recorder implements EventSink {
     return this.#counters.snapshot();
   }
 
+  /** One session's counts since install (for the phone's history line). */
+  tally(room: string): RoomTally {
+    return this.#counters.tally(room);
+  }
+
   close(): void {
     this.#log.close();
     this.#counters.close();
   }
+}
+
+function roomOf(e: EventBody): Room | undefined {
+  if (!("room" in e)) return undefined;
+  return e.type === "session.fallback" ? { room: e.room, reason: e.reason } : { room: e.room };
 }
