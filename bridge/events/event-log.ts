@@ -58,13 +58,25 @@ export class EventLog {
     return this.#lastSeq;
   }
 
-  append(e: LifecycleEvent): void {
+  /**
+   * Writes the event `make` builds with the next seq (never below `floor`). A second bridge
+   * process on the same state dir (for the moment before it fences this one) may have written
+   * lines meanwhile: the file's size tells, and its last seq is read again, so no seq is reused.
+   */
+  append(make: (seq: number) => LifecycleEvent, floor = 0): LifecycleEvent {
+    const size = fstatSync(this.#fd).size;
+    if (size !== this.#size) {
+      this.#size = size;
+      this.#lastSeq = Math.max(this.#lastSeq, lastSeqOf(join(this.dir, CURRENT)) ?? 0);
+    }
+    const e = make(Math.max(this.#lastSeq, floor) + 1);
     const line = Buffer.from(`${JSON.stringify(e)}\n`);
     if (this.#size > 0 && this.#size + line.length > this.#fileBytes) this.#rotate();
     writeSync(this.#fd, line);
     fdatasyncSync(this.#fd);
     this.#size += line.length;
     this.#lastSeq = e.seq;
+    return e;
   }
 
   close(): void {

@@ -106,6 +106,17 @@ describe("Recorder: the event log and the counters tell the same story", () => {
     again.close();
   });
 
+  it("two bridge processes on one state dir for a moment: no seq is written twice", () => {
+    const first = recorder();
+    const second = recorder();
+    first.record({ type: "bridge.started", pid: 1, version: "x" });
+    second.record({ type: "bridge.started", pid: 2, version: "x" });
+    first.record({ type: "bridge.stopped" });
+    expect(readEvents(join(dir, "events")).map((e) => e.seq)).toEqual([1, 2, 3]);
+    first.close();
+    second.close();
+  });
+
   it("an event that cannot be written is logged, and the bridge goes on", () => {
     const r = recorder();
     r.close();
@@ -122,8 +133,8 @@ describe("EventLog: rotation by size, retention by count and age", () => {
     const reason = "r".repeat(400);
     const perFile = Math.ceil(fileBytes / 480);
     const total = perFile * (EVENT_FILES_KEPT + 3);
-    for (let seq = 1; seq <= total; seq++)
-      elog.append({ v: EVENT_VERSION, seq, at: seq, type: "session.ended", room: "s-a", reason });
+    for (let i = 1; i <= total; i++)
+      elog.append((seq) => ({ v: EVENT_VERSION, seq, at: seq, type: "session.ended", room: "s-a", reason }));
     const files = readdirSync(events).sort();
     expect(files).toHaveLength(EVENT_FILES_KEPT + 1);
     for (const f of files) expect(readFileSync(join(events, f)).length).toBeLessThanOrEqual(fileBytes);

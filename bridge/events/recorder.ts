@@ -49,8 +49,11 @@ export class Recorder implements EventSink {
     try {
       const key = onceKey(body);
       if (key && this.#counters.seen(key)) return;
-      const e = { v: EVENT_VERSION, seq: this.#seq + 1, at: this.#now(), ...body } as LifecycleEvent;
-      this.#log.append(e);
+      const at = this.#now();
+      const e = this.#log.append(
+        (seq) => ({ v: EVENT_VERSION, seq, at, ...body }) as LifecycleEvent,
+        this.#seq,
+      );
       this.#seq = e.seq;
       this.#counters.apply(e.seq, e.at, countsOf(body), key, true, roomOf(body));
       for (const f of this.#listeners) f(e);
