@@ -5,6 +5,7 @@ import { CountersRes } from "../bridge/control/control-api.ts";
 import { readEvents } from "../bridge/events/event-log.ts";
 import type { LifecycleEvent } from "../bridge/events/lifecycle-event.ts";
 import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
+import { restartRelay } from "./support/relay-process.ts";
 import { transcript, turn } from "./support/session-turns.ts";
 import { runTether, tetherEnv } from "./support/tether-process.ts";
 
@@ -51,7 +52,7 @@ async function counters(world: BridgeWorld): Promise<CountersRes> {
 }
 
 describe("lifecycle events and counters", () => {
-  it("resume, fallback, /clear, sleep and wake, prompts answered, timed out and cancelled by a crash: each recorded once", async () => {
+  it("resume, fallback, /clear, sleep and wake, prompts answered, timed out and cancelled by a crash, a relay outage: each recorded once", async () => {
     w = await BridgeWorld.start();
     const world = w;
     const flags = ["--idle-sleep", "1s", "--permission-timeout", "4s"];
@@ -125,8 +126,15 @@ describe("lifecycle events and counters", () => {
     n = sleeps(s);
     expect((await turn(s, "after the crash")).ok).toBe(true);
     await slept(s, n);
-    await machine.send("machine.end_session", { room });
-    await s.wait("session.status", (x) => x.state === "ended");
+
+    // The relay goes away and comes back: one outage, one reconnect.
+    await world.relay.kill("SIGKILL");
+    await recorded(world, "relay.down");
+    world.relay = await restartRelay(world.relay);
+    const up = await recorded(world, "relay.up");
+    const again = await world.machinePhone();
+    await again.send("machine.end_session", { room });
+    await (await world.phone(room)).wait("session.status", (x) => x.state === "ended");
 
     const c = await counters(world);
     const expected = {
@@ -150,6 +158,10 @@ describe("lifecycle events and counters", () => {
       promptsAnsweredPhone: 1,
       promptsTimedOut: 1,
       promptsCancelled: 1,
+      relayOutages: 1,
+      relayReconnects: 1,
+      relayOutageMs: up.type === "relay.up" ? up.outageMs : -1,
+      relayLongestOutageMs: up.type === "relay.up" ? up.outageMs : -1,
     };
     expect(c.sinceInstall).toEqual(expected);
     expect(c.sinceStart).toEqual({
@@ -163,6 +175,10 @@ describe("lifecycle events and counters", () => {
       turnsFailed: 1,
       "turnsFailed.error_bridge_restarted": 1,
       promptsCancelled: 1,
+      relayOutages: 1,
+      relayReconnects: 1,
+      relayOutageMs: expected.relayOutageMs,
+      relayLongestOutageMs: expected.relayOutageMs,
     });
     expect(c.now).toMatchObject({ sessionsLive: 0, sessionsRegistered: 1, liveClaudeRssBytes: null });
 
@@ -196,7 +212,7 @@ describe("lifecycle events and counters", () => {
       "bridge.started",
       ...["prompt.resolved cancelled deny", "turn.ended error_bridge_restarted"],
       ...["session.resumed restart", "turn.ended success", "session.slept idle"],
-      "session.ended",
+      ...["relay.down", "relay.up", "session.ended"],
       "bridge.stopped",
     ]);
     const transition = events.find((e) => e.type === "session.transition");
@@ -212,6 +228,12 @@ describe("lifecycle events and counters", () => {
     );
   }, 180_000);
 });
+
+/** Waits until the bridge has recorded an event of `type`, and returns it. */
+async function recorded(world: BridgeWorld, type: LifecycleEvent["type"]): Promise<LifecycleEvent> {
+  const dir = join(world.stateDir, "events");
+  return until(() => readEvents(dir).find((e) => e.type === type) ?? null, 60_000, `a ${type} event`);
+}
 
 function resolved(s: Phone, requestId: string): boolean {
   return s.bodies("permission.resolved").some((r) => r.requestId === requestId);
