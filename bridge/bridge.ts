@@ -5,10 +5,12 @@ import type { SessionGrant, SessionState } from "../shared/protocol/index.ts";
 import { VERSION } from "../shared/version.ts";
 import { apiReachable, envAccount, probeAccount } from "./claude/account-probe.ts";
 import { type Caps, DEFAULT_CAPS } from "./config.ts";
+import type { CountersRes } from "./control/control-api.ts";
 import { KeyService } from "./e2e/key-service.ts";
 import { Keyring } from "./e2e/keyring.ts";
 import { keyringSeal } from "./e2e/keyring-seal.ts";
 import { RoomKeys } from "./e2e/room-keys.ts";
+import { BridgeNumbers } from "./events/bridge-numbers.ts";
 import type { HookAnswer, HookInput } from "./hooks/hook-input.ts";
 import { TerminalSessions } from "./hooks/terminal-sessions.ts";
 import { TerminalStore } from "./hooks/terminal-store.ts";
@@ -79,6 +81,8 @@ export class Bridge {
   #machine: MachineRoom | null = null;
   #keys: RoomKeys;
   #keyService: KeyService;
+  /** The event log, counters and machine.health (docs/events.md). */
+  #numbers: BridgeNumbers;
   readonly account: AccountWatch;
 
   private readonly o: BridgeOptions;
@@ -87,6 +91,15 @@ export class Bridge {
     securePrivateDir(o.stateDir);
     this.#db = new StateDb(join(o.stateDir, "outbox.db"));
     this.#registry = new Registry(join(o.stateDir, "sessions.db"));
+    this.#numbers = new BridgeNumbers({
+      stateDir: o.stateDir,
+      log: o.log,
+      sessions: () => this.status().sessions,
+      outbox: () => this.#db.outboxTotals(),
+      liveClaudeRssBytes: () => this.liveRssBytes(),
+      liveClaudeBudgetBytes: () => this.#sessions.memory().budget,
+      publish: (h) => this.#machine?.publishHealth(h),
+    });
     this.#terminalStore = new TerminalStore(join(o.stateDir, "sessions.db"));
     const keyring = Keyring.inStateDir(o.stateDir);
     keyring.machine();
@@ -102,7 +115,10 @@ export class Bridge {
       db: this.#db,
       log: o.log,
       seal: keyringSeal(keyring),
-      onState: () => o.onChange?.(),
+      onState: (state) => {
+        this.#numbers.outage.onState(state);
+        o.onChange?.();
+      },
     });
     this.#keyService = new KeyService({
       keys: this.#keys,
@@ -119,6 +135,7 @@ export class Bridge {
       log: o.log,
     });
     this.#sessions = new Sessions({
+      events: this.#numbers.events,
       account: this.account,
       autoContinue: o.autoContinue ?? true,
       isTerminal: (room) => this.#terminalStore.isTerminal(room),
@@ -156,6 +173,7 @@ export class Bridge {
       },
     });
     this.#terminals = new TerminalSessions({
+      events: this.#numbers.events,
       registry: this.#registry,
       sessions: this.#sessions,
       store: this.#terminalStore,
@@ -175,6 +193,7 @@ export class Bridge {
   }
 
   start(): void {
+    this.#numbers.events.record({ type: "bridge.started", pid: process.pid, version: VERSION });
     const epoch = this.#client.start();
     this.o.log.info("bridge starting", { machineId: this.o.machineId, epoch, relay: this.o.relayUrl });
     const link = this.#open(`m-${this.o.machineId}`, {
@@ -202,6 +221,7 @@ export class Bridge {
     this.#sessions.resumeAll();
     this.#terminals.resumeAll();
     this.#machine.publishSessions();
+    this.#numbers.health.now();
     const owed = this.#keys.owed();
     if (owed.length > 0) this.#keys.onOwed(owed);
     this.#keyService.start();
@@ -263,6 +283,11 @@ export class Bridge {
     return this.#sessions.liveRssBytes();
   }
 
+  /** The counters since install and since this start, and what is so now (docs/events.md). */
+  counters(): CountersRes {
+    return this.#numbers.counters();
+  }
+
   /** Withdraws one session grant (`tether status --revoke-grant`); false when the session holds none such. */
   revokeGrant(room: string, rule: string): boolean {
     if (!this.#registry.revokeGrant(room, rule)) return false;
@@ -272,6 +297,7 @@ export class Bridge {
 
   /** Ends every Claude process, then the relay links; queued messages stay in the outbox on disk. */
   async stop(): Promise<void> {
+    this.#numbers.stopping();
     this.account.stop();
     this.#keyService.stop();
     await this.#sessions.close();
@@ -281,6 +307,7 @@ export class Bridge {
     this.#terminalStore.close();
     this.#keys.keyring.close();
     this.#db.close();
+    this.#numbers.close();
   }
 
   #onFatal(room: string, code: number, reason: string): void {

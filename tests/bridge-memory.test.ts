@@ -69,6 +69,9 @@ describe("the live-memory budget", () => {
     expect(s.memory?.liveRss).toBeGreaterThan(0);
     expect(s.memory?.slept.map((x) => x.room).slice(0, 2)).toEqual([a.room, b.room]);
     for (const x of s.memory?.slept ?? []) expect(x.total).toBeGreaterThan(x.budget);
+    // Counted as sleeps for memory (issue 17's counters), with the budget beside the live total.
+    expect(s.counters?.sinceStart["sessionsSlept.memory"]).toBeGreaterThanOrEqual(2);
+    expect(s.counters?.now.liveClaudeBudgetBytes).toBe(BUDGET_MIB * MiB);
 
     // c's turn ran to its end: nothing slept it while it ran.
     const result = await c.wait("turn.result", (t) => t.inputMid === long, 90_000);

@@ -2,26 +2,16 @@ import { execFileSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { BodyOf } from "../shared/protocol/index.ts";
 import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
 import { restartRelay } from "./support/relay-process.ts";
 import { ScriptedModel } from "./support/scripted-model.ts";
+import { transcript, turn } from "./support/session-turns.ts";
 
 let w: BridgeWorld | null = null;
 afterEach(async () => {
   await w?.stop();
   w = null;
 }, 60_000);
-
-/** Claude Code's transcript path for a session (realpath'd cwd, non-alphanumerics → "-"). */
-function transcript(world: BridgeWorld, id: string): string {
-  return join(world.claudeConfig, "projects", world.project.replace(/[^a-zA-Z0-9]/g, "-"), `${id}.jsonl`);
-}
-
-async function turn(s: Phone, text: string): Promise<BodyOf<"turn.result">> {
-  const mid = await s.send("user.message", { text });
-  return s.wait("turn.result", (t) => t.inputMid === mid, 60_000);
-}
 
 /** Every stored message of the room once, in seq order, and exactly one start and result per input. */
 function expectCleanRoom(s: Phone): void {

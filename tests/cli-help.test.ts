@@ -27,6 +27,7 @@ const COMMANDS: Record<string, string[]> = {
   revoke: ["ID", "--force"],
   status: ["outbox", "--json", "--revoke-grant", "--room", "--max-live-memory"],
   sessions: ["--state-dir", "--json"],
+  events: ["--session", "--since", "--json", "--state-dir", "1 MiB", "30 days"],
   share: ["ROOM", "--viewer", "--controller", "--ttl"],
   hooks: ["install", "uninstall", "status", "--state-dir", "--config-dir", "CLAUDE_CONFIG_DIR", "--json"],
   hook: ["EVENT", "PermissionRequest", "300 s", "--state-dir"],

@@ -20,8 +20,9 @@ Phones and links:
   revoke     revoke a phone or share link: tether revoke ID
 
 While a bridge runs (tether up or tether bridge):
-  status     relay connection, queued messages per room, live and sleeping sessions
+  status     relay connection, queued messages per room, live and sleeping sessions, counters
   sessions   list sessions
+  events     what the bridge did: tether events [--session ROOM] [--since 1h] [--json] (also when stopped)
   share      make a link to one session: tether share ROOM [--viewer|--controller] [--ttl 1h]
 
 From another terminal (this machine or another one):
@@ -48,6 +49,7 @@ const commands: Record<string, () => Promise<Command>> = {
   revoke: async () => (await import("./revoke-command.ts")).revokeCommand,
   status: async () => (await import("./status-command.ts")).statusCommand,
   sessions: async () => (await import("./sessions-command.ts")).sessionsCommand,
+  events: async () => (await import("./events-command.ts")).eventsCommand,
   share: async () => (await import("./share-command.ts")).shareCommand,
   login: async () => (await import("./login-command.ts")).loginCommand,
   attach: async () => (await import("./attach-command.ts")).attachCommand,

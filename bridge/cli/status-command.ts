@@ -7,6 +7,7 @@ import {
 } from "../control/control-api.ts";
 import { formatBytes } from "../session/memory-budget.ts";
 import { askBridge } from "./ask-bridge.ts";
+import { countersText } from "./counters-text.ts";
 import { CliError, parseFlags } from "./options.ts";
 import { table } from "./table.ts";
 
@@ -16,7 +17,10 @@ const HELP = `Usage: tether status [--state-dir DIR] [--json]
 Shows the running bridge (from "tether up" or "tether bridge"): its relay connection, the
 messages still queued for the relay per room (outbox), its sessions, live or sleeping, what
 "Allow for this session" granted in each (RULE and what it allows), the live Claude processes'
-memory against --max-live-memory, and the sessions last put to sleep for it.
+memory against --max-live-memory, and the sessions last put to sleep for it. Then the counters, each as
+since start/since install: sessions created, ended, resumed, fallbacks to a fresh start, slept,
+woken, /clear transitions; turns ok and failed; prompts asked and how they were settled; relay
+reconnects and the longest outage (docs/events.md; "tether events" lists the events).
 Exits with 1 when no bridge runs on the state dir.
 
   --state-dir DIR        state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)
@@ -66,7 +70,8 @@ export function render(s: StatusRes): string {
   const grants = s.sessions.flatMap((x) => (x.grants ?? []).map((g) => [x.room, g.rule, g.label]));
   const granted =
     grants.length > 0 ? `\nAllowed for the session:\n${table(["ROOM", "RULE", "ALLOWS"], grants)}` : "";
-  return `${stripControlCharsByLine(lines.join("\n"))}\n${table(["ROOM", "LINK", "OUTBOX"], rooms)}${granted}${slept(s)}`;
+  const counters = s.counters ? `\n${countersText(s.counters)}\n` : "";
+  return `${stripControlCharsByLine(lines.join("\n"))}\n${table(["ROOM", "LINK", "OUTBOX"], rooms)}${granted}${slept(s)}${counters}`;
 }
 
 function memoryLine(m: MemoryStatus): string {

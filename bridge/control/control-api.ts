@@ -40,6 +40,32 @@ export const MemoryStatus = z.object({
   ),
 });
 export type MemoryStatus = z.infer<typeof MemoryStatus>;
+const Counts = z.record(z.string(), z.number());
+
+/** `GET /v1/counters` and `counters` of the status: what the bridge did, in numbers (docs/events.md). */
+export const CountersRes = z.object({
+  /** The state dir's first bridge start (epoch ms): "since install" begins there. */
+  installedAt: z.number(),
+  sinceInstall: Counts,
+  /** Since this bridge process started. */
+  sinceStart: Counts,
+  /** Read when asked, not counted. */
+  now: z.object({
+    sessionsLive: z.number(),
+    sessionsSleeping: z.number(),
+    sessionsRegistered: z.number(),
+    outboxQueued: z.number(),
+    /** How long the oldest message queued for the relay has waited; null when none waits. */
+    outboxOldestAgeMs: z.number().nullable(),
+    /** How long every relay link has been down now (0 when up). */
+    relayOutageMs: z.number(),
+    /** The live Claude processes' total RSS; null while the bridge does not measure it. */
+    liveClaudeRssBytes: z.number().nullable(),
+    /** What they may hold together (`--max-live-memory`); null where memory is not measured. */
+    liveClaudeBudgetBytes: z.number().nullable(),
+  }),
+});
+export type CountersRes = z.infer<typeof CountersRes>;
 
 export const StatusRes = z.object({
   pid: z.number(),
@@ -60,6 +86,8 @@ export const StatusRes = z.object({
   sessions: z.array(SessionStatus),
   /** Absent from a bridge older than the memory budget. */
   memory: MemoryStatus.optional(),
+  /** Absent from a bridge older than the counters. */
+  counters: CountersRes.optional(),
 });
 export type StatusRes = z.infer<typeof StatusRes>;
 

@@ -11,13 +11,20 @@ import type { BridgeStatus } from "../bridge.ts";
 import { writeFileAtomic } from "../config.ts";
 import { type HookAnswer, HookInput } from "../hooks/hook-input.ts";
 import type { Logger } from "../log.ts";
-import { type ControlFile, RevokeGrantReq, ShareReq, type StatusRes } from "./control-api.ts";
+import {
+  type ControlFile,
+  type CountersRes,
+  RevokeGrantReq,
+  ShareReq,
+  type StatusRes,
+} from "./control-api.ts";
 import { type Bearer, relayApi } from "./relay-api.ts";
 
 export type ControlServerOptions = {
   stateDir: string;
   bridge: {
     status(): BridgeStatus;
+    counters(): CountersRes;
     revokeGrant(room: string, rule: string): boolean;
     addShare(shareId: string, room: string, secret: Buffer): void;
     reconcileKeys(): Promise<string[]>;
@@ -81,9 +88,11 @@ function controlApp(o: ControlServerOptions, secret: string, startedAt: number):
       rooms: s.rooms,
       sessions: s.sessions,
       memory: s.memory,
+      counters: o.bridge.counters(),
     };
     return c.json(body);
   });
+  app.get("/v1/counters", (c) => c.json(o.bridge.counters()));
   app.get("/v1/sessions", (c) => c.json({ sessions: o.bridge.status().sessions }));
   app.post("/v1/grants/revoke", async (c) => {
     const req = RevokeGrantReq.safeParse(await c.req.json().catch(() => null));

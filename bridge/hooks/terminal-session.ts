@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { lstatSync } from "node:fs";
 import { basename, dirname, isAbsolute, normalize } from "node:path";
 import { type StoredMsg, UserMessage } from "../../shared/protocol/index.ts";
+import type { EventSink } from "../events/recorder.ts";
 import type { Logger } from "../log.ts";
 import { clip } from "../session/clip.ts";
 import { Permissions } from "../session/permissions.ts";
@@ -23,6 +24,7 @@ export type TerminalSessionDeps = {
   holdMs: number;
   /** A phone's message after the terminal ended: the bridge continues the session with it. */
   takeOver(msg: StoredMsg): void;
+  events?: EventSink;
 };
 
 /** Whole transcript chunks read per event: a bound, the rest comes with the next event. */
@@ -65,6 +67,7 @@ export class TerminalSession {
       onRefused: (requestId, code, text) => out.refusedResponse(code, text, { requestId }),
       title: () => out.record.title,
       onAsk: (requestId, ask) => this.#asked.push({ requestId, toolUseId: ask.toolUseId }),
+      ...(deps.events ? { events: deps.events } : {}),
     });
   }
 

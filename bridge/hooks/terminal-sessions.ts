@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { basename } from "node:path";
 import { PermissionMode, type StoredMsg } from "../../shared/protocol/index.ts";
+import type { EventSink } from "../events/recorder.ts";
 import { skippedText } from "../link/guard.ts";
 import type { OpenOptions } from "../link/relay-client.ts";
 import type { RoomHandlers, RoomLink } from "../link/room-link.ts";
@@ -25,6 +26,8 @@ export type TerminalSessionsOptions = {
   log: Logger;
   open(room: string, handlers: RoomHandlers, options?: OpenOptions): RoomLink;
   changed(): void;
+  /** Where its prompts are recorded (docs/events.md). */
+  events?: EventSink;
 };
 
 /** The bridge answers a held PermissionRequest this long before `tether hook` gives up on it. */
@@ -250,6 +253,7 @@ export class TerminalSessions {
       log: this.o.log,
       holdMs: hookWaitMs("PermissionRequest") - HOLD_MARGIN_MS,
       takeOver: (msg) => this.#handOff(record.room, link, msg),
+      ...(this.o.events ? { events: this.o.events } : {}),
     });
     this.#open.set(t.claudeSessionId, session);
     if (t.handedOff) this.o.sessions.adopt(record, link).recover();

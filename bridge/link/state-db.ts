@@ -20,6 +20,7 @@ const SeqRow = z.object({ seq: z.number() });
 const ValueRow = z.object({ value: z.number() });
 const CountRow = z.object({ n: z.number() });
 const TriesRow = z.object({ n: z.number() });
+const TotalsRow = z.object({ n: z.number(), oldest: z.number().nullable() });
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS outbox (
@@ -113,6 +114,13 @@ export class StateDb {
 
   outboxDepth(room: string): number {
     return CountRow.parse(this.#q.depth.get(room)).n;
+  }
+
+  /** Every room's queued messages together, and when the oldest of them was queued (null: none). */
+  outboxTotals(): { queued: number; oldestQueuedAt: number | null } {
+    const row = this.#db.prepare("SELECT count(*) AS n, min(queued_at) AS oldest FROM outbox").get();
+    const { n, oldest } = TotalsRow.parse(row);
+    return { queued: n, oldestQueuedAt: oldest };
   }
 
   /** The last applied seq of the room, or null when the room was never opened. */

@@ -6,6 +6,7 @@ import {
   EndSession,
   ListResumable,
   type MachineAccount,
+  type MachineHealth,
   type MachineInfo,
   type MachineNoticeCode,
   type NoticeLevel,
@@ -65,6 +66,11 @@ export class MachineRoom {
 
   publishAccount(a: MachineAccount): void {
     this.link.send("machine.account", a);
+  }
+
+  /** What the bridge did, in numbers (docs/protocol.md §9.12). */
+  publishHealth(h: MachineHealth): void {
+    this.link.send("machine.health", h);
   }
 
   /** The whole list, after every change. */

@@ -9,6 +9,8 @@ import {
   promptKindOf,
 } from "../../shared/protocol/index.ts";
 import type { PermissionAsk } from "../claude/claude-run.ts";
+import type { PromptBy } from "../events/lifecycle-event.ts";
+import type { EventSink } from "../events/recorder.ts";
 import type { RoomLink } from "../link/room-link.ts";
 import { type Grant, grantOf, ruleCovers } from "./allowances.ts";
 import { clipValue } from "./clip.ts";
@@ -37,6 +39,7 @@ type Pending = {
   mid: string;
   resolve(r: PermissionResult): void;
   timer: NodeJS.Timeout | null;
+  askedAt: number;
 };
 
 export type PermissionsOptions = {
@@ -55,6 +58,8 @@ export type PermissionsOptions = {
   title(): string;
   /** A prompt was sent (a terminal session follows which tool call it is about). */
   onAsk?(requestId: string, ask: PermissionAsk): void;
+  /** Where prompts asked and settled are recorded (docs/events.md). */
+  events?: EventSink;
 };
 
 /**
@@ -101,6 +106,8 @@ export class Permissions {
     // cancels what is recorded) is as unlikely as it can be without one transaction over both files.
     this.o.registry.openPermission(requestId, this.o.room, inputMid);
     this.o.onAsk?.(requestId, ask);
+    this.o.events?.record({ type: "prompt.asked", room: this.o.room, requestId, kind });
+    const askedAt = Date.now();
     const mid = this.o.link.send(
       "permission.request",
       body,
@@ -115,7 +122,7 @@ export class Permissions {
             timeoutMs,
           )
         : null;
-      this.#pending.set(requestId, { ask, kind, grant, mid, resolve, timer });
+      this.#pending.set(requestId, { ask, kind, grant, mid, resolve, timer, askedAt });
       ask.signal.addEventListener(
         "abort",
         () => this.answer(requestId, cancelled("the turn was interrupted")),
@@ -177,6 +184,15 @@ export class Permissions {
       this.o.onGrants();
     }
     this.o.registry.closePermission(requestId);
+    this.o.events?.record({
+      type: "prompt.resolved",
+      room: this.o.room,
+      requestId,
+      kind: p.kind,
+      by: promptBy(a.by),
+      decision: a.decision,
+      waitMs: Math.max(0, Date.now() - p.askedAt),
+    });
     p.resolve(a.decision === "allow" ? allow(a.updatedInput ?? p.ask.input, mode) : deny(a));
     this.o.onChange();
     return true;
@@ -200,8 +216,16 @@ export class Permissions {
       const body = { requestId, decision: "deny", by: "cancelled", reason: "the bridge restarted" } as const;
       this.o.link.send("permission.resolved", body, derivedMid("pr", requestId));
       this.o.registry.closePermission(requestId);
+      const resolved = { type: "prompt.resolved", room: this.o.room, requestId, by: "cancelled" } as const;
+      this.o.events?.record({ ...resolved, decision: "deny" });
     }
   }
+}
+
+/** Who settled a prompt, by the `by` of its permission.resolved: a cid is a phone's (or an attached terminal's). */
+function promptBy(by: string): PromptBy {
+  if (by === "timeout" || by === "cancelled") return by;
+  return by === "terminal" ? "elsewhere" : "phone";
 }
 
 /**

@@ -2,6 +2,8 @@ import { getSessionInfo } from "@anthropic-ai/claude-agent-sdk";
 import type { PermissionMode, StoredMsg } from "../../shared/protocol/index.ts";
 import type { ClaudeRun } from "../claude/claude-run.ts";
 import type { RunEvent } from "../claude/map-sdk.ts";
+import type { SleptWhy } from "../events/lifecycle-event.ts";
+import { type EventSink, noEvents } from "../events/recorder.ts";
 import { skippedText } from "../link/guard.ts";
 import type { RoomLink, SkipReason } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
@@ -19,6 +21,7 @@ import { handleControl } from "./session-control.ts";
 import { forwardOutput, machineEventOf } from "./session-events.ts";
 import { SessionHolds } from "./session-holds.ts";
 import { handleUserMessage } from "./session-intake.ts";
+import { SessionLife } from "./session-life.ts";
 import {
   canSleep,
   type Effect,
@@ -54,6 +57,8 @@ export type SessionDeps = {
   measure?(): void;
   /** A usage-limited input continues by itself after the reset, unless its session says otherwise (default true). */
   autoContinue?: boolean;
+  /** Where the session's life is recorded (docs/events.md); nowhere when not given. */
+  events?: EventSink;
 };
 
 const INTERRUPT_MS = 5000;
@@ -86,9 +91,12 @@ export class SessionRunner {
   /** Events wait here while an earlier one's effects run (an effect may cause an event). */
   readonly #events = new Serial<Pending>((e) => this.#apply(e));
   #idle: NodeJS.Timeout | null = null;
+  /** What the session's life looks like to the event log (docs/events.md). */
+  readonly #life: SessionLife;
 
   constructor(record: SessionRecord, link: RoomLink, deps: SessionDeps) {
     this.deps = deps;
+    this.#life = new SessionLife(record.room, deps.events ?? noEvents);
     this.#machine = initialMachine(record.state === "ended" ? "ended" : "open");
     this.out = new SessionRoom(record, link, deps);
     this.permissions = new Permissions({
@@ -100,6 +108,7 @@ export class SessionRunner {
       onGrants: () => this.out.publishInfo(),
       onRefused: (requestId, code, text) => this.out.refusedResponse(code, text, { requestId }),
       title: () => this.out.record.title,
+      events: deps.events ?? noEvents,
     });
     this.deltas = new Deltas(link);
     this.tasks = new SessionTasks(link, {
@@ -115,7 +124,7 @@ export class SessionRunner {
       autoContinue: deps.autoContinue ?? true,
       continueHeld: () => this.continueHeld(),
       // A new process reads the credentials afresh when the input continues.
-      sleep: () => this.#dispatch({ t: "sleep" }),
+      sleep: () => void this.sleep("hold"),
     });
     this.#procs = new ClaudeProcesses({
       onEvent: (proc, e) => this.#onRunEvent(proc, e),
@@ -181,7 +190,8 @@ export class SessionRunner {
   }
 
   /** Ends the session: its process goes, unrun inputs are answered with a notice, the room stays readable. */
-  async end(): Promise<void> {
+  async end(reason = "ended from the phone"): Promise<void> {
+    this.#life.ending(reason);
     const run = this.run;
     this.#dispatch({ t: "end" });
     await run?.done;
@@ -189,15 +199,22 @@ export class SessionRunner {
 
   /** The bridge shuts down: every process of this session goes, and nothing starts after. */
   async stop(): Promise<void> {
+    this.#life.stopping();
     this.#dispatch({ t: "stop" });
     await this.#procs.settled();
   }
 
-  /** Lets the process go; the next input resumes the same Claude session. */
-  async sleep(): Promise<void> {
+  /** Lets the process go (`why`: for the event log); the next input resumes the same Claude session. */
+  async sleep(why: SleptWhy = "idle"): Promise<void> {
+    this.#life.sleeping(why);
     const run = this.run;
     this.#dispatch({ t: "sleep" });
     if (run?.closing) await run.done;
+  }
+
+  /** The session continues a Claude session it did not start: its first process resumes an import. */
+  imported(): void {
+    this.#life.imported();
   }
 
   /** Background work (a subagent, a shell) keeps the process awake after its turn. */
@@ -249,6 +266,7 @@ export class SessionRunner {
   }
 
   #perform(e: Effect): void {
+    this.#life.effect(e, this.out.record);
     switch (e.t) {
       case "turn_started":
         return this.out.turnStarted(e.input);
@@ -323,6 +341,7 @@ export class SessionRunner {
     if (this.#machine.proc?.id !== proc) return;
     this.lastActive = Date.now();
     if (e.t === "init" || e.t === "result") this.deps.measure?.();
+    if (e.t === "delta" || e.t === "assistant") this.#life.output();
     const run = this.#procs.get(proc);
     if (run && this.catalog.onEvent(e, run)) return;
     if (run && e.t === "result") this.catalog.turnEnded(run);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { PermissionMode } from "../../shared/protocol/index.ts";
 import type { Caps } from "../config.ts";
+import { type EventSink, noEvents } from "../events/recorder.ts";
 import type { OpenOptions } from "../link/relay-client.ts";
 import type { RoomHandlers, RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
@@ -43,6 +44,8 @@ export type SessionsOptions = {
    * null or absent: only the count cap (`maxLive`) applies.
    */
   maxLiveMemory?: number | null;
+  /** Where sessions' lives are recorded (docs/events.md). */
+  events?: EventSink;
 };
 
 /**
@@ -72,6 +75,7 @@ export class Sessions {
       ...(o.account ? { account: o.account } : {}),
       autoContinue: o.autoContinue ?? true,
       measure: () => this.#memory.measureSoon(),
+      events: o.events ?? noEvents,
     };
     this.#memory = new MemoryWatch({
       budget: o.maxLiveMemory ?? null,
@@ -123,8 +127,11 @@ export class Sessions {
       updatedAt: now,
     };
     this.o.registry.put(record);
+    const resumeOf = s.resumeClaudeSessionId ? { resumeOf: s.resumeClaudeSessionId } : {};
+    this.#deps.events?.record({ type: "session.created", room: record.room, ...resumeOf });
     // A new room: a message a phone sends before the bridge's hello is still for this session.
     const runner = this.#attach(record, { fresh: true });
+    if (s.resumeClaudeSessionId) runner.imported();
     runner.out.publishInfo();
     runner.link.send("session.status", { state: record.state, at: now });
     return runner;
@@ -136,6 +143,7 @@ export class Sessions {
    */
   adopt(record: SessionRecord, link: RoomLink): SessionRunner {
     const runner = new SessionRunner(record, link, this.#deps);
+    runner.imported();
     this.#runners.set(record.room, runner);
     return runner;
   }
@@ -241,7 +249,7 @@ export class Sessions {
   #sleepForMemory(why: SleptForMemory): boolean {
     const runner = this.#runners.get(why.room);
     if (!runner?.isIdle()) return false;
-    void runner.sleep();
+    void runner.sleep("memory");
     const text =
       `This session was put to sleep: the live Claude sessions on this machine held ${formatBytes(why.total)}, ` +
       `over their ${formatBytes(why.budget)} budget (--max-live-memory), and it was the least recently used idle one ` +
@@ -259,7 +267,7 @@ export class Sessions {
     const victim = idle[0];
     if (victim) {
       this.o.log.info("live-process cap reached; putting a session to sleep", { room: victim.room });
-      await victim.sleep();
+      await victim.sleep("cap");
     }
   }
 }

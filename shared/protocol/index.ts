@@ -2,6 +2,7 @@ export * from "./agent.ts";
 export * from "./attachment.ts";
 export * from "./commands.ts";
 export * from "./frames.ts";
+export * from "./health.ts";
 export * from "./http.ts";
 export * from "./ids.ts";
 export * from "./kinds.ts";

@@ -44,6 +44,7 @@ const STORED = [
   "session.usage",
   "machine.account",
   "machine.check_account",
+  "machine.health",
   "machine.workspace_request",
   "keys.enroll",
   "keys.grant",
@@ -101,6 +102,8 @@ const before = {
     "machine.account",
     // Added with end-to-end encryption (§12).
     "keys.grant",
+    // Added with the kind (§9.12).
+    "machine.health",
   ]),
   controller: new Set([
     "user.message",

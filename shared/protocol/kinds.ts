@@ -18,6 +18,7 @@ import {
   TolerantSessionContext,
 } from "./commands.ts";
 import { KeysEnroll, KeysGrant, KeysReconcile, KeysShare } from "./e2e.ts";
+import { MachineHealth, TolerantMachineHealth } from "./health.ts";
 import type { Role } from "./ids.ts";
 import {
   CreateSession,
@@ -78,6 +79,7 @@ export const kinds = {
   "machine.notice": stored("bridge", MachineNotice, TolerantMachineNotice),
   "machine.account": stored("bridge", MachineAccount, TolerantMachineAccount),
   "machine.check_account": stored("controller", CheckAccount),
+  "machine.health": stored("bridge", MachineHealth, TolerantMachineHealth),
   "machine.workspace_request": stored("controller", WorkspaceRequest),
   "session.info": stored("bridge", SessionInfo, TolerantSessionInfo),
   "session.status": stored("bridge", SessionStatus, TolerantSessionStatus),

@@ -1,6 +1,7 @@
 import type {
   StoredMsg,
   TolerantMachineAccount,
+  TolerantMachineHealth,
   TolerantMachineInfo,
   TolerantMachineNotice,
   TolerantResumable,
@@ -21,6 +22,8 @@ export type MachineView = {
   lastBridgeAt: number | null;
   /** Whether Claude Code can answer on the machine (machine.account), as last checked. */
   account: TolerantMachineAccount | null;
+  /** What the bridge did, in numbers (machine.health), as last published. */
+  health: TolerantMachineHealth | null;
 };
 
 export function foldMachine(msgs: readonly StoredMsg[]): MachineView {
@@ -32,6 +35,7 @@ export function foldMachine(msgs: readonly StoredMsg[]): MachineView {
   const general: TolerantMachineNotice[] = [];
   let lastBridgeAt: number | null = null;
   let account: TolerantMachineAccount | null = null;
+  let health: TolerantMachineHealth | null = null;
   for (const m of msgs) {
     if (m.role !== "bridge") continue;
     lastBridgeAt = m.ts;
@@ -55,6 +59,9 @@ export function foldMachine(msgs: readonly StoredMsg[]): MachineView {
       case "machine.account":
         account = readBody("machine.account", m.body) ?? account;
         break;
+      case "machine.health":
+        health = readBody("machine.health", m.body) ?? health;
+        break;
       case "machine.notice": {
         const b = readBody("machine.notice", m.body);
         if (b?.requestMid) notices.set(b.requestMid, b);
@@ -72,6 +79,7 @@ export function foldMachine(msgs: readonly StoredMsg[]): MachineView {
     general: general.slice(-5),
     lastBridgeAt,
     account,
+    health,
   };
 }
 

@@ -12,6 +12,7 @@ import { unopenedReason } from "../state/unopened.ts";
 import { AccountBanner } from "./account-banner.tsx";
 import { AppNotices } from "./app-notices.tsx";
 import { Centered, ConnectionBar, ForgottenNote, Notice, TopBar } from "./common.tsx";
+import { HealthSheet } from "./health-sheet.tsx";
 import { useRoom } from "./hooks.ts";
 import { InboxLink } from "./inbox-link.tsx";
 import { NewSessionForm } from "./new-session-form.tsx";
@@ -89,6 +90,7 @@ function MachineBody(p: { model: RoomModel; machineId: string }) {
         ) : null}
         <SessionList model={p.model} view={view} machineId={p.machineId} />
         <PushSettings machineId={p.machineId} />
+        <HealthSheet health={view.health} />
         {view.general.map((n) => (
           <Notice key={`${n.code}:${n.text}`} level={n.level}>
             {n.text}

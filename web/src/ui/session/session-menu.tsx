@@ -11,6 +11,7 @@ import type { CatalogView } from "../../state/catalog-fold.ts";
 import { forgetCredentialOf } from "../../state/forget.ts";
 import type { RoomModel } from "../../state/room-model.ts";
 import { permissionModeLabels } from "../format.ts";
+import { SessionHistory } from "../health-sheet.tsx";
 import { MuteToggle } from "../push-settings.tsx";
 import { AutoContinueToggle } from "./auto-continue.tsx";
 import { CompactButton, ModelPicker, Refusal } from "./catalog-controls.tsx";
@@ -59,6 +60,7 @@ export function SessionMenu(p: {
       </button>
       {open ? (
         <div id="session-menu" class="menu-panel">
+          <SessionHistory room={p.model.room} machineId={p.model.cred.machineId} />
           {changes ? (
             <a class="btn" href={changes} onClick={(e) => onLinkClick(e, changes)}>
               Changes

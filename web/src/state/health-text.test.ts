@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { healthRows, sessionHistoryText } from "./health-text.ts";
+
+describe("health texts", () => {
+  it("a session's history line", () => {
+    const counts = { sessionsResumed: 3, resumeFallbacks: 1, sessionsSlept: 2, turnsOk: 4, turnsFailed: 1 };
+    expect(sessionHistoryText({ room: "s-a", counts, fallbackReasons: ["its transcript is missing"] })).toBe(
+      "resumed 3×, fell back once: its transcript is missing, slept twice, 5 turns (1 failed)",
+    );
+    expect(sessionHistoryText({ room: "s-a", counts: {} })).toBe("");
+    expect(sessionHistoryText(null)).toBe("");
+  });
+
+  it("the machine health sheet: since start / since install, then what is so now", () => {
+    const rows = healthRows({
+      installedAt: 1,
+      startedAt: 2,
+      sinceInstall: {
+        sessionsResumed: 7,
+        promptsAnsweredPhone: 2,
+        promptsAnsweredElsewhere: 1,
+        relayLongestOutageMs: 4200,
+      },
+      sinceStart: { sessionsResumed: 1, unknownCounter: 9 },
+      now: {
+        sessionsLive: 1,
+        sessionsSleeping: 2,
+        sessionsRegistered: 3,
+        outboxQueued: 0,
+        liveClaudeRssBytes: null,
+      },
+      at: 3,
+    });
+    const map = new Map(rows);
+    expect(map.get("Resumed")).toBe("1 / 7");
+    expect(map.get("Answered")).toBe("0 / 3");
+    expect(map.get("Longest relay outage")).toBe("0 ms / 4.2 s");
+    expect(map.get("Sessions now")).toBe("1 live, 2 sleeping, 3 in all");
+    expect(map.has("Claude processes' memory")).toBe(false);
+    expect(map.has("Slept for memory")).toBe(false);
+  });
+
+  it("the live processes' memory against the budget, and the sleeps it caused", () => {
+    const rows = new Map(
+      healthRows({
+        installedAt: 1,
+        startedAt: 2,
+        sinceInstall: { "sessionsSlept.memory": 3 },
+        sinceStart: { "sessionsSlept.memory": 1 },
+        now: { liveClaudeRssBytes: 400 * 2 ** 20, liveClaudeBudgetBytes: 1024 * 2 ** 20 },
+        at: 3,
+      }),
+    );
+    expect(rows.get("Claude processes' memory")).toBe("400 MiB of a 1024 MiB budget");
+    expect(rows.get("Slept for memory")).toBe("1 / 3");
+  });
+});
