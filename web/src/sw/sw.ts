@@ -10,5 +10,6 @@ declare const self: ServiceWorkerGlobalScope;
 // Registered at "/" it is the app's worker. Registered again at a peer relay's scope (/peer/…,
 // net/push-client.ts) it only takes that relay's pushes: a push subscription is bound to one
 // relay's key, one per registration. Such a worker caches nothing and serves no page.
-if (new URL(self.registration.scope).pathname === "/") installShell(self, __TETHER_SHELL__);
+const scope = self.registration?.scope;
+if (!scope || new URL(scope).pathname === "/") installShell(self, __TETHER_SHELL__);
 installPush(self);
