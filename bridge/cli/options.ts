@@ -67,3 +67,16 @@ export function machineName(text: string | undefined): string | undefined {
     throw new CliError("--name: must not contain control characters (escape sequences, line breaks, tabs)");
   return text;
 }
+
+/** A relay's origin given with `flag` (e.g. --app, --peer-relay): http(s), no path, query or fragment. */
+export function relayOrigin(text: string, flag: string): string {
+  let u: URL | null = null;
+  try {
+    u = new URL(text.trim());
+  } catch {}
+  if (!u || !["http:", "https:"].includes(u.protocol) || u.pathname !== "/" || u.search || u.hash)
+    throw new CliError(
+      `${flag}: "${text.slice(0, 100)}" is not a relay's origin (e.g. https://tether-relay.you.workers.dev)`,
+    );
+  return u.origin;
+}

@@ -2,7 +2,7 @@ import { pairTarget } from "../../shared/core/pairing/pair-target.ts";
 import { defaultStateDir } from "../config.ts";
 import { type Bearer, explain } from "../control/relay-api.ts";
 import { createPairingLink } from "../e2e/pairing-link.ts";
-import { CliError, parseFlags } from "./options.ts";
+import { parseFlags, relayOrigin } from "./options.ts";
 import { relayCall } from "./saved-bearer.ts";
 import { showLink } from "./show-link.ts";
 import { makeTerminal, type Terminal } from "./terminal.ts";
@@ -33,7 +33,7 @@ export async function pairCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const stateDir = values["state-dir"] ?? defaultStateDir();
-  const app = values.app === undefined ? null : appOrigin(values.app);
+  const app = values.app === undefined ? null : relayOrigin(values.app, "--app");
   const pairing = await relayCall(stateDir, (bearer) => createPairingLink(bearer, stateDir, values.label));
   const url = app === null ? pairing.url : `${app}${pairTarget(pairing.url, app)}`;
   await showLink(
@@ -46,19 +46,6 @@ export async function pairCommand(argv: string[]): Promise<number> {
     },
   );
   return 0;
-}
-
-/** The origin of `--app`: an http(s) origin, without a path. */
-function appOrigin(text: string): string {
-  let u: URL | null = null;
-  try {
-    u = new URL(text);
-  } catch {}
-  if (!u || !["http:", "https:"].includes(u.protocol) || u.pathname !== "/" || u.search || u.hash)
-    throw new CliError(
-      `--app: "${text.slice(0, 100)}" is not a relay's origin (e.g. https://tether-relay.you.workers.dev)`,
-    );
-  return u.origin;
 }
 
 /** For `tether up`: a failure is reported and the bridge goes on (pairing can be retried with `tether pair`). */

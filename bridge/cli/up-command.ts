@@ -7,7 +7,7 @@ import { lanAddress } from "../embedded/ports.ts";
 import { securePrivateDir } from "../private-files.ts";
 import { BRIDGE_FLAGS, bridgeTuning } from "./bridge-command.ts";
 import { initMachine } from "./init-command.ts";
-import { CliError, machineName, parseFlags, portNumber } from "./options.ts";
+import { CliError, machineName, parseFlags, portNumber, relayOrigin } from "./options.ts";
 import { printPairing } from "./pair-command.ts";
 import { runBridge, stopOnSignals } from "./run-bridge.ts";
 import { plainHttpNote } from "./show-link.ts";
@@ -202,15 +202,8 @@ async function welcome(
 function peerRelayList(given: readonly string[]): string[] {
   const out: string[] = [];
   for (const raw of given.map((g) => g.trim()).filter(Boolean)) {
-    let url: URL | null = null;
-    try {
-      url = new URL(raw);
-    } catch {}
-    if (!url || !["http:", "https:"].includes(url.protocol) || url.pathname !== "/" || url.search || url.hash)
-      throw new CliError(
-        `--peer-relay: "${raw.slice(0, 100)}" is not a relay's origin (e.g. https://tether-relay.you.workers.dev)`,
-      );
-    if (!out.includes(url.origin)) out.push(url.origin);
+    const origin = relayOrigin(raw, "--peer-relay");
+    if (!out.includes(origin)) out.push(origin);
   }
   return out;
 }

@@ -158,14 +158,7 @@ export class TerminalSessions {
     const latest = (await this.o.sessions.handOver(room)) ?? record;
     this.o.store.add(id, room);
     const session = this.#attach(latest, {});
-    this.o.store.setHandedOff(room, false, session.transcriptEnd(input));
-    session.reload();
-    session.out.publishInfo();
-    const text =
-      "The session was resumed in the terminal: the bridge stopped its process; the terminal runs it now.";
-    session.out.notice("info", "resumed_in_terminal", text);
-    this.o.log.info("a terminal took over a session started on the phone", { room });
-    this.o.changed();
+    this.#terminalRuns(session, input, "a terminal took over a session started on the phone");
     return true;
   }
 
@@ -288,15 +281,20 @@ export class TerminalSessions {
   async #takeBack(session: TerminalSession, input: HookInput): Promise<void> {
     const room = session.room;
     await this.o.sessions.release(room);
-    this.o.store.setHandedOff(room, false, session.transcriptEnd(input));
     const record = this.o.registry.get(room);
     if (record) session.out.record = record;
+    this.#terminalRuns(session, input, "terminal took its session back from the bridge");
+  }
+
+  /** The bridge's process stopped: the terminal runs the room, mirrored from the transcript's end. */
+  #terminalRuns(session: TerminalSession, input: HookInput, logged: string): void {
+    this.o.store.setHandedOff(session.room, false, session.transcriptEnd(input));
     session.reload();
     session.out.publishInfo();
     const text =
       "The session was resumed in the terminal: the bridge stopped its process; the terminal runs it now.";
     session.out.notice("info", "resumed_in_terminal", text);
-    this.o.log.info("terminal took its session back from the bridge", { room });
+    this.o.log.info(logged, { room: session.room });
     this.o.changed();
   }
 }
