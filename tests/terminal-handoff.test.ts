@@ -96,8 +96,8 @@ describe("the phone's messages to a terminal session", () => {
   it("reaches the terminal's Claude at its next Stop, once, and says which path it took", async () => {
     const { w } = world;
     const before = known();
-    // About 12 s of streamed reply: the phone's message arrives mid-turn.
-    const run = terminal("[[slow chunks=60 ms=200]]");
+    // The reply holds at its gate: the phone's message arrives mid-turn.
+    const run = terminal("[[slow chunks=6 ms=0 gate=stop-path]]");
     const room = await newRoom(before);
     const s = await w.phone(room);
     await s.wait("session.status", (b) => b.state === "running", 60_000);
@@ -105,6 +105,7 @@ describe("the phone's messages to a terminal session", () => {
     const mid = await s.send("user.message", { text: said });
     const queued = await s.wait("session.notice", (n) => n.inputMid === mid, 30_000);
     expect(queued).toMatchObject({ code: "queued_for_terminal", level: "info" });
+    w.model.open("stop-path");
     const done = await run;
     expect(done.code, done.stderr).toBe(0);
     const delivered = await s.wait(
@@ -124,7 +125,7 @@ describe("the phone's messages to a terminal session", () => {
   it("refuses to run a live terminal session a second time: a new room resuming it is refused", async () => {
     const { w, machine } = world;
     const before = known();
-    const run = terminal("[[slow chunks=40 ms=200]]");
+    const run = terminal("[[slow chunks=6 ms=0 gate=second-run]]");
     const room = await newRoom(before);
     const s = await w.phone(room);
     const info = await s.wait("session.info", (b) => b.claudeSessionId !== undefined, 60_000);
@@ -139,6 +140,7 @@ describe("the phone's messages to a terminal session", () => {
     expect(await s.wait("session.notice", (n) => n.inputMid === mid, 30_000)).toMatchObject({
       code: "queued_for_terminal",
     });
+    w.model.open("second-run");
     const done = await run;
     expect(done.code, done.stderr).toBe(0);
     await s.wait("session.notice", (n) => n.inputMid === mid && n.code === "delivered_at_stop", 30_000);
@@ -242,8 +244,8 @@ describe("the phone's messages to a terminal session", () => {
       );
     };
     const before = known();
-    // About 30 s of streamed reply: time to restart the bridge before the turn's Stop.
-    const run = terminal("[[slow chunks=150 ms=200]]");
+    // Held at its gate until the bridge has restarted: the turn's Stop comes to the new bridge.
+    const run = terminal("[[slow chunks=6 ms=0 gate=across-restart]]");
     const room = await newRoom(before);
     const s = await w.phone(room);
     await s.wait("session.status", (b) => b.state === "running", 60_000);
@@ -251,6 +253,7 @@ describe("the phone's messages to a terminal session", () => {
     const mid = await s.send("user.message", { text: said });
     await s.wait("session.notice", (n) => n.inputMid === mid && n.code === "queued_for_terminal", 30_000);
     await restart();
+    w.model.open("across-restart");
     const done = await run;
     expect(done.code, done.stderr).toBe(0);
     await s.wait("session.notice", (n) => n.inputMid === mid && n.code === "delivered_at_stop", 30_000);

@@ -25,6 +25,7 @@ export class ScriptedModel {
   respond: ((req: RecordedRequest, res: ServerResponse) => boolean) | null = null;
   #server: Server;
   #ids = 0;
+  #gates = new Map<string, Gate>();
   url = "";
 
   constructor() {
@@ -40,6 +41,29 @@ export class ScriptedModel {
   async stop(): Promise<void> {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  /**
+   * A stream scripted with `gate=NAME` holds after its first chunk until this is called (a gate
+   * opened before the stream reaches it lets it through): a turn that lasts exactly as long as a
+   * test needs, instead of a guess in seconds.
+   */
+  open(name: string): void {
+    this.#gate(name).open();
+  }
+
+  /** Resolves once a stream is held at gate `name` (the turn is surely under way). */
+  reached(name: string): Promise<void> {
+    return this.#gate(name).reached;
+  }
+
+  #gate(name: string): Gate {
+    let gate = this.#gates.get(name);
+    if (!gate) {
+      gate = new Gate();
+      this.#gates.set(name, gate);
+    }
+    return gate;
   }
 
   /** Conversation requests only (the CLI also makes small side requests, e.g. for titles). */
@@ -124,8 +148,9 @@ export class ScriptedModel {
       send("content_block_delta", { index, delta: { type: "signature_delta", signature: "scripted" } });
     } else {
       send("content_block_start", { index, content_block: { type: "text", text: "" } });
-      for (const piece of split(block.text, reply.chunks ?? 3)) {
+      for (const [i, piece] of split(block.text, reply.chunks ?? 3).entries()) {
         send("content_block_delta", { index, delta: { type: "text_delta", text: piece } });
+        if (i === 0 && reply.gate) await this.#gate(reply.gate).pass(() => send("ping", {}));
         if (reply.chunkMs) await new Promise((r) => setTimeout(r, reply.chunkMs));
       }
     }
@@ -141,6 +166,28 @@ export class ScriptedModel {
         stop_reason: reply.stop,
       }),
     );
+  }
+}
+
+/** A named hold in a stream: `pass` waits (pinging the client each second, as the API does) until `open`. */
+class Gate {
+  #open!: () => void;
+  #reached!: () => void;
+  readonly opened = new Promise<void>((r) => (this.#open = r));
+  readonly reached = new Promise<void>((r) => (this.#reached = r));
+
+  open(): void {
+    this.#open();
+  }
+
+  async pass(ping: () => void): Promise<void> {
+    this.#reached();
+    const timer = setInterval(ping, 1000);
+    try {
+      await this.opened;
+    } finally {
+      clearInterval(timer);
+    }
   }
 }
 

@@ -12,6 +12,8 @@ export type Reply = {
   chunks?: number;
   chunkMs?: number;
   inputTokens?: number;
+  /** After the first chunk, the stream waits until the test opens this gate (`ScriptedModel.open`). */
+  gate?: string;
 };
 
 export type ContentPart = {
