@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { lstatSync } from "node:fs";
-import { basename, dirname, isAbsolute, normalize } from "node:path";
-import { type StoredMsg, UserMessage } from "../../shared/protocol/index.ts";
+import type { StoredMsg } from "../../shared/protocol/index.ts";
 import type { EventSink } from "../events/recorder.ts";
 import type { Logger } from "../log.ts";
 import { clip } from "../session/clip.ts";
@@ -10,11 +9,12 @@ import type { Registry } from "../session/registry.ts";
 import { parseControl } from "../session/session-control.ts";
 import type { SessionRoom } from "../session/session-room.ts";
 import type { TurnOutcome } from "../session/session-types.ts";
-import { derivedMid } from "../session/turn-mids.ts";
 import { processStart } from "./claude-pid.ts";
 import { type HookAnswer, type HookDecision, type HookInput, hookDecision } from "./hook-input.ts";
+import { StopDelivery } from "./stop-delivery.ts";
 import type { TerminalRecord, TerminalStore } from "./terminal-store.ts";
 import { mirrorLine, readLines } from "./transcript-cursor.ts";
+import { isPlainFile, transcriptPath } from "./transcript-path.ts";
 
 export type TerminalSessionDeps = {
   registry: Registry;
@@ -31,8 +31,6 @@ export type TerminalSessionDeps = {
 const MAX_CHUNKS = 8;
 /** The CLI may write the turn's last lines just after Stop: the turn is settled a moment later. */
 const SETTLE_MS = 750;
-/** Characters of phone messages one Stop hook carries; more wait for the next Stop. */
-const BLOCK_BUDGET = 256_000;
 /** A Notification's message on the phone (bytes): a line or two, never a wall of text. */
 const NOTIFICATION_CHARS = 500;
 
@@ -51,12 +49,14 @@ export class TerminalSession {
   #preToolUse: { toolName: string; input: string; toolUseId: string }[] = [];
   #asked: Asked[] = [];
   #settle: NodeJS.Timeout | null = null;
+  readonly #phone: StopDelivery;
   private readonly deps: TerminalSessionDeps;
 
   constructor(out: SessionRoom, t: TerminalRecord, deps: TerminalSessionDeps) {
     this.out = out;
     this.#t = t;
     this.deps = deps;
+    this.#phone = new StopDelivery(out, deps.store.inbox, deps.log);
     this.permissions = new Permissions({
       room: out.room,
       link: out.link,
@@ -80,7 +80,7 @@ export class TerminalSession {
     const event = input.hook_event_name;
     if (event === "UserPromptSubmit") this.#t = { ...this.#t, inputAt: Date.now() };
     this.#trackPid(input);
-    this.#checkHanded(input);
+    this.#phone.checkHanded(input);
     this.mirror();
     switch (event) {
       case "SessionStart":
@@ -102,14 +102,14 @@ export class TerminalSession {
         return { decision: await this.#ask(input) };
       case "Stop": {
         // Answered at once (the hook's call waits 2 s at most): Claude goes on with the phone's words.
-        const block = this.#deliver();
+        const block = this.#phone.deliver();
         if (block) return { decision: null, block };
         this.#scheduleSettle();
         break;
       }
       case "SessionEnd":
         this.#settleTurn();
-        this.#undelivered();
+        this.#phone.undelivered();
         this.out.setState("ended");
         break;
       case "Notification":
@@ -142,7 +142,7 @@ export class TerminalSession {
       );
     // After the terminal ended, the phone's message continues the session here (the SDK runner).
     if (msg.kind === "user.message" && this.out.record.state === "ended") return this.deps.takeOver(msg);
-    if (msg.kind === "user.message") return this.#queue(msg);
+    if (msg.kind === "user.message") return this.#phone.queue(msg);
     if (msg.kind === "session.command" || msg.kind === "session.interrupt") {
       const text = "This session runs in a terminal: commands and interrupts cannot reach it from here.";
       this.out.notice("error", "message_skipped", text, msg.mid);
@@ -174,73 +174,6 @@ export class TerminalSession {
     this.deps.store.save(this.#t);
   }
 
-  /** A phone's words for the terminal's Claude: queued durably until the session's next Stop hook. */
-  #queue(msg: StoredMsg): void {
-    const body = UserMessage.safeParse(msg.body);
-    const text = body.success ? body.data.text.trim() : "";
-    if (!text) return this.out.notice("warn", "empty_message", "This message has no text.", msg.mid);
-    if (body.data?.attachments?.length)
-      return this.out.notice(
-        "error",
-        "message_skipped",
-        "Attachments cannot reach a session running in a terminal; send the text alone.",
-        msg.mid,
-      );
-    if (!this.deps.store.inbox.queue(this.room, msg.mid, text)) return;
-    const queued = "Queued for the terminal: Claude gets it when its current (or next) turn ends.";
-    this.out.notice("info", "queued_for_terminal", queued, msg.mid, derivedMid("qt", msg.mid));
-  }
-
-  /**
-   * The queued messages as one Stop hook `reason`, in order; marked delivered before the answer
-   * leaves (at most once). Null when none waits.
-   */
-  #deliver(): string | null {
-    const taken = this.deps.store.inbox.take(this.room, BLOCK_BUDGET);
-    if (taken.length === 0) return null;
-    const said = taken.map((m) => m.text).join("\n\n");
-    const reason = `Message from the phone (sent through Tether while you worked): ${said}`.slice(0, 1 << 20);
-    for (const m of taken)
-      this.out.notice(
-        "info",
-        "delivered_at_stop",
-        "Delivered to the terminal session as Claude's turn ended.",
-        m.mid,
-        derivedMid("ds", m.mid),
-      );
-    this.deps.log.info("phone messages handed to a terminal session's Stop hook", {
-      room: this.room,
-      count: taken.length,
-    });
-    return reason;
-  }
-
-  /**
-   * A Stop that follows a block (`stop_hook_active`) shows the phone's messages reached Claude.
-   * A turn that ended otherwise after they were handed (the bridge stopped before the hook got its
-   * answer, or the hook gave up) did not take them: the phone is told, and they are not sent again.
-   */
-  #checkHanded(input: HookInput): void {
-    const event = input.hook_event_name;
-    if (event === "Stop" && input.stop_hook_active) return this.deps.store.inbox.confirm(this.room);
-    if (event !== "Stop" && event !== "UserPromptSubmit" && event !== "SessionEnd") return;
-    const lost = this.deps.store.inbox.unconfirmed(this.room);
-    if (lost.length === 0) return;
-    const text =
-      "This message may not have reached Claude: the terminal's turn ended without going on with it. It is not sent again.";
-    for (const m of lost) this.out.notice("warn", "not_delivered", text, m.mid, derivedMid("nd", m.mid));
-    this.deps.store.inbox.confirm(this.room);
-  }
-
-  /** The terminal ended with messages still queued (no Stop came after them): they never run. */
-  #undelivered(): void {
-    const text =
-      "The terminal session ended before this message could be delivered. Send it again to continue the session here.";
-    for (const m of this.deps.store.inbox.take(this.room, Number.POSITIVE_INFINITY))
-      this.out.notice("warn", "session_ended", text, m.mid, derivedMid("nt", m.mid));
-    this.deps.store.inbox.confirm(this.room);
-  }
-
   /**
    * The terminal's Claude process went away without a SessionEnd (killed, its terminal closed): the
    * session ended there. A turn it was running ends unfinished, prompts still open are settled, and
@@ -255,7 +188,7 @@ export class TerminalSession {
   #ended(pid: number): void {
     const error = "The terminal's Claude process went away before the turn ended.";
     this.#settleTurn({ ok: false, subtype: "error_during_execution", error });
-    this.#undelivered();
+    this.#phone.undelivered();
     const text =
       "The terminal's Claude process went away without its session end reaching the bridge (killed, its terminal closed, or it ended while the bridge was stopped). Send a message to continue the session here.";
     this.out.notice("warn", "terminal_gone", text, undefined, ownMid("tg", `${this.room} ${pid}`));
@@ -392,26 +325,6 @@ const SUCCESS = { ok: true, subtype: "success", error: null } as const;
 /** A mid derived from what it is about, so a notice sent again (a crash in between) is stored once. */
 function ownMid(tag: string, about: string): string {
   return `${tag}_${createHash("sha256").update(about).digest("base64url").slice(0, 24)}`;
-}
-
-/**
- * The transcript the CLI names, taken only where Claude Code keeps transcripts:
- * `<config dir>/projects/<encoded cwd>/<session id>.jsonl`, an absolute path with no `..`.
- */
-export function transcriptPath(input: HookInput): string | null {
-  const p = input.transcript_path;
-  if (!isAbsolute(p) || normalize(p) !== p) return null;
-  if (basename(p) !== `${input.session_id}.jsonl`) return null;
-  return basename(dirname(dirname(p))) === "projects" ? p : null;
-}
-
-/** A regular file, not a link, FIFO or device (opening a FIFO would block the bridge). */
-function isPlainFile(path: string): boolean {
-  try {
-    return lstatSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
