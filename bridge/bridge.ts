@@ -6,6 +6,7 @@ import { VERSION } from "../shared/version.ts";
 import { apiReachable, envAccount, probeAccount } from "./claude/account-probe.ts";
 import { type Caps, DEFAULT_CAPS } from "./config.ts";
 import type { CountersRes } from "./control/control-api.ts";
+import { relayApi } from "./control/relay-api.ts";
 import { KeyService } from "./e2e/key-service.ts";
 import { Keyring } from "./e2e/keyring.ts";
 import { keyringSeal } from "./e2e/keyring-seal.ts";
@@ -99,6 +100,7 @@ export class Bridge {
       liveClaudeRssBytes: () => this.liveRssBytes(),
       liveClaudeBudgetBytes: () => this.#sessions.memory().budget,
       publish: (h) => this.#machine?.publishHealth(h),
+      pushStats: () => relayApi.pushStats({ relayUrl: o.relayUrl, token: o.token }),
     });
     this.#terminalStore = new TerminalStore(join(o.stateDir, "sessions.db"));
     const keyring = Keyring.inStateDir(o.stateDir);
@@ -284,8 +286,8 @@ export class Bridge {
   }
 
   /** The counters since install and since this start, and what is so now (docs/events.md). */
-  counters(): CountersRes {
-    return this.#numbers.counters();
+  counters(): Promise<CountersRes> {
+    return this.#numbers.freshCounters();
   }
 
   /** Withdraws one session grant (`tether status --revoke-grant`); false when the session holds none such. */

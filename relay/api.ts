@@ -107,6 +107,12 @@ api.get("/push", async (c) => {
   return reply(c, 200, await directory(c).pushState(caller, Date.now()));
 });
 
+api.get("/push/stats", async (c) => {
+  const caller = await callerOf(c);
+  if (caller === null) return unauthorized(c);
+  return reply(c, 200, await directory(c).pushStats(caller, Date.now()));
+});
+
 api.put("/push", async (c) => {
   const caller = await callerOf(c);
   if (caller === null) return unauthorized(c);

@@ -1,12 +1,13 @@
-import type { PushStateRes, PushSubscribeReq } from "../shared/protocol/index.ts";
+import type { PushStateRes, PushStatsRes, PushSubscribeReq } from "../shared/protocol/index.ts";
 import { generateVapidKeys, VapidKeys } from "../shared/webpush/index.ts";
 import { type Failure, failure, isLive, type Outcome } from "./access.ts";
 import type { DirectoryStore, TokenRow } from "./directory-store.ts";
+import type { CountedOutcome, PushCounts } from "./push-counts.ts";
 import type { PushStore, PushTarget } from "./push-store.ts";
 
 /** What a room needs to push for one of its messages: the keys, and the machine's live subscriptions. */
 export type PushPlan = { keys: VapidKeys; targets: PushTarget[] };
-export type PushOutcome = "sent" | "failed" | "retried" | "gone";
+export type PushOutcome = CountedOutcome;
 
 /**
  * The Directory's push decisions (docs/protocol.md §11.2): who may subscribe, whose subscriptions a
@@ -16,11 +17,13 @@ export type PushOutcome = "sent" | "failed" | "retried" | "gone";
 export class DirectoryPush {
   readonly #tokens: DirectoryStore;
   readonly #push: PushStore;
+  readonly #counts: PushCounts;
   #keys: VapidKeys | null = null;
 
-  constructor(tokens: DirectoryStore, push: PushStore) {
+  constructor(tokens: DirectoryStore, push: PushStore, counts: PushCounts) {
     this.#tokens = tokens;
     this.#push = push;
+    this.#counts = counts;
   }
 
   /** The relay's VAPID keys, made on first use and kept in storage for good. */
@@ -75,10 +78,22 @@ export class DirectoryPush {
     return { keys, targets };
   }
 
-  /** What the push service said: counted; 404/410 removes the subscription if it still has that endpoint. */
-  outcome(tokenId: string, endpoint: string, outcome: PushOutcome, error: string | null): void {
+  /**
+   * What the push service said: counted on the subscription and in its machine's totals, which
+   * outlive it; 404/410 removes the subscription if it still has that endpoint.
+   */
+  outcome(tokenId: string, endpoint: string, outcome: PushOutcome, error: string | null, now: number): void {
+    const machineId = this.#tokens.tokenById(tokenId)?.machineId;
+    if (machineId !== undefined) this.#counts.add(machineId, outcome, error, now);
     if (outcome === "gone") this.#push.removeEndpoint(tokenId, endpoint);
     else this.#push.count(tokenId, endpoint, outcome, error);
+  }
+
+  /** GET /api/push/stats: the machine's totals, for its bridge only (a device sees its own subscription). */
+  stats(token: TokenRow): Outcome<PushStatsRes> {
+    if (token.kind !== "bridge")
+      return failure("forbidden", "only a bridge token may read its machine's push totals");
+    return { ok: true, value: this.#counts.totals(token.machineId) };
   }
 
   #live(tokenId: string, machineId: string, now: number): boolean {

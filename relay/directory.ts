@@ -5,6 +5,7 @@ import type {
   MeRes,
   PairRes,
   PushStateRes,
+  PushStatsRes,
   PushSubscribeReq,
   Role,
   TokenInfo,
@@ -28,6 +29,7 @@ import {
 import { DirectoryPush, type PushOutcome, type PushPlan } from "./directory-push.ts";
 import { DirectoryStore, OWNED_SESSION_ROOMS, type TokenRow } from "./directory-store.ts";
 import type { RoomAuthorization } from "./env.ts";
+import { PushCounts } from "./push-counts.ts";
 import { PushStore } from "./push-store.ts";
 import { RateLimiter, type RateVerdict } from "./rate-limit.ts";
 import { mintPairingCode, mintTokenId, mintTokenValue, sha256Hex } from "./tokens.ts";
@@ -57,7 +59,8 @@ export class Directory extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new DirectoryStore(ctx.storage.sql);
-    this.#push = new DirectoryPush(this.#store, new PushStore(ctx.storage.sql));
+    const sql = ctx.storage.sql;
+    this.#push = new DirectoryPush(this.#store, new PushStore(sql), new PushCounts(sql));
   }
 
   async authorizeRoom(tokenValue: string, room: string, now: number): Promise<RoomAuthorization> {
@@ -216,18 +219,24 @@ export class Directory extends DurableObject<Env> {
 
   /** GET /api/push: the VAPID public key and the caller's subscription (docs/protocol.md §11.2). */
   async pushState(caller: Caller, now: number): Promise<Outcome<PushStateRes>> {
-    const token = await this.#deviceCaller(caller, now);
+    const token = await this.#tokenCaller(caller, now);
     return token.ok ? this.#push.state(token.value) : token;
   }
 
   async subscribePush(caller: Caller, req: PushSubscribeReq, now: number): Promise<Outcome<PushStateRes>> {
-    const token = await this.#deviceCaller(caller, now);
+    const token = await this.#tokenCaller(caller, now);
     return token.ok ? this.#push.subscribe(token.value, req, now) : token;
   }
 
   async unsubscribePush(caller: Caller, now: number): Promise<Outcome<null>> {
-    const token = await this.#deviceCaller(caller, now);
+    const token = await this.#tokenCaller(caller, now);
     return token.ok ? this.#push.unsubscribe(token.value) : token;
+  }
+
+  /** GET /api/push/stats: the caller's machine's push totals (bridge tokens only). */
+  async pushStats(caller: Caller, now: number): Promise<Outcome<PushStatsRes>> {
+    const token = await this.#tokenCaller(caller, now);
+    return token.ok ? this.#push.stats(token.value) : token;
   }
 
   /** RPC from a Room: whom its push reaches (one token's subscription for a retry). */
@@ -242,10 +251,11 @@ export class Directory extends DurableObject<Env> {
     outcome: PushOutcome,
     error: string | null,
   ): Promise<void> {
-    this.#push.outcome(tokenId, endpoint, outcome, error);
+    this.#push.outcome(tokenId, endpoint, outcome, error, Date.now());
   }
 
-  async #deviceCaller(caller: Caller, now: number): Promise<Outcome<TokenRow>> {
+  /** A live token's row; the relay secret has no machine, so neither a subscription nor push totals. */
+  async #tokenCaller(caller: Caller, now: number): Promise<Outcome<TokenRow>> {
     const p = await this.#principal(caller, now);
     if (!p.ok) return p;
     if (p.value.kind === "secret") return failure("forbidden", "the relay secret has no push subscription");

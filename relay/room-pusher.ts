@@ -37,7 +37,7 @@ type Sent = { target: PushTarget; retry: number | null };
 /**
  * Sends a room's pushes (docs/protocol.md §11.3): jobs are recorded in the turn their message is
  * stored, then sent off the ack path; a push service that fails is tried again with backoff, and
- * every outcome is counted on the subscription. Nothing here can block or fail the room.
+ * every outcome is counted on the subscription and the machine. Nothing here can block or fail the room.
  */
 export class RoomPusher {
   readonly #deps: PusherDeps;
@@ -170,7 +170,9 @@ export class RoomPusher {
       });
       await res.body?.cancel();
       const verdict = verdictOf(res.status);
-      if (verdict === "sent" || verdict === "gone") return this.#settle(t, verdict, null, null);
+      if (verdict === "sent") return this.#settle(t, "sent", null, null);
+      if (verdict === "gone")
+        return this.#settle(t, "gone", `push service answered ${res.status}: gone`, null);
       const error = `push service answered ${res.status}`;
       const later = verdict === "retry" ? retryAt(attempt, now, retryAfterMs(res)) : null;
       return this.#settle(t, later === null ? "failed" : "retried", error, later);

@@ -162,6 +162,10 @@ describe("lifecycle events and counters", () => {
       relayReconnects: 1,
       relayOutageMs: up.type === "relay.up" ? up.outageMs : -1,
       relayLongestOutageMs: up.type === "relay.up" ? up.outageMs : -1,
+      // The relay's push totals for the machine: nothing was subscribed in this world.
+      pushesSent: 0,
+      pushesFailed: 0,
+      pushesRetried: 0,
     };
     expect(c.sinceInstall).toEqual(expected);
     expect(c.sinceStart).toEqual({
@@ -179,6 +183,9 @@ describe("lifecycle events and counters", () => {
       relayReconnects: 1,
       relayOutageMs: expected.relayOutageMs,
       relayLongestOutageMs: expected.relayOutageMs,
+      pushesSent: 0,
+      pushesFailed: 0,
+      pushesRetried: 0,
     });
     // Measured by the memory budget: no live process, nothing held.
     expect(c.now).toMatchObject({ sessionsLive: 0, sessionsRegistered: 1, liveClaudeRssBytes: 0 });

@@ -1,6 +1,14 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PushPayload, PushShow, PushStateRes, type PushSubscribeReq } from "../shared/protocol/index.ts";
+import { CountersRes } from "../bridge/control/control-api.ts";
+import {
+  PushPayload,
+  PushShow,
+  PushStateRes,
+  PushStatsRes,
+  type PushSubscribeReq,
+} from "../shared/protocol/index.ts";
 import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
 import { type Push, PushService, type Subscription } from "./support/push-service.ts";
 import { mintToken } from "./support/relay-process.ts";
@@ -133,6 +141,57 @@ describe("Web Push from the room that stored the event", () => {
     s.client.focus(false);
   }, 120_000);
 
+  it("the bridge's counters show what the relay's pushes for its machine came to, a 410 among the failed", async () => {
+    // What the stand-in answered this machine's subscriptions (the other machine's are not counted).
+    const truth = () => {
+      const tries = (["a", "b", "revoked", "gone"] as const).flatMap((d) => push.attempts(devices[d].sub.id));
+      const n = (f: (s: number) => boolean) => tries.filter((p) => f(p.status)).length;
+      return {
+        pushesSent: n((s) => s >= 200 && s < 300),
+        pushesFailed: n((s) => s === 404 || s === 410),
+        pushesRetried: n((s) => s === 503),
+      };
+    };
+    // The relay's own totals first (the bridge asks for them at most every 2 s when asked itself).
+    await until(
+      async () => {
+        const res = await fetch(`${w.relay.url}/api/push/stats`, {
+          headers: { authorization: `Bearer ${w.bridgeToken}` },
+        });
+        const s = PushStatsRes.parse(await res.json());
+        const want = truth();
+        const same = s.sent === want.pushesSent && s.failed + s.gone === want.pushesFailed;
+        return same && s.retried === want.pushesRetried ? s : null;
+      },
+      20_000,
+      () => `the relay's push totals to match ${JSON.stringify(truth())}`,
+    );
+    const counters = await until(
+      async () => {
+        const c = await bridgeCounters();
+        const want = truth();
+        const got = {
+          pushesSent: c.sinceInstall.pushesSent,
+          pushesFailed: c.sinceInstall.pushesFailed,
+          pushesRetried: c.sinceInstall.pushesRetried,
+        };
+        return JSON.stringify(got) === JSON.stringify(want) ? c : null;
+      },
+      20_000,
+      () => `the bridge's push counters to match ${JSON.stringify(truth())}`,
+    );
+    // The earlier tests: one 410 (device "gone"), one 503 then 201 (device a), the rest taken.
+    expect(counters.sinceInstall.pushesFailed).toBe(1);
+    expect(counters.sinceInstall.pushesRetried).toBe(1);
+    expect(counters.sinceInstall.pushesSent).toBeGreaterThanOrEqual(8);
+    // This bridge read the relay's totals before the first push of this world.
+    expect(counters.sinceStart).toMatchObject({
+      pushesSent: counters.sinceInstall.pushesSent,
+      pushesFailed: 1,
+      pushesRetried: 1,
+    });
+  }, 60_000);
+
   it("a will: the bridge vanishing mid-turn is pushed once it stayed away", async () => {
     const s = await w.createSession(machine, { title: "Will" });
     await s.send("user.message", { text: `go [[write path=${join(w.project, "w.txt")} content=x]]` });
@@ -146,6 +205,15 @@ describe("Web Push from the room that stored the event", () => {
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(WILL_GRACE_MS);
   }, 150_000);
 });
+
+/** `GET /v1/counters` of the running bridge's control API, as `tether status --json` reads it. */
+async function bridgeCounters(): Promise<CountersRes> {
+  const control = JSON.parse(readFileSync(join(w.stateDir, "control.json"), "utf8"));
+  const res = await fetch(`http://127.0.0.1:${control.port}/v1/counters`, {
+    headers: { authorization: `Bearer ${control.secret}` },
+  });
+  return CountersRes.parse(await res.json());
+}
 
 /** The device's next push from `room` (pushes from earlier tests' rooms are passed over). */
 async function nextIn(d: Device, room: string, o: { timeoutMs?: number } = {}): Promise<Push> {

@@ -39,6 +39,16 @@ export function countersText(c: CountersRes): string {
       ["plans", "plansAnswered"],
     ]),
     `${row("relay", [["reconnects", "relayReconnects"]])}, longest outage ${longest}`,
+    // The relay's totals (docs/protocol.md §11.2); absent until the relay first answered.
+    ...("pushesSent" in c.sinceInstall
+      ? [
+          row("pushes", [
+            ["sent", "pushesSent"],
+            ["failed", "pushesFailed"],
+            ["retried", "pushesRetried"],
+          ]),
+        ]
+      : []),
     `Now       ${n.sessionsLive} live, ${n.sessionsSleeping} sleeping, ${n.sessionsRegistered} registered; ` +
       `outbox ${n.outboxQueued} queued${oldest}; Claude processes' RSS ${rss}` +
       (n.relayOutageMs > 0 ? `; relay down for ${ms(n.relayOutageMs)}` : ""),

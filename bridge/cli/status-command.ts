@@ -20,7 +20,8 @@ messages still queued for the relay per room (outbox), its sessions, live or sle
 memory against --max-live-memory, and the sessions last put to sleep for it. Then the counters, each as
 since start/since install: sessions created, ended, resumed, fallbacks to a fresh start, slept,
 woken, /clear transitions; turns ok and failed; prompts asked and how they were settled; relay
-reconnects and the longest outage (docs/events.md; "tether events" lists the events).
+reconnects and the longest outage; pushes the relay sent, failed (404/410 included) and retried
+for this machine, as the relay counts them (docs/events.md; "tether events" lists the events).
 Exits with 1 when no bridge runs on the state dir.
 
   --state-dir DIR        state dir (env TETHER_STATE_DIR, default ~/.local/state/tether)

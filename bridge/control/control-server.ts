@@ -24,7 +24,7 @@ export type ControlServerOptions = {
   stateDir: string;
   bridge: {
     status(): BridgeStatus;
-    counters(): CountersRes;
+    counters(): Promise<CountersRes>;
     revokeGrant(room: string, rule: string): boolean;
     addShare(shareId: string, room: string, secret: Buffer): void;
     reconcileKeys(): Promise<string[]>;
@@ -75,7 +75,8 @@ function controlApp(o: ControlServerOptions, secret: string, startedAt: number):
     if (!sameSecret(given, secret)) return fail(c, 401, "unauthorized", "missing or wrong control secret");
     await next();
   });
-  app.get("/v1/status", (c) => {
+  app.get("/v1/status", async (c) => {
+    const counters = await o.bridge.counters();
     const s = o.bridge.status();
     const body: StatusRes = {
       pid: process.pid,
@@ -88,11 +89,11 @@ function controlApp(o: ControlServerOptions, secret: string, startedAt: number):
       rooms: s.rooms,
       sessions: s.sessions,
       memory: s.memory,
-      counters: o.bridge.counters(),
+      counters,
     };
     return c.json(body);
   });
-  app.get("/v1/counters", (c) => c.json(o.bridge.counters()));
+  app.get("/v1/counters", async (c) => c.json(await o.bridge.counters()));
   app.get("/v1/sessions", (c) => c.json({ sessions: o.bridge.status().sessions }));
   app.post("/v1/grants/revoke", async (c) => {
     const req = RevokeGrantReq.safeParse(await c.req.json().catch(() => null));

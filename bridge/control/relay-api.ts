@@ -7,6 +7,7 @@ import {
   MeRes,
   type PairReq,
   PairRes,
+  PushStatsRes,
   RevokeTokenRes,
   TokenList,
 } from "../../shared/protocol/index.ts";
@@ -31,6 +32,8 @@ export const relayApi = {
     call(b, "DELETE", `/api/tokens/${encodeURIComponent(id)}`, RevokeTokenRes),
   createShare: (b: Bearer, req: CreateShareReq) => call(b, "POST", "/api/shares", CreateShareRes, req),
   me: (b: Bearer) => call(b, "GET", "/api/me", MeRes),
+  /** This machine's push totals (§11.2). */
+  pushStats: (b: Bearer) => call(b, "GET", "/api/push/stats", PushStatsRes),
   /** A pairing link's code redeemed for a device token, as a phone does (no bearer: `token` ""). */
   pair: (relayUrl: string, req: PairReq) => call({ relayUrl, token: "" }, "POST", "/api/pair", PairRes, req),
 };

@@ -55,6 +55,8 @@ export const Limits = {
   pushFocusFreshMs: 60_000,
   /** Attempts per push and subscription before it counts as failed (backoff 2 s, 10 s, 60 s, 5 min). */
   pushAttempts: 5,
+  /** A push service's last error as the relay keeps and serves it (§11.2): the rest is cut. */
+  pushErrorChars: 200,
 } as const;
 
 /** Close codes (docs/protocol.md §6.3). */

@@ -67,6 +67,8 @@ export type PushPayload = z.infer<typeof PushPayload>;
 export const TurnPushes = z.enum(["all", "long", "never"]);
 export type TurnPushes = z.infer<typeof TurnPushes>;
 
+const Count = z.number().int().nonnegative();
+
 const Base64url = (min: number, max: number) =>
   z
     .string()
@@ -104,3 +106,18 @@ export const PushStateRes = z.object({
   subscription: PushSubscriptionInfo.nullable(),
 });
 export type PushStateRes = z.infer<typeof PushStateRes>;
+
+/**
+ * GET /api/push/stats (bridge token): what the relay's pushes for this machine came to, kept per
+ * machine so it outlives subscriptions (docs/protocol.md §11.2). `gone`: 404/410, the subscription
+ * removed; `retried`: failed tries that were tried again; `lastAt`: the last outcome of any kind.
+ */
+export const PushStatsRes = z.object({
+  sent: Count,
+  failed: Count,
+  retried: Count,
+  gone: Count,
+  lastError: z.string().max(Limits.pushErrorChars).nullable(),
+  lastAt: z.number().int().nonnegative().nullable(),
+});
+export type PushStatsRes = z.infer<typeof PushStatsRes>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PushStateRes } from "../../shared/protocol/index.ts";
+import { PushStateRes, PushStatsRes } from "../../shared/protocol/index.ts";
 import {
   call,
   claimedRoom,
@@ -81,5 +81,66 @@ describe("push subscriptions", () => {
     await directory().pushOutcome(device.id, sub(6).endpoint, "gone", null);
     expect((await directory().pushPlan(room, Date.now()))!.targets).toEqual([]);
     expect(await directory().pushPlan("s-AAAAAAAAAAAAAAAAAAAAAA", Date.now())).toBeNull();
+  });
+});
+
+describe("a machine's push totals", () => {
+  const stats = async (bearer: string) => {
+    const res = await call("GET", "/api/push/stats", { bearer });
+    expect(res.status).toBe(200);
+    return PushStatsRes.parse(await res.json());
+  };
+
+  it("count every outcome per machine, keep a bounded last error, and outlive a subscription a 410 removed", async () => {
+    const { bridge, device } = await newMachine();
+    const other = await newMachine();
+    expect(await stats(bridge.token)).toEqual({
+      sent: 0,
+      failed: 0,
+      retried: 0,
+      gone: 0,
+      lastError: null,
+      lastAt: null,
+    });
+    expect((await call("PUT", "/api/push", { bearer: device.token, body: sub(8) })).status).toBe(200);
+    const endpoint = sub(8).endpoint;
+    const before = Date.now();
+    await directory().pushOutcome(device.id, endpoint, "sent", null);
+    await directory().pushOutcome(device.id, endpoint, "retried", "push service answered 503");
+    await directory().pushOutcome(device.id, endpoint, "sent", null);
+    await directory().pushOutcome(device.id, endpoint, "failed", `hostile ${"x".repeat(100_000)}`);
+    const mid = await stats(bridge.token);
+    expect(mid).toMatchObject({ sent: 2, failed: 1, retried: 1, gone: 0 });
+    expect(mid.lastError).toBe(`hostile ${"x".repeat(192)}`);
+    expect(mid.lastAt).toBeGreaterThanOrEqual(before);
+
+    await directory().pushOutcome(device.id, endpoint, "gone", "push service answered 410: gone");
+    const pushState = await call("GET", "/api/push", { bearer: device.token });
+    expect(PushStateRes.parse(await pushState.json()).subscription).toBeNull();
+    expect(await stats(bridge.token)).toMatchObject({
+      sent: 2,
+      failed: 1,
+      retried: 1,
+      gone: 1,
+      lastError: "push service answered 410: gone",
+    });
+    // A new subscription of the same device adds to the same totals; another machine's stay apart.
+    expect((await call("PUT", "/api/push", { bearer: device.token, body: sub(9) })).status).toBe(200);
+    await directory().pushOutcome(device.id, sub(9).endpoint, "sent", null);
+    expect(await stats(bridge.token)).toMatchObject({ sent: 3, gone: 1 });
+    expect(await stats(other.bridge.token)).toMatchObject({ sent: 0, failed: 0, gone: 0, lastAt: null });
+  });
+
+  it("only the machine's bridge token reads them: device, share and secret 403, no or a bad bearer 401", async () => {
+    const { bridge, device } = await newMachine();
+    const room = await claimedRoom(bridge.token);
+    const link = await share(bridge.token, room, "controller");
+    for (const bearer of [device.token, link.token, SECRET]) {
+      await expectError(await call("GET", "/api/push/stats", { bearer }), 403, "forbidden");
+    }
+    await expectError(await call("GET", "/api/push/stats", {}), 401, "unauthorized");
+    await expectError(await call("GET", "/api/push/stats", { bearer: "tk_nope" }), 401, "unauthorized");
+    expect((await call("DELETE", `/api/tokens/${bridge.id}`, { bearer: SECRET })).status).toBe(200);
+    await expectError(await call("GET", "/api/push/stats", { bearer: bridge.token }), 401, "unauthorized");
   });
 });

@@ -38,6 +38,22 @@ describe("health texts", () => {
     expect(map.get("Sessions now")).toBe("1 live, 2 sleeping, 3 in all");
     expect(map.has("Claude processes' memory")).toBe(false);
     expect(map.has("Slept for memory")).toBe(false);
+    expect(map.has("Pushes sent")).toBe(false);
+  });
+
+  it("the relay's push totals, from a bridge that read them", () => {
+    const rows = new Map(
+      healthRows({
+        installedAt: 1,
+        startedAt: 2,
+        sinceInstall: { pushesSent: 12, pushesFailed: 3, pushesRetried: 1 },
+        sinceStart: { pushesSent: 2, pushesFailed: 1 },
+        now: {},
+        at: 3,
+      }),
+    );
+    expect(rows.get("Pushes sent")).toBe("2 / 12");
+    expect(rows.get("Pushes failed")).toBe("1 / 3");
   });
 
   it("the live processes' memory against the budget, and the sleeps it caused", () => {

@@ -46,6 +46,9 @@ export function healthRows(h: TolerantMachineHealth): [string, string][] {
       `${ms(h.sinceStart.relayLongestOutageMs)} / ${ms(h.sinceInstall.relayLongestOutageMs)}`,
     ],
   ];
+  // The relay's push totals, from bridges that read them (absent, not 0, from older ones).
+  if (h.sinceInstall.pushesSent !== undefined)
+    rows.push(["Pushes sent", pair("pushesSent")], ["Pushes failed", pair("pushesFailed")]);
   const n = h.now;
   if (n.sessionsRegistered !== undefined)
     rows.push([
