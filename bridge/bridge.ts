@@ -1,10 +1,10 @@
 import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import type { OpenFailure } from "../shared/core/e2e/webcrypto.ts";
-import type { SessionGrant, SessionState } from "../shared/protocol/index.ts";
 import { VERSION } from "../shared/version.ts";
+import type { BridgeOptions, BridgeStatus } from "./bridge-types.ts";
 import { apiReachable, envAccount, probeAccount } from "./claude/account-probe.ts";
-import { type Caps, DEFAULT_CAPS } from "./config.ts";
+import { DEFAULT_CAPS } from "./config.ts";
 import type { CountersRes } from "./control/control-api.ts";
 import { relayApi } from "./control/relay-api.ts";
 import { KeyService } from "./e2e/key-service.ts";
@@ -15,61 +15,16 @@ import { BridgeNumbers } from "./events/bridge-numbers.ts";
 import type { HookAnswer, HookInput } from "./hooks/hook-input.ts";
 import { TerminalSessions } from "./hooks/terminal-sessions.ts";
 import { TerminalStore } from "./hooks/terminal-store.ts";
-import { type ClientState, type OpenOptions, RelayClient } from "./link/relay-client.ts";
-import type { LinkState, RoomHandlers, RoomLink } from "./link/room-link.ts";
+import { type OpenOptions, RelayClient } from "./link/relay-client.ts";
+import type { RoomHandlers, RoomLink } from "./link/room-link.ts";
 import { StateDb } from "./link/state-db.ts";
-import type { Logger } from "./log.ts";
 import { AccountWatch } from "./machine/account-watch.ts";
 import { MachineRoom } from "./machine/machine-room.ts";
 import { resolveUnderRoots } from "./machine/roots.ts";
 import { securePrivateDir } from "./private-files.ts";
 import { grantsOf } from "./session/allowances.ts";
-import type { MemoryStatus } from "./session/memory-watch.ts";
 import { Registry } from "./session/registry.ts";
 import { Sessions } from "./session/sessions.ts";
-
-export type BridgeOptions = {
-  relayUrl: string;
-  token: string;
-  machineId: string;
-  cid: string;
-  name: string;
-  stateDir: string;
-  roots: string[];
-  idleSleepMs: number;
-  maxLive: number;
-  /** Bytes the live Claude processes may hold together (`--max-live-memory`); null: count cap only. */
-  maxLiveMemory?: number | null;
-  /** Default DEFAULT_CAPS. */
-  caps?: Caps;
-  permissionTimeoutMs: number | null;
-  /** A usage-limited input continues by itself after the reset (default true; `--no-auto-continue`). */
-  autoContinue?: boolean;
-  log: Logger;
-  /** Retrying cannot help (fenced, revoked): the process should exit with this message. */
-  fatal(message: string): void;
-  /** The relay connection or a session changed: for a status line; read `status()` for the new state. */
-  onChange?(): void;
-};
-
-/** What `tether status` and the status line show; read from memory and disk, never from the relay. */
-export type BridgeStatus = {
-  relay: { state: ClientState; epoch: number | null };
-  rooms: { room: string; state: LinkState; outboxDepth: number }[];
-  sessions: {
-    room: string;
-    title: string;
-    cwd: string;
-    state: SessionState;
-    /** A Claude process runs for it now (a sleeping or idle-without-process session has none). */
-    live: boolean;
-    claudeSessionId: string | null;
-    updatedAt: number;
-    grants: SessionGrant[];
-  }[];
-  /** The live-memory budget, the live processes' total and the sessions slept for it. */
-  memory: MemoryStatus;
-};
 
 /** The bridge process: one relay client, the machine room, and a room per session. */
 export class Bridge {

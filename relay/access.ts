@@ -1,6 +1,6 @@
 import type { CreateTokenReq, HttpErrorCode } from "../shared/protocol/index.ts";
 import { Close, machineRoomOf } from "../shared/protocol/index.ts";
-import type { RoomRow, TokenRow } from "./directory-store.ts";
+import { OWNED_SESSION_ROOMS, type RoomRow, type TokenRow } from "./directory-store.ts";
 
 /** The Directory's access rules (docs/protocol.md §2–§3) as pure functions of rows. */
 
@@ -81,4 +81,22 @@ export function mayDeleteRoom(p: Principal, row: RoomRow): Outcome<null> {
   if (p.token.kind !== "bridge") return failure("forbidden", "only a bridge token may delete rooms");
   if (p.token.machineId !== row.machineId) return failure("forbidden", "room belongs to another machine");
   return allowed;
+}
+
+export function creatorOf(p: Principal): string | null {
+  return p.kind === "token" ? p.token.id : null;
+}
+
+/** A share ends no later than the token that makes it (a 60 s device cannot mint a 30-day link). */
+export function shareExpiry(p: Principal, asked: number): number {
+  const limit = p.kind === "token" ? p.token.expiresAt : null;
+  return limit === null ? asked : Math.min(asked, limit);
+}
+
+export function machineScope(machineId: string): string[] {
+  return [machineRoomOf(machineId), OWNED_SESSION_ROOMS];
+}
+
+export function unauthorized(): Failure {
+  return failure("unauthorized", "missing, unknown, expired or revoked bearer");
 }

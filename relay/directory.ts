@@ -12,12 +12,13 @@ import type {
   TokenKind,
   TokenList,
 } from "../shared/protocol/index.ts";
-import { Close, Limits, machineRoomOf } from "../shared/protocol/index.ts";
+import { Close, Limits } from "../shared/protocol/index.ts";
 import {
-  type Failure,
+  creatorOf,
   failure,
   isLive,
   listScope,
+  machineScope,
   mayCreateToken,
   mayDeleteRoom,
   mayRevoke,
@@ -25,6 +26,8 @@ import {
   type Outcome,
   type Principal,
   roomAccess,
+  shareExpiry,
+  unauthorized,
 } from "./access.ts";
 import { DirectoryPush, type PushOutcome, type PushPlan } from "./directory-push.ts";
 import { DirectoryStore, OWNED_SESSION_ROOMS, type TokenRow } from "./directory-store.ts";
@@ -32,7 +35,7 @@ import type { RoomAuthorization } from "./env.ts";
 import { PushCounts } from "./push-counts.ts";
 import { PushStore } from "./push-store.ts";
 import { RateLimiter, type RateVerdict } from "./rate-limit.ts";
-import { mintPairingCode, mintTokenId, mintTokenValue, sha256Hex } from "./tokens.ts";
+import { type Fresh, freshToken, mintPairingCode, sha256Hex } from "./tokens.ts";
 
 /** How a Worker request authenticated itself; the Worker compares the relay secret, the Directory the rest. */
 export type Caller = { kind: "secret" } | { kind: "token"; value: string };
@@ -44,7 +47,6 @@ export type RevokedToken = { id: string; rooms: string[] };
 export type Revocation = RevokedToken & { shares: RevokedToken[] };
 export type Pairing = { code: string; expiresAt: number };
 
-type Fresh = { id: string; value: string; hash: string };
 type NewToken = Omit<TokenRow, "id" | "hash" | "createdAt" | "revokedAt">;
 
 /**
@@ -288,27 +290,4 @@ export class Directory extends DurableObject<Env> {
       return rooms;
     });
   }
-}
-
-function creatorOf(p: Principal): string | null {
-  return p.kind === "token" ? p.token.id : null;
-}
-
-/** A share ends no later than the token that makes it (a 60 s device cannot mint a 30-day link). */
-function shareExpiry(p: Principal, asked: number): number {
-  const limit = p.kind === "token" ? p.token.expiresAt : null;
-  return limit === null ? asked : Math.min(asked, limit);
-}
-
-function machineScope(machineId: string): string[] {
-  return [machineRoomOf(machineId), OWNED_SESSION_ROOMS];
-}
-
-async function freshToken(): Promise<Fresh> {
-  const value = mintTokenValue();
-  return { id: mintTokenId(), value, hash: await sha256Hex(value) };
-}
-
-function unauthorized(): Failure {
-  return failure("unauthorized", "missing, unknown, expired or revoked bearer");
 }

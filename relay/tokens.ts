@@ -38,3 +38,11 @@ function randomBase64Url(bytes: number): string {
   for (const b of raw) binary += String.fromCharCode(b);
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
+
+/** A new token: its id, the bearer value (shown once) and the hash that is stored. */
+export type Fresh = { id: string; value: string; hash: string };
+
+export async function freshToken(): Promise<Fresh> {
+  const value = mintTokenValue();
+  return { id: mintTokenId(), value, hash: await sha256Hex(value) };
+}

@@ -1,4 +1,5 @@
-import { Bridge, type BridgeStatus } from "../bridge.ts";
+import { Bridge } from "../bridge.ts";
+import type { BridgeStatus } from "../bridge-types.ts";
 import type { Caps, SavedConfig } from "../config.ts";
 import { startControlServer } from "../control/control-server.ts";
 import { explain, relayApi } from "../control/relay-api.ts";

@@ -7,7 +7,7 @@ import { serve } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
-import type { BridgeStatus } from "../bridge.ts";
+import type { BridgeStatus } from "../bridge-types.ts";
 import { writeFileAtomic } from "../config.ts";
 import { type HookAnswer, HookInput } from "../hooks/hook-input.ts";
 import type { Logger } from "../log.ts";
