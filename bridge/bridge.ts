@@ -23,6 +23,7 @@ import { MachineRoom } from "./machine/machine-room.ts";
 import { resolveUnderRoots } from "./machine/roots.ts";
 import { securePrivateDir } from "./private-files.ts";
 import { grantsOf } from "./session/allowances.ts";
+import type { CapStatus } from "./session/live-cap.ts";
 import type { MemoryStatus } from "./session/memory-watch.ts";
 import { Registry } from "./session/registry.ts";
 import { Sessions } from "./session/sessions.ts";
@@ -68,6 +69,8 @@ export type BridgeStatus = {
   }[];
   /** The live-memory budget, the live processes' total and the sessions slept for it. */
   memory: MemoryStatus;
+  /** The live-process cap and the sessions slept for it. */
+  cap: CapStatus;
 };
 
 /** The bridge process: one relay client, the machine room, and a room per session. */
@@ -274,8 +277,14 @@ export class Bridge {
       updatedAt: s.updatedAt,
       grants: grantsOf(this.#registry, s.room),
     }));
-    const memory = this.#sessions.memory();
-    return { relay: { state: this.#client.state(), epoch: this.#client.epoch }, rooms, sessions, memory };
+    const [memory, cap] = [this.#sessions.memory(), this.#sessions.cap()];
+    return {
+      relay: { state: this.#client.state(), epoch: this.#client.epoch },
+      rooms,
+      sessions,
+      memory,
+      cap,
+    };
   }
 
   /** The live Claude processes' total resident bytes at the last measurement (null: not measured). */

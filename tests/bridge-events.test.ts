@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CountersRes } from "../bridge/control/control-api.ts";
 import { readEvents } from "../bridge/events/event-log.ts";
 import type { LifecycleEvent } from "../bridge/events/lifecycle-event.ts";
+import { story } from "./support/bridge-numbers.ts";
 import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
 import { restartRelay } from "./support/relay-process.ts";
 import { transcript, turn } from "./support/session-turns.ts";
@@ -21,28 +22,6 @@ function sleeps(s: Phone): number {
 
 async function slept(s: Phone, before: number): Promise<void> {
   await until(() => (sleeps(s) > before ? true : null), 30_000, "the session to sleep");
-}
-
-/** The log as [type, detail] pairs: what a person reading `tether events` would check. */
-function story(events: LifecycleEvent[]): string[] {
-  return events.map((e) => {
-    switch (e.type) {
-      case "session.resumed":
-        return `${e.type} ${e.from}`;
-      case "session.slept":
-        return `${e.type} ${e.why}`;
-      case "session.fallback":
-        return `${e.type} ${e.reason}`;
-      case "turn.ended":
-        return `${e.type} ${e.subtype}`;
-      case "prompt.asked":
-        return `${e.type} ${e.kind}`;
-      case "prompt.resolved":
-        return `${e.type} ${e.by} ${e.decision}`;
-      default:
-        return e.type;
-    }
-  });
 }
 
 async function counters(world: BridgeWorld): Promise<CountersRes> {
