@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { CountersRes } from "../control/control-api.ts";
 import type { Logger } from "../log.ts";
-import { HealthPublisher, machineHealth } from "./health-publisher.ts";
+import { HealthPublisher, healthEveryMs, machineHealth } from "./health-publisher.ts";
 import { OutageWatch } from "./outage-watch.ts";
 import { Recorder } from "./recorder.ts";
 
@@ -35,7 +35,7 @@ export class BridgeNumbers {
     const dbPath = join(o.stateDir, "sessions.db");
     this.events = new Recorder({ dir: join(o.stateDir, "events"), dbPath, log: o.log });
     this.outage = new OutageWatch(this.events);
-    this.health = new HealthPublisher(() => o.publish(this.#healthBody()));
+    this.health = new HealthPublisher(() => o.publish(this.#healthBody()), healthEveryMs());
     this.events.onEvent(() => this.health.soon());
   }
 
