@@ -3,6 +3,7 @@ import type { Caps } from "./config.ts";
 import type { ClientState } from "./link/relay-client.ts";
 import type { LinkState } from "./link/room-link.ts";
 import type { Logger } from "./log.ts";
+import type { CapStatus } from "./session/live-cap.ts";
 import type { MemoryStatus } from "./session/memory-watch.ts";
 
 /** How `tether bridge` (and `tether up`) configure a Bridge (bridge.ts). */
@@ -47,4 +48,6 @@ export type BridgeStatus = {
   }[];
   /** The live-memory budget, the live processes' total and the sessions slept for it. */
   memory: MemoryStatus;
+  /** The live-process cap and the sessions slept for it. */
+  cap: CapStatus;
 };

@@ -231,8 +231,14 @@ export class Bridge {
       updatedAt: s.updatedAt,
       grants: grantsOf(this.#registry, s.room),
     }));
-    const memory = this.#sessions.memory();
-    return { relay: { state: this.#client.state(), epoch: this.#client.epoch }, rooms, sessions, memory };
+    const [memory, cap] = [this.#sessions.memory(), this.#sessions.cap()];
+    return {
+      relay: { state: this.#client.state(), epoch: this.#client.epoch },
+      rooms,
+      sessions,
+      memory,
+      cap,
+    };
   }
 
   /** The live Claude processes' total resident bytes at the last measurement (null: not measured). */

@@ -4,9 +4,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CountersRes } from "../bridge/control/control-api.ts";
 import { readEvents } from "../bridge/events/event-log.ts";
 import type { LifecycleEvent } from "../bridge/events/lifecycle-event.ts";
+import { story } from "./support/bridge-numbers.ts";
 import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
 import { restartRelay } from "./support/relay-process.ts";
-import { transcript, turn } from "./support/session-turns.ts";
+import { runnerPid, transcript, turn } from "./support/session-turns.ts";
 import { runTether, tetherEnv } from "./support/tether-process.ts";
 
 // Issue 17: what the bridge did, in numbers. One session through every lifecycle point, a bridge
@@ -23,28 +24,6 @@ async function slept(s: Phone, before: number): Promise<void> {
   await until(() => (sleeps(s) > before ? true : null), 30_000, "the session to sleep");
 }
 
-/** The log as [type, detail] pairs: what a person reading `tether events` would check. */
-function story(events: LifecycleEvent[]): string[] {
-  return events.map((e) => {
-    switch (e.type) {
-      case "session.resumed":
-        return `${e.type} ${e.from}`;
-      case "session.slept":
-        return `${e.type} ${e.why}`;
-      case "session.fallback":
-        return `${e.type} ${e.reason}`;
-      case "turn.ended":
-        return `${e.type} ${e.subtype}`;
-      case "prompt.asked":
-        return `${e.type} ${e.kind}`;
-      case "prompt.resolved":
-        return `${e.type} ${e.by} ${e.decision}`;
-      default:
-        return e.type;
-    }
-  });
-}
-
 async function counters(world: BridgeWorld): Promise<CountersRes> {
   const r = await runTether(["status", "--json", "--state-dir", world.stateDir], tetherEnv());
   expect(r.stderr).toBe("");
@@ -56,6 +35,9 @@ describe("lifecycle events and counters", () => {
     w = await BridgeWorld.start();
     const world = w;
     const flags = ["--idle-sleep", "1s", "--permission-timeout", "4s"];
+    // machine.health after events within a second rather than a minute (bridge/README.md).
+    const env = world.env.bind(world);
+    world.env = () => ({ ...env(), TETHER_HEALTH_EVERY_MS: "1000" });
     world.startBridge(flags);
     const machine = await world.machinePhone();
     const s = await world.createSession(machine, { title: "events" });
@@ -64,6 +46,18 @@ describe("lifecycle events and counters", () => {
     let n = sleeps(s);
     expect((await turn(s, "first")).ok).toBe(true);
     await slept(s, n);
+    // Published again after those events, with them counted (and nothing happens meanwhile).
+    const after = await machine.wait("machine.health", (h) => h.sinceStart.sessionsSlept === 1, 10_000);
+    expect(after.sinceStart).toEqual({
+      bridgeStarts: 1,
+      sessionsCreated: 1,
+      sessionsStarted: 1,
+      turnsOk: 1,
+      sessionsSlept: 1,
+      "sessionsSlept.idle": 1,
+    });
+    const { bridgeStarts: _, ...own } = after.sinceInstall;
+    expect(after.sessions).toEqual([{ room, counts: own, fallbackReasons: [] }]);
 
     // A prompt answered from the phone.
     n = sleeps(s);
@@ -127,6 +121,22 @@ describe("lifecycle events and counters", () => {
     expect((await turn(s, "after the crash")).ok).toBe(true);
     await slept(s, n);
 
+    // The Claude process dies mid-turn: the turn fails, the session shows the error, and the next
+    // message resumes the same Claude session.
+    const requests = world.model.turns().length;
+    const dying = await s.send("user.message", { text: "[[slow chunks=100 ms=100]]" });
+    await s.wait("turn.started", (t) => t.inputMid === dying, 60_000);
+    await until(() => (world.model.turns().length > requests ? true : null), 30_000, "the model request");
+    process.kill(runnerPid(world.stateDir, room), "SIGKILL");
+    expect(await s.wait("turn.result", (t) => t.inputMid === dying, 60_000)).toMatchObject({
+      ok: false,
+      subtype: "error_process_exited",
+    });
+    await s.wait("session.status", (x) => x.state === "error");
+    n = sleeps(s);
+    expect((await turn(s, "after the error")).ok).toBe(true);
+    await slept(s, n);
+
     // The relay goes away and comes back: one outage, one reconnect.
     await world.relay.kill("SIGKILL");
     await recorded(world, "relay.down");
@@ -141,18 +151,21 @@ describe("lifecycle events and counters", () => {
       bridgeStarts: 2,
       sessionsCreated: 1,
       sessionsStarted: 2,
-      sessionsResumed: 5,
-      "sessionsResumed.sleep": 4,
+      sessionsResumed: 7,
+      "sessionsResumed.sleep": 5,
       "sessionsResumed.restart": 1,
+      "sessionsResumed.exit": 1,
       resumeFallbacks: 1,
       transitions: 1,
-      sessionsSlept: 6,
-      "sessionsSlept.idle": 6,
-      sessionsWoken: 5,
+      sessionsSlept: 7,
+      "sessionsSlept.idle": 7,
+      sessionsWoken: 6,
       sessionsEnded: 1,
-      turnsOk: 5,
-      turnsFailed: 1,
+      sessionErrors: 1,
+      turnsOk: 6,
+      turnsFailed: 2,
       "turnsFailed.error_bridge_restarted": 1,
+      "turnsFailed.error_process_exited": 1,
       promptsAsked: 3,
       "promptsAsked.tool": 3,
       promptsAnsweredPhone: 1,
@@ -170,14 +183,19 @@ describe("lifecycle events and counters", () => {
     expect(c.sinceInstall).toEqual(expected);
     expect(c.sinceStart).toEqual({
       bridgeStarts: 1,
-      sessionsResumed: 1,
+      sessionsResumed: 3,
       "sessionsResumed.restart": 1,
-      sessionsSlept: 1,
-      "sessionsSlept.idle": 1,
+      "sessionsResumed.sleep": 1,
+      "sessionsResumed.exit": 1,
+      sessionsSlept: 2,
+      "sessionsSlept.idle": 2,
+      sessionsWoken: 1,
       sessionsEnded: 1,
-      turnsOk: 1,
-      turnsFailed: 1,
+      sessionErrors: 1,
+      turnsOk: 2,
+      turnsFailed: 2,
       "turnsFailed.error_bridge_restarted": 1,
+      "turnsFailed.error_process_exited": 1,
       promptsCancelled: 1,
       relayOutages: 1,
       relayReconnects: 1,
@@ -220,6 +238,8 @@ describe("lifecycle events and counters", () => {
       "bridge.started",
       ...["prompt.resolved cancelled deny", "turn.ended error_bridge_restarted"],
       ...["session.resumed restart", "turn.ended success", "session.slept idle"],
+      ...["session.woke", "session.resumed sleep", "turn.ended error_process_exited", "session.error"],
+      ...["session.resumed exit", "turn.ended success", "session.slept idle"],
       ...["relay.down", "relay.up", "session.ended"],
       "bridge.stopped",
     ]);
@@ -232,7 +252,7 @@ describe("lifecycle events and counters", () => {
 
     const human = await runTether(["events", "--session", room, "--state-dir", world.stateDir], tetherEnv());
     expect(human.stdout).toContain(
-      "resumed 5×, fell back once: its transcript is missing, slept 6×, cleared once",
+      "resumed 7×, fell back once: its transcript is missing, slept 7×, cleared once, 1 error",
     );
   }, 180_000);
 });

@@ -1,9 +1,7 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type StatusRes, StatusRes as StatusSchema } from "../bridge/control/control-api.ts";
 import type { BodyOf } from "../shared/protocol/index.ts";
-import { BridgeWorld, type Phone } from "./support/bridge-world.ts";
+import { bridgeStatus, eventsOf } from "./support/bridge-numbers.ts";
+import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
 import { ScriptedModel } from "./support/scripted-model.ts";
 
 let w: BridgeWorld | null = null;
@@ -26,15 +24,6 @@ async function turn(s: Phone, text: string): Promise<BodyOf<"turn.result">> {
 
 function sleptForMemory(s: Phone): Promise<BodyOf<"session.notice">> {
   return s.wait("session.notice", (n) => n.code === "slept_for_memory", 60_000);
-}
-
-/** The running bridge's control API, as `tether status --json` reads it. */
-async function status(world: BridgeWorld): Promise<StatusRes> {
-  const control = JSON.parse(readFileSync(join(world.stateDir, "control.json"), "utf8"));
-  const res = await fetch(`http://127.0.0.1:${control.port}/v1/status`, {
-    headers: { authorization: `Bearer ${control.secret}` },
-  });
-  return StatusSchema.parse(await res.json());
 }
 
 describe("the live-memory budget", () => {
@@ -64,13 +53,11 @@ describe("the live-memory budget", () => {
     expect(ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n")).toContain("alpha-marker");
     expect(c.bodies("turn.result").some((t) => t.inputMid === long)).toBe(false);
 
-    const s = await status(w);
+    const s = await bridgeStatus(w);
     expect(s.memory?.budget).toBe(BUDGET_MIB * MiB);
     expect(s.memory?.liveRss).toBeGreaterThan(0);
     expect(s.memory?.slept.map((x) => x.room).slice(0, 2)).toEqual([a.room, b.room]);
     for (const x of s.memory?.slept ?? []) expect(x.total).toBeGreaterThan(x.budget);
-    // Counted as sleeps for memory (issue 17's counters), with the budget beside the live total.
-    expect(s.counters?.sinceStart["sessionsSlept.memory"]).toBeGreaterThanOrEqual(2);
     expect(s.counters?.now.liveClaudeBudgetBytes).toBe(BUDGET_MIB * MiB);
 
     // c's turn ran to its end: nothing slept it while it ran.
@@ -81,5 +68,32 @@ describe("the live-memory budget", () => {
       .find((m) => (m.body as { inputMid?: string }).inputMid === long)!.seq;
     const early = c.of("session.notice").filter((m) => m.seq < resultSeq);
     expect(early.map((m) => (m.body as { code?: string }).code)).not.toContain("slept_for_memory");
+
+    // Each sleep for memory is one session.slept{why:"memory"} in the log, counted once, listed
+    // by the status and told to its room once. Read between two equal counts: nothing slept meanwhile.
+    const { count, all, slept, listed } = await until(
+      async () => {
+        const first = (await bridgeStatus(w!)).counters?.sinceStart["sessionsSlept.memory"];
+        const events = eventsOf(w!).flatMap((e) =>
+          e.type === "session.slept" && e.why === "memory" ? [e] : [],
+        );
+        const then = await bridgeStatus(w!);
+        const count = then.counters?.sinceStart["sessionsSlept.memory"];
+        const all = then.counters?.sinceStart.sessionsSlept;
+        return count === first ? { count, all, slept: events, listed: then.memory?.slept ?? [] } : null;
+      },
+      30_000,
+      "the memory sleeps to settle",
+    );
+    expect(slept.length).toBeGreaterThanOrEqual(2);
+    expect(count).toBe(slept.length);
+    expect(all).toBe(count); // no other sleeps in this run
+    expect(listed.map((x) => x.room)).toEqual(slept.map((e) => e.room));
+    for (const phone of [a, b, c]) {
+      const mine = slept.filter((e) => e.room === phone.room).length;
+      const told = () => phone.bodies("session.notice").filter((n) => n.code === "slept_for_memory").length;
+      await until(() => (told() >= mine ? true : null), 30_000, `the notices of ${phone.room}`);
+      expect(told()).toBe(mine);
+    }
   }, 180_000);
 });

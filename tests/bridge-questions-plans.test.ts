@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { bridgeStatus, eventsOf, grown, story } from "./support/bridge-numbers.ts";
 import { until } from "./support/bridge-world.ts";
 import { useBridgeWorld } from "./support/use-bridge-world.ts";
 
@@ -10,6 +11,7 @@ const world = useBridgeWorld();
 describe("questions", () => {
   it("offer no session grant, and an answer with remember grants nothing: the next question asks again", async () => {
     const { w, machine } = world;
+    const before = (await bridgeStatus(w)).counters?.sinceStart ?? {};
     const s = await w.createSession(machine, { title: "remember" });
     const first = await s.send("user.message", { text: "[[question q=Which_color?]]" });
     const req = await s.wait("permission.request", (r) => r.toolName === "AskUserQuestion");
@@ -32,12 +34,28 @@ describe("questions", () => {
     const again = await s.wait("permission.request", (r) => r.requestId !== req.requestId);
     await s.send("permission.response", { requestId: again.requestId, decision: "deny", message: "later" });
     expect((await s.wait("turn.result", (t) => t.inputMid === second)).ok).toBe(true);
+
+    // Both answered from the phone, allowed or not: two questions answered (docs/events.md).
+    expect(story(eventsOf(w, s.room))).toEqual([
+      ...["session.created", "session.started", "prompt.asked question", "prompt.resolved phone allow"],
+      ...["turn.ended success", "prompt.asked question", "prompt.resolved phone deny", "turn.ended success"],
+    ]);
+    expect(grown(before, (await bridgeStatus(w)).counters?.sinceStart ?? {})).toEqual({
+      sessionsCreated: 1,
+      sessionsStarted: 1,
+      promptsAsked: 2,
+      "promptsAsked.question": 2,
+      promptsAnsweredPhone: 2,
+      questionsAnswered: 2,
+      turnsOk: 2,
+    });
   });
 });
 
 describe("plans", () => {
   it("cannot be approved into plan mode; approved without a mode, the session follows the CLI out of plan mode", async () => {
     const { w, machine } = world;
+    const before = (await bridgeStatus(w)).counters?.sinceStart ?? {};
     const s = await w.createSession(machine, { title: "plan" });
     await s.send("session.command", { name: "set_permission_mode", value: "plan" });
     await s.wait("session.info", (i) => i.permissionMode === "plan");
@@ -65,5 +83,20 @@ describe("plans", () => {
       30_000,
       () => `a session.info back in default mode (${s.describe()})`,
     );
+
+    // The refused answer settled nothing: one plan asked, one answered.
+    expect(story(eventsOf(w, s.room))).toEqual([
+      ...["session.created", "session.started", "prompt.asked plan", "prompt.resolved phone allow"],
+      "turn.ended success",
+    ]);
+    expect(grown(before, (await bridgeStatus(w)).counters?.sinceStart ?? {})).toEqual({
+      sessionsCreated: 1,
+      sessionsStarted: 1,
+      promptsAsked: 1,
+      "promptsAsked.plan": 1,
+      promptsAnsweredPhone: 1,
+      plansAnswered: 1,
+      turnsOk: 1,
+    });
   });
 });

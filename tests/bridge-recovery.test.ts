@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { bridgeStatus, eventsOf, story } from "./support/bridge-numbers.ts";
 import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
 import { restartRelay } from "./support/relay-process.ts";
 import { ScriptedModel } from "./support/scripted-model.ts";
@@ -165,9 +166,37 @@ describe("resources", () => {
     const b = await w.createSession(machine, { title: "b" });
     expect((await turn(b, "beta")).ok).toBe(true);
     await a.wait("session.status", (x) => x.state === "sleeping");
+    // Told why, as a session slept for memory is.
+    const capped = await a.wait("session.notice", (n) => n.code === "slept_for_cap");
+    expect(capped).toMatchObject({ level: "info", text: expect.stringContaining("--max-live") });
     expect((await turn(a, "what came first?")).ok).toBe(true);
     expect(ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n")).toContain("alpha-marker");
     await b.wait("session.status", (x) => x.state === "sleeping");
+    await b.wait("session.notice", (n) => n.code === "slept_for_cap");
+
+    // Listed by `tether status`, counted and logged as sleeps for the cap: two, no more.
+    const status = await bridgeStatus(w);
+    expect(status.cap).toEqual({
+      maxLive: 1,
+      slept: [
+        { room: a.room, at: expect.any(Number) },
+        { room: b.room, at: expect.any(Number) },
+      ],
+    });
+    expect(status.counters?.sinceStart).toMatchObject({
+      sessionsSlept: 2,
+      "sessionsSlept.cap": 2,
+      sessionsWoken: 1,
+      "sessionsResumed.sleep": 1,
+    });
+    expect(story(eventsOf(w, a.room))).toEqual([
+      ...["session.created", "session.started", "turn.ended success", "session.slept cap"],
+      ...["session.woke", "session.resumed sleep", "turn.ended success"],
+    ]);
+    expect(story(eventsOf(w, b.room))).toEqual([
+      ...["session.created", "session.started", "turn.ended success", "session.slept cap"],
+    ]);
+    expect(a.bodies("session.notice").filter((n) => n.code === "slept_for_cap")).toHaveLength(1);
 
     const pgid = w.bridge!.child.pid!;
     expect(await w.bridge!.kill("SIGTERM")).toBe(0);

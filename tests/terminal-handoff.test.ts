@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
 import { type Phone, until } from "./support/bridge-world.ts";
 import { ScriptedModel } from "./support/scripted-model.ts";
+import { runnerPid } from "./support/session-turns.ts";
 import { runTerminalClaude, type TerminalRun } from "./support/terminal-claude.ts";
 import { runTether } from "./support/tether-process.ts";
 import { useHooksWorld } from "./support/use-hooks-world.ts";
@@ -40,18 +40,6 @@ async function newRoom(before: Set<string>): Promise<string> {
 function listedOrigin(room: string): string | undefined {
   const list = world.machine.bodies("machine.sessions").at(-1)?.sessions ?? [];
   return list.find((x) => x.room === room)?.origin;
-}
-
-/** The pid of the Claude process the bridge runs for `room` (its registry, read beside it). */
-function runnerPid(room: string): number {
-  const db = new DatabaseSync(join(world.w.stateDir, "sessions.db"), { readOnly: true });
-  try {
-    const row = db.prepare("SELECT pid FROM processes WHERE room = ?").get(room);
-    if (!row) throw new Error(`no process recorded for ${room}`);
-    return Number(row.pid);
-  } finally {
-    db.close();
-  }
 }
 
 /**
@@ -195,7 +183,7 @@ describe("the phone's messages to a terminal session", () => {
     // events, and any event of the session but a terminal's SessionStart resume, never take the
     // room back nor make a room. Played without TETHER_BRIDGE_RUN, as a hook that missed it would.
     const id = String(info.claudeSessionId);
-    const own = runnerPid(room);
+    const own = runnerPid(world.w.stateDir, room);
     const rooms = known();
     await playHook(id, "UserPromptSubmit", { prompt: "not from a terminal" });
     await playHook(id, "Stop", { stop_hook_active: false });
@@ -209,7 +197,7 @@ describe("the phone's messages to a terminal session", () => {
     const still = await s.send("user.message", { text: "still here?" });
     expect((await s.wait("turn.result", (b) => b.inputMid === still, 120_000)).ok).toBe(true);
     expect(s.bodies("session.notice").map((n) => n.code)).not.toContain("resumed_in_terminal");
-    expect(runnerPid(room)).toBe(own);
+    expect(runnerPid(world.w.stateDir, room)).toBe(own);
     expect(known()).toEqual(rooms);
 
     // Back at the desk: the terminal resumes it; the bridge's process stops and the room is the

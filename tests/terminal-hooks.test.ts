@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { bridgeStatus, eventsOf, grown, story } from "./support/bridge-numbers.ts";
 import { type Phone, until } from "./support/bridge-world.ts";
 import { runTerminalClaude, type TerminalRun } from "./support/terminal-claude.ts";
 import { runTether } from "./support/tether-process.ts";
@@ -157,6 +158,11 @@ describe("terminal sessions on the phone", () => {
       subtype: "error_during_execution",
     });
     expect(existsSync(never)).toBe(false);
+    // Nobody answered it there: logged as cancelled, not as answered in the terminal.
+    expect(story(eventsOf(w, a.s.room)).filter((e) => e.startsWith("prompt."))).toEqual([
+      "prompt.asked tool",
+      "prompt.resolved cancelled deny",
+    ]);
     // Ended as by a SessionEnd: the phone continues it.
     const mid = await a.s.send("user.message", { text: "after the terminal died" });
     await a.s.wait("session.notice", (n) => n.inputMid === mid && n.code === "continued_here", 60_000);
@@ -212,6 +218,30 @@ describe("terminal sessions on the phone", () => {
     expect(n.text.endsWith("…")).toBe(true);
     expect(n.text.length).toBeLessThanOrEqual(501);
     expect(n.inputMid).toBeUndefined();
+
+    // A prompt the terminal's own dialog answered first (the tool ran): settled by the terminal,
+    // logged and counted as answered elsewhere, once.
+    const before = (await bridgeStatus(w)).counters?.sinceInstall ?? {};
+    const bash = { tool_name: "Bash", tool_input: { command: "echo played" } };
+    await hook("PreToolUse", { ...bash, tool_use_id: "toolu_played_1" });
+    const asking = hook("PermissionRequest", bash);
+    const req = await s.wait("permission.request", (r) => r.toolUseId === "toolu_played_1", 30_000);
+    await hook("PostToolUse", { ...bash, tool_use_id: "toolu_played_1" });
+    expect(await s.wait("permission.resolved", (r) => r.requestId === req.requestId)).toMatchObject({
+      decision: "allow",
+      by: "terminal",
+    });
+    await asking;
+    expect(story(eventsOf(w, s.room)).filter((e) => e.startsWith("prompt."))).toEqual([
+      "prompt.asked tool",
+      "prompt.resolved elsewhere allow",
+    ]);
+    const prompts = Object.entries(grown(before, (await bridgeStatus(w)).counters?.sinceInstall ?? {}));
+    expect(Object.fromEntries(prompts.filter(([k]) => k.startsWith("prompts")))).toEqual({
+      promptsAsked: 1,
+      "promptsAsked.tool": 1,
+      promptsAnsweredElsewhere: 1,
+    });
     await hook("SessionEnd", { reason: "other" });
     await s.wait("session.status", (b) => b.state === "ended", 30_000);
     expect(s.bodies("session.notice").filter((b) => b.code === "terminal_notification")).toHaveLength(1);

@@ -15,7 +15,7 @@ const base: StatusRes = {
   sessions: [],
 };
 
-describe("tether status: memory", () => {
+describe("tether status: memory and the cap", () => {
   it("shows the budget, the live total and the sessions slept for memory with why", () => {
     const at = Date.UTC(2026, 11, 4, 12, 0, 0);
     const text = render({
@@ -30,6 +30,14 @@ describe("tether status: memory", () => {
     expect(text).toContain("Memory    210 MiB live of a 300 MiB budget");
     expect(text).toContain("Slept for memory");
     expect(text).toMatch(/s-a\s+2026-12-04T12:00:00.000Z\s+205 MiB\s+410 MiB of 300 MiB/);
+  });
+
+  it("lists the sessions slept for the live-process cap beside those slept for memory", () => {
+    const at = Date.UTC(2026, 11, 4, 12, 0, 0);
+    const text = render({ ...base, cap: { maxLive: 2, slept: [{ room: "s-b", at }] } });
+    expect(text).toContain("Slept for the live-process cap (--max-live 2;");
+    expect(text).toMatch(/s-b\s+2026-12-04T12:00:00.000Z/);
+    expect(render({ ...base, cap: { maxLive: 2, slept: [] } })).not.toContain("Slept for");
   });
 
   it("no budget here (no /proc), and a bridge too old to say", () => {

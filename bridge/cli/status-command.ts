@@ -17,7 +17,8 @@ const HELP = `Usage: tether status [--state-dir DIR] [--json]
 Shows the running bridge (from "tether up" or "tether bridge"): its relay connection, the
 messages still queued for the relay per room (outbox), its sessions, live or sleeping, what
 "Allow for this session" granted in each (RULE and what it allows), the live Claude processes'
-memory against --max-live-memory, and the sessions last put to sleep for it. Then the counters, each as
+memory against --max-live-memory, and the sessions last put to sleep for it or for the
+live-process cap (--max-live). Then the counters, each as
 since start/since install: sessions created, ended, resumed, fallbacks to a fresh start, slept,
 woken, /clear transitions; turns ok and failed; prompts asked and how they were settled; relay
 reconnects and the longest outage; pushes the relay sent, failed (404/410 included) and retried
@@ -72,7 +73,7 @@ export function render(s: StatusRes): string {
   const granted =
     grants.length > 0 ? `\nAllowed for the session:\n${table(["ROOM", "RULE", "ALLOWS"], grants)}` : "";
   const counters = s.counters ? `\n${countersText(s.counters)}\n` : "";
-  return `${stripControlCharsByLine(lines.join("\n"))}\n${table(["ROOM", "LINK", "OUTBOX"], rooms)}${granted}${slept(s)}${counters}`;
+  return `${stripControlCharsByLine(lines.join("\n"))}\n${table(["ROOM", "LINK", "OUTBOX"], rooms)}${granted}${slept(s)}${sleptForCap(s)}${counters}`;
 }
 
 function memoryLine(m: MemoryStatus): string {
@@ -91,4 +92,12 @@ function slept(s: StatusRes): string {
   ]);
   if (rows.length === 0) return "";
   return `\nSlept for memory (over budget; least recently used idle first):\n${table(["ROOM", "AT", "SESSION", "LIVE TOTAL"], rows)}`;
+}
+
+/** The sessions put to sleep so another could start within --max-live. */
+function sleptForCap(s: StatusRes): string {
+  if (!s.cap || s.cap.slept.length === 0) return "";
+  const rows = s.cap.slept.map((x) => [x.room, new Date(x.at).toISOString()]);
+  const head = `Slept for the live-process cap (--max-live ${s.cap.maxLive}; least recently used idle first):`;
+  return `\n${head}\n${table(["ROOM", "AT"], rows)}`;
 }

@@ -40,6 +40,13 @@ export const MemoryStatus = z.object({
   ),
 });
 export type MemoryStatus = z.infer<typeof MemoryStatus>;
+
+/** The live-process cap (`--max-live`) and the last sessions put to sleep for it, newest last. */
+export const CapStatus = z.object({
+  maxLive: z.number(),
+  slept: z.array(z.object({ room: z.string(), at: z.number() })),
+});
+export type CapStatus = z.infer<typeof CapStatus>;
 const Counts = z.record(z.string(), z.number());
 
 /** `GET /v1/counters` and `counters` of the status: what the bridge did, in numbers (docs/events.md). */
@@ -86,6 +93,8 @@ export const StatusRes = z.object({
   sessions: z.array(SessionStatus),
   /** Absent from a bridge older than the memory budget. */
   memory: MemoryStatus.optional(),
+  /** Absent from a bridge older than the cap's list. */
+  cap: CapStatus.optional(),
   /** Absent from a bridge older than the counters. */
   counters: CountersRes.optional(),
 });

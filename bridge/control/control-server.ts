@@ -89,6 +89,7 @@ function controlApp(o: ControlServerOptions, secret: string, startedAt: number):
       rooms: s.rooms,
       sessions: s.sessions,
       memory: s.memory,
+      cap: s.cap,
       counters,
     };
     return c.json(body);

@@ -3,7 +3,7 @@ import type { PushStatsRes } from "../../shared/protocol/index.ts";
 import type { CountersRes } from "../control/control-api.ts";
 import type { RelayApiResult } from "../control/relay-api.ts";
 import type { Logger } from "../log.ts";
-import { HealthPublisher, machineHealth } from "./health-publisher.ts";
+import { HealthPublisher, healthEveryMs, machineHealth } from "./health-publisher.ts";
 import { OutageWatch } from "./outage-watch.ts";
 import { PushTotals } from "./push-totals.ts";
 import { Recorder } from "./recorder.ts";
@@ -50,7 +50,7 @@ export class BridgeNumbers {
     this.events = new Recorder({ dir: join(o.stateDir, "events"), dbPath, log: o.log });
     this.outage = new OutageWatch(this.events);
     this.pushes = new PushTotals({ fetch: o.pushStats, log: o.log });
-    this.health = new HealthPublisher(() => void this.#publishHealth());
+    this.health = new HealthPublisher(() => void this.#publishHealth(), healthEveryMs());
     this.events.onEvent(() => this.health.soon());
   }
 

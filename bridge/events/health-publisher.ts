@@ -5,6 +5,20 @@ import type { RoomTally } from "./counters.ts";
 /** At most one machine.health a minute while events happen (docs/protocol.md §9.12). */
 export const HEALTH_EVERY_MS = 60_000;
 
+/** The shortest and longest `TETHER_HEALTH_EVERY_MS` taken: tests shorten the minute, nobody floods the room. */
+const HEALTH_EVERY_BOUNDS = { min: 100, max: 3_600_000 };
+
+/**
+ * The quiet period between machine.health messages: `TETHER_HEALTH_EVERY_MS` (whole milliseconds
+ * within the bounds, for tests) or the minute. Anything else is ignored.
+ */
+export function healthEveryMs(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.TETHER_HEALTH_EVERY_MS?.trim();
+  if (!text || !/^\d{1,8}$/.test(text)) return HEALTH_EVERY_MS;
+  const ms = Number(text);
+  return ms >= HEALTH_EVERY_BOUNDS.min && ms <= HEALTH_EVERY_BOUNDS.max ? ms : HEALTH_EVERY_MS;
+}
+
 /** The machine.health body from the control API's counters and the open sessions' tallies. Pure. */
 export function machineHealth(
   c: CountersRes,

@@ -1,38 +1,27 @@
+import { historyText } from "../../shared/core/events/history-text.ts";
+import { countsOf } from "./event-counts.ts";
 import type { LifecycleEvent } from "./lifecycle-event.ts";
 
 /**
- * One session's life in a line, e.g. "created 3 h ago · resumed 3×, fell back once (its transcript
- * is missing), slept 2×, 1 /clear · 12 turns, 1 failed · 4 prompts, 1 timed out". Pure.
+ * One session's life in a line, in the phone's words (`historyText`), between when it was created
+ * and how it ended, e.g. "created 3 h ago · resumed 3×, fell back once: its transcript is missing,
+ * slept 2×, cleared once · 12 turns, 1 failed · 4 prompts, 1 timed out · ended (ended from the
+ * phone)". Its counts are summed by the counters' own function, so they match the phone's. Pure.
  */
 export function historyLine(events: readonly LifecycleEvent[], now: number): string {
-  const n = (type: LifecycleEvent["type"]) => events.filter((e) => e.type === type).length;
+  const counts: Record<string, number> = {};
+  for (const e of events)
+    for (const [name, n] of Object.entries(countsOf(e).add)) counts[name] = (counts[name] ?? 0) + n;
+  const reasons = events.flatMap((e) => (e.type === "session.fallback" ? [e.reason] : []));
   const created = events.find((e) => e.type === "session.created");
-  const parts: string[] = [];
-  if (created) parts.push(`created ${ago(now - created.at)}`);
-  const life: string[] = [];
-  const fallbacks = events.flatMap((e) => (e.type === "session.fallback" ? [e.reason] : []));
-  if (n("session.resumed") > 0) life.push(`resumed ${times(n("session.resumed"))}`);
-  if (fallbacks.length > 0)
-    life.push(`fell back ${times(fallbacks.length)}: ${[...new Set(fallbacks)].join("; ")}`);
-  if (n("session.slept") > 0) life.push(`slept ${times(n("session.slept"))}`);
-  if (n("session.transition") > 0) life.push(`cleared ${times(n("session.transition"))}`);
-  if (n("session.error") > 0) life.push(`${n("session.error")} error${n("session.error") === 1 ? "" : "s"}`);
-  if (life.length > 0) parts.push(life.join(", "));
-  const turns = events.filter((e) => e.type === "turn.ended");
-  const failed = turns.filter((e) => !e.ok).length;
-  if (turns.length > 0)
-    parts.push(`${turns.length} turn${turns.length === 1 ? "" : "s"}${failed ? `, ${failed} failed` : ""}`);
-  const prompts = n("prompt.asked");
-  const timedOut = events.filter((e) => e.type === "prompt.resolved" && e.by === "timeout").length;
-  if (prompts > 0)
-    parts.push(`${prompts} prompt${prompts === 1 ? "" : "s"}${timedOut ? `, ${timedOut} timed out` : ""}`);
   const ended = events.find((e) => e.type === "session.ended");
-  if (ended?.type === "session.ended") parts.push(`ended (${ended.reason})`);
-  return parts.join(" · ");
-}
-
-function times(k: number): string {
-  return k === 1 ? "once" : k === 2 ? "twice" : `${k}×`;
+  return [
+    created ? `created ${ago(now - created.at)}` : "",
+    historyText({ counts, fallbackReasons: [...new Set(reasons)] }),
+    ended?.type === "session.ended" ? `ended (${ended.reason})` : "",
+  ]
+    .filter((part) => part !== "")
+    .join(" · ");
 }
 
 function ago(ms: number): string {

@@ -279,6 +279,7 @@ export class TerminalSession {
         decision: "deny",
         by: "terminal",
         reason: outcome.ok ? "the terminal went on without it" : "the terminal went away",
+        ...(outcome.ok ? {} : { counted: "cancelled" as const }),
       });
     const { inputMid, inputAt } = this.#t;
     if (inputMid && this.out.record.state !== "idle" && this.out.record.state !== "ended") {

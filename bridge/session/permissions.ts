@@ -29,6 +29,8 @@ export type Answer = {
   mode?: PermissionMode;
   /** Deny and end the turn (used for interrupts and cancellations). */
   interrupt?: boolean;
+  /** Who settled it for the event log, when `by` does not say: a terminal that went away answered nothing. */
+  counted?: PromptBy;
 };
 
 type Pending = {
@@ -189,7 +191,7 @@ export class Permissions {
       room: this.o.room,
       requestId,
       kind: p.kind,
-      by: promptBy(a.by),
+      by: a.counted ?? promptBy(a.by),
       decision: a.decision,
       waitMs: Math.max(0, Date.now() - p.askedAt),
     });

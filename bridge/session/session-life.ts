@@ -45,6 +45,15 @@ export class SessionLife {
     this.#stopping = true;
   }
 
+  /**
+   * The session's process ended. One let go on purpose (`sleeping(why)`: idle, cap, memory, a
+   * hold) slept now: a held input keeps its status (waiting for the account), so no `sleeping`
+   * status would tell.
+   */
+  exited(error: string | null): void {
+    if (error === null && this.#sleepWhy !== null) this.#slept(this.#sleepWhy);
+  }
+
   /** Claude's output: the first of a turn is its time to first token. */
   output(): void {
     if (this.#turn && this.#turn.firstAt === null) this.#turn.firstAt = this.#now();
@@ -117,9 +126,14 @@ export class SessionLife {
       this.#liveSince = null;
       return this.#record({ type: "session.error", room, error: (detail ?? "unknown").slice(0, 2000) });
     }
-    if (state !== "sleeping" || this.#liveSince === null || this.#stopping) return;
+    if (state === "sleeping") this.#slept(this.#sleepWhy ?? "exited");
+  }
+
+  /** Recorded once per process: the first of its exit and its `sleeping` status. */
+  #slept(why: SleptWhy): void {
+    if (this.#liveSince === null || this.#stopping) return;
     const liveMs = this.#now() - this.#liveSince;
-    this.#record({ type: "session.slept", room, why: this.#sleepWhy ?? "exited", liveMs });
+    this.#record({ type: "session.slept", room: this.#room, why, liveMs });
     [this.#liveSince, this.#sleptAt, this.#sleepWhy, this.#from] = [null, this.#now(), null, "sleep"];
   }
 

@@ -366,6 +366,7 @@ export class SessionRunner {
       this.pid = null;
       this.deps.registry.setPid(this.room, null);
       this.tasks.processEnded();
+      this.#life.exited(error);
     }
     this.deltas.flush();
     this.#dispatch({ t: "exited", proc, error });

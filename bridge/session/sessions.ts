@@ -6,6 +6,7 @@ import type { OpenOptions } from "../link/relay-client.ts";
 import type { RoomHandlers, RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
 import type { AccountHooks } from "../machine/account-watch.ts";
+import { type CapStatus, LiveCap, sleptForCapText } from "./live-cap.ts";
 import { formatBytes } from "./memory-budget.ts";
 import { type LiveProcess, type MemoryStatus, MemoryWatch, type SleptForMemory } from "./memory-watch.ts";
 import { readTreeRss } from "./proc-memory.ts";
@@ -59,10 +60,12 @@ export class Sessions {
   #runners = new Map<string, SessionRunner>();
   #deps: SessionDeps;
   readonly #memory: MemoryWatch;
+  readonly #cap: LiveCap;
 
   private readonly o: SessionsOptions;
   constructor(o: SessionsOptions) {
     this.o = o;
+    this.#cap = new LiveCap(o.maxLive);
     this.#deps = {
       registry: o.registry,
       machineId: o.machineId,
@@ -215,6 +218,11 @@ export class Sessions {
     return this.#memory.status();
   }
 
+  /** The live-process cap and the sessions slept for it. */
+  cap(): CapStatus {
+    return this.#cap.status();
+  }
+
   /** Stops every Claude process and waits for them: nothing starts after this, no orphans. */
   async close(): Promise<void> {
     this.#memory.stop();
@@ -258,16 +266,18 @@ export class Sessions {
     return true;
   }
 
-  /** At most `maxLive` processes: the least recently used idle session goes to sleep first. */
+  /**
+   * At most `maxLive` processes: the least recently used idle session goes to sleep first, and its
+   * room is told why (as for memory).
+   */
   async #admit(starting: SessionRunner): Promise<void> {
-    if (this.live() < this.o.maxLive) return;
-    const idle = [...this.#runners.values()]
-      .filter((r) => r !== starting && r.isIdle())
-      .sort((a, b) => a.lastActive - b.lastActive);
-    const victim = idle[0];
-    if (victim) {
-      this.o.log.info("live-process cap reached; putting a session to sleep", { room: victim.room });
-      await victim.sleep("cap");
-    }
+    const others = [...this.#runners.values()].filter((r) => r !== starting);
+    const victim = this.#cap.victim(this.live(), others);
+    if (!victim) return;
+    this.o.log.info("live-process cap reached; putting a session to sleep", { room: victim.room });
+    const asleep = victim.sleep("cap");
+    this.#cap.slept(victim.room);
+    victim.out.notice("info", "slept_for_cap", sleptForCapText(this.o.maxLive));
+    await asleep;
   }
 }

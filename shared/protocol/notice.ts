@@ -50,6 +50,8 @@ export const SessionNoticeCode = z.enum([
   "unverifiable",
   // The live Claude processes exceeded --max-live-memory: this idle session's process was let go.
   "slept_for_memory",
+  // The live Claude processes reached --max-live and another session needed one: this idle one's went.
+  "slept_for_cap",
 ]);
 export type SessionNoticeCode = z.infer<typeof SessionNoticeCode>;
 

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bridgeStatus, eventsOf, story } from "../support/bridge-numbers.ts";
 import { BridgeWorld, type Phone, until } from "../support/bridge-world.ts";
 import { launchBrowser, screenshot } from "../support/browser.ts";
 import { UsageLimit } from "../support/model-scripts/limits.ts";
@@ -96,6 +97,16 @@ async function noCredentials(): Promise<void> {
     .bodies("agent.message")
     .flatMap((m) => m.blocks.map((b) => (b.type === "text" ? b.text : "")));
   expect(said).toContain("Recalled: hello [[recall]] | continue");
+  // The held input let its process go: one sleep for the hold, logged and counted, then one wake.
+  expect(story(eventsOf(w, room))).toEqual([
+    ...["session.created", "session.started", "session.slept hold"],
+    ...["session.woke", "session.resumed sleep", "turn.ended success"],
+  ]);
+  expect((await bridgeStatus(w)).counters?.sinceStart).toMatchObject({
+    sessionsSlept: 1,
+    "sessionsSlept.hold": 1,
+    sessionsWoken: 1,
+  });
   await w.bridge!.kill("SIGTERM");
 }
 

@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { healthRows, sessionHistoryText } from "./health-text.ts";
+import { healthRows } from "./health-text.ts";
 
 describe("health texts", () => {
-  it("a session's history line", () => {
-    const counts = { sessionsResumed: 3, resumeFallbacks: 1, sessionsSlept: 2, turnsOk: 4, turnsFailed: 1 };
-    expect(sessionHistoryText({ room: "s-a", counts, fallbackReasons: ["its transcript is missing"] })).toBe(
-      "resumed 3×, fell back once: its transcript is missing, slept twice, 5 turns (1 failed)",
-    );
-    expect(sessionHistoryText({ room: "s-a", counts: {} })).toBe("");
-    expect(sessionHistoryText(null)).toBe("");
-  });
-
   it("the machine health sheet: since start / since install, then what is so now", () => {
     const rows = healthRows({
       installedAt: 1,

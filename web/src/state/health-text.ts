@@ -1,27 +1,6 @@
 import type { TolerantMachineHealth } from "../../../shared/protocol/index.ts";
 
-type Tally = NonNullable<TolerantMachineHealth["sessions"]>[number];
 type Counts = Record<string, number>;
-
-/** A session's life in a line: "resumed 3×, fell back once: its transcript is missing, slept 2×". Pure. */
-export function sessionHistoryText(t: Tally | null | undefined): string {
-  if (!t) return "";
-  const c = t.counts;
-  const parts: string[] = [];
-  if (c.sessionsResumed) parts.push(`resumed ${times(c.sessionsResumed)}`);
-  if (c.resumeFallbacks) {
-    const why = t.fallbackReasons?.length ? `: ${t.fallbackReasons.join("; ")}` : "";
-    parts.push(`fell back ${times(c.resumeFallbacks)}${why}`);
-  }
-  if (c.sessionsSlept) parts.push(`slept ${times(c.sessionsSlept)}`);
-  if (c.transitions) parts.push(`cleared ${times(c.transitions)}`);
-  const turns = (c.turnsOk ?? 0) + (c.turnsFailed ?? 0);
-  if (turns)
-    parts.push(`${turns} turn${turns === 1 ? "" : "s"}${c.turnsFailed ? ` (${c.turnsFailed} failed)` : ""}`);
-  if (c.promptsTimedOut)
-    parts.push(`${c.promptsTimedOut} prompt${c.promptsTimedOut === 1 ? "" : "s"} timed out`);
-  return parts.join(", ");
-}
 
 /** The machine health sheet's rows: a label, then since the bridge started / since install. Pure. */
 export function healthRows(h: TolerantMachineHealth): [string, string][] {
@@ -71,10 +50,6 @@ export function healthRows(h: TolerantMachineHealth): [string, string][] {
 
 function mib(bytes: number): string {
   return `${Math.round(bytes / 2 ** 20)} MiB`;
-}
-
-function times(k: number): string {
-  return k === 1 ? "once" : k === 2 ? "twice" : `${k}×`;
 }
 
 function ms(v: number | undefined): string {

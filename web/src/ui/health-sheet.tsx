@@ -1,5 +1,6 @@
+import { historyText } from "../../../shared/core/events/history-text.ts";
 import type { TolerantMachineHealth } from "../../../shared/protocol/index.ts";
-import { healthRows, sessionHistoryText } from "../state/health-text.ts";
+import { healthRows } from "../state/health-text.ts";
 import { machineModel, machineView, watchMachines } from "../state/inbox.ts";
 
 /** The machine health sheet: what the bridge did, since it started / since install (machine.health). */
@@ -25,12 +26,15 @@ export function HealthSheet(p: { health: TolerantMachineHealth | null }) {
   );
 }
 
-/** A session's own history in its menu ("resumed 3×, fell back once: …"), from its machine's health. */
+/**
+ * A session's own history in its menu ("resumed 3×, fell back once: … · 5 turns, 1 failed"), from
+ * its machine's health, in the words `tether events --session` uses.
+ */
 export function SessionHistory(p: { room: string; machineId: string | null | undefined }) {
   watchMachines();
   const model = p.machineId ? machineModel(p.machineId) : null;
   const tally = model ? machineView(model).value.health?.sessions?.find((s) => s.room === p.room) : null;
-  const text = sessionHistoryText(tally);
+  const text = tally ? historyText(tally) : "";
   if (!text) return null;
   return (
     <p class="muted small" data-testid="session-history">
