@@ -37,13 +37,17 @@ describe("the live-memory budget", () => {
     expect((await turn(a, "alpha-marker")).ok).toBe(true);
     const b = await w.createSession(machine, { title: "b" });
     expect((await turn(b, "beta")).ok).toBe(true);
-    // Two idle processes exceed the budget: the least recently used one (a) sleeps, b stays.
-    expect((await sleptForMemory(a)).level).toBe("info");
+    // a (idle, ~200 MiB) and b's process about to start (counted at 200 MiB) exceed the budget:
+    // a sleeps before b's process starts, not after both are measured.
+    const aNotice = await sleptForMemory(a);
+    expect(aNotice.level).toBe("info");
+    expect(aNotice.text).toContain("one about to start (about 200 MiB)");
     await a.wait("session.status", (x) => x.state === "sleeping");
 
     // c runs a long turn: b (idle) sleeps for it; c, running, never does.
     const c = await w.createSession(machine, { title: "c" });
-    const long = await c.send("user.message", { text: "[[slow chunks=80 ms=500]]" });
+    // Held at its gate until the checks below are done: c is running all along.
+    const long = await c.send("user.message", { text: "[[slow chunks=6 ms=0 gate=c-long]]" });
     await c.wait("turn.started", (t) => t.inputMid === long, 60_000);
     const bNotice = await sleptForMemory(b);
     expect(bNotice.text).toContain("300 MiB");
@@ -57,10 +61,12 @@ describe("the live-memory budget", () => {
     expect(s.memory?.budget).toBe(BUDGET_MIB * MiB);
     expect(s.memory?.liveRss).toBeGreaterThan(0);
     expect(s.memory?.slept.map((x) => x.room).slice(0, 2)).toEqual([a.room, b.room]);
+    expect(s.memory?.slept.slice(0, 2).map((x) => x.starting)).toEqual([200 * MiB, 200 * MiB]);
     for (const x of s.memory?.slept ?? []) expect(x.total).toBeGreaterThan(x.budget);
     expect(s.counters?.now.liveClaudeBudgetBytes).toBe(BUDGET_MIB * MiB);
 
     // c's turn ran to its end: nothing slept it while it ran.
+    w.model.open("c-long");
     const result = await c.wait("turn.result", (t) => t.inputMid === long, 90_000);
     expect(result.ok).toBe(true);
     const resultSeq = c

@@ -34,9 +34,19 @@ export const MemoryStatus = z.object({
   /** The live Claude processes' (and their children's) total resident bytes at the last measurement. */
   liveRss: z.number().nullable(),
   measuredAt: z.number().nullable(),
-  /** The last sessions put to sleep for memory, newest last: their tree's bytes, the total and budget then. */
+  /**
+   * The last sessions put to sleep for memory, newest last: their tree's bytes, the total and budget
+   * then; `starting`: slept before another's process started, whose estimated bytes `total` includes.
+   */
   slept: z.array(
-    z.object({ room: z.string(), rss: z.number(), total: z.number(), budget: z.number(), at: z.number() }),
+    z.object({
+      room: z.string(),
+      rss: z.number(),
+      total: z.number(),
+      budget: z.number(),
+      at: z.number(),
+      starting: z.number().optional(),
+    }),
   ),
 });
 export type MemoryStatus = z.infer<typeof MemoryStatus>;

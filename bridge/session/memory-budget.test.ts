@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, type LiveSession, overBudget, parseBudget, parseByteSize } from "./memory-budget.ts";
+import {
+  formatBytes,
+  type LiveSession,
+  overBudget,
+  parseBudget,
+  parseByteSize,
+  sleptForMemoryText,
+} from "./memory-budget.ts";
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -67,5 +74,21 @@ describe("parseBudget and parseByteSize", () => {
     expect(formatBytes(1.5 * GiB)).toBe("1.5 GiB");
     expect(formatBytes(6 * GiB)).toBe("6 GiB");
     expect(formatBytes(512)).toBe("512 B");
+  });
+});
+
+describe("sleptForMemoryText", () => {
+  const MiB = 1024 ** 2;
+  it("names the total and the budget, and the process about to start when there is one", () => {
+    const measured = sleptForMemoryText({ rss: 150 * MiB, total: 400 * MiB, budget: 300 * MiB });
+    expect(measured).toContain("held 400 MiB, over their 300 MiB budget");
+    expect(measured).not.toContain("about to start");
+    const before = sleptForMemoryText({
+      rss: 150 * MiB,
+      total: 350 * MiB,
+      budget: 300 * MiB,
+      starting: 200 * MiB,
+    });
+    expect(before).toContain("one about to start (about 200 MiB) came to 350 MiB, over their 300 MiB budget");
   });
 });

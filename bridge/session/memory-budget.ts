@@ -70,3 +70,20 @@ export function formatBytes(bytes: number): string {
   const digits = i === 0 || n >= 100 ? 0 : n >= 10 ? 1 : 2;
   return `${Number(n.toFixed(digits))} ${units[i]}`;
 }
+
+/** The `slept_for_memory` notice's text: what the live sessions held (with one starting), and the budget. */
+export function sleptForMemoryText(why: {
+  rss: number;
+  total: number;
+  budget: number;
+  starting?: number;
+}): string {
+  const held =
+    why.starting === undefined
+      ? `the live Claude sessions on this machine held ${formatBytes(why.total)}`
+      : `the live Claude sessions on this machine and one about to start (about ${formatBytes(why.starting)}) came to ${formatBytes(why.total)}`;
+  return (
+    `This session was put to sleep: ${held}, over their ${formatBytes(why.budget)} budget (--max-live-memory), ` +
+    `and it was the least recently used idle one (${formatBytes(why.rss)}). Your next message resumes it with its context.`
+  );
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type LiveProcess, MemoryWatch, type SleptForMemory } from "./memory-watch.ts";
+import { type LiveProcess, MemoryWatch, type SleptForMemory, SPAWN_ESTIMATE_BYTES } from "./memory-watch.ts";
 
 const MiB = 1024 ** 2;
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -39,6 +39,40 @@ describe("MemoryWatch", () => {
     expect(slept.map((s) => [s.room, s.rss, s.total])).toEqual([["a", 200 * MiB, 600 * MiB]]);
     expect(w.liveRssBytes()).toBe(400 * MiB);
     expect(w.status()).toMatchObject({ budget: 450 * MiB, liveRss: 400 * MiB, slept: [{ room: "a" }] });
+  });
+
+  it("before a spawn, idle sessions sleep if they and the new process's estimate exceed the budget", async () => {
+    const live = [
+      { room: "old", pid: 1, idle: true, lastActive: 10 },
+      { room: "busy", pid: 2, idle: false, lastActive: 5 },
+      { room: "newer", pid: 3, idle: true, lastActive: 20 },
+    ];
+    // 300 MiB live + 200 MiB estimated = 500 MiB over 450: the least recently used idle one goes.
+    const { w, slept } = watch(live, { 1: 100, 2: 100, 3: 100 }, 450 * MiB);
+    await w.makeRoom("starting");
+    const total = 300 * MiB + SPAWN_ESTIMATE_BYTES;
+    expect(slept).toEqual([
+      {
+        room: "old",
+        rss: 100 * MiB,
+        total,
+        budget: 450 * MiB,
+        at: expect.any(Number),
+        starting: SPAWN_ESTIMATE_BYTES,
+      },
+    ]);
+    // The estimate is not a measurement: the live total is what the processes hold.
+    expect(w.liveRssBytes()).toBe(200 * MiB);
+    // Under the budget with the estimate: nothing sleeps.
+    await w.makeRoom("another");
+    expect(slept).toHaveLength(1);
+  });
+
+  it("before a spawn, a running session is never slept, even when the estimate goes over", async () => {
+    const live = [{ room: "busy", pid: 1, idle: false, lastActive: 5 }];
+    const { w, slept } = watch(live, { 1: 400 }, 450 * MiB);
+    await w.makeRoom("starting");
+    expect(slept).toEqual([]);
   });
 
   it("a session whose process changed while /proc was read is left for the next measurement", async () => {

@@ -13,7 +13,18 @@ export type SleptForMemory = {
   total: number;
   budget: number;
   at: number;
+  /** Set when it slept before another session's process started: that process's estimate, in `total`. */
+  starting?: number;
 };
+
+/** A process about to start, and the bytes it is expected to hold. */
+type Starting = { room: string; rss: number };
+
+/**
+ * What a Claude process is expected to hold once it ran a turn: measured 184–220 MiB (it starts at
+ * 40–70 MiB and grows with its first turn).
+ */
+export const SPAWN_ESTIMATE_BYTES = 200 * 1024 * 1024;
 
 export type MemoryStatus = {
   /** Bytes; null when this platform cannot measure (no /proc): only the count cap applies. */
@@ -75,7 +86,23 @@ export class MemoryWatch {
       this.#again = true;
       return;
     }
-    this.#running = this.#measure()
+    void this.#run();
+  }
+
+  /**
+   * Before a process starts for `room`: the live ones are measured, and idle sessions sleep now if
+   * they and the new one (estimated at what a process holds after a turn) would exceed the budget,
+   * rather than one process over for the seconds until the next measurement.
+   */
+  async makeRoom(room: string): Promise<void> {
+    if (this.#o.budget === null) return;
+    while (this.#running) await this.#running;
+    await this.#run({ room, rss: SPAWN_ESTIMATE_BYTES });
+  }
+
+  /** One measurement at a time: another asked for meanwhile runs right after. */
+  #run(starting?: Starting): Promise<void> {
+    this.#running = this.#measure(starting)
       .catch((err: Error) =>
         this.#o.log.warn("measuring the Claude processes failed", { error: err.message }),
       )
@@ -86,6 +113,7 @@ export class MemoryWatch {
           this.measureSoon();
         }
       });
+    return this.#running;
   }
 
   /** The live Claude processes' total resident bytes at the last measurement (null: none yet, or no /proc). */
@@ -102,7 +130,7 @@ export class MemoryWatch {
     };
   }
 
-  async #measure(): Promise<void> {
+  async #measure(starting?: Starting): Promise<void> {
     const budget = this.#o.budget;
     if (budget === null) return;
     const live = this.#o.live();
@@ -113,10 +141,13 @@ export class MemoryWatch {
       const current = now.get(p.room);
       return current?.pid === p.pid ? [{ ...current, rss: rss.get(p.pid) ?? 0 }] : [];
     });
-    const verdict = overBudget(sessions, budget);
-    let total = verdict.total;
+    // A process about to start is counted, never chosen: it has an input to run.
+    const next = starting ? [{ ...starting, pid: 0, idle: false, lastActive: Date.now() }] : [];
+    const verdict = overBudget([...sessions, ...next], budget);
+    let total = verdict.total - (starting?.rss ?? 0);
     for (const s of verdict.sleep) {
-      const why = { room: s.room, rss: s.rss, total: verdict.total, budget, at: Date.now() };
+      const why: SleptForMemory = { room: s.room, rss: s.rss, total: verdict.total, budget, at: Date.now() };
+      if (starting) why.starting = starting.rss;
       if (!this.#o.sleep(why)) continue;
       this.#o.log.info("live Claude processes over the memory budget; putting a session to sleep", {
         room: s.room,

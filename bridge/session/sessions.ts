@@ -7,7 +7,7 @@ import type { RoomHandlers, RoomLink } from "../link/room-link.ts";
 import type { Logger } from "../log.ts";
 import type { AccountHooks } from "../machine/account-watch.ts";
 import { type CapStatus, LiveCap, sleptForCapText } from "./live-cap.ts";
-import { formatBytes } from "./memory-budget.ts";
+import { sleptForMemoryText } from "./memory-budget.ts";
 import { type LiveProcess, type MemoryStatus, MemoryWatch, type SleptForMemory } from "./memory-watch.ts";
 import { readTreeRss } from "./proc-memory.ts";
 import type { Registry, SessionRecord } from "./registry.ts";
@@ -258,11 +258,7 @@ export class Sessions {
     const runner = this.#runners.get(why.room);
     if (!runner?.isIdle()) return false;
     void runner.sleep("memory");
-    const text =
-      `This session was put to sleep: the live Claude sessions on this machine held ${formatBytes(why.total)}, ` +
-      `over their ${formatBytes(why.budget)} budget (--max-live-memory), and it was the least recently used idle one ` +
-      `(${formatBytes(why.rss)}). Your next message resumes it with its context.`;
-    runner.out.notice("info", "slept_for_memory", text);
+    runner.out.notice("info", "slept_for_memory", sleptForMemoryText(why));
     return true;
   }
 
@@ -271,6 +267,11 @@ export class Sessions {
    * room is told why (as for memory).
    */
   async #admit(starting: SessionRunner): Promise<void> {
+    await this.#admitByCount(starting);
+    await this.#memory.makeRoom(starting.room);
+  }
+
+  async #admitByCount(starting: SessionRunner): Promise<void> {
     const others = [...this.#runners.values()].filter((r) => r !== starting);
     const victim = this.#cap.victim(this.live(), others);
     if (!victim) return;
