@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bridgeStatus, eventsOf, grown, story } from "./support/bridge-numbers.ts";
-import { type Phone, until } from "./support/bridge-world.ts";
+import { type BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
 import { runTerminalClaude, type TerminalRun } from "./support/terminal-claude.ts";
 import { runTether } from "./support/tether-process.ts";
 import { useHooksWorld } from "./support/use-hooks-world.ts";
@@ -61,6 +61,14 @@ function sessionId(run: TerminalRun): string {
   return String(init?.json.session_id);
 }
 
+/** The room's creation and end in the bridge's event log, with what a person would read there. */
+function lifeOf(w: BridgeWorld, room: string): string[] {
+  return eventsOf(w, room).flatMap((e) => {
+    if (e.type === "session.created") return [e.terminal ? "created in a terminal" : "created"];
+    return e.type === "session.ended" ? [`ended: ${e.reason}`] : [];
+  });
+}
+
 function texts(s: Phone): string[] {
   return s
     .bodies("agent.message")
@@ -94,6 +102,7 @@ describe("terminal sessions on the phone", () => {
     await s.wait("turn.result", () => true, 30_000);
     await s.wait("session.status", (b) => b.state === "ended", 30_000);
     expect(texts(s)).toContain("done");
+    expect(lifeOf(w, room)).toEqual(["created in a terminal", "ended: the terminal session ended"]);
 
     // A new bridge process: the session stays listed, is not resumed by the runner, and the same
     // Claude session resumed in the terminal continues in the same room from the stored cursor.
@@ -162,6 +171,10 @@ describe("terminal sessions on the phone", () => {
     expect(story(eventsOf(w, a.s.room)).filter((e) => e.startsWith("prompt."))).toEqual([
       "prompt.asked tool",
       "prompt.resolved cancelled deny",
+    ]);
+    expect(lifeOf(w, a.s.room)).toEqual([
+      "created in a terminal",
+      "ended: the terminal's Claude process went away",
     ]);
     // Ended as by a SessionEnd: the phone continues it.
     const mid = await a.s.send("user.message", { text: "after the terminal died" });

@@ -29,7 +29,13 @@ export type PromptBy = z.infer<typeof PromptBy>;
 export const EventBody = z.discriminatedUnion("type", [
   z.object({ type: z.literal("bridge.started"), pid: z.number().int(), version: z.string() }),
   z.object({ type: z.literal("bridge.stopped") }),
-  z.object({ type: z.literal("session.created"), room: Room, resumeOf: ClaudeId.optional() }),
+  /** `terminal`: a session a terminal's `claude` started, mirrored from its hooks. */
+  z.object({
+    type: z.literal("session.created"),
+    room: Room,
+    resumeOf: ClaudeId.optional(),
+    terminal: z.literal(true).optional(),
+  }),
   /** A process began a new Claude session (a new room, or after a fallback or /clear-less start). */
   z.object({ type: z.literal("session.started"), room: Room }),
   z.object({ type: z.literal("session.resumed"), room: Room, claudeSessionId: ClaudeId, from: ResumedFrom }),

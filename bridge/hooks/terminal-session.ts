@@ -110,7 +110,7 @@ export class TerminalSession {
       case "SessionEnd":
         this.#settleTurn();
         this.#phone.undelivered();
-        this.out.setState("ended");
+        this.#end("the terminal session ended");
         break;
       case "Notification":
         this.#notification(input);
@@ -192,6 +192,13 @@ export class TerminalSession {
     const text =
       "The terminal's Claude process went away without its session end reaching the bridge (killed, its terminal closed, or it ended while the bridge was stopped). Send a message to continue the session here.";
     this.out.notice("warn", "terminal_gone", text, undefined, ownMid("tg", `${this.room} ${pid}`));
+    this.#end("the terminal's Claude process went away");
+  }
+
+  /** The session ended in its terminal: recorded once (a session resumed there may end again). */
+  #end(reason: string): void {
+    if (this.out.record.state !== "ended")
+      this.deps.events?.record({ type: "session.ended", room: this.room, reason });
     this.out.setState("ended");
   }
 

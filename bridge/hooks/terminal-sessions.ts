@@ -195,6 +195,7 @@ export class TerminalSessions {
     this.o.registry.put(record);
     this.o.store.add(input.session_id, record.room);
     this.o.log.info("terminal session registered", { room: record.room, claudeSessionId: input.session_id });
+    this.o.events?.record({ type: "session.created", room: record.room, terminal: true });
     const session = this.#attach(record, { fresh: true });
     session.out.publishInfo();
     session.out.link.send("session.status", { state: record.state, at: now });

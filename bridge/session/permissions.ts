@@ -106,16 +106,17 @@ export class Permissions {
     if (grant) body.sessionGrant = grant.label;
     // Recorded right before it is sent, so that a crash between the two writes (the next start
     // cancels what is recorded) is as unlikely as it can be without one transaction over both files.
+    // Nothing else goes between them: the event log's line (a write and an fdatasync) comes after.
     this.o.registry.openPermission(requestId, this.o.room, inputMid);
-    this.o.onAsk?.(requestId, ask);
-    this.o.events?.record({ type: "prompt.asked", room: this.o.room, requestId, kind });
-    const askedAt = Date.now();
     const mid = this.o.link.send(
       "permission.request",
       body,
       undefined,
       promptHint(this.o.title(), this.o.room, body),
     );
+    const askedAt = Date.now();
+    this.o.onAsk?.(requestId, ask);
+    this.o.events?.record({ type: "prompt.asked", room: this.o.room, requestId, kind });
     return new Promise((resolve) => {
       const timeoutMs = this.o.timeoutMs;
       const timer = timeoutMs
