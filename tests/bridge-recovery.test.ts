@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { bridgeStatus, eventsOf, story } from "./support/bridge-numbers.ts";
 import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
 import { restartRelay } from "./support/relay-process.ts";
@@ -13,6 +13,19 @@ afterEach(async () => {
   await w?.stop();
   w = null;
 }, 60_000);
+
+/** The file's relay and model: each test but the relay's own outage is a new machine on them. */
+let base: BridgeWorld | null = null;
+beforeAll(async () => {
+  base = await BridgeWorld.start();
+}, 120_000);
+afterAll(() => base?.stop(), 60_000);
+
+/** A machine of its own (state dir, tokens, bridge) on the shared relay: one relay start per file. */
+function newMachine(): Promise<BridgeWorld> {
+  if (!base) throw new Error("the file's relay did not start");
+  return BridgeWorld.start({ alongside: base });
+}
 
 /** Every stored message of the room once, in seq order, and exactly one start and result per input. */
 function expectCleanRoom(s: Phone): void {
@@ -27,7 +40,7 @@ function expectCleanRoom(s: Phone): void {
 
 describe("bridge crash and restart", () => {
   it("SIGKILL mid-turn with a non-empty outbox: listed again, resumes the same conversation, nothing lost or doubled", async () => {
-    w = await BridgeWorld.start();
+    w = await newMachine();
     w.startBridge();
     const machine = await w.machinePhone();
     const s = await w.createSession(machine, { title: "crash" });
@@ -57,7 +70,7 @@ describe("bridge crash and restart", () => {
   });
 
   it("a second bridge on the same state fences the first, which exits with a clear message", async () => {
-    w = await BridgeWorld.start();
+    w = await newMachine();
     const first = w.startBridge();
     const machine = await w.machinePhone();
     await machine.wait("machine.info");
@@ -69,7 +82,7 @@ describe("bridge crash and restart", () => {
   });
 
   it("a Claude CLI left running by a SIGKILLed bridge is stopped at the next start", async () => {
-    w = await BridgeWorld.start();
+    w = await newMachine();
     w.startBridge();
     const machine = await w.machinePhone();
     const s = await w.createSession(machine, { title: "leftover" });
@@ -93,7 +106,7 @@ describe("bridge crash and restart", () => {
   });
 
   it("killed after a session ended but before its turn did: the next start still answers that turn", async () => {
-    w = await BridgeWorld.start();
+    w = await newMachine();
     w.startBridge();
     const machine = await w.machinePhone();
     const s = await w.createSession(machine, { title: "ended-mid-turn" });
@@ -111,7 +124,7 @@ describe("bridge crash and restart", () => {
   });
 
   it("a missing transcript: resume_failed_started_fresh and the message is still answered", async () => {
-    w = await BridgeWorld.start();
+    w = await newMachine();
     w.startBridge(["--idle-sleep", "1s"]);
     const machine = await w.machinePhone();
     const s = await w.createSession(machine, { title: "fresh" });
@@ -158,7 +171,7 @@ describe("the relay goes away", () => {
 
 describe("resources", () => {
   it("idle sleep and the live-process cap: a sleeping session wakes with its context; no orphans on exit", async () => {
-    w = await BridgeWorld.start();
+    w = await newMachine();
     w.startBridge(["--max-live", "1"]);
     const machine = await w.machinePhone();
     const a = await w.createSession(machine, { title: "a" });
@@ -204,7 +217,7 @@ describe("resources", () => {
   });
 
   it("--idle-sleep lets an idle process go and the next message resumes it; --permission-timeout denies", async () => {
-    w = await BridgeWorld.start();
+    w = await newMachine();
     w.startBridge(["--idle-sleep", "1s", "--permission-timeout", "1s"]);
     const machine = await w.machinePhone();
     const s = await w.createSession(machine, { title: "sleepy" });
