@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BodyOf } from "../shared/protocol/index.ts";
-import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
+import { type BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
+import { useOneRelay } from "./support/one-relay.ts";
 import { runTether } from "./support/tether-process.ts";
 
 let w: BridgeWorld | null = null;
@@ -10,6 +11,7 @@ afterEach(async () => {
   await w?.stop();
   w = null;
 }, 60_000);
+const newMachine = useOneRelay();
 
 async function turn(s: Phone, text: string): Promise<BodyOf<"turn.result">> {
   const mid = await s.send("user.message", { text });
@@ -45,7 +47,7 @@ async function allowedOnce(s: Phone, text: string): Promise<void> {
 
 describe("allow for this session", () => {
   it("grants what the button says, never a mode; outlives idle sleep and a bridge restart", async () => {
-    w = await BridgeWorld.start();
+    w = await newMachine();
     const args = ["--idle-sleep", "1s"];
     w.startBridge(args);
     const machine = await w.machinePhone();
@@ -89,7 +91,7 @@ describe("allow for this session", () => {
   }, 240_000);
 
   it("the phone (revoke_grant) and tether status list and withdraw grants at once, in the live process too", async () => {
-    w = await BridgeWorld.start();
+    w = await newMachine();
     w.startBridge();
     const machine = await w.machinePhone();
     const s = await w.createSession(machine, { title: "revoke" });

@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { bridgeStatus, eventsOf, story } from "./support/bridge-numbers.ts";
 import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
+import { useOneRelay } from "./support/one-relay.ts";
 import { restartRelay } from "./support/relay-process.ts";
 import { ScriptedModel } from "./support/scripted-model.ts";
 import { transcript, turn } from "./support/session-turns.ts";
@@ -14,18 +15,8 @@ afterEach(async () => {
   w = null;
 }, 60_000);
 
-/** The file's relay and model: each test but the relay's own outage is a new machine on them. */
-let base: BridgeWorld | null = null;
-beforeAll(async () => {
-  base = await BridgeWorld.start();
-}, 120_000);
-afterAll(() => base?.stop(), 60_000);
-
-/** A machine of its own (state dir, tokens, bridge) on the shared relay: one relay start per file. */
-function newMachine(): Promise<BridgeWorld> {
-  if (!base) throw new Error("the file's relay did not start");
-  return BridgeWorld.start({ alongside: base });
-}
+/** Each test but the relay's own outage is a new machine on the file's one relay. */
+const newMachine = useOneRelay();
 
 /** Every stored message of the room once, in seq order, and exactly one start and result per input. */
 function expectCleanRoom(s: Phone): void {
