@@ -54,7 +54,12 @@ describe("the live-memory budget", () => {
 
     // The next message to a resumes it, with its context, while c's turn still runs.
     expect((await turn(a, "what came first?")).ok).toBe(true);
-    expect(ScriptedModel.userTexts(w.model.turns().at(-1)!.body).join("\n")).toContain("alpha-marker");
+    // The request that carried the question also carried a's first words: resumed, not fresh.
+    const asked = w.model
+      .turns()
+      .map((t) => ScriptedModel.userTexts(t.body).join("\n"))
+      .filter((t) => t.includes("what came first?"));
+    expect(asked.at(-1)).toContain("alpha-marker");
     expect(c.bodies("turn.result").some((t) => t.inputMid === long)).toBe(false);
 
     const s = await bridgeStatus(w);

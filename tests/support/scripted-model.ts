@@ -120,7 +120,7 @@ export class ScriptedModel {
     send("message_start", { message: { ...start, content: [] } });
     for (const [index, block] of reply.blocks.entries()) {
       if (res.destroyed) return;
-      await this.#streamBlock(send, index, block, reply);
+      await this.#streamBlock(send, index, block, reply, res);
     }
     send("message_delta", {
       delta: { stop_reason: reply.stop, stop_sequence: null },
@@ -135,6 +135,7 @@ export class ScriptedModel {
     index: number,
     block: Block,
     reply: Reply,
+    res: ServerResponse,
   ): Promise<void> {
     if (block.type === "tool_use") {
       send("content_block_start", { index, content_block: { ...block, input: {} } });
@@ -150,7 +151,7 @@ export class ScriptedModel {
       send("content_block_start", { index, content_block: { type: "text", text: "" } });
       for (const [i, piece] of split(block.text, reply.chunks ?? 3).entries()) {
         send("content_block_delta", { index, delta: { type: "text_delta", text: piece } });
-        if (i === 0 && reply.gate) await this.#gate(reply.gate).pass(() => send("ping", {}));
+        if (i === 0 && reply.gate) await this.#gate(reply.gate).pass(() => send("ping", {}), res);
         if (reply.chunkMs) await new Promise((r) => setTimeout(r, reply.chunkMs));
       }
     }
@@ -180,11 +181,13 @@ class Gate {
     this.#open();
   }
 
-  async pass(ping: () => void): Promise<void> {
+  /** Held until opened, or until the client went away (a killed CLI, a test that failed first). */
+  async pass(ping: () => void, res: ServerResponse): Promise<void> {
     this.#reached();
+    const gone = new Promise<void>((r) => res.once("close", () => r()));
     const timer = setInterval(ping, 1000);
     try {
-      await this.opened;
+      await Promise.race([this.opened, gone]);
     } finally {
       clearInterval(timer);
     }
