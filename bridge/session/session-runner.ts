@@ -3,21 +3,20 @@ import type { PermissionMode, StoredMsg } from "../../shared/protocol/index.ts";
 import type { ClaudeRun } from "../claude/claude-run.ts";
 import type { RunEvent } from "../claude/map-sdk.ts";
 import type { SleptWhy } from "../events/lifecycle-event.ts";
-import { type EventSink, noEvents } from "../events/recorder.ts";
+import { noEvents } from "../events/recorder.ts";
 import { skippedText } from "../link/guard.ts";
 import type { RoomLink, SkipReason } from "../link/room-link.ts";
-import type { Logger } from "../log.ts";
-import type { AccountHooks } from "../machine/account-watch.ts";
 import { inputContent, keepChunk } from "./attachments.ts";
 import { ClaudeProcesses } from "./claude-processes.ts";
 import { Deltas } from "./deltas.ts";
 import { followMode } from "./follow-mode.ts";
 import { stopLeftover } from "./leftover.ts";
 import { Permissions } from "./permissions.ts";
-import type { InputRecord, Registry, SessionRecord } from "./registry.ts";
+import type { InputRecord, SessionRecord } from "./registry.ts";
 import { Serial } from "./serial.ts";
 import { SessionCatalog } from "./session-catalog.ts";
 import { handleControl } from "./session-control.ts";
+import type { SessionDeps } from "./session-deps.ts";
 import { forwardOutput, machineEventOf } from "./session-events.ts";
 import { SessionHolds } from "./session-holds.ts";
 import { handleUserMessage } from "./session-intake.ts";
@@ -38,28 +37,6 @@ import { SessionRoom } from "./session-room.ts";
 import { SessionTasks } from "./session-tasks.ts";
 import { stopRunningTasks } from "./task-control.ts";
 import { derivedMid } from "./turn-mids.ts";
-
-export type SessionDeps = {
-  registry: Registry;
-  machineId: string;
-  log: Logger;
-  idleSleepMs: number;
-  /** At most this many inputs wait in the session; a message beyond gets `too_many_inputs`. */
-  maxQueued: number;
-  permissionTimeoutMs: number | null;
-  /** Called before a process starts, so the live-process cap can put another session to sleep. */
-  admit(runner: SessionRunner): Promise<void>;
-  /** The session list changed (state, title, ids): the machine room republishes it. */
-  changed(): void;
-  /** Claude Code's account, for inputs held until it works (machine.account). */
-  account?: AccountHooks;
-  /** A process started or a turn ended: the live-memory budget measures soon. */
-  measure?(): void;
-  /** A usage-limited input continues by itself after the reset, unless its session says otherwise (default true). */
-  autoContinue?: boolean;
-  /** Where the session's life is recorded (docs/events.md); nowhere when not given. */
-  events?: EventSink;
-};
 
 const INTERRUPT_MS = 5000;
 
@@ -313,7 +290,7 @@ export class SessionRunner {
   /** Admits a new process (the live-process cap) and checks that the transcript to resume exists. */
   async #prepare(inputMid: string): Promise<void> {
     try {
-      await this.deps.admit(this);
+      await this.deps.admit(this.room);
       const resume = this.out.record.claudeSessionId;
       // Without `dir`: a session resumed from another project is found wherever its transcript is.
       const missing = resume !== null && !(await getSessionInfo(resume));

@@ -11,7 +11,8 @@ import { sleptForMemoryText } from "./memory-budget.ts";
 import { type LiveProcess, type MemoryStatus, MemoryWatch, type SleptForMemory } from "./memory-watch.ts";
 import { readTreeRss } from "./proc-memory.ts";
 import type { Registry, SessionRecord } from "./registry.ts";
-import { type SessionDeps, SessionRunner } from "./session-runner.ts";
+import type { SessionDeps } from "./session-deps.ts";
+import { SessionRunner } from "./session-runner.ts";
 
 export type NewSession = {
   cwd: string;
@@ -73,7 +74,7 @@ export class Sessions {
       idleSleepMs: o.idleSleepMs,
       maxQueued: o.caps.maxQueued,
       permissionTimeoutMs: o.permissionTimeoutMs,
-      admit: (r) => this.#admit(r),
+      admit: (room) => this.#admit(room),
       changed: () => o.changed(),
       ...(o.account ? { account: o.account } : {}),
       autoContinue: o.autoContinue ?? true,
@@ -266,13 +267,13 @@ export class Sessions {
    * At most `maxLive` processes: the least recently used idle session goes to sleep first, and its
    * room is told why (as for memory).
    */
-  async #admit(starting: SessionRunner): Promise<void> {
+  async #admit(starting: string): Promise<void> {
     await this.#admitByCount(starting);
-    await this.#memory.makeRoom(starting.room);
+    await this.#memory.makeRoom(starting);
   }
 
-  async #admitByCount(starting: SessionRunner): Promise<void> {
-    const others = [...this.#runners.values()].filter((r) => r !== starting);
+  async #admitByCount(starting: string): Promise<void> {
+    const others = [...this.#runners.values()].filter((r) => r.room !== starting);
     const victim = this.#cap.victim(this.live(), others);
     if (!victim) return;
     this.o.log.info("live-process cap reached; putting a session to sleep", { room: victim.room });
