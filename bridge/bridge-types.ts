@@ -1,5 +1,6 @@
 import type { SessionGrant, SessionState } from "../shared/protocol/index.ts";
 import type { Caps } from "./config.ts";
+import type { PushLast } from "./events/push-totals.ts";
 import type { ClientState } from "./link/relay-client.ts";
 import type { LinkState } from "./link/room-link.ts";
 import type { Logger } from "./log.ts";
@@ -50,4 +51,6 @@ export type BridgeStatus = {
   memory: MemoryStatus;
   /** The live-process cap and the sessions slept for it. */
   cap: CapStatus;
+  /** What the relay last said of this machine's pushes (null until it answered). */
+  pushes: PushLast | null;
 };

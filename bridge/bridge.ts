@@ -238,6 +238,7 @@ export class Bridge {
       sessions,
       memory,
       cap,
+      pushes: this.#numbers.pushes.last(),
     };
   }
 

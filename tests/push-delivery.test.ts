@@ -9,6 +9,7 @@ import {
   PushStatsRes,
   type PushSubscribeReq,
 } from "../shared/protocol/index.ts";
+import { bridgeStatus } from "./support/bridge-numbers.ts";
 import { BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
 import { type Push, PushService, type Subscription } from "./support/push-service.ts";
 import { mintToken } from "./support/relay-process.ts";
@@ -184,6 +185,19 @@ describe("Web Push from the room that stored the event", () => {
     expect(counters.sinceInstall.pushesFailed).toBe(1);
     expect(counters.sinceInstall.pushesRetried).toBe(1);
     expect(counters.sinceInstall.pushesSent).toBeGreaterThanOrEqual(8);
+    // tether status names the relay's last push error: the stand-in's last refusal, in time order.
+    const refused = (["a", "b", "revoked", "gone"] as const)
+      .flatMap((d) => push.attempts(devices[d].sub.id))
+      .filter((p) => p.status >= 400)
+      .sort((x, y) => x.at - y.at)
+      .at(-1);
+    const words =
+      refused?.status === 410
+        ? "push service answered 410: gone"
+        : `push service answered ${refused?.status}`;
+    const status = await bridgeStatus(w);
+    expect(status.pushes?.lastError).toBe(words);
+    expect(status.pushes?.lastAt).toBeGreaterThanOrEqual(refused?.at ?? Number.POSITIVE_INFINITY);
     // This bridge read the relay's totals before the first push of this world.
     expect(counters.sinceStart).toMatchObject({
       pushesSent: counters.sinceInstall.pushesSent,

@@ -46,3 +46,19 @@ describe("tether status: memory and the cap", () => {
     expect(render(base)).not.toContain("Memory");
   });
 });
+
+describe("tether status: the relay's pushes", () => {
+  it("the last push and the last error, without the control characters a push service may send", () => {
+    const at = Date.UTC(2026, 11, 4, 12, 0, 0);
+    const text = render({
+      ...base,
+      pushes: { lastError: "push service answered 410: gone\u001b[2J", lastAt: at },
+    });
+    expect(text).toContain(
+      "Pushes    last sent or tried 2026-12-04T12:00:00.000Z; last error: push service answered 410: gone",
+    );
+    expect(text).not.toContain("\u001b");
+    expect(render({ ...base, pushes: { lastError: null, lastAt: at } })).not.toContain("last error");
+    expect(render({ ...base, pushes: null })).not.toContain("Pushes ");
+  });
+});

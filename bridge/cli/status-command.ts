@@ -66,6 +66,7 @@ export function render(s: StatusRes): string {
     `Relay     ${s.relayUrl}${s.embedded ? " (embedded)" : ""}: ${s.relay.state}, epoch ${s.relay.epoch ?? "-"}`,
     `Sessions  ${s.sessions.length}: ${live} live, ${sleeping} sleeping, ${waiting} waiting for a permission answer`,
     ...(s.memory ? [`Memory    ${memoryLine(s.memory)}`] : []),
+    ...(s.pushes?.lastAt ? [`Pushes    ${pushLine(s.pushes)}`] : []),
     "",
   ];
   const rooms = s.rooms.map((r) => [r.room, r.state, String(r.outboxDepth)]);
@@ -74,6 +75,12 @@ export function render(s: StatusRes): string {
     grants.length > 0 ? `\nAllowed for the session:\n${table(["ROOM", "RULE", "ALLOWS"], grants)}` : "";
   const counters = s.counters ? `\n${countersText(s.counters)}\n` : "";
   return `${stripControlCharsByLine(lines.join("\n"))}\n${table(["ROOM", "LINK", "OUTBOX"], rooms)}${granted}${slept(s)}${sleptForCap(s)}${counters}`;
+}
+
+/** The relay's last push for this machine, and its last error (a push service's words, cut by the relay). */
+function pushLine(p: NonNullable<StatusRes["pushes"]>): string {
+  const at = p.lastAt ? new Date(p.lastAt).toISOString() : "-";
+  return `last sent or tried ${at}${p.lastError ? `; last error: ${p.lastError}` : ""}`;
 }
 
 function memoryLine(m: MemoryStatus): string {

@@ -101,6 +101,8 @@ export const StatusRes = z.object({
     }),
   ),
   sessions: z.array(SessionStatus),
+  /** The relay's last push error and last push outcome for this machine; null until it answered. */
+  pushes: z.object({ lastError: z.string().nullable(), lastAt: z.number().nullable() }).nullable().optional(),
   /** Absent from a bridge older than the memory budget. */
   memory: MemoryStatus.optional(),
   /** Absent from a bridge older than the cap's list. */

@@ -90,6 +90,7 @@ function controlApp(o: ControlServerOptions, secret: string, startedAt: number):
       sessions: s.sessions,
       memory: s.memory,
       cap: s.cap,
+      pushes: s.pushes,
       counters,
     };
     return c.json(body);

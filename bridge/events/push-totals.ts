@@ -2,6 +2,9 @@ import type { PushStatsRes } from "../../shared/protocol/index.ts";
 import type { RelayApiResult } from "../control/relay-api.ts";
 import type { Logger } from "../log.ts";
 
+/** What the relay last said of this machine's pushes (docs/protocol.md §11.2). */
+export type PushLast = { lastError: string | null; lastAt: number | null };
+
 export type PushTotalsOptions = {
   /** `GET /api/push/stats` with the bridge token, parsed with the shared schema (relay-api.ts). */
   fetch(): Promise<RelayApiResult<PushStatsRes>>;
@@ -28,6 +31,7 @@ export class PushTotals {
   #askedAt = Number.NEGATIVE_INFINITY;
   #asking: Promise<void> | null = null;
   #problem: string | null = null;
+  #last: PushLast | null = null;
 
   constructor(o: PushTotalsOptions) {
     this.#o = o;
@@ -55,6 +59,11 @@ export class PushTotals {
     return { sinceInstall: { ...this.#install }, sinceStart };
   }
 
+  /** The relay's last push error (cut by the relay) and its last outcome's time; null until it answered. */
+  last(): PushLast | null {
+    return this.#last;
+  }
+
   async #ask(): Promise<void> {
     const got = await this.#o.fetch().catch(
       (err: unknown): RelayApiResult<PushStatsRes> => ({
@@ -72,6 +81,7 @@ export class PushTotals {
     const base = this.#baseline;
     if (base === null || Object.entries(now).some(([name, n]) => n < (base[name] ?? 0))) this.#baseline = now;
     this.#install = now;
+    this.#last = { lastError: got.value.lastError, lastAt: got.value.lastAt };
   }
 
   #failed(problem: string): void {
