@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type Phone, until } from "./support/bridge-world.ts";
+import { playHook } from "./support/play-hook.ts";
 import { ScriptedModel } from "./support/scripted-model.ts";
 import { runnerPid } from "./support/session-turns.ts";
 import { runTerminalClaude, type TerminalRun } from "./support/terminal-claude.ts";
-import { runTether } from "./support/tether-process.ts";
 import { useHooksWorld } from "./support/use-hooks-world.ts";
 
 /**
@@ -40,30 +39,6 @@ async function newRoom(before: Set<string>): Promise<string> {
 function listedOrigin(room: string): string | undefined {
   const list = world.machine.bodies("machine.sessions").at(-1)?.sessions ?? [];
   return list.find((x) => x.room === room)?.origin;
-}
-
-/**
- * `tether hook EVENT` run as Claude Code runs it, for the session `id` in the project; `claudePid`
- * is the CLAUDE_PID the CLI would set. The bridge has answered (or the hook gave up) when it returns.
- */
-async function playHook(
-  id: string,
-  event: string,
-  extra: Record<string, unknown> = {},
-  claudePid?: number,
-): Promise<string> {
-  const { w } = world;
-  const input = JSON.stringify({
-    session_id: id,
-    transcript_path: join(w.claudeConfig, "projects", "played", `${id}.jsonl`),
-    cwd: w.project,
-    hook_event_name: event,
-    ...extra,
-  });
-  const env = claudePid === undefined ? w.env() : { ...w.env(), CLAUDE_PID: String(claudePid) };
-  const r = await runTether(["hook", event, "--state-dir", w.stateDir], env, input);
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout.trim();
 }
 
 function noticeCodes(s: Phone, inputMid: string): string[] {
@@ -185,10 +160,11 @@ describe("the phone's messages to a terminal session", () => {
     const id = String(info.claudeSessionId);
     const own = runnerPid(world.w.stateDir, room);
     const rooms = known();
-    await playHook(id, "UserPromptSubmit", { prompt: "not from a terminal" });
-    await playHook(id, "Stop", { stop_hook_active: false });
-    await playHook(id, "SessionStart", { source: "resume" }, own);
+    await playHook(world.w, id, "UserPromptSubmit", { prompt: "not from a terminal" });
+    await playHook(world.w, id, "Stop", { stop_hook_active: false });
+    await playHook(world.w, id, "SessionStart", { source: "resume" }, own);
     await playHook(
+      world.w,
       `bridge-own-${randomBytes(6).toString("hex")}`,
       "SessionStart",
       { source: "startup" },
@@ -266,17 +242,7 @@ describe("the phone's messages to a terminal session", () => {
     const before = known();
     // `tether hook` run as Claude Code runs it, for a session no CLI runs: the test plays the CLI.
     const id = `played-${randomBytes(6).toString("hex")}`;
-    const base = {
-      session_id: id,
-      transcript_path: join(w.claudeConfig, "projects", "played", `${id}.jsonl`),
-      cwd: w.project,
-    };
-    const hook = async (event: string, extra: Record<string, unknown> = {}) => {
-      const input = JSON.stringify({ ...base, hook_event_name: event, ...extra });
-      const r = await runTether(["hook", event, "--state-dir", w.stateDir], w.env(), input);
-      expect(r.code, r.stderr).toBe(0);
-      return r.stdout.trim();
-    };
+    const hook = (event: string, extra: Record<string, unknown> = {}) => playHook(w, id, event, extra);
     await hook("SessionStart", { source: "startup" });
     const room = await newRoom(before);
     const s = await w.phone(room);

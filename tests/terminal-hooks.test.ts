@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bridgeStatus, eventsOf, grown, story } from "./support/bridge-numbers.ts";
 import { type BridgeWorld, type Phone, until } from "./support/bridge-world.ts";
+import { playHook } from "./support/play-hook.ts";
 import { runTerminalClaude, type TerminalRun } from "./support/terminal-claude.ts";
-import { runTether } from "./support/tether-process.ts";
 import { useHooksWorld } from "./support/use-hooks-world.ts";
 
 /**
@@ -205,17 +205,7 @@ describe("terminal sessions on the phone", () => {
     const known = new Set(machine.bodies("machine.sessions").flatMap((b) => b.sessions.map((x) => x.room)));
     // `tether hook` run as Claude Code runs it: `claude -p` sends no Notification (no one to notify).
     const id = `played-${randomBytes(6).toString("hex")}`;
-    const hook = async (event: string, extra: Record<string, unknown> = {}) => {
-      const input = JSON.stringify({
-        session_id: id,
-        transcript_path: join(w.claudeConfig, "projects", "played", `${id}.jsonl`),
-        cwd: w.project,
-        hook_event_name: event,
-        ...extra,
-      });
-      const r = await runTether(["hook", event, "--state-dir", w.stateDir], w.env(), input);
-      expect(r.code, r.stderr).toBe(0);
-    };
+    const hook = (event: string, extra: Record<string, unknown> = {}) => playHook(w, id, event, extra);
     await hook("SessionStart", { source: "startup" });
     const s = await w.phone(await newTerminalRoom(known));
     await hook("Notification", { message: "   ", notification_type: "idle_prompt" });
